@@ -1,0 +1,2 @@
+export * from './basic-credentials.js';
+export * from './internal-token.js';

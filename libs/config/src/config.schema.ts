@@ -1,0 +1,58 @@
+/** The typed, validated configuration both apps read. Each concern is its own slice. */
+export interface HttpConfig {
+  /** Public proxy listener. */
+  host: string;
+  port: number;
+  /** Base of every href handed to clients, without a trailing slash. */
+  publicUrl: string;
+}
+
+export interface ApiConfig {
+  /** The API's internal listener (loopback by default; only the proxy talks to it). */
+  host: string;
+  port: number;
+  /** How the proxy reaches the API. */
+  url: string;
+}
+
+export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
+
+export type RedisConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
+
+export type StorageConfig =
+  | { kind: 'file'; root: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+    };
+
+export interface LimitsConfig {
+  maxObjectsPerBatch: number;
+  /** Largest object accepted, in bytes. */
+  maxObjectSize: number;
+  /** Lifetime of the credentials put in batch actions, in seconds. */
+  actionTtlSeconds: number;
+}
+
+export interface SecretsConfig {
+  /** Bootstrap admin bearer token; undefined means "generate one into DATA_DIR/admin-token". */
+  adminToken?: string;
+  /** Shared secret between proxy and API; undefined means "generate one into DATA_DIR/internal-secret". */
+  internalSecret?: string;
+}
+
+export interface Config {
+  dataDir: string;
+  http: HttpConfig;
+  api: ApiConfig;
+  database: DatabaseConfig;
+  redis: RedisConfig;
+  storage: StorageConfig;
+  limits: LimitsConfig;
+  secrets: SecretsConfig;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}

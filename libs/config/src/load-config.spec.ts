@@ -1,0 +1,65 @@
+import path from 'node:path';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { ConfigError, loadConfig } from './load-config.js';
+
+describe(loadConfig.name, () => {
+  it('returns embedded defaults when nothing is configured', () => {
+    const config = loadConfig({}, '/srv/app');
+
+    expect(config.dataDir).toBe('/srv/app/data');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080' });
+    expect(config.database).toEqual({ kind: 'embedded', dataDir: path.join('/srv/app/data', 'postgres') });
+    expect(config.redis).toEqual({ kind: 'memory' });
+    expect(config.storage).toEqual({ kind: 'file', root: '/srv/app/data/objects' });
+    expect(config.limits.maxObjectsPerBatch).toBe(1000);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('returns postgres, redis and s3 slices when their URLs are set', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db:5432/lfs',
+      REDIS_URL: 'redis://cache:6379/0',
+      STORAGE: 's3://bucket/some/prefix/?endpoint=http://127.0.0.1:9000&region=us-east-1&forcePathStyle=true',
+      PUBLIC_URL: 'https://lfs.example.com/',
+    });
+
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/lfs' });
+    expect(config.redis).toEqual({ kind: 'redis', url: 'redis://cache:6379/0' });
+    expect(config.storage).toEqual({
+      kind: 's3',
+      bucket: 'bucket',
+      prefix: 'some/prefix',
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+    });
+    expect(config.http.publicUrl).toBe('https://lfs.example.com');
+  });
+
+  it('rejects with one error naming every bad variable', () => {
+    expect.assertions(6);
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'not a url',
+        STORAGE: 's3://bucket/p',
+        LFS_ADMIN_TOKEN: 'short',
+      });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).message;
+      expect(message).toContain('PORT');
+      expect(message).toContain('DATABASE_URL must use postgres: or postgresql:');
+      expect(message).toContain('REDIS_URL is not a valid URL');
+      expect(message).toContain('STORAGE s3:// URL needs a region');
+      expect(message).toContain('LFS_ADMIN_TOKEN');
+    }
+  });
+
+  it('rejects a relative file storage folder', () => {
+    expect(() => loadConfig({ STORAGE: 'file:///' })).toThrow(/absolute folder/);
+  });
+});

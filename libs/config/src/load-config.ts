@@ -1,0 +1,183 @@
+import path from 'node:path';
+
+import type { Config, DatabaseConfig, RedisConfig, StorageConfig } from './config.schema.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Thrown when the environment is invalid; its message names every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
+
+/** Collects problems instead of failing on the first, so one startup names every bad variable. */
+class Reader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  integer(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.string(name);
+    if (raw === undefined) {
+      return fallback;
+    }
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} must be an integer between ${min} and ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  url(name: string, protocols: readonly string[]): URL | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) {
+      return undefined;
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      this.problems.push(`${name} is not a valid URL (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`);
+      return undefined;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      this.problems.push(`${name} must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+      return undefined;
+    }
+    return parsed;
+  }
+}
+
+function readDatabase(reader: Reader, dataDir: string): DatabaseConfig {
+  const url = reader.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  return url ? { kind: 'postgres', url: url.toString() } : { kind: 'embedded', dataDir: path.join(dataDir, 'postgres') };
+}
+
+function readRedis(reader: Reader): RedisConfig {
+  const url = reader.url('REDIS_URL', ['redis:', 'rediss:']);
+  return url ? { kind: 'redis', url: url.toString() } : { kind: 'memory' };
+}
+
+function readStorage(reader: Reader, env: Env, dataDir: string): StorageConfig {
+  const raw = reader.string('STORAGE');
+  if (raw === undefined) {
+    return { kind: 'file', root: path.join(dataDir, 'objects') };
+  }
+  const url = reader.url('STORAGE', ['file:', 's3:']);
+  if (!url) {
+    return { kind: 'file', root: path.join(dataDir, 'objects') };
+  }
+  if (url.protocol === 'file:') {
+    const root = decodeURIComponent(url.pathname);
+    if (!path.isAbsolute(root) || root === '/') {
+      reader.problems.push('STORAGE file:// URL must name an absolute folder, e.g. file:///var/lib/lfs-depot/objects');
+    }
+    return { kind: 'file', root };
+  }
+  const bucket = url.hostname;
+  if (!bucket) {
+    reader.problems.push('STORAGE s3:// URL must name a bucket: s3://bucket/prefix?region=…');
+  }
+  const region = url.searchParams.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) {
+    reader.problems.push('STORAGE s3:// URL needs a region (?region=… or AWS_REGION)');
+  }
+  const endpoint = url.searchParams.get('endpoint') ?? undefined;
+  if (endpoint !== undefined) {
+    try {
+      new URL(endpoint);
+    } catch {
+      reader.problems.push(`STORAGE endpoint=${JSON.stringify(endpoint)} is not a valid URL`);
+    }
+  }
+  const forcePathStyleRaw = url.searchParams.get('forcePathStyle');
+  if (forcePathStyleRaw !== null && !['true', 'false'].includes(forcePathStyleRaw)) {
+    reader.problems.push('STORAGE forcePathStyle must be true or false');
+  }
+  if (Boolean(env.AWS_ACCESS_KEY_ID) !== Boolean(env.AWS_SECRET_ACCESS_KEY)) {
+    reader.problems.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together for S3 storage');
+  }
+  return {
+    kind: 's3',
+    bucket,
+    prefix: url.pathname.replace(/^\/+|\/+$/g, ''),
+    region: region ?? '',
+    endpoint,
+    forcePathStyle: forcePathStyleRaw === 'true',
+  };
+}
+
+/**
+ * Parses and validates the whole environment once. Relative DATA_DIR resolves against `cwd`.
+ * Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const reader = new Reader(env);
+  const dataDir = path.resolve(cwd, reader.string('DATA_DIR') ?? 'data');
+  const host = reader.string('HOST') ?? '127.0.0.1';
+  const port = reader.integer('PORT', 8080, 0, 65535);
+  const publicUrl = reader.url('PUBLIC_URL', ['http:', 'https:']);
+  const apiHost = reader.string('API_HOST') ?? '127.0.0.1';
+  const apiPort = reader.integer('API_PORT', 8081, 0, 65535);
+  const apiUrl = reader.url('API_URL', ['http:', 'https:']);
+
+  const adminToken = reader.string('LFS_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    reader.problems.push('LFS_ADMIN_TOKEN must be at least 16 characters long');
+  }
+  const internalSecret = reader.string('INTERNAL_SECRET');
+  if (internalSecret !== undefined && internalSecret.length < 32) {
+    reader.problems.push('INTERNAL_SECRET must be at least 32 characters long');
+  }
+  const logLevel = reader.string('LOG_LEVEL') ?? 'log';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    reader.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const config: Config = {
+    dataDir,
+    http: {
+      host,
+      port,
+      publicUrl: (publicUrl?.toString() ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    },
+    api: {
+      host: apiHost,
+      port: apiPort,
+      url: (apiUrl?.toString() ?? `http://127.0.0.1:${apiPort}`).replace(/\/+$/, ''),
+    },
+    database: readDatabase(reader, dataDir),
+    redis: readRedis(reader),
+    storage: readStorage(reader, env, dataDir),
+    limits: {
+      maxObjectsPerBatch: reader.integer('MAX_OBJECTS_PER_BATCH', 1000, 1, 100_000),
+      maxObjectSize: reader.integer('MAX_OBJECT_SIZE', 5 * 1024 ** 4, 1),
+      actionTtlSeconds: reader.integer('ACTION_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+    },
+    secrets: { adminToken, internalSecret },
+    logLevel: logLevel as Config['logLevel'],
+  };
+  if (reader.problems.length > 0) {
+    throw new ConfigError(reader.problems);
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') {
+      deepFreeze(child as object);
+    }
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,5 @@
+export * from './batch.types.js';
+export * from './internal-upload.types.js';
+export * from './lfs-errors.js';
+export * from './media-types.js';
+export * from './oid.js';
