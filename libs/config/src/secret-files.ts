@@ -33,3 +33,23 @@ export async function readOrCreateSecretFile(file: string): Promise<{ value: str
   }
   throw new Error(`${file} exists but is empty; delete it so a new secret can be generated`);
 }
+
+/** The internal proxy/API secret: INTERNAL_SECRET, else DATA_DIR/internal-secret (created on first start). */
+export async function resolveInternalSecret(config: {
+  dataDir: string;
+  secrets: { internalSecret?: string };
+}): Promise<string> {
+  return config.secrets.internalSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, 'internal-secret'))).value;
+}
+
+/** The bootstrap admin token: LFS_ADMIN_TOKEN, else DATA_DIR/admin-token (created on first start). */
+export async function resolveAdminToken(config: {
+  dataDir: string;
+  secrets: { adminToken?: string };
+}): Promise<{ value: string; file?: string }> {
+  if (config.secrets.adminToken) {
+    return { value: config.secrets.adminToken };
+  }
+  const file = path.join(config.dataDir, 'admin-token');
+  return { value: (await readOrCreateSecretFile(file)).value, file };
+}

@@ -1,0 +1,101 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+
+import { ROLES, type Role } from '../projects/project-member.entity.js';
+import type { Visibility } from '../projects/project.entity.js';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** One to ten segments of letters, digits, `.`, `_`, `-`; no segment starts with `.` or `-`, none ends in `.git`. */
+export const PROJECT_PATH_PATTERN =
+  /^(?!.*\.git(?:\/|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,9}$/;
+
+const MAX_QUOTA = Number.MAX_SAFE_INTEGER;
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'alice' })
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 1-64 letters, digits, ".", "_" or "-", starting alphanumeric' })
+  username!: string;
+
+  @ApiPropertyOptional({ description: 'Omit for a token-only account', minLength: 8 })
+  @IsOptional()
+  @IsString()
+  @Length(8, 1024)
+  password?: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  admin?: boolean;
+}
+
+export class CreateTokenDto {
+  @ApiProperty({ example: 'laptop' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z', description: 'ISO 8601; omit for no expiry' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expires_at?: string;
+}
+
+export class CreateProjectDto {
+  @ApiProperty({ example: 'group/sub/name' })
+  @IsString()
+  @MaxLength(255)
+  @Matches(PROJECT_PATH_PATTERN, {
+    message: 'path must be 1-10 "/"-separated segments of letters, digits, ".", "_" or "-", without ".git"',
+  })
+  path!: string;
+
+  @ApiPropertyOptional({ enum: ['private', 'public'], default: 'private' })
+  @IsOptional()
+  @IsIn(['private', 'public'])
+  visibility?: Visibility;
+
+  @ApiPropertyOptional({ nullable: true, description: 'Bytes; null or omitted for no quota' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA)
+  quota_bytes?: number | null;
+}
+
+export class UpdateProjectDto {
+  @ApiPropertyOptional({ enum: ['private', 'public'] })
+  @IsOptional()
+  @IsIn(['private', 'public'])
+  visibility?: Visibility;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA)
+  quota_bytes?: number | null;
+}
+
+export class SetMemberDto {
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES as unknown as string[])
+  role!: Role;
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import { AdminGuard } from '../auth/admin.guard.js';
+import { CreateTokenDto, CreateUserDto } from './admin.dto.js';
+import type { TokenView, UserView } from './users-admin.service.js';
+import { UsersAdminService } from './users-admin.service.js';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('api/v1/users')
+export class UsersAdminController {
+  constructor(private readonly users: UsersAdminService) {}
+
+  @Post()
+  createUser(@Body() body: CreateUserDto): Promise<UserView> {
+    return this.users.createUser(body);
+  }
+
+  @Get(':username')
+  getUser(@Param('username') username: string): Promise<UserView> {
+    return this.users.getUser(username);
+  }
+
+  @Delete(':username')
+  @HttpCode(204)
+  deleteUser(@Param('username') username: string): Promise<void> {
+    return this.users.deleteUser(username);
+  }
+
+  @Post(':username/tokens')
+  createToken(@Param('username') username: string, @Body() body: CreateTokenDto): Promise<TokenView & { token: string }> {
+    return this.users.createToken(username, body);
+  }
+
+  @Get(':username/tokens')
+  listTokens(@Param('username') username: string): Promise<TokenView[]> {
+    return this.users.listTokens(username);
+  }
+
+  @Delete(':username/tokens/:id')
+  @HttpCode(204)
+  revokeToken(@Param('username') username: string, @Param('id') id: string): Promise<void> {
+    return this.users.revokeToken(username, id);
+  }
+}

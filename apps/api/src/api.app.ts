@@ -1,0 +1,42 @@
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+import { ApiModule } from './api.module.js';
+import type { ApiRuntime } from './core/api-runtime.js';
+import { bodyParserErrorHandler, jsonBodyParser } from './http/body-parser.js';
+import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
+import { requestIdMiddleware } from './http/request-id.middleware.js';
+import { createValidationPipe } from './http/validation.pipe.js';
+
+/** Builds the API application (not yet listening) around a runtime; used by main and by tests. */
+export async function createApiApp(
+  runtime: ApiRuntime,
+  options: { logger?: LoggerService | LogLevel[] | false } = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(runtime), {
+    bodyParser: false,
+    logger: options.logger ?? ['error', 'warn'],
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestIdMiddleware);
+  app.use(jsonBodyParser());
+  app.use(bodyParserErrorHandler);
+  app.useGlobalFilters(new LfsExceptionFilter());
+  app.useGlobalPipes(createValidationPipe());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('lfs-depot admin API')
+      .setDescription('Users, tokens, projects, members and statistics of a lfs-depot Git LFS server')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  return app;
+}

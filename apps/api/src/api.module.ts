@@ -1,0 +1,18 @@
+import type { DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+
+import { AdminModule } from './admin/admin.module.js';
+import { BatchModule } from './batch/batch.module.js';
+import type { ApiRuntime } from './core/api-runtime.js';
+import { CoreModule } from './core/core.module.js';
+import { HealthModule } from './health/health.module.js';
+
+@Module({})
+export class ApiModule {
+  static forRoot(runtime: ApiRuntime): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [CoreModule.forRoot(runtime), HealthModule, AdminModule, BatchModule],
+    };
+  }
+}

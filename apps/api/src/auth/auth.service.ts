@@ -1,0 +1,94 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+
+import { SharedCache } from '../cache/shared-cache.js';
+import { ApiSecrets } from './api-secrets.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { verifyPassword } from './password-hasher.js';
+import type { Principal } from './principal.js';
+import { BOOTSTRAP_ADMIN } from './principal.js';
+import { hashToken, TOKEN_PREFIX } from './token-hash.js';
+import { TRANSFER_TOKEN_PREFIX, TransferTokenService } from './transfer-token.service.js';
+
+/** How long a verified username/password pair is remembered, so git-lfs's per-request Basic auth costs one scrypt. */
+const VERIFIED_PASSWORD_TTL_SECONDS = 60;
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly cache: SharedCache,
+    private readonly secrets: ApiSecrets,
+    private readonly transferTokens: TransferTokenService,
+  ) {}
+
+  /**
+   * Authenticates HTTP Basic credentials: the secret may be the user's password or one of their access tokens.
+   * Returns undefined for anything that does not check out, without saying which part was wrong.
+   */
+  async authenticateBasic(username: string, secret: string): Promise<Principal | undefined> {
+    if (!username || !secret) {
+      return undefined;
+    }
+    if (secret.startsWith(TRANSFER_TOKEN_PREFIX)) {
+      const principal = this.transferTokens.verify(secret);
+      return principal?.username === username ? principal : undefined;
+    }
+    if (secret.startsWith(TOKEN_PREFIX)) {
+      const principal = await this.authenticateToken(secret);
+      return principal?.username === username ? principal : undefined;
+    }
+    return this.authenticatePassword(username, secret);
+  }
+
+  /** Authenticates a bare access token (Bearer). */
+  async authenticateToken(token: string): Promise<Principal | undefined> {
+    const found = await this.users.findTokenByHash(hashToken(token));
+    if (!found) {
+      return undefined;
+    }
+    const { token: row, user } = found;
+    if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
+      return undefined;
+    }
+    await this.users.touchToken(row.id);
+    return {
+      userId: user.id,
+      username: user.username,
+      admin: user.admin && row.projectId === null,
+      tokenProjectId: row.projectId,
+      maxRole: null,
+    };
+  }
+
+  private async authenticatePassword(username: string, password: string): Promise<Principal | undefined> {
+    // Keyed with the server secret: whoever can read the cache still can't test password guesses against it.
+    const cacheKey = `auth:pw:${createHmac('sha256', this.secrets.internalSecret).update(`${username}\0${password}`).digest('hex')}`;
+    const cachedUserId = await this.cache.get(cacheKey);
+    const user = await this.users.findUserByUsername(username);
+    if (!user?.passwordHash) {
+      return undefined;
+    }
+    // A cached hit still reloads the user so deletions and password changes apply (the key includes the password).
+    if (cachedUserId !== user.id) {
+      if (!(await verifyPassword(password, user.passwordHash))) {
+        return undefined;
+      }
+      await this.cache.set(cacheKey, user.id, VERIFIED_PASSWORD_TTL_SECONDS);
+    }
+    return { userId: user.id, username: user.username, admin: user.admin, tokenProjectId: null, maxRole: null };
+  }
+
+  /** Authenticates an admin API bearer token: the bootstrap token or an admin user's unrestricted token. */
+  async authenticateAdmin(bearer: string): Promise<Principal | undefined> {
+    const bootstrap = this.secrets.adminToken;
+    const given = Buffer.from(bearer);
+    const expected = Buffer.from(bootstrap);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+      return BOOTSTRAP_ADMIN;
+    }
+    const principal = await this.authenticateToken(bearer);
+    return principal?.admin && principal.tokenProjectId === null ? principal : undefined;
+  }
+}

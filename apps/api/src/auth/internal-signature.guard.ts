@@ -1,0 +1,31 @@
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { verifyInternalRequest } from '@lfs-depot/auth';
+import { DomainError, ErrorCode, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
+
+import type { LfsRequest } from '../http/request-context.js';
+import { ApiSecrets } from './api-secrets.js';
+
+/** Internal endpoints answer only calls signed by the proxy with the shared secret, loopback or not. */
+@Injectable()
+export class InternalSignatureGuard implements CanActivate {
+  constructor(private readonly secrets: ApiSecrets) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<LfsRequest & { rawBody?: Buffer }>();
+    const header = req.headers[INTERNAL_SIGNATURE_HEADER];
+    const body = req.rawBody?.toString('utf8') ?? '';
+    if (
+      !verifyInternalRequest(
+        this.secrets.internalSecret,
+        typeof header === 'string' ? header : undefined,
+        req.method,
+        req.originalUrl,
+        body,
+      )
+    ) {
+      throw new DomainError(ErrorCode.FORBIDDEN, 'Internal endpoint: missing or invalid proxy signature');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Role } from '../projects/project-member.entity.js';
+
+/** Who is making a request, once authenticated. */
+export interface Principal {
+  userId: string;
+  username: string;
+  admin: boolean;
+  /** Set when authenticated with a credential restricted to one project (transfer or git-lfs-authenticate tokens). */
+  tokenProjectId: string | null;
+  /** Highest role the credential allows, whatever the user's membership says; null for no cap. */
+  maxRole: Role | null;
+}
+
+/** The bootstrap administrator behind LFS_ADMIN_TOKEN, which is no user row. */
+export const BOOTSTRAP_ADMIN: Principal = {
+  userId: '0',
+  username: 'admin',
+  admin: true,
+  tokenProjectId: null,
+  maxRole: null,
+};

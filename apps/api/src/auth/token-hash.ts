@@ -1,0 +1,15 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Prefix of every token we issue, so secret scanners and our own login code can tell tokens from passwords. */
+export const TOKEN_PREFIX = 'lfsd_';
+
+/** A fresh random token (shown to its owner once) with its stored hash. */
+export function generateToken(): { token: string; tokenHash: string } {
+  const token = `${TOKEN_PREFIX}${randomBytes(30).toString('base64url')}`;
+  return { token, tokenHash: hashToken(token) };
+}
+
+/** Tokens carry 240 random bits, so a fast hash suffices and lets the lookup use an index. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

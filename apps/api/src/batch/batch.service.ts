@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Config } from '@lfs-depot/config';
+import type { BatchAction, BatchObjectResult, BatchResponse } from '@lfs-depot/contracts';
+import { DomainError, ErrorCode, isValidOid, isValidSize } from '@lfs-depot/contracts';
+
+import type { Principal } from '../auth/principal.js';
+import { TransferTokenService } from '../auth/transfer-token.service.js';
+import { CONFIG } from '../core/api-runtime.js';
+import { formatBytes } from '../http/format-bytes.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
+import { ProjectAccessService } from '../projects/project-access.service.js';
+import type { Project } from '../projects/project.entity.js';
+import { ProjectsRepository } from '../projects/projects.repository.js';
+import { parseBatchRequest } from './batch-request.parser.js';
+
+/** Answers the Git LFS batch API: which objects to transfer, where, and with which credentials. */
+@Injectable()
+export class BatchService {
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly access: ProjectAccessService,
+    private readonly projects: ProjectsRepository,
+    private readonly objects: ObjectsRepository,
+    private readonly transferTokens: TransferTokenService,
+  ) {}
+
+  async batch(principal: Principal | undefined, projectPath: string, body: unknown): Promise<BatchResponse> {
+    const request = parseBatchRequest(body, this.config.limits.maxObjectsPerBatch);
+    const needed = request.operation === 'upload' ? 'write' : 'read';
+    const { project } = await this.access.requireAccess(principal, projectPath, needed);
+
+    const validOids = request.objects.filter((o) => isValidOid(o.oid)).map((o) => o.oid as string);
+    const linked = await this.objects.findLinkedObjects(project.id, [...new Set(validOids)]);
+    const actionHeader = this.actionHeader(principal, project, needed);
+    const base = `${this.config.http.publicUrl}/${project.path}.git/info/lfs/objects`;
+    const expiresIn = this.config.limits.actionTtlSeconds;
+
+    if (request.operation === 'upload') {
+      await this.assertQuotaRoom(project, request.objects, linked);
+    }
+
+    const objects: BatchObjectResult[] = request.objects.map(({ oid, size }) => {
+      const invalid = this.validateObject(oid, size, request.operation);
+      if (invalid) {
+        return { oid: typeof oid === 'string' ? oid : String(oid), size: typeof size === 'number' ? size : 0, error: invalid };
+      }
+      const spec = { oid: oid as string, size: size as number };
+      const stored = linked.get(spec.oid);
+      if (request.operation === 'download') {
+        if (!stored || stored.size !== spec.size) {
+          return { ...spec, error: { code: 404, message: 'Object does not exist' } };
+        }
+        return {
+          ...spec,
+          authenticated: true,
+          actions: { download: this.action(`${base}/${spec.oid}`, actionHeader, expiresIn) },
+        };
+      }
+      if (stored && stored.size === spec.size) {
+        // Already linked to this project: the client has nothing to send (batch.md: omit actions).
+        return { ...spec, authenticated: true };
+      }
+      return {
+        ...spec,
+        authenticated: true,
+        actions: {
+          upload: this.action(`${base}/${spec.oid}/${spec.size}`, actionHeader, expiresIn),
+          verify: this.action(`${base}/verify`, actionHeader, expiresIn),
+        },
+      };
+    });
+    return { transfer: 'basic', objects, hash_algo: 'sha256' };
+  }
+
+  private validateObject(oid: unknown, size: unknown, operation: 'upload' | 'download'): BatchObjectResult['error'] {
+    if (!isValidOid(oid)) {
+      return { code: 422, message: 'Invalid oid: expected 64 lowercase hexadecimal characters (sha256)' };
+    }
+    if (!isValidSize(size)) {
+      return { code: 422, message: 'Invalid size: expected a non-negative integer' };
+    }
+    if (operation === 'upload' && size > this.config.limits.maxObjectSize) {
+      return {
+        code: 422,
+        message: `Object is ${formatBytes(size)}, larger than this server's maximum of ${formatBytes(this.config.limits.maxObjectSize)}`,
+      };
+    }
+    return undefined;
+  }
+
+  /** Refuses the whole batch (507) when its new objects cannot fit in the quota; finalize checks again, atomically. */
+  private async assertQuotaRoom(
+    project: Project,
+    objects: { oid: unknown; size: unknown }[],
+    linked: Map<string, { size: number }>,
+  ): Promise<void> {
+    if (project.quotaBytes === null) {
+      return;
+    }
+    const incoming = new Map<string, number>();
+    for (const { oid, size } of objects) {
+      if (isValidOid(oid) && isValidSize(size) && linked.get(oid)?.size !== size) {
+        incoming.set(oid, size);
+      }
+    }
+    const adding = [...incoming.values()].reduce((sum, size) => sum + size, 0);
+    if (adding === 0) {
+      return;
+    }
+    const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
+    if (used + adding > project.quotaBytes) {
+      throw new DomainError(
+        ErrorCode.QUOTA_EXCEEDED,
+        `This push needs ${formatBytes(adding)} but project '${project.path}' has ${formatBytes(Math.max(0, project.quotaBytes - used))} ` +
+          `left (${formatBytes(used)} used of ${formatBytes(project.quotaBytes)})`,
+        { used_bytes: used, quota_bytes: project.quotaBytes, requested_bytes: adding },
+      );
+    }
+  }
+
+  /** Credentials for the actions: a transfer token for signed-in users; anonymous readers of public projects need none. */
+  private actionHeader(principal: Principal | undefined, project: Project, role: 'read' | 'write'): Record<string, string> | undefined {
+    if (!principal) {
+      return undefined;
+    }
+    const token = this.transferTokens.issue(principal, project.id, role, this.config.limits.actionTtlSeconds);
+    return { Authorization: `Basic ${Buffer.from(`${principal.username}:${token}`).toString('base64')}` };
+  }
+
+  private action(href: string, header: Record<string, string> | undefined, expiresIn: number): BatchAction {
+    return header ? { href, header, expires_in: expiresIn } : { href, expires_in: expiresIn };
+  }
+}

@@ -1,0 +1,69 @@
+import { SharedCache } from './shared-cache.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** SharedCache for a single instance. Bounded so a flood of distinct keys can't grow memory without limit. */
+export class MemoryCache extends SharedCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxEntries = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private store(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) {
+      // Maps iterate in insertion order, so the first key is the oldest write.
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) {
+        this.entries.delete(oldest.value);
+      }
+    }
+    this.entries.set(key, entry);
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return Promise.resolve(this.live(key)?.value);
+  }
+
+  set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.store(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    this.entries.delete(key);
+    return Promise.resolve();
+  }
+
+  increment(key: string, ttlSeconds: number): Promise<number> {
+    const entry = this.live(key);
+    const value = (entry ? Number(entry.value) : 0) + 1;
+    this.store(key, { value: String(value), expiresAt: entry?.expiresAt ?? this.now() + ttlSeconds * 1000 });
+    return Promise.resolve(value);
+  }
+
+  isHealthy(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  close(): Promise<void> {
+    this.entries.clear();
+    return Promise.resolve();
+  }
+}

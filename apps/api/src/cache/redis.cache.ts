@@ -1,0 +1,76 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+
+import { SharedCache } from './shared-cache.js';
+
+/** SharedCache in Redis, shared by every instance. Failures degrade to cache misses, logged at most once a minute. */
+export class RedisCache extends SharedCache {
+  private readonly logger = new Logger(RedisCache.name);
+  private readonly redis: Redis;
+  private lastWarning = 0;
+
+  constructor(url: string, keyPrefix = 'lfs-depot:') {
+    super();
+    this.redis = new Redis(url, {
+      keyPrefix,
+      // Fail fast while Redis is away instead of queueing requests behind a reconnect.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 1000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    this.redis.on('error', (error: Error) => this.warn(error));
+  }
+
+  private warn(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWarning > 60_000) {
+      this.lastWarning = now;
+      this.logger.warn(`Redis unavailable, continuing without shared cache: ${String(error)}`);
+    }
+  }
+
+  private async attempt<T>(operation: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      this.warn(error);
+      return fallback;
+    }
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.attempt(async () => (await this.redis.get(key)) ?? undefined, undefined);
+  }
+
+  set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    return this.attempt(async () => {
+      await this.redis.set(key, value, 'EX', ttlSeconds);
+    }, undefined);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.attempt(async () => {
+      await this.redis.del(key);
+    }, undefined);
+  }
+
+  increment(key: string, ttlSeconds: number): Promise<number> {
+    return this.attempt(async () => {
+      const [[, value]] = (await this.redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) as [
+        [Error | null, number],
+      ];
+      return value;
+    }, 0);
+  }
+
+  isHealthy(): Promise<boolean> {
+    return this.attempt(async () => (await this.redis.ping()) === 'PONG', false);
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+    return Promise.resolve();
+  }
+}

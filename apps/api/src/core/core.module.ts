@@ -1,0 +1,24 @@
+import type { DynamicModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { ApiSecrets } from '../auth/api-secrets.js';
+import { SharedCache } from '../cache/shared-cache.js';
+import type { ApiRuntime } from './api-runtime.js';
+import { CONFIG, OBJECT_STORAGE } from './api-runtime.js';
+
+/** Provides the startup-built runtime (config, database, cache, secrets, storage) to every feature module. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(runtime: ApiRuntime): DynamicModule {
+    const providers = [
+      { provide: CONFIG, useValue: runtime.config },
+      { provide: DataSource, useValue: runtime.dataSource },
+      { provide: SharedCache, useValue: runtime.cache },
+      { provide: ApiSecrets, useValue: runtime.secrets },
+      { provide: OBJECT_STORAGE, useValue: runtime.storage },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}

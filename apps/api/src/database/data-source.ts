@@ -1,0 +1,39 @@
+import { DataSource } from 'typeorm';
+
+import { MIGRATIONS } from '../../../../migrations/index.js';
+import { ENTITIES } from './entities.js';
+
+/** Arbitrary but fixed: every instance takes this advisory lock before migrating, so only one migrates at a time. */
+const MIGRATION_LOCK_ID = 0x1f5_de90;
+
+/** Creates (not yet connected) the TypeORM data source for a Postgres URL. `synchronize` is never on. */
+export function createDataSource(url: string, options: { poolSize?: number; logging?: boolean } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    logging: options.logging ?? false,
+    poolSize: options.poolSize ?? 10,
+    applicationName: 'lfs-depot',
+  });
+}
+
+/** Runs pending migrations while holding a Postgres advisory lock, so several instances can start at once. */
+export async function runMigrationsLocked(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((migration) => migration.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,0 +1,50 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import express from 'express';
+import { ErrorCode } from '@lfs-depot/contracts';
+
+import { writeErrorResponse } from './error-response.js';
+import type { LfsRequest } from './request-context.js';
+
+/** Largest JSON body accepted: a 1,000-object batch is ~100 KiB; a 10,000-path push check a few MiB. */
+export const JSON_BODY_LIMIT = '8mb';
+
+/** Parses JSON bodies (plain and `+json` vendor types such as the Git LFS one), keeping the raw bytes for signatures. */
+export function jsonBodyParser(): RequestHandler {
+  return express.json({
+    limit: JSON_BODY_LIMIT,
+    type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buffer) => {
+      (req as LfsRequest & { rawBody?: Buffer }).rawBody = buffer;
+    },
+  });
+}
+
+/** Turns body-parser failures into our JSON errors instead of Express's HTML page. */
+export const bodyParserErrorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  const type = (error as { type?: string }).type;
+  const request = req as LfsRequest;
+  switch (type) {
+    case 'entity.parse.failed':
+      writeErrorResponse(res, req.path, 400, ErrorCode.MALFORMED_JSON, 'Request body is not valid JSON', request.requestId);
+      return;
+    case 'entity.too.large':
+      writeErrorResponse(
+        res,
+        req.path,
+        413,
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `Request body is larger than ${JSON_BODY_LIMIT}`,
+        request.requestId,
+      );
+      return;
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      writeErrorResponse(res, req.path, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported body encoding', request.requestId);
+      return;
+    case 'request.aborted':
+      res.destroy();
+      return;
+    default:
+      next(error);
+  }
+};

@@ -1,0 +1,44 @@
+import type { Response } from 'express';
+import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import type { ErrorBody, ErrorCode } from '@lfs-depot/contracts';
+
+import { isLfsRoute } from './lfs-routes.js';
+
+export const LFS_AUTHENTICATE_REALM = 'Basic realm="lfs-depot", charset="UTF-8"';
+export const DOCUMENTATION_URL = 'https://github.com/git-lfs/git-lfs/tree/main/docs/api';
+
+/** Writes an error in the one JSON shape every route uses, with the right media type and auth challenge. */
+export function writeErrorResponse(
+  res: Response,
+  urlPath: string,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  requestId: string | undefined,
+  details?: Record<string, unknown>,
+): void {
+  if (res.headersSent) {
+    // A streamed body already started: the only honest signal left is to cut the connection.
+    res.destroy();
+    return;
+  }
+  const lfs = isLfsRoute(urlPath);
+  const body: ErrorBody = { ...details, message, code, request_id: requestId };
+  if (lfs) {
+    body.documentation_url = DOCUMENTATION_URL;
+  }
+  if (status === 401) {
+    if (lfs) {
+      res.setHeader('LFS-Authenticate', LFS_AUTHENTICATE_REALM);
+      res.setHeader('WWW-Authenticate', LFS_AUTHENTICATE_REALM);
+    } else {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="lfs-depot"');
+    }
+  }
+  if (status === 429 && !res.getHeader('Retry-After')) {
+    res.setHeader('Retry-After', '1');
+  }
+  res.status(status);
+  res.setHeader('Content-Type', `${lfs ? LFS_MEDIA_TYPE : 'application/json'}; charset=utf-8`);
+  res.end(JSON.stringify(body));
+}

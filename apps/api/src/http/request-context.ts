@@ -1,0 +1,9 @@
+import type { Request } from 'express';
+
+import type { Principal } from '../auth/principal.js';
+
+/** What our guards and middleware attach to an Express request. */
+export interface LfsRequest extends Request {
+  requestId?: string;
+  principal?: Principal;
+}

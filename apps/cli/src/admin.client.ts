@@ -1,0 +1,198 @@
+import type {
+  CreatedToken,
+  CreateProjectRequest,
+  CreateTokenRequest,
+  CreateUserRequest,
+  Membership,
+  MemberRole,
+  Project,
+  ProjectStatistics,
+  UpdateProjectRequest,
+  User,
+} from './admin.types.js';
+import { isError } from './cli.errors.js';
+import type { Connection } from './connection.js';
+
+/** The server answered with an error status; message, code and request id come from its JSON body. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** No HTTP answer at all: refused, unresolvable host, reset, or timed out. */
+export class ConnectionError extends Error {
+  constructor(
+    /** The server base URL that could not be reached. */
+    readonly url: string,
+    /** Why, in the words of the network layer (`connect ECONNREFUSED 127.0.0.1:8080`). */
+    readonly reason: string,
+  ) {
+    super(`cannot reach ${url} (${reason})`);
+    this.name = 'ConnectionError';
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Typed calls to the admin API under `<base>/api/v1`, one method per endpoint. */
+export class AdminClient {
+  constructor(
+    private readonly connection: Connection,
+    private readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
+  ) {}
+
+  /** POST /users */
+  createUser(body: CreateUserRequest): Promise<User> {
+    return this.json<User>('POST', '/users', body);
+  }
+
+  /** POST /users/{username}/tokens; the answer holds the only copy of the token. */
+  createToken(username: string, body: CreateTokenRequest): Promise<CreatedToken> {
+    return this.json<CreatedToken>('POST', `/users/${encodeURIComponent(username)}/tokens`, body);
+  }
+
+  /** POST /projects */
+  createProject(body: CreateProjectRequest): Promise<Project> {
+    return this.json<Project>('POST', '/projects', body);
+  }
+
+  /** GET /projects/{path} */
+  getProject(path: string): Promise<Project> {
+    return this.json<Project>('GET', projectRoute(path));
+  }
+
+  /** PATCH /projects/{path} */
+  updateProject(path: string, body: UpdateProjectRequest): Promise<Project> {
+    return this.json<Project>('PATCH', projectRoute(path), body);
+  }
+
+  /** DELETE /projects/{path} */
+  async deleteProject(path: string): Promise<void> {
+    await this.send('DELETE', projectRoute(path));
+  }
+
+  /** PUT /projects/{path}/members/{username}: adds the member or changes their role. */
+  setMember(path: string, username: string, role: MemberRole): Promise<Membership> {
+    return this.json<Membership>('PUT', memberRoute(path, username), { role });
+  }
+
+  /** DELETE /projects/{path}/members/{username} */
+  async removeMember(path: string, username: string): Promise<void> {
+    await this.send('DELETE', memberRoute(path, username));
+  }
+
+  /** GET /projects/{path}/statistics */
+  getStatistics(path: string): Promise<ProjectStatistics> {
+    return this.json<ProjectStatistics>('GET', `${projectRoute(path)}/statistics`);
+  }
+
+  private async json<T>(method: Method, route: string, body?: unknown): Promise<T> {
+    const { status, text } = await this.send(method, route, body);
+    try {
+      // The admin API is ours and its shapes are the contract; the CLI trusts them rather than re-validating.
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError('the server answered with something that is not JSON; is LFS_DEPOT_URL right?', status);
+    }
+  }
+
+  private async send(method: Method, route: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const { baseUrl, token } = this.connection;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      'user-agent': 'lfs-depot-cli',
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let status: number;
+    let statusText: string;
+    let text: string;
+    let location: string | null;
+    try {
+      const response = await fetch(`${baseUrl}/api/v1${route}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // Following a redirect would resend the bearer token wherever it points, or silently drop it.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      statusText = response.statusText;
+      location = response.headers.get('location');
+      // Read inside the try: a reset while the body streams is as much a connection failure as a refusal.
+      text = await response.text();
+    } catch (err) {
+      throw new ConnectionError(baseUrl, describeNetworkFailure(err, this.timeoutMs));
+    }
+    if (status >= 300 && status < 400) {
+      throw new ApiError(`the server redirected to ${location ?? 'an unknown location'}; set LFS_DEPOT_URL to the address it should be`, status);
+    }
+    if (status >= 400) throw toApiError(status, statusText, text);
+    return { status, text };
+  }
+}
+
+function projectRoute(path: string): string {
+  // One path segment: `group/sub/name` travels as `group%2Fsub%2Fname` (DESIGN.md, admin API).
+  return `/projects/${encodeURIComponent(path)}`;
+}
+
+function memberRoute(path: string, username: string): string {
+  return `${projectRoute(path)}/members/${encodeURIComponent(username)}`;
+}
+
+function toApiError(status: number, statusText: string, text: string): ApiError {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const fallback = statusText === '' ? 'request failed' : statusText;
+  if (typeof body !== 'object' || body === null) return new ApiError(fallback, status);
+  const fields = body as Record<string, unknown>;
+  const { message, code, request_id: requestId } = fields;
+  // Validation failures may carry a list of messages; show them all on one line.
+  const summary =
+    typeof message === 'string' && message !== ''
+      ? message
+      : Array.isArray(message) && message.length > 0
+        ? message.map(String).join('; ')
+        : fallback;
+  return new ApiError(
+    summary,
+    status,
+    typeof code === 'string' ? code : undefined,
+    typeof requestId === 'string' ? requestId : undefined,
+  );
+}
+
+function describeNetworkFailure(err: unknown, timeoutMs: number): string {
+  // The timeout rejects with a DOMException, which is not a native Error in every realm: match by name.
+  const name = typeof err === 'object' && err !== null && 'name' in err ? err.name : undefined;
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return `no answer within ${Math.round(timeoutMs / 1000)}s`;
+  }
+  // fetch wraps the socket error as `TypeError: fetch failed` with the useful part in `cause`; with both IPv4 and
+  // IPv6 candidates the cause is an AggregateError whose own message is empty.
+  const cause = isError(err) && err.cause !== undefined ? err.cause : err;
+  if (isError(cause) && 'errors' in cause && Array.isArray(cause.errors)) {
+    const first: unknown = cause.errors[0];
+    if (isError(first) && first.message !== '') return first.message;
+  }
+  if (isError(cause)) {
+    if (cause.message !== '') return cause.message;
+    if ('code' in cause && typeof cause.code === 'string') return cause.code;
+  }
+  return String(cause);
+}

@@ -1,0 +1,95 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import http from 'node:http';
+
+import { ErrorCode } from '@lfs-depot/contracts';
+
+import { sendJsonError } from '../http/json-error.js';
+
+/** Headers that describe one connection, not the message, and so must not be passed along (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase()),
+  );
+  const result: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) {
+      result[name] = value;
+    }
+  }
+  return result;
+}
+
+/** Streams requests that are not object transfers to the API, and its answers back, unchanged. */
+export class ApiForwarder {
+  private readonly target: URL;
+  private readonly agent: http.Agent;
+
+  constructor(apiUrl: string) {
+    this.target = new URL(apiUrl);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
+  }
+
+  forward(req: IncomingMessage, res: ServerResponse, requestId: string, lfs: boolean): void {
+    const headers = forwardableHeaders(req.headers);
+    const remote = req.socket.remoteAddress ?? '';
+    const priorFor = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = priorFor ? `${String(priorFor)}, ${remote}` : remote;
+    headers['x-forwarded-proto'] ??= 'encrypted' in req.socket ? 'https' : 'http';
+    headers['x-forwarded-host'] ??= req.headers.host ?? '';
+    headers['x-request-id'] = requestId;
+
+    const upstream = http.request({
+      protocol: this.target.protocol,
+      hostname: this.target.hostname,
+      port: this.target.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: this.agent,
+    });
+    upstream.on('response', (answer) => {
+      res.writeHead(answer.statusCode ?? 502, forwardableHeaders(answer.headers));
+      answer.pipe(res);
+      answer.on('error', () => res.destroy());
+    });
+    upstream.on('error', (error) => {
+      if (!res.headersSent) {
+        sendJsonError(
+          res,
+          502,
+          ErrorCode.SERVICE_UNAVAILABLE,
+          `The lfs-depot API is not reachable (${(error as NodeJS.ErrnoException).code ?? error.message}); try again shortly`,
+          requestId,
+          lfs,
+        );
+      } else {
+        res.destroy();
+      }
+    });
+    // A client that goes away mid-request must not leave the API waiting for the rest of its body.
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        upstream.destroy();
+      }
+    });
+    req.pipe(upstream);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,33 @@
+import { isValidOid } from '@lfs-depot/contracts';
+
+/** Top-level folder (local) or key segment (S3) that both backends keep for in-flight uploads. */
+export const TEMP_DIRECTORY = 'tmp';
+
+// No segment may start with a dot, which rules out "." and ".." (path traversal) along with hidden files.
+const KEY_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+const MAX_KEY_LENGTH = 512;
+
+/** Storage key of an object: `ab/cd/abcd…` (two-level fan-out on the first four hex digits keeps folders small). */
+export function objectKey(oid: string): string {
+  if (!isValidOid(oid)) {
+    throw new TypeError(`Not a sha256 oid: ${JSON.stringify(String(oid).slice(0, 80))}`);
+  }
+  return `${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}`;
+}
+
+/** Returns whether `key` is a relative path of plain segments that stays inside storage and outside `tmp/`. */
+export function isValidKey(key: unknown): key is string {
+  return (
+    typeof key === 'string' &&
+    key.length <= MAX_KEY_LENGTH &&
+    KEY_PATTERN.test(key) &&
+    key.split('/', 1)[0] !== TEMP_DIRECTORY
+  );
+}
+
+/** Throws a TypeError unless `isValidKey(key)`. */
+export function assertValidKey(key: unknown): asserts key is string {
+  if (!isValidKey(key)) {
+    throw new TypeError(`Invalid storage key: ${JSON.stringify(String(key).slice(0, 80))}`);
+  }
+}

@@ -1,0 +1,55 @@
+import type { Readable } from 'node:stream';
+
+/** What an upload claims to be; `oid` is the lowercase hex SHA-256 of the content. */
+export interface ExpectedObject {
+  oid: string;
+  size: number;
+}
+
+/** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** Where object bytes live: local disk or an S3-compatible bucket. Keys come from `objectKey(oid)`. */
+export interface ObjectStorage {
+  readonly kind: 'file' | 's3';
+  /**
+   * Streams `body` into storage under `key` while hashing (SHA-256) and counting bytes. The object becomes visible
+   * under `key` only after the hash and size match `expected`; on any failure (mismatch, too many bytes, truncated
+   * body or stream error, abort) nothing is left behind (no temp file, S3 multipart upload aborted) and it rejects
+   * with StorageVerificationError (mismatch cases) or the underlying error.
+   *
+   * As with `stream.pipeline`, a failure destroys `body` if it has not ended yet: more bytes than `expected.size`
+   * stop the read at once, so a proxy should refuse a wrong Content-Length before calling this if it wants to
+   * answer on the same connection. A hash or short-size mismatch is only known once `body` has ended, so the
+   * connection is still usable then. Aborting `signal` after every byte was received and verified does not undo
+   * the commit; the promise then resolves.
+   */
+  put(
+    key: string,
+    body: Readable,
+    expected: ExpectedObject,
+    options?: { signal?: AbortSignal },
+  ): Promise<void>;
+  /** Size of the stored object, or undefined when absent. */
+  stat(key: string): Promise<{ size: number } | undefined>;
+  /**
+   * Opens a read stream of the whole object or of an inclusive byte range (an end past the last byte is clamped);
+   * rejects with ObjectMissingError when absent and with RangeError when the range starts past the last byte.
+   */
+  open(key: string, range?: ByteRange): Promise<Readable>;
+  /** Deletes; no error when absent. */
+  delete(key: string): Promise<void>;
+  /** Throws when the backend is not reachable/writable (used by readiness). */
+  check(): Promise<void>;
+}
+
+/** Throws a RangeError unless `range` is a well-formed inclusive range (0 <= start <= end, safe integers). */
+export function assertValidRange(range: ByteRange): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new RangeError(`Invalid byte range ${String(start)}-${String(end)}`);
+  }
+}

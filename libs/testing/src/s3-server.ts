@@ -1,0 +1,134 @@
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import S3rver from 's3rver';
+
+/** A running throwaway S3 endpoint and what a client needs to reach its bucket. */
+export interface S3TestServer {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  stop(): Promise<void>;
+}
+
+const BUCKET = 'lfs-depot-test';
+// s3rver's FilesystemStore keeps each multipart upload in <directory>/<bucket>/._S3rver_uploads/<uploadId>/.
+const UPLOADS_FOLDER = '._S3rver_uploads';
+
+/**
+ * Starts s3rver on 127.0.0.1 (random port) in a fresh temporary directory with one empty bucket.
+ *
+ * s3rver 3.7 implements neither AbortMultipartUpload nor ListMultipartUploads, so this server answers those two
+ * itself from s3rver's upload folders (without checking signatures): specs can then prove that a failed upload
+ * aborts its multipart upload, using the same API calls as against real S3.
+ */
+export async function startS3Server(): Promise<S3TestServer> {
+  const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
+  const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: BUCKET }] });
+  await s3rver.configureBuckets();
+  const s3rverListener = s3rver.callback();
+  const uploadsDirectory = path.join(directory, BUCKET, UPLOADS_FOLDER);
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const [, bucket, ...key] = url.pathname.split('/');
+    const uploadId = url.searchParams.get('uploadId');
+    if (request.method === 'DELETE' && bucket === BUCKET && key.length > 0 && uploadId !== null) {
+      void respond(response, () => abortMultipartUpload(uploadsDirectory, uploadId));
+    } else if (
+      request.method === 'GET' &&
+      bucket === BUCKET &&
+      key.join('') === '' &&
+      url.searchParams.has('uploads')
+    ) {
+      void respond(response, () => listMultipartUploads(uploadsDirectory));
+    } else {
+      s3rverListener(request, response);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket: BUCKET,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    async stop() {
+      // SDK clients keep connections alive; without this close() would wait for them to time out.
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+      s3rver.logger.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+interface ShimAnswer {
+  status: number;
+  xml?: string;
+}
+
+async function respond(response: ServerResponse, answer: () => Promise<ShimAnswer>): Promise<void> {
+  try {
+    const { status, xml } = await answer();
+    response.writeHead(status, xml === undefined ? {} : { 'content-type': 'application/xml' });
+    response.end(xml);
+  } catch (error) {
+    response.writeHead(500, { 'content-type': 'application/xml' });
+    response.end(errorXml('InternalError', String(error)));
+  }
+}
+
+async function abortMultipartUpload(uploadsDirectory: string, uploadId: string): Promise<ShimAnswer> {
+  const uploadDirectory = path.join(uploadsDirectory, uploadId);
+  if (!/^[0-9a-f]+$/.test(uploadId) || !(await isDirectory(uploadDirectory))) {
+    return { status: 404, xml: errorXml('NoSuchUpload', 'The specified upload does not exist.') };
+  }
+  await rm(uploadDirectory, { recursive: true, force: true });
+  return { status: 204 };
+}
+
+async function listMultipartUploads(uploadsDirectory: string): Promise<ShimAnswer> {
+  const uploadIds = (await isDirectory(uploadsDirectory)) ? await readdir(uploadsDirectory) : [];
+  const uploads = await Promise.all(
+    uploadIds.map(async (uploadId) => {
+      const key = await readFile(path.join(uploadsDirectory, uploadId, 'key'), 'utf8');
+      return `<Upload><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></Upload>`;
+    }),
+  );
+  return {
+    status: 200,
+    xml:
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      '<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      `<Bucket>${BUCKET}</Bucket><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>` +
+      uploads.join('') +
+      '</ListMultipartUploadsResult>',
+  };
+}
+
+async function isDirectory(folder: string): Promise<boolean> {
+  try {
+    return (await stat(folder)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function errorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
+}

@@ -1,0 +1,23 @@
+// s3rver ships no type declarations; this covers the part the test helper uses.
+declare module 's3rver' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  interface S3rverOptions {
+    address?: string;
+    port?: number;
+    silent?: boolean;
+    directory?: string;
+    resetOnClose?: boolean;
+    allowMismatchedSignatures?: boolean;
+    vhostBuckets?: boolean;
+    configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
+  }
+
+  export default class S3rver {
+    constructor(options?: S3rverOptions);
+    readonly logger: { close(): void };
+    configureBuckets(): Promise<void>;
+    /** The Koa request listener, for mounting s3rver in an http.Server of one's own. */
+    callback(): (request: IncomingMessage, response: ServerResponse) => void;
+  }
+}

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { INestApplication } from '@nestjs/common';
+import type { Config } from '@lfs-depot/config';
+import { loadConfig } from '@lfs-depot/config';
+import { LocalStorage } from '@lfs-depot/storage';
+import type { ObjectStorage } from '@lfs-depot/storage';
+import type { DataSource } from 'typeorm';
+
+import { createApiApp } from '../../apps/api/src/api.app.js';
+import { ApiSecrets } from '../../apps/api/src/auth/api-secrets.js';
+import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
+import { RedisCache } from '../../apps/api/src/cache/redis.cache.js';
+import type { SharedCache } from '../../apps/api/src/cache/shared-cache.js';
+import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
+import type { TestDatabase } from './test-database.js';
+import { createTestDatabase, testRedisUrl } from './test-database.js';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-0123456789';
+
+export interface ApiHarness {
+  app: INestApplication;
+  /** Base URL of the listening API. */
+  url: string;
+  config: Config;
+  dataSource: DataSource;
+  storage: ObjectStorage;
+  cache: SharedCache;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Starts the real API on a fresh database, a temp folder for objects, and Redis when the suite has one. */
+export async function startApiHarness(
+  env: Record<string, string> = {},
+  options: { storage?: ObjectStorage } = {},
+): Promise<ApiHarness> {
+  const database: TestDatabase = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-test-'));
+  const config = loadConfig(
+    {
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      LFS_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      API_PORT: '0',
+      PORT: '0',
+      ...env,
+    },
+    dataDir,
+  );
+  const dataSource = createDataSource(database.url, { poolSize: 5 });
+  await dataSource.initialize();
+  await runMigrationsLocked(dataSource);
+  const redisUrl = testRedisUrl();
+  const cache: SharedCache = redisUrl ? new RedisCache(redisUrl, `lfs-test-${path.basename(dataDir)}:`) : new MemoryCache();
+  const storage = options.storage ?? new LocalStorage(path.join(dataDir, 'objects'));
+  const app = await createApiApp(
+    { config, dataSource, cache, secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET), storage },
+    { logger: false },
+  );
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    config,
+    dataSource,
+    storage,
+    cache,
+    dataDir,
+    close: async () => {
+      await app.close();
+      await cache.close();
+      await dataSource.destroy();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A small admin-API client for tests. */
+export function adminClient(baseUrl: string, token = TEST_ADMIN_TOKEN) {
+  const call = async (method: string, urlPath: string, body?: unknown) => {
+    const response = await fetch(`${baseUrl}/api/v1${urlPath}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  };
+  return {
+    call,
+    createUser: (username: string, password?: string, admin = false) =>
+      call('POST', '/users', { username, ...(password === undefined ? {} : { password }), admin }),
+    createToken: async (username: string, name = 'test', expiresAt?: string) => {
+      const result = await call('POST', `/users/${username}/tokens`, { name, ...(expiresAt ? { expires_at: expiresAt } : {}) });
+      return result;
+    },
+    createProject: (projectPath: string, visibility: 'private' | 'public' = 'private', quotaBytes?: number | null) =>
+      call('POST', '/projects', { path: projectPath, visibility, ...(quotaBytes === undefined ? {} : { quota_bytes: quotaBytes }) }),
+    setMember: (projectPath: string, username: string, role: string) =>
+      call('PUT', `/projects/${encodeURIComponent(projectPath)}/members/${username}`, { role }),
+    statistics: (projectPath: string) => call('GET', `/projects/${encodeURIComponent(projectPath)}/statistics`),
+  };
+}
