@@ -6,13 +6,14 @@ import { BatchModule } from './batch/batch.module.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { CoreModule } from './core/core.module.js';
 import { HealthModule } from './health/health.module.js';
+import { UploadsModule } from './uploads/uploads.module.js';
 
 @Module({})
 export class ApiModule {
   static forRoot(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(runtime), HealthModule, AdminModule, BatchModule],
+      imports: [CoreModule.forRoot(runtime), HealthModule, AdminModule, BatchModule, UploadsModule],
     };
   }
 }

@@ -9,19 +9,29 @@ import { Output } from './output.js';
 /** Options every admin API command accepts. */
 export const ADMIN_OPTIONS = {
   json: { type: 'boolean', help: "print the server's JSON answer instead of text" },
-  url: { type: 'string', value: 'url', help: 'server base URL (default: $LFS_DEPOT_URL, else http://127.0.0.1:8080)' },
-  token: { type: 'string', value: 'token', help: 'admin token (default: $LFS_DEPOT_TOKEN, else ./data/admin-token)' },
+  url: {
+    type: 'string',
+    value: 'url',
+    help: 'server base URL (default: $LFS_DEPOT_URL, else http://127.0.0.1:8080)',
+  },
+  token: {
+    type: 'string',
+    value: 'token',
+    help: 'admin token (default: $LFS_DEPOT_TOKEN, else ./data/admin-token)',
+  },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } as const satisfies OptionSpecs;
 
 /** What an admin command's handler receives on top of its parsed arguments. */
-export interface AdminCommandInput<O extends OptionSpecs, P extends readonly string[]>
-  extends CommandInput<O & typeof ADMIN_OPTIONS, P> {
+export interface AdminCommandInput<O extends OptionSpecs, P extends readonly string[]> extends CommandInput<
+  O & typeof ADMIN_OPTIONS,
+  P
+> {
   /**
    * Resolves --url/--token and the environment into a client. Lazy so that argument mistakes are reported
    * (exit 2) before a missing token is (exit 1).
    */
-  admin(): AdminClient;
+  readonly admin: () => AdminClient;
   readonly output: Output;
 }
 

@@ -41,7 +41,12 @@ describe(AdminClient.name, () => {
       const err = await failure(client.getStatistics('x'));
 
       expect(err).toBeInstanceOf(ApiError);
-      expect(err).toMatchObject({ message: 'admin only', status: 403, code: 'FORBIDDEN', requestId: 'req-9' });
+      expect(err).toMatchObject({
+        message: 'admin only',
+        status: 403,
+        code: 'FORBIDDEN',
+        requestId: 'req-9',
+      });
     });
 
     it('rejects with all validation messages joined when the server sends a list', async () => {
@@ -52,7 +57,10 @@ describe(AdminClient.name, () => {
 
       const err = await failure(client.createProject({ path: '' }));
 
-      expect(err).toMatchObject({ message: 'path must not be empty; quota_bytes must be positive', status: 422 });
+      expect(err).toMatchObject({
+        message: 'path must not be empty; quota_bytes must be positive',
+        status: 422,
+      });
     });
 
     it('rejects with the status text when the error body is not JSON', async () => {
@@ -118,7 +126,10 @@ describe(AdminClient.name, () => {
       server.reply('PUT', '/api/v1/projects/g%2Fp/members/d.o%2Fe', { status: 200, body });
 
       await expect(client.setMember('g/p', 'd.o/e', 'maintainer')).resolves.toEqual(body);
-      expect(server.requests[0]).toMatchObject({ contentType: 'application/json', body: { role: 'maintainer' } });
+      expect(server.requests[0]).toMatchObject({
+        contentType: 'application/json',
+        body: { role: 'maintainer' },
+      });
     });
   });
 });

@@ -101,18 +101,27 @@ export class AdminClient {
       // The admin API is ours and its shapes are the contract; the CLI trusts them rather than re-validating.
       return JSON.parse(text) as T;
     } catch {
-      throw new ApiError('the server answered with something that is not JSON; is LFS_DEPOT_URL right?', status);
+      throw new ApiError(
+        'the server answered with something that is not JSON; is LFS_DEPOT_URL right?',
+        status,
+      );
     }
   }
 
-  private async send(method: Method, route: string, body?: unknown): Promise<{ status: number; text: string }> {
+  private async send(
+    method: Method,
+    route: string,
+    body?: unknown,
+  ): Promise<{ status: number; text: string }> {
     const { baseUrl, token } = this.connection;
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: 'application/json',
       'user-agent': 'lfs-depot-cli',
     };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+    }
     let status: number;
     let statusText: string;
     let text: string;
@@ -135,9 +144,14 @@ export class AdminClient {
       throw new ConnectionError(baseUrl, describeNetworkFailure(err, this.timeoutMs));
     }
     if (status >= 300 && status < 400) {
-      throw new ApiError(`the server redirected to ${location ?? 'an unknown location'}; set LFS_DEPOT_URL to the address it should be`, status);
+      throw new ApiError(
+        `the server redirected to ${location ?? 'an unknown location'}; set LFS_DEPOT_URL to the address it should be`,
+        status,
+      );
     }
-    if (status >= 400) throw toApiError(status, statusText, text);
+    if (status >= 400) {
+      throw toApiError(status, statusText, text);
+    }
     return { status, text };
   }
 }
@@ -159,7 +173,9 @@ function toApiError(status: number, statusText: string, text: string): ApiError 
     body = undefined;
   }
   const fallback = statusText === '' ? 'request failed' : statusText;
-  if (typeof body !== 'object' || body === null) return new ApiError(fallback, status);
+  if (typeof body !== 'object' || body === null) {
+    return new ApiError(fallback, status);
+  }
   const fields = body as Record<string, unknown>;
   const { message, code, request_id: requestId } = fields;
   // Validation failures may carry a list of messages; show them all on one line.
@@ -188,11 +204,17 @@ function describeNetworkFailure(err: unknown, timeoutMs: number): string {
   const cause = isError(err) && err.cause !== undefined ? err.cause : err;
   if (isError(cause) && 'errors' in cause && Array.isArray(cause.errors)) {
     const first: unknown = cause.errors[0];
-    if (isError(first) && first.message !== '') return first.message;
+    if (isError(first) && first.message !== '') {
+      return first.message;
+    }
   }
   if (isError(cause)) {
-    if (cause.message !== '') return cause.message;
-    if ('code' in cause && typeof cause.code === 'string') return cause.code;
+    if (cause.message !== '') {
+      return cause.message;
+    }
+    if ('code' in cause && typeof cause.code === 'string') {
+      return cause.code;
+    }
   }
   return String(cause);
 }

@@ -50,6 +50,13 @@ export interface Project {
   visibility: Visibility;
   quota_bytes: number | null;
   created_at: string;
+  /** Present in GET /projects/{path} answers only. */
+  members?: ProjectMember[];
+}
+
+export interface ProjectMember {
+  username: string;
+  role: MemberRole;
 }
 
 export interface Membership {

@@ -47,8 +47,12 @@ export function parseCommandArgs<O extends OptionSpecs>(
 /** True when -h or --help appears before a `--` terminator, so help wins over any other mistake. */
 export function wantsHelp(args: readonly string[]): boolean {
   for (const arg of args) {
-    if (arg === '--') return false;
-    if (arg === '-h' || arg === '--help') return true;
+    if (arg === '--') {
+      return false;
+    }
+    if (arg === '-h' || arg === '--help') {
+      return true;
+    }
   }
   return false;
 }
@@ -86,7 +90,9 @@ export function readLeadingOptions(argv: readonly string[], usage: UsageInfo): L
       i++;
       break;
     }
-    if (!arg.startsWith('-') || arg === '-') break;
+    if (!arg.startsWith('-') || arg === '-') {
+      break;
+    }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg : arg.slice(0, eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
@@ -96,9 +102,14 @@ export function readLeadingOptions(argv: readonly string[], usage: UsageInfo): L
       json = true;
     } else if (name === '--url' || name === '--token') {
       const value = inline ?? argv[++i];
-      if (value === undefined) throw new UsageError(`option '${name}' needs a value`, usage.usage, usage.helpHint);
-      if (name === '--url') url = value;
-      else token = value;
+      if (value === undefined) {
+        throw new UsageError(`option '${name}' needs a value`, usage.usage, usage.helpHint);
+      }
+      if (name === '--url') {
+        url = value;
+      } else {
+        token = value;
+      }
     } else {
       throw new UsageError(`unknown option '${name}'`, usage.usage, usage.helpHint);
     }
@@ -112,7 +123,9 @@ export function readLeadingOptions(argv: readonly string[], usage: UsageInfo): L
 }
 
 function describeParseError(err: unknown): string {
-  if (!isError(err)) return String(err);
+  if (!isError(err)) {
+    return String(err);
+  }
   // Node's messages go on to explain `--` quoting at length; the first sentence is what the user needs.
   const first = err.message.split(/\.\s/)[0] ?? err.message;
   return first.charAt(0).toLowerCase() + first.slice(1);

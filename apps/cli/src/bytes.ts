@@ -8,20 +8,26 @@ const SUFFIX_POWER: Readonly<Record<string, number>> = { '': 0, K: 1, M: 2, G: 3
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(?:([KMGTP])(?:i?B)?|B)?$/i.exec(text.trim());
   if (match === null) {
-    throw new Error(`'${text}' is not a size; use a number of bytes or a suffix K, M, G or T (e.g. 500M, 10G)`);
+    throw new Error(
+      `'${text}' is not a size; use a number of bytes or a suffix K, M, G or T (e.g. 500M, 10G)`,
+    );
   }
   const amount = Number(match[1]);
   const power = SUFFIX_POWER[(match[2] ?? '').toUpperCase()] ?? 0;
   // A fractional size such as 1.3G is fine; the fraction of a byte it leaves is not.
   const bytes = Math.floor(amount * 1024 ** power);
-  if (!Number.isSafeInteger(bytes)) throw new Error(`'${text}' is too large`);
+  if (!Number.isSafeInteger(bytes)) {
+    throw new Error(`'${text}' is too large`);
+  }
   return bytes;
 }
 
 /** Formats a byte count for people: `512 B`, `1.5 GiB`, `10 GiB`. */
 export function formatBytes(bytes: number): string {
   let unit = 0;
-  while (unit < UNITS.length - 1 && bytes >= 1024 ** (unit + 1)) unit++;
+  while (unit < UNITS.length - 1 && bytes >= 1024 ** (unit + 1)) {
+    unit++;
+  }
   let value = Math.round((bytes / 1024 ** unit) * 10) / 10;
   // 1023.96 KiB rounds to 1024 KiB; say 1 MiB instead.
   if (value >= 1024 && unit < UNITS.length - 1) {

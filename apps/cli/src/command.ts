@@ -10,7 +10,7 @@ export interface CommandInput<O extends OptionSpecs, P extends readonly string[]
   readonly args: Readonly<Record<P[number], string>>;
   readonly ctx: CommandContext;
   /** Throws a UsageError for this command (a value that parsed but makes no sense). */
-  usageError(message: string): never;
+  readonly usageError: (message: string) => never;
 }
 
 /** The description of a leaf command: its arguments, options, help text and behaviour. */
@@ -58,7 +58,12 @@ export function defineCommand<const O extends OptionSpecs, const P extends reado
       };
       const { values, positionals } = parseCommandArgs(argv, spec.options, info);
       if (positionals.length < spec.positionals.length) {
-        usageError(`missing ${spec.positionals.slice(positionals.length).map((p) => `<${p}>`).join(' ')}`);
+        usageError(
+          `missing ${spec.positionals
+            .slice(positionals.length)
+            .map((p) => `<${p}>`)
+            .join(' ')}`,
+        );
       }
       if (positionals.length > spec.positionals.length) {
         usageError(`unexpected argument '${positionals[spec.positionals.length] ?? ''}'`);
@@ -107,9 +112,13 @@ export function defineGroup(name: string, summary: string, subcommands: readonly
         ctx.io.stdout.write(help);
         return ExitCode.OK;
       }
-      if (word === undefined) throw new UsageError(`'${name}' needs a command`, usage, helpHint);
+      if (word === undefined) {
+        throw new UsageError(`'${name}' needs a command`, usage, helpHint);
+      }
       const sub = subcommands.find((candidate) => candidate.name === `${name} ${word}`);
-      if (sub === undefined) throw new UsageError(`unknown command '${name} ${word}'`, usage, helpHint);
+      if (sub === undefined) {
+        throw new UsageError(`unknown command '${name} ${word}'`, usage, helpHint);
+      }
       return sub.run(rest, ctx);
     },
   };

@@ -20,7 +20,10 @@ describe(resolveConnection.name, () => {
   }
 
   it('returns the default URL and the token from the environment', () => {
-    expect(resolveConnection({ env: { LFS_DEPOT_TOKEN: 't' }, cwd })).toEqual({ baseUrl: DEFAULT_URL, token: 't' });
+    expect(resolveConnection({ env: { LFS_DEPOT_TOKEN: 't' }, cwd })).toEqual({
+      baseUrl: DEFAULT_URL,
+      token: 't',
+    });
   });
 
   it('returns the URL without trailing slashes, keeping a path prefix', () => {
@@ -75,6 +78,8 @@ describe(resolveConnection.name, () => {
     ['not a url', "invalid server URL 'not a url' (from LFS_DEPOT_URL); expected e.g. http://127.0.0.1:8080"],
     ['ftp://host', "invalid server URL 'ftp://host' (from LFS_DEPOT_URL): only http and https are supported"],
   ])('rejects LFS_DEPOT_URL=%j', (url, message) => {
-    expect(() => resolveConnection({ env: { LFS_DEPOT_URL: url, LFS_DEPOT_TOKEN: 't' }, cwd })).toThrow(message);
+    expect(() => resolveConnection({ env: { LFS_DEPOT_URL: url, LFS_DEPOT_TOKEN: 't' }, cwd })).toThrow(
+      message,
+    );
   });
 });

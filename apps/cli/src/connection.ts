@@ -36,10 +36,16 @@ function resolveUrl({ url, env }: ConnectionSources): string {
   try {
     parsed = new URL(raw);
   } catch {
-    throw new CliError(`invalid server URL '${raw}' (from ${origin}); expected e.g. ${DEFAULT_URL}`, ExitCode.USAGE);
+    throw new CliError(
+      `invalid server URL '${raw}' (from ${origin}); expected e.g. ${DEFAULT_URL}`,
+      ExitCode.USAGE,
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new CliError(`invalid server URL '${raw}' (from ${origin}): only http and https are supported`, ExitCode.USAGE);
+    throw new CliError(
+      `invalid server URL '${raw}' (from ${origin}): only http and https are supported`,
+      ExitCode.USAGE,
+    );
   }
   // Keep any path prefix (a server mounted under /lfs behind a reverse proxy) but drop query, hash and
   // trailing slashes so that joining `/api/v1/...` never doubles a slash.
@@ -48,11 +54,15 @@ function resolveUrl({ url, env }: ConnectionSources): string {
 
 function resolveToken({ token, env, cwd }: ConnectionSources): string {
   if (token !== undefined) {
-    if (token.trim() === '') throw new CliError('--token is empty', ExitCode.USAGE);
+    if (token.trim() === '') {
+      throw new CliError('--token is empty', ExitCode.USAGE);
+    }
     return token.trim();
   }
   const fromEnv = nonEmpty(env['LFS_DEPOT_TOKEN']);
-  if (fromEnv !== undefined) return fromEnv.trim();
+  if (fromEnv !== undefined) {
+    return fromEnv.trim();
+  }
   return readTokenFile(resolve(cwd, nonEmpty(env['DATA_DIR']) ?? 'data', 'admin-token'));
 }
 
@@ -61,11 +71,17 @@ function readTokenFile(file: string): string {
   try {
     content = readFileSync(file, 'utf8');
   } catch (err) {
-    if (isError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) throw new CliError(TOKEN_NOT_SET);
-    throw new CliError(`cannot read the admin token from ${file}: ${isError(err) ? err.message : String(err)}`);
+    if (isError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) {
+      throw new CliError(TOKEN_NOT_SET);
+    }
+    throw new CliError(
+      `cannot read the admin token from ${file}: ${isError(err) ? err.message : String(err)}`,
+    );
   }
   const token = content.trim();
-  if (token === '') throw new CliError(`${file} is empty; ${TOKEN_NOT_SET}`);
+  if (token === '') {
+    throw new CliError(`${file} is empty; ${TOKEN_NOT_SET}`);
+  }
   return token;
 }
 

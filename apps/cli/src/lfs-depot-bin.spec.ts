@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +40,10 @@ describe('bin/lfs-depot', () => {
     const dist = join(repo, 'dist', 'apps', 'cli', 'src');
     mkdirSync(dist, { recursive: true });
     // Valid as ESM and as CommonJS, like the launcher itself.
-    writeFileSync(join(dist, 'run.js'), 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\nprocess.exitCode = 3;\n');
+    writeFileSync(
+      join(dist, 'run.js'),
+      'process.stdout.write(JSON.stringify(process.argv.slice(2)));\nprocess.exitCode = 3;\n',
+    );
   }
 
   it('is an executable node script', () => {
@@ -60,9 +73,16 @@ describe('bin/lfs-depot', () => {
   });
 
   it('runs when executed directly through its shebang', () => {
-    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}` };
+    const env = {
+      ...process.env,
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
+    };
 
-    const result = spawnSync(join(repo, 'bin', 'lfs-depot'), ['--help'], { cwd: root, encoding: 'utf8', env });
+    const result = spawnSync(join(repo, 'bin', 'lfs-depot'), ['--help'], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+    });
 
     expect(result.stderr).toBe(`lfs-depot is not built: run \`npm run build\` in ${repo}\n`);
     expect(result.status).toBe(1);
@@ -71,12 +91,17 @@ describe('bin/lfs-depot', () => {
   it.each([
     ['a "type": "module" package (ESM)', '{ "type": "module" }'],
     ['no package.json (CommonJS)', undefined],
-  ])('imports dist/apps/cli/src/run.js with the arguments and exit code intact, inside %s', (_scope, packageJson) => {
-    if (packageJson !== undefined) writeFileSync(join(repo, 'package.json'), packageJson);
-    fakeBuild();
+  ])(
+    'imports dist/apps/cli/src/run.js with the arguments and exit code intact, inside %s',
+    (_scope, packageJson) => {
+      if (packageJson !== undefined) {
+        writeFileSync(join(repo, 'package.json'), packageJson);
+      }
+      fakeBuild();
 
-    const result = runNode(join(repo, 'bin', 'lfs-depot'), ['stats', 'group/name', '--json']);
+      const result = runNode(join(repo, 'bin', 'lfs-depot'), ['stats', 'group/name', '--json']);
 
-    expect(result).toEqual({ code: 3, stdout: '["stats","group/name","--json"]', stderr: '' });
-  });
+      expect(result).toEqual({ code: 3, stdout: '["stats","group/name","--json"]', stderr: '' });
+    },
+  );
 });

@@ -10,7 +10,13 @@ import { defineCommand } from './command.js';
 import { main } from './main.js';
 
 const TOKEN = 'admin-secret';
-const PROJECT = { id: 7, path: 'group/sub/name', visibility: 'private', quota_bytes: null, created_at: '2025-01-02T03:04:05.000Z' };
+const PROJECT = {
+  id: 7,
+  path: 'group/sub/name',
+  visibility: 'private',
+  quota_bytes: null,
+  created_at: '2025-01-02T03:04:05.000Z',
+};
 
 describe(main.name, () => {
   let server: FakeAdminServer;
@@ -27,7 +33,10 @@ describe(main.name, () => {
   });
   beforeEach(() => server.reset());
 
-  async function run(argv: string[], opts: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}) {
+  async function run(
+    argv: string[],
+    opts: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+  ) {
     const captured = captureIo(opts.stdin);
     const env = opts.env ?? { LFS_DEPOT_URL: server.url, LFS_DEPOT_TOKEN: TOKEN };
     const code = await main(argv, env, captured.io, { cwd: opts.cwd ?? emptyDir });
@@ -61,7 +70,9 @@ describe(main.name, () => {
         body: { id: 2, username: 'root', admin: true, created_at: '2025-01-01T00:00:00Z' },
       });
 
-      const result = await run(['users', 'create', 'root', '--password-stdin', '--admin'], { stdin: 'p4ss word\n' });
+      const result = await run(['users', 'create', 'root', '--password-stdin', '--admin'], {
+        stdin: 'p4ss word\n',
+      });
 
       expect(result).toEqual({ code: 0, stdout: 'Created admin user root (id 2)\n', stderr: '' });
       expect(server.requests[0]?.body).toEqual({ username: 'root', password: 'p4ss word', admin: true });
@@ -78,7 +89,9 @@ describe(main.name, () => {
     });
 
     it('rejects --password together with --password-stdin before calling the server', async () => {
-      const result = await run(['users', 'create', 'bob', '--password', 'x', '--password-stdin'], { stdin: 'y\n' });
+      const result = await run(['users', 'create', 'bob', '--password', 'x', '--password-stdin'], {
+        stdin: 'y\n',
+      });
 
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('lfs-depot: give either --password or --password-stdin, not both\n');
@@ -96,7 +109,12 @@ describe(main.name, () => {
   });
 
   describe('tokens create', () => {
-    const created = { id: 9, name: 'deploy', token: 'lfsd_0123456789abcdef', expires_at: '2030-01-31T00:00:00.000Z' };
+    const created = {
+      id: 9,
+      name: 'deploy',
+      token: 'lfsd_0123456789abcdef',
+      expires_at: '2030-01-31T00:00:00.000Z',
+    };
 
     it('prints the token alone so that $(…) captures exactly it', async () => {
       server.reply('POST', '/api/v1/users/ci-bot/tokens', { status: 201, body: created });
@@ -194,8 +212,17 @@ describe(main.name, () => {
       expect(server.requests).toEqual([]);
     });
 
-    it('shows a project, addressing it as one encoded segment', async () => {
-      server.reply('GET', '/api/v1/projects/group%2Fsub%2Fname', { status: 200, body: PROJECT });
+    it('shows a project with its members, addressing it as one encoded segment', async () => {
+      server.reply('GET', '/api/v1/projects/group%2Fsub%2Fname', {
+        status: 200,
+        body: {
+          ...PROJECT,
+          members: [
+            { username: 'alice', role: 'write' },
+            { username: 'bob', role: 'maintainer' },
+          ],
+        },
+      });
 
       const result = await run(['projects', 'show', 'group/sub/name']);
 
@@ -207,11 +234,16 @@ describe(main.name, () => {
           'visibility  private',
           'quota       none',
           'created     2025-01-02T03:04:05.000Z',
+          'members     alice (write), bob (maintainer)',
           '',
         ].join('\n'),
         stderr: '',
       });
-      expect(server.requests[0]).toMatchObject({ method: 'GET', authorization: `Bearer ${TOKEN}`, body: undefined });
+      expect(server.requests[0]).toMatchObject({
+        method: 'GET',
+        authorization: `Bearer ${TOKEN}`,
+        body: undefined,
+      });
     });
 
     it('prints the raw project with --json', async () => {
@@ -235,7 +267,9 @@ describe(main.name, () => {
     it('updates visibility and quota together', async () => {
       server.reply('PATCH', '/api/v1/projects/g%2Fn', { status: 200, body: PROJECT });
 
-      expect((await run(['projects', 'update', 'g/n', '--visibility', 'private', '--quota', '500M'])).code).toBe(0);
+      expect(
+        (await run(['projects', 'update', 'g/n', '--visibility', 'private', '--quota', '500M'])).code,
+      ).toBe(0);
       expect(server.requests[0]?.body).toEqual({ visibility: 'private', quota_bytes: 524288000 });
     });
 
@@ -274,7 +308,7 @@ describe(main.name, () => {
 
       const result = await run(['members', 'set', 'group/name', 'alice', 'write']);
 
-      expect(result).toEqual({ code: 0, stdout: 'alice is now write in group/name\n', stderr: '' });
+      expect(result).toEqual({ code: 0, stdout: 'alice now has role write in group/name\n', stderr: '' });
       expect(server.requests[0]).toMatchObject({ method: 'PUT', body: { role: 'write' } });
     });
 
@@ -353,7 +387,10 @@ describe(main.name, () => {
     });
 
     it('adds a hint about the token on 401', async () => {
-      server.reply('POST', '/api/v1/users', { status: 401, body: { message: 'bad credentials', request_id: 'r' } });
+      server.reply('POST', '/api/v1/users', {
+        status: 401,
+        body: { message: 'bad credentials', request_id: 'r' },
+      });
 
       const result = await run(['users', 'create', 'alice']);
 
@@ -412,8 +449,12 @@ describe(main.name, () => {
       server.reply('GET', '/api/v1/projects/p', { status: 200, body: PROJECT });
       const env = { LFS_DEPOT_URL: 'http://127.0.0.1:1', LFS_DEPOT_TOKEN: 'from-env' };
 
-      const after = await run(['projects', 'show', 'p', '--url', server.url, '--token', 'from-flag'], { env });
-      const before = await run(['--url', server.url, '--token=from-global', 'projects', 'show', 'p'], { env });
+      const after = await run(['projects', 'show', 'p', '--url', server.url, '--token', 'from-flag'], {
+        env,
+      });
+      const before = await run(['--url', server.url, '--token=from-global', 'projects', 'show', 'p'], {
+        env,
+      });
 
       expect([after.code, before.code]).toEqual([0, 0]);
       expect(server.requests.map((r) => r.authorization)).toEqual(['Bearer from-flag', 'Bearer from-global']);
@@ -448,7 +489,9 @@ describe(main.name, () => {
 
       expect(flag.code).toBe(0);
       expect(flag.stderr).toBe('');
-      for (const leaf of leaves) expect(flag.stdout).toMatch(new RegExp(`^  ${leaf}  `, 'm'));
+      for (const leaf of leaves) {
+        expect(flag.stdout).toMatch(new RegExp(`^  ${leaf}  `, 'm'));
+      }
       expect(word).toEqual(flag);
     });
 
@@ -514,14 +557,19 @@ describe(main.name, () => {
         description: 'Greets.',
         positionals: ['name'],
         options: { loud: { type: 'boolean', help: 'shout' } },
-        async run({ args, values, ctx }) {
-          ctx.io.stdout.write(`hello ${values.loud === true ? args.name.toUpperCase() : args.name} from ${ctx.cwd}\n`);
-          return 3;
+        run({ args, values, ctx }) {
+          ctx.io.stdout.write(
+            `hello ${values.loud === true ? args.name.toUpperCase() : args.name} from ${ctx.cwd}\n`,
+          );
+          return Promise.resolve(3);
         },
       });
       const captured = captureIo();
 
-      const code = await main(['hello', 'you', '--loud'], {}, captured.io, { cwd: '/somewhere', commands: [hello] });
+      const code = await main(['hello', 'you', '--loud'], {}, captured.io, {
+        cwd: '/somewhere',
+        commands: [hello],
+      });
       const help = captureIo();
       await main(['--help'], {}, help.io, { commands: [hello] });
 

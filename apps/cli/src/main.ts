@@ -21,7 +21,12 @@ export async function main(
   options: MainOptions = {},
 ): Promise<number> {
   const commands = options.commands ?? COMMANDS;
-  const ctx = (globals: GlobalOptions): CommandContext => ({ env, io, cwd: options.cwd ?? process.cwd(), globals });
+  const ctx = (globals: GlobalOptions): CommandContext => ({
+    env,
+    io,
+    cwd: options.cwd ?? process.cwd(),
+    globals,
+  });
   try {
     const { globals, help, rest } = readLeadingOptions(argv, TOP_USAGE);
     const [name, ...args] = rest;
@@ -42,7 +47,9 @@ async function showHelp(
   commands: readonly Command[],
   ctx: CommandContext,
 ): Promise<number> {
-  if (topics === undefined) throw new UsageError('missing command', TOP_USAGE.usage, TOP_USAGE.helpHint);
+  if (topics === undefined) {
+    throw new UsageError('missing command', TOP_USAGE.usage, TOP_USAGE.helpHint);
+  }
   const [topic, ...more] = topics;
   if (topic === undefined) {
     ctx.io.stdout.write(formatTopLevelHelp(commands));
@@ -54,6 +61,8 @@ async function showHelp(
 
 function findCommand(commands: readonly Command[], name: string): Command {
   const command = commands.find((candidate) => candidate.name === name);
-  if (command === undefined) throw new UsageError(`unknown command '${name}'`, TOP_USAGE.usage, TOP_USAGE.helpHint);
+  if (command === undefined) {
+    throw new UsageError(`unknown command '${name}'`, TOP_USAGE.usage, TOP_USAGE.helpHint);
+  }
   return command;
 }

@@ -11,16 +11,23 @@ export class Output {
   /** Prints `value` as JSON, or the human rendering of it. A bodiless answer prints nothing in JSON mode. */
   result<T>(value: T, human: (value: T) => string): void {
     if (this.json) {
-      if (value !== undefined) this.sink.write(`${JSON.stringify(value, null, 2)}\n`);
+      if (value !== undefined) {
+        this.sink.write(`${JSON.stringify(value, null, 2)}\n`);
+      }
       return;
     }
     const text = human(value);
-    if (text !== '') this.sink.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (text !== '') {
+      this.sink.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
   }
 }
 
 /** Aligns `label  value` rows; rows whose value is undefined are left out. */
-export function formatFields(rows: ReadonlyArray<readonly [string, string | undefined]>, indent = ''): string {
+export function formatFields(
+  rows: ReadonlyArray<readonly [string, string | undefined]>,
+  indent = '',
+): string {
   const shown = rows.filter((row): row is readonly [string, string] => row[1] !== undefined);
   const width = Math.max(0, ...shown.map(([label]) => label.length)) + 2;
   return shown.map(([label, value]) => `${indent}${label.padEnd(width)}${value}`).join('\n');

@@ -40,13 +40,13 @@ export class FakeAdminServer {
 
   /** Starts listening on an ephemeral loopback port. */
   static async start(): Promise<FakeAdminServer> {
-    let fake: FakeAdminServer | undefined;
-    const server = createServer((req, res) => {
-      void fake?.handle(req, res);
-    });
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    fake = new FakeAdminServer(server, `http://127.0.0.1:${port}`);
+    const fake = new FakeAdminServer(server, `http://127.0.0.1:${port}`);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      void fake.handle(req, res);
+    });
     return fake;
   }
 
@@ -73,7 +73,9 @@ export class FakeAdminServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
     const text = Buffer.concat(chunks).toString('utf8');
     const method = req.method ?? '';
     const url = req.url ?? '';
@@ -88,10 +90,14 @@ export class FakeAdminServer {
       status: 404,
       body: { message: `fake admin server has no answer for ${method} ${url}`, request_id: 'fake' },
     };
-    if (canned.hang === true) return;
+    if (canned.hang === true) {
+      return;
+    }
     const payload = canned.raw ?? (canned.body === undefined ? '' : JSON.stringify(canned.body));
     res.writeHead(canned.status, {
-      ...(canned.raw === undefined && canned.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(canned.raw === undefined && canned.body !== undefined
+        ? { 'content-type': 'application/json' }
+        : {}),
       ...canned.headers,
     });
     res.end(payload);

@@ -11,7 +11,6 @@ async function main(): Promise<void> {
     apiUrl: config.api.url,
     internalSecret,
     storage,
-    publicUrl: config.http.publicUrl,
   });
   const port = await proxy.listen(config.http.port, config.http.host);
   console.log(`lfs-depot listening on http://${config.http.host}:${port} (public URL ${config.http.publicUrl})`);

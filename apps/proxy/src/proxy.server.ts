@@ -4,15 +4,15 @@ import http from 'node:http';
 
 import type { ObjectStorage } from '@lfs-depot/storage';
 
+import { ApiClient } from './api-client/api.client.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
+import { ObjectRouteHandlers } from './object-route-handlers.js';
 import { isLfsPath, matchObjectRoute } from './routes.js';
-import type { ObjectRouteHandlers } from './object-route-handlers.js';
 
 export interface ProxyOptions {
   apiUrl: string;
   internalSecret: string;
   storage: ObjectStorage;
-  publicUrl: string;
   log?: (message: string) => void;
 }
 
@@ -20,26 +20,33 @@ export interface ProxyOptions {
 export class ProxyServer {
   readonly server: http.Server;
   private readonly forwarder: ApiForwarder;
+  private readonly api: ApiClient;
+  private readonly objects: ObjectRouteHandlers;
 
-  constructor(
-    options: ProxyOptions,
-    private readonly objectHandlers?: ObjectRouteHandlers,
-  ) {
+  constructor(options: ProxyOptions) {
+    const log = options.log ?? ((message: string) => console.warn(message));
     this.forwarder = new ApiForwarder(options.apiUrl);
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.api = new ApiClient(options.apiUrl, options.internalSecret);
+    this.objects = new ObjectRouteHandlers({ api: this.api, storage: options.storage, log });
+    this.server = http.createServer((req, res) => this.handle(req, res, false));
+    // `Expect: 100-continue` (curl does it for big bodies): an upload is told to go on only once it is authorized.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res, true));
     // Uploads of many GiB take long; only idle sockets are timed out.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
     this.server.keepAliveTimeout = 65_000;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && /^[\w.-]{8,64}$/.test(given) ? given : randomUUID();
-    const route = this.objectHandlers ? matchObjectRoute(req) : undefined;
-    if (route && this.objectHandlers) {
-      this.objectHandlers.handle(route, req, res, requestId);
+    const route = matchObjectRoute(req);
+    if (route) {
+      this.objects.handle(route, req, res, requestId, expectsContinue ? () => res.writeContinue() : undefined);
       return;
+    }
+    if (expectsContinue) {
+      res.writeContinue();
     }
     this.forwarder.forward(req, res, requestId, isLfsPath(req.url));
   }
@@ -61,5 +68,6 @@ export class ProxyServer {
       this.server.closeIdleConnections();
     });
     this.forwarder.close();
+    this.api.close();
   }
 }

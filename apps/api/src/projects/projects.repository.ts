@@ -43,6 +43,10 @@ export class ProjectsRepository {
     });
   }
 
+  findProjectById(id: string): Promise<Project | null> {
+    return this.dataSource.getRepository(Project).findOneBy({ id });
+  }
+
   findProjectByPath(path: string): Promise<Project | null> {
     return this.dataSource.getRepository(Project).findOneBy({ path });
   }

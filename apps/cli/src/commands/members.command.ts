@@ -4,7 +4,7 @@ import { defineGroup } from '../command.js';
 
 const membersSet = defineAdminCommand({
   name: 'members set',
-  summary: "add a user to a project or change their role",
+  summary: 'add a user to a project or change their role',
   usage: 'lfs-depot members set <project> <username> <read|write|maintainer>',
   description:
     'Gives <username> a role in <project>: read (download), write (also upload and lock) or maintainer\n' +
@@ -13,9 +13,11 @@ const membersSet = defineAdminCommand({
   options: {},
   async run({ args, admin, output, usageError }) {
     const role = MEMBER_ROLES.find((r) => r === args.role);
-    if (role === undefined) return usageError(`role must be read, write or maintainer, not '${args.role}'`);
+    if (role === undefined) {
+      return usageError(`role must be read, write or maintainer, not '${args.role}'`);
+    }
     const membership = await admin().setMember(args.project, args.username, role);
-    output.result(membership, (m) => `${m.username} is now ${m.role} in ${m.project}`);
+    output.result(membership, (m) => `${m.username} now has role ${m.role} in ${m.project}`);
   },
 });
 
@@ -33,4 +35,7 @@ const membersRemove = defineAdminCommand({
 });
 
 /** `lfs-depot members …` */
-export const membersCommand = defineGroup('members', "manage who may use a project", [membersSet, membersRemove]);
+export const membersCommand = defineGroup('members', 'manage who may use a project', [
+  membersSet,
+  membersRemove,
+]);

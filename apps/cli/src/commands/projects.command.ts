@@ -60,7 +60,8 @@ const projectsShow = defineAdminCommand({
 const projectsUpdate = defineAdminCommand({
   name: 'projects update',
   summary: "change a project's visibility or quota",
-  usage: 'lfs-depot projects update <path> [--public | --private | --visibility private|public] [--quota <size> | --no-quota]',
+  usage:
+    'lfs-depot projects update <path> [--public | --private | --visibility private|public] [--quota <size> | --no-quota]',
   description: 'Changes the given settings of a project and leaves the others as they are.',
   positionals: ['path'],
   options: {
@@ -71,9 +72,15 @@ const projectsUpdate = defineAdminCommand({
   epilog: SIZE_HELP,
   async run({ args, values, admin, output, usageError }) {
     const visibility = readVisibility(values, usageError);
-    if (values.quota !== undefined && values['no-quota'] === true) usageError('give either --quota or --no-quota, not both');
+    if (values.quota !== undefined && values['no-quota'] === true) {
+      usageError('give either --quota or --no-quota, not both');
+    }
     const quota =
-      values['no-quota'] === true ? null : values.quota === undefined ? undefined : readQuota(values.quota, usageError);
+      values['no-quota'] === true
+        ? null
+        : values.quota === undefined
+          ? undefined
+          : readQuota(values.quota, usageError);
     if (visibility === undefined && quota === undefined) {
       usageError('nothing to update: give --visibility, --public, --private, --quota or --no-quota');
     }
@@ -113,19 +120,33 @@ function readVisibility(
   usageError: (message: string) => never,
 ): Visibility | undefined {
   const chosen = new Set<string>();
-  if (values.public === true) chosen.add('public');
-  if (values.private === true) chosen.add('private');
-  if (values.visibility !== undefined) chosen.add(values.visibility);
-  if (chosen.size > 1) usageError(`conflicting visibility: ${[...chosen].join(' and ')}`);
+  if (values.public === true) {
+    chosen.add('public');
+  }
+  if (values.private === true) {
+    chosen.add('private');
+  }
+  if (values.visibility !== undefined) {
+    chosen.add(values.visibility);
+  }
+  if (chosen.size > 1) {
+    usageError(`conflicting visibility: ${[...chosen].join(' and ')}`);
+  }
   const [visibility] = chosen;
-  if (visibility === undefined) return undefined;
+  if (visibility === undefined) {
+    return undefined;
+  }
   const known = VISIBILITIES.find((v) => v === visibility);
-  if (known === undefined) usageError(`--visibility must be private or public, not '${visibility}'`);
+  if (known === undefined) {
+    usageError(`--visibility must be private or public, not '${visibility}'`);
+  }
   return known;
 }
 
 function readQuota(text: string, usageError: (message: string) => never): number | null {
-  if (text.toLowerCase() === 'none') return null;
+  if (text.toLowerCase() === 'none') {
+    return null;
+  }
   try {
     return parseSize(text);
   } catch (err) {
@@ -142,6 +163,14 @@ function formatProject(project: Project, indent = ''): string {
       ['visibility', project.visibility],
       ['quota', project.quota_bytes === null ? 'none' : describeBytes(project.quota_bytes)],
       ['created', project.created_at],
+      [
+        'members',
+        project.members === undefined
+          ? undefined
+          : project.members.length === 0
+            ? 'none'
+            : project.members.map((m) => `${m.username} (${m.role})`).join(', '),
+      ],
     ],
     indent,
   );

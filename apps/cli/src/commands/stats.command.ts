@@ -29,6 +29,8 @@ function formatStatistics(project: string, s: ProjectStatistics): string {
 }
 
 function describeUse({ lfs_objects_size: size, quota_bytes: quota }: ProjectStatistics): string {
-  if (quota === null || quota === 0) return size === 0 ? '0%' : '100%';
+  if (quota === null || quota === 0) {
+    return size === 0 ? '0%' : '100%';
+  }
   return `${((size / quota) * 100).toFixed(1)}%`;
 }

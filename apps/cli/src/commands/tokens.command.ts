@@ -3,7 +3,7 @@ import { defineGroup } from '../command.js';
 
 const tokensCreate = defineAdminCommand({
   name: 'tokens create',
-  summary: "create an access token for a user and print it (it is shown only once)",
+  summary: 'create an access token for a user and print it (it is shown only once)',
   usage: 'lfs-depot tokens create <username> <name> [--expires-at <date>]',
   description:
     'Creates a personal access token for <username>, labelled <name>, and prints the token alone on\n' +
@@ -11,14 +11,20 @@ const tokensCreate = defineAdminCommand({
     'this is the only time the token is shown. Use it as the password for HTTP Basic authentication.',
   positionals: ['username', 'name'],
   options: {
-    'expires-at': { type: 'string', value: 'date', help: 'expiry as an ISO 8601 date or time, e.g. 2030-01-31' },
+    'expires-at': {
+      type: 'string',
+      value: 'date',
+      help: 'expiry as an ISO 8601 date or time, e.g. 2030-01-31',
+    },
   },
   epilog: 'Example:\n  TOKEN=$(lfs-depot tokens create ci-bot deploy --expires-at 2030-01-31)',
   async run({ args, values, admin, output, usageError }) {
     let expiresAt: string | undefined;
     if (values['expires-at'] !== undefined) {
       const time = Date.parse(values['expires-at']);
-      if (Number.isNaN(time)) usageError(`--expires-at: '${values['expires-at']}' is not an ISO 8601 date`);
+      if (Number.isNaN(time)) {
+        usageError(`--expires-at: '${values['expires-at']}' is not an ISO 8601 date`);
+      }
       expiresAt = new Date(time).toISOString();
     }
     const created = await admin().createToken(args.username, {

@@ -11,11 +11,18 @@ const usersCreate = defineAdminCommand({
     "(see 'lfs-depot tokens create').",
   positionals: ['username'],
   options: {
-    password: { type: 'string', value: 'password', help: 'set a password (visible in the process list; prefer --password-stdin)' },
-    'password-stdin': { type: 'boolean', help: 'read the password from standard input (one trailing newline is dropped)' },
+    password: {
+      type: 'string',
+      value: 'password',
+      help: 'set a password (visible in the process list; prefer --password-stdin)',
+    },
+    'password-stdin': {
+      type: 'boolean',
+      help: 'read the password from standard input (one trailing newline is dropped)',
+    },
     admin: { type: 'boolean', help: 'make the user an administrator' },
   },
-  epilog: "Example:\n  printf '%s\\n' \"$PASSWORD\" | lfs-depot users create alice --password-stdin",
+  epilog: 'Example:\n  printf \'%s\\n\' "$PASSWORD" | lfs-depot users create alice --password-stdin',
   async run({ args, values, ctx, admin, output, usageError }) {
     if (values.password !== undefined && values['password-stdin'] === true) {
       usageError('give either --password or --password-stdin, not both');
@@ -23,7 +30,9 @@ const usersCreate = defineAdminCommand({
     let password = values.password;
     if (values['password-stdin'] === true) {
       password = (await readAll(ctx.io.stdin)).replace(/\r?\n$/, '');
-      if (password === '') usageError('--password-stdin: standard input was empty');
+      if (password === '') {
+        usageError('--password-stdin: standard input was empty');
+      }
     }
     const user = await admin().createUser({
       username: args.username,

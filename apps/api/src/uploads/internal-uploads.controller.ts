@@ -1,0 +1,40 @@
+import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type {
+  DownloadAuthorization,
+  TransferAuthorizeRequest,
+  UploadAuthorization,
+  UploadFinalizeRequest,
+} from '@lfs-depot/contracts';
+import { INTERNAL_AUTHORIZE_MEDIA_TYPE } from '@lfs-depot/contracts';
+
+import { InternalSignatureGuard } from '../auth/internal-signature.guard.js';
+import { UploadsService } from './uploads.service.js';
+
+/** Called only by the proxy (signed), around the object bytes it streams. */
+@ApiExcludeController()
+@UseGuards(InternalSignatureGuard)
+@Controller('internal')
+export class InternalUploadsController {
+  constructor(private readonly uploads: UploadsService) {}
+
+  @Post('uploads/authorize')
+  @HttpCode(200)
+  @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
+  authorizeUpload(@Body() body: TransferAuthorizeRequest): Promise<UploadAuthorization> {
+    return this.uploads.authorizeUpload(body);
+  }
+
+  @Post('uploads/finalize')
+  @HttpCode(200)
+  finalizeUpload(@Body() body: UploadFinalizeRequest): Promise<{ linked: boolean }> {
+    return this.uploads.finalizeUpload(body);
+  }
+
+  @Post('downloads/authorize')
+  @HttpCode(200)
+  @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
+  authorizeDownload(@Body() body: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {
+    return this.uploads.authorizeDownload(body);
+  }
+}

@@ -1,0 +1,133 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { openSealedPayload, sealPayload } from '@lfs-depot/auth';
+import type { Config } from '@lfs-depot/config';
+import type {
+  DownloadAuthorization,
+  TransferAuthorizeRequest,
+  UploadAuthorization,
+  UploadFinalizeRequest,
+} from '@lfs-depot/contracts';
+import { DomainError, ErrorCode, isValidOid, isValidSize } from '@lfs-depot/contracts';
+import type { ObjectStorage } from '@lfs-depot/storage';
+import { objectKey } from '@lfs-depot/storage';
+
+import { ApiSecrets } from '../auth/api-secrets.js';
+import { CONFIG, OBJECT_STORAGE } from '../core/api-runtime.js';
+import { formatBytes } from '../http/format-bytes.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
+import { ProjectsRepository } from '../projects/projects.repository.js';
+import { TransferAuthorizer } from './transfer-authorizer.js';
+
+/** How long after authorize a finalize is accepted: long enough for a multi-GiB upload on a slow link. */
+const TICKET_TTL_SECONDS = 48 * 3600;
+
+interface UploadTicket {
+  p: string;
+  o: string;
+  s: number;
+  k: string;
+  e: number;
+}
+
+/** The API's side of object transfers: decides, for the proxy, who may write or read which bytes, and links them. */
+@Injectable()
+export class UploadsService {
+  private readonly logger = new Logger(UploadsService.name);
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly secrets: ApiSecrets,
+    private readonly authorizer: TransferAuthorizer,
+    private readonly projects: ProjectsRepository,
+    private readonly objects: ObjectsRepository,
+  ) {}
+
+  async authorizeUpload(request: TransferAuthorizeRequest): Promise<UploadAuthorization> {
+    this.assertObject(request.oid, request.size);
+    const { project } = await this.authorizer.authorize(request.authorization, request.project, 'write');
+    if (request.size > this.config.limits.maxObjectSize) {
+      throw new DomainError(
+        ErrorCode.VALIDATION_FAILED,
+        `Object is ${formatBytes(request.size)}, larger than this server's maximum of ${formatBytes(this.config.limits.maxObjectSize)}`,
+      );
+    }
+    const linked = await this.objects.findLinkedObjects(project.id, [request.oid]);
+    if (project.quotaBytes !== null && linked.get(request.oid)?.size !== request.size) {
+      const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
+      if (used + request.size > project.quotaBytes) {
+        throw new DomainError(
+          ErrorCode.QUOTA_EXCEEDED,
+          `Project '${project.path}' is over its quota: ${formatBytes(used)} used of ${formatBytes(project.quotaBytes)}, ` +
+            `this object needs ${formatBytes(request.size)}`,
+          { used_bytes: used, quota_bytes: project.quotaBytes },
+        );
+      }
+    }
+    const storageKey = objectKey(request.oid);
+    const known = await this.objects.findObject(request.oid, request.size);
+    const alreadyStored = known !== undefined && (await this.storage.stat(known.storageKey))?.size === request.size;
+    const ticket: UploadTicket = {
+      p: project.id,
+      o: request.oid,
+      s: request.size,
+      k: known?.storageKey ?? storageKey,
+      e: Math.floor(Date.now() / 1000) + TICKET_TTL_SECONDS,
+    };
+    return {
+      storageKey: ticket.k,
+      alreadyStored,
+      ticket: sealPayload(this.secrets.internalSecret, ticket),
+    };
+  }
+
+  /** Links verified bytes to the project; the ticket proves this API authorized exactly this upload. */
+  async finalizeUpload(request: UploadFinalizeRequest): Promise<{ linked: boolean }> {
+    const ticket = typeof request.ticket === 'string' ? openSealedPayload<UploadTicket>(this.secrets.internalSecret, request.ticket) : undefined;
+    if (!ticket || ticket.o !== request.oid || ticket.s !== request.size || ticket.e * 1000 <= Date.now()) {
+      throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
+    }
+    const project = await this.projects.findProjectById(ticket.p);
+    if (!project) {
+      throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
+    }
+    return this.objects.linkObjectToProject(project.id, { oid: ticket.o, size: ticket.s, storageKey: ticket.k }, project.quotaBytes);
+  }
+
+  async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {
+    if (!isValidOid(request.oid)) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid oid');
+    }
+    const { project } = await this.authorizer.authorize(request.authorization, request.project, 'read');
+    const object = (await this.objects.findLinkedObjects(project.id, [request.oid])).get(request.oid);
+    if (!object) {
+      throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
+    }
+    return { storageKey: object.storageKey, size: object.size };
+  }
+
+  /** verify action: 200 when the project links the object and its bytes are in storage, else 404. */
+  async verifyObject(authorization: string | undefined, projectPath: string, body: unknown): Promise<void> {
+    const { oid, size } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    this.assertObject(oid, size);
+    const { project } = await this.authorizer.authorize(authorization, projectPath, 'read');
+    const object = (await this.objects.findLinkedObjects(project.id, [oid])).get(oid);
+    if (!object || object.size !== size) {
+      throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
+    }
+    const stored = await this.storage.stat(object.storageKey);
+    if (stored?.size !== size) {
+      this.logger.warn(`Object ${oid} is linked to ${project.path} but its bytes are missing or wrong in storage`);
+      throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
+    }
+  }
+
+  private assertObject(oid: unknown, size: unknown): asserts oid is string {
+    if (!isValidOid(oid)) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid oid: expected 64 lowercase hexadecimal characters');
+    }
+    if (!isValidSize(size)) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid size: expected a non-negative integer');
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Body, Controller, Header, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+
+import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
+import { ProjectPath } from '../http/project-path.decorator.js';
+import { Public } from '../http/public.decorator.js';
+import { UploadsService } from './uploads.service.js';
+
+/** The batch API's verify action; credentials are checked by the service, like on transfers. */
+@ApiExcludeController()
+@Public()
+@UseGuards(LfsMediaTypeGuard)
+@Controller()
+export class VerifyController {
+  constructor(private readonly uploads: UploadsService) {}
+
+  @Post('*project/info/lfs/objects/verify')
+  @HttpCode(200)
+  @Header('Content-Type', LFS_MEDIA_TYPE)
+  async verify(
+    @Headers('authorization') authorization: string | undefined,
+    @ProjectPath() project: string,
+    @Body() body: unknown,
+  ): Promise<Record<string, never>> {
+    await this.uploads.verifyObject(authorization, project, body);
+    return {};
+  }
+}

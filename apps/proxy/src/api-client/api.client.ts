@@ -1,0 +1,112 @@
+import http from 'node:http';
+
+import { signInternalRequest } from '@lfs-depot/auth';
+import type {
+  DownloadAuthorization,
+  TransferAuthorizeRequest,
+  UploadAuthorization,
+  UploadFinalizeRequest,
+} from '@lfs-depot/contracts';
+import { INTERNAL_AUTHORIZE_MEDIA_TYPE, INTERNAL_PATHS, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
+
+/** Largest API answer the proxy reads: authorizations and errors are small; anything bigger is a fault. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** An answer from the API, kept verbatim so that denials can be relayed to the client unchanged. */
+export interface ApiAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** The API said no (or could not be asked); `answer` is what the client should receive. */
+export class ApiDenial extends Error {
+  constructor(readonly answer: ApiAnswer) {
+    super(`API answered ${answer.status}`);
+    this.name = 'ApiDenial';
+  }
+}
+
+/** Signed calls from the proxy to the API's internal endpoints. */
+export class ApiClient {
+  private readonly target: URL;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+  constructor(
+    apiUrl: string,
+    private readonly secret: string,
+  ) {
+    this.target = new URL(apiUrl);
+  }
+
+  async authorizeUpload(request: TransferAuthorizeRequest, requestId: string): Promise<UploadAuthorization> {
+    return this.expectAuthorization<UploadAuthorization>(await this.post(INTERNAL_PATHS.authorizeUpload, request, requestId));
+  }
+
+  async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>, requestId: string): Promise<DownloadAuthorization> {
+    return this.expectAuthorization<DownloadAuthorization>(await this.post(INTERNAL_PATHS.authorizeDownload, request, requestId));
+  }
+
+  async finalizeUpload(request: UploadFinalizeRequest, requestId: string): Promise<void> {
+    const answer = await this.post(INTERNAL_PATHS.finalizeUpload, request, requestId);
+    if (answer.status !== 200) {
+      throw new ApiDenial(answer);
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private expectAuthorization<T>(answer: ApiAnswer): T {
+    // The vendor media type tells a real authorization from an error page relayed by something in between.
+    if (answer.status !== 200 || !answer.contentType.startsWith(INTERNAL_AUTHORIZE_MEDIA_TYPE)) {
+      throw new ApiDenial(answer);
+    }
+    return JSON.parse(answer.body) as T;
+  }
+
+  private post(path: string, payload: unknown, requestId: string): Promise<ApiAnswer> {
+    const body = JSON.stringify(payload);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          protocol: this.target.protocol,
+          hostname: this.target.hostname,
+          port: this.target.port,
+          method: 'POST',
+          path,
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-request-id': requestId,
+            [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(this.secret, 'POST', path, body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let length = 0;
+          res.on('data', (chunk: Buffer) => {
+            length += chunk.length;
+            if (length > MAX_ANSWER_BYTES) {
+              res.destroy(new Error('API answer too large'));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 502,
+              contentType: String(res.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}

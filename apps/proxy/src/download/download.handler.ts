@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+
+import { ErrorCode } from '@lfs-depot/contracts';
+import type { ObjectStorage } from '@lfs-depot/storage';
+import { ObjectMissingError } from '@lfs-depot/storage';
+
+import type { ApiClient } from '../api-client/api.client.js';
+import { ApiDenial } from '../api-client/api.client.js';
+import { sendJsonError } from '../http/json-error.js';
+import { relayAnswer } from '../http/relay.js';
+import { parseRange } from './byte-range.js';
+
+export interface DownloadRoute {
+  project: string;
+  oid: string;
+}
+
+/** GET (or HEAD) of an object's bytes: authorize with the API, then stream from storage, honouring one Range. */
+export async function handleDownload(
+  route: DownloadRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  deps: { api: ApiClient; storage: ObjectStorage; log: (message: string) => void },
+): Promise<void> {
+  try {
+    const { storageKey, size } = await deps.api.authorizeDownload(
+      { project: route.project, oid: route.oid, authorization: req.headers.authorization },
+      requestId,
+    );
+    const requested = parseRange(req.headers.range, size);
+    if (requested.kind === 'unsatisfiable') {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Content-Length': 0, 'X-Request-Id': requestId });
+      res.end();
+      return;
+    }
+    const range = requested.kind === 'range' ? requested.range : undefined;
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/octet-stream',
+      'Accept-Ranges': 'bytes',
+      'Content-Length': range ? range.end - range.start + 1 : size,
+      'X-Request-Id': requestId,
+    };
+    if (range) {
+      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+    }
+    if (req.method === 'HEAD') {
+      res.writeHead(range ? 206 : 200, headers);
+      res.end();
+      return;
+    }
+    const body = size === 0 ? undefined : await deps.storage.open(storageKey, range);
+    res.writeHead(range ? 206 : 200, headers);
+    if (!body) {
+      res.end();
+      return;
+    }
+    await pipeline(body, res);
+  } catch (error) {
+    if (error instanceof ApiDenial) {
+      relayAnswer(req, res, error.answer, requestId);
+    } else if (error instanceof ObjectMissingError) {
+      deps.log(`integrity: ${route.oid} is linked to ${route.project} but missing from storage [${requestId}]`);
+      sendJsonError(res, 404, ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist', requestId, true);
+    } else if (res.headersSent) {
+      res.destroy();
+    } else {
+      deps.log(`download ${route.oid} from ${route.project} failed [${requestId}]: ${String(error)}`);
+      sendJsonError(res, 500, ErrorCode.INTERNAL, 'The object could not be read; try again', requestId, true);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import { ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import type { ObjectStorage } from '@lfs-depot/storage';
+import { StorageVerificationError, VerifyingStream } from '@lfs-depot/storage';
+
+import type { ApiClient } from '../api-client/api.client.js';
+import { ApiDenial } from '../api-client/api.client.js';
+import { sendJsonError } from '../http/json-error.js';
+import { relayAnswer } from '../http/relay.js';
+
+export interface UploadRoute {
+  project: string;
+  oid: string;
+  size: number;
+}
+
+/** Hashes a body whose bytes are already stored, without writing them again: possession is still proven. */
+async function verifyWithoutStoring(body: IncomingMessage, expected: { oid: string; size: number }, signal: AbortSignal): Promise<void> {
+  const sink = new Writable({
+    highWaterMark: 1024 * 1024,
+    write: (_chunk, _encoding, callback) => callback(),
+  });
+  await pipeline(body, new VerifyingStream(expected, { highWaterMark: 1024 * 1024 }), sink, { signal });
+}
+
+/**
+ * PUT of an object's bytes: authorize with the API, stream into storage while verifying SHA-256 and size, then
+ * finalize so the API links the object. On any failure nothing is linked and storage keeps nothing partial.
+ */
+export async function handleUpload(
+  route: UploadRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  deps: { api: ApiClient; storage: ObjectStorage; log: (message: string) => void },
+  onAuthorized?: () => void,
+): Promise<void> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) !== route.size) {
+    sendJsonError(
+      res,
+      422,
+      ErrorCode.OBJECT_MISMATCH,
+      `Content-Length ${declared} does not match the object size ${route.size} in the upload URL`,
+      requestId,
+      true,
+    );
+    req.destroy();
+    return;
+  }
+  const controller = new AbortController();
+  // The client going away mid-body must stop the write and leave nothing behind.
+  req.on('aborted', () => controller.abort());
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      controller.abort();
+    }
+  });
+
+  try {
+    const authorization = await deps.api.authorizeUpload(
+      { project: route.project, oid: route.oid, size: route.size, authorization: req.headers.authorization },
+      requestId,
+    );
+    onAuthorized?.();
+    const expected = { oid: route.oid, size: route.size };
+    if (authorization.alreadyStored) {
+      await verifyWithoutStoring(req, expected, controller.signal);
+    } else {
+      await deps.storage.put(authorization.storageKey, req, expected, { signal: controller.signal });
+    }
+    await deps.api.finalizeUpload({ ticket: authorization.ticket, oid: route.oid, size: route.size }, requestId);
+    res.writeHead(200, { 'Content-Type': LFS_MEDIA_TYPE, 'Content-Length': 0, 'X-Request-Id': requestId });
+    res.end();
+  } catch (error) {
+    if (error instanceof ApiDenial) {
+      relayAnswer(req, res, error.answer, requestId);
+    } else if (error instanceof StorageVerificationError) {
+      sendJsonError(res, 422, ErrorCode.OBJECT_MISMATCH, error.message, requestId, true);
+    } else if (controller.signal.aborted) {
+      res.destroy();
+    } else {
+      deps.log(`upload ${route.oid} to ${route.project} failed [${requestId}]: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sendJsonError(res, 500, ErrorCode.INTERNAL, 'The upload could not be stored; try again', requestId, true);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import net from 'node:net';
+
+import type { ObjectStorage } from '@lfs-depot/storage';
+
+import { ProxyServer } from '../../apps/proxy/src/proxy.server.js';
+import type { ApiHarness } from './api-harness.js';
+import { startApiHarness, TEST_INTERNAL_SECRET } from './api-harness.js';
+
+export interface Stack {
+  api: ApiHarness;
+  proxy: ProxyServer;
+  /** The public URL (the proxy). */
+  url: string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Both apps as in production: the proxy in front, the API behind it, sharing one storage. */
+export async function startStack(env: Record<string, string> = {}, options: { storage?: ObjectStorage } = {}): Promise<Stack> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const api = await startApiHarness({ PUBLIC_URL: url, ...env }, options);
+  const proxy = new ProxyServer({
+    apiUrl: api.url,
+    internalSecret: TEST_INTERNAL_SECRET,
+    storage: api.storage,
+    log: () => undefined,
+  });
+  await proxy.listen(port, '127.0.0.1');
+  return {
+    api,
+    proxy,
+    url,
+    close: async () => {
+      await proxy.close();
+      await api.close();
+    },
+  };
+}
