@@ -10,10 +10,14 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const extraArgs = process.argv.slice(2);
 
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const build = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
@@ -23,20 +27,32 @@ let embeddedDir;
 const env = { ...process.env };
 if (process.env.DATABASE_URL) {
   env.LFS_TEST_DATABASE_URL = process.env.DATABASE_URL;
-  console.log('Tests use PostgreSQL at DATABASE_URL' + (process.env.REDIS_URL ? ' and Redis at REDIS_URL' : ''));
+  console.log(
+    'Tests use PostgreSQL at DATABASE_URL' + (process.env.REDIS_URL ? ' and Redis at REDIS_URL' : ''),
+  );
 } else {
-  const { startEmbeddedPostgres } = await import(path.join(root, 'dist/apps/api/src/database/embedded-postgres.js'));
+  const { startEmbeddedPostgres } = await import(
+    path.join(root, 'dist/apps/api/src/database/embedded-postgres.js')
+  );
   embeddedDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-testdb-'));
   // mkdtemp makes 0700 folders; the postgres user needs to reach the cluster inside.
   await chmod(embeddedDir, 0o755);
   embedded = await startEmbeddedPostgres(path.join(embeddedDir, 'cluster'));
   env.LFS_TEST_DATABASE_URL = embedded.url;
-  console.log('Tests use an embedded PostgreSQL' + (process.env.REDIS_URL ? ' and Redis at REDIS_URL' : ' and the in-memory cache'));
+  console.log(
+    'Tests use an embedded PostgreSQL' +
+      (process.env.REDIS_URL ? ' and Redis at REDIS_URL' : ' and the in-memory cache'),
+  );
 }
 
 const jest = spawnSync(
   process.execPath,
-  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', path.join(root, 'node_modules/jest/bin/jest.js'), ...extraArgs],
+  [
+    '--experimental-vm-modules',
+    '--no-warnings=ExperimentalWarning',
+    path.join(root, 'node_modules/jest/bin/jest.js'),
+    ...extraArgs,
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
 

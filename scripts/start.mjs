@@ -13,7 +13,9 @@ const proxyMain = path.join(root, 'dist/apps/proxy/src/main.js');
 // tsc -b is incremental: when nothing changed it only compares timestamps.
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
 if (existsSync(tsc)) {
-  const build = spawnSync(process.execPath, [tsc, '-b', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [tsc, '-b', path.join(root, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
   if (build.status !== 0) {
     console.error('lfs-depot: the build failed; see the errors above.');
     process.exit(1);

@@ -37,7 +37,16 @@ describe('git-lfs push, clone, pull and fetch (local disk storage)', () => {
     const bare = path.join(home, `${name}.git`);
     await git(home, env, 'init', '-q', '--bare', bare);
     await git(work, env, 'remote', 'add', 'origin', bare);
-    await git(work, env, '-c', `lfs.url=${lfsUrl(stack.url, project, alice)}`, 'push', '-q', 'origin', 'main');
+    await git(
+      work,
+      env,
+      '-c',
+      `lfs.url=${lfsUrl(stack.url, project, alice)}`,
+      'push',
+      '-q',
+      'origin',
+      'main',
+    );
     return bare;
   }
 
@@ -64,11 +73,27 @@ describe('git-lfs push, clone, pull and fetch (local disk storage)', () => {
   it('pushes every file and clones them back byte for byte', async () => {
     const bare = await pushRepository('team/private-repo', 'private');
     const clone = path.join(home, 'private-clone');
-    await git(home, env, '-c', `lfs.url=${lfsUrl(stack.url, 'team/private-repo', alice)}`, 'clone', '-q', bare, clone);
+    await git(
+      home,
+      env,
+      '-c',
+      `lfs.url=${lfsUrl(stack.url, 'team/private-repo', alice)}`,
+      'clone',
+      '-q',
+      bare,
+      clone,
+    );
     for (const [file, { data }] of Object.entries(files)) {
       expect((await readFile(path.join(clone, file))).equals(data)).toBe(true);
     }
-    const fsck = await git(clone, env, '-c', `lfs.url=${lfsUrl(stack.url, 'team/private-repo', alice)}`, 'lfs', 'fsck');
+    const fsck = await git(
+      clone,
+      env,
+      '-c',
+      `lfs.url=${lfsUrl(stack.url, 'team/private-repo', alice)}`,
+      'lfs',
+      'fsck',
+    );
     expect(fsck.stdout).toContain('Git LFS fsck OK');
 
     const statistics = await admin.statistics('team/private-repo');
@@ -84,7 +109,9 @@ describe('git-lfs push, clone, pull and fetch (local disk storage)', () => {
     const clone = path.join(home, 'skip-smudge-clone');
     const skipEnv = { ...env, GIT_LFS_SKIP_SMUDGE: '1' };
     await git(home, skipEnv, 'clone', '-q', bare, clone);
-    expect((await readFile(path.join(clone, 'small.bin'), 'utf8')).startsWith('version https://git-lfs')).toBe(true);
+    expect(
+      (await readFile(path.join(clone, 'small.bin'), 'utf8')).startsWith('version https://git-lfs'),
+    ).toBe(true);
 
     const withCredentials = ['-c', `lfs.url=${lfsUrl(stack.url, 'team/private-repo', alice)}`];
     await git(clone, env, ...withCredentials, 'lfs', 'fetch', 'origin', 'main');
@@ -97,7 +124,9 @@ describe('git-lfs push, clone, pull and fetch (local disk storage)', () => {
     const bare = await pushRepository('team/public-repo', 'public');
     const clone = path.join(home, 'public-clone');
     await git(home, env, 'clone', '-q', bare, clone);
-    expect((await readFile(path.join(clone, 'assets/medium.bin'))).equals(files['assets/medium.bin'].data)).toBe(true);
+    expect(
+      (await readFile(path.join(clone, 'assets/medium.bin'))).equals(files['assets/medium.bin'].data),
+    ).toBe(true);
   });
 
   it('refuses to clone a private project without or with wrong credentials', async () => {
@@ -107,15 +136,28 @@ describe('git-lfs push, clone, pull and fetch (local disk storage)', () => {
     );
     const wrong = { username: 'alice', password: 'not-her-password' };
     await expect(
-      git(home, env, '-c', `lfs.url=${lfsUrl(stack.url, 'team/private-repo', wrong)}`, 'clone', '-q', bare, path.join(home, 'wrong-clone')),
+      git(
+        home,
+        env,
+        '-c',
+        `lfs.url=${lfsUrl(stack.url, 'team/private-repo', wrong)}`,
+        'clone',
+        '-q',
+        bare,
+        path.join(home, 'wrong-clone'),
+      ),
     ).rejects.toThrow(/smudge filter lfs failed|Authentication required|credentials/i);
   });
 
   it('stores a file pushed to a second project once and counts it in both', async () => {
     await pushRepository('other/copy', 'copy');
-    const rows = (await stack.api.dataSource.query(`SELECT count(*)::int AS n FROM lfs_objects`)) as { n: number }[];
+    const rows = await stack.api.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM lfs_objects`,
+    );
     expect(rows[0]?.n).toBe(4);
-    const links = (await stack.api.dataSource.query(`SELECT count(*)::int AS n FROM lfs_objects_projects`)) as { n: number }[];
+    const links = await stack.api.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM lfs_objects_projects`,
+    );
     expect(links[0]?.n).toBe(12);
     const copy = await admin.statistics('other/copy');
     const original = await admin.statistics('team/private-repo');

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -56,14 +57,16 @@ export async function startApiHarness(
   await dataSource.initialize();
   await runMigrationsLocked(dataSource);
   const redisUrl = testRedisUrl();
-  const cache: SharedCache = redisUrl ? new RedisCache(redisUrl, `lfs-test-${path.basename(dataDir)}:`) : new MemoryCache();
+  const cache: SharedCache = redisUrl
+    ? new RedisCache(redisUrl, `lfs-test-${path.basename(dataDir)}:`)
+    : new MemoryCache();
   const storage = options.storage ?? new LocalStorage(path.join(dataDir, 'objects'));
   const app = await createApiApp(
     { config, dataSource, cache, secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET), storage },
     { logger: false },
   );
   await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+  const address = (app.getHttpServer() as Server).address() as { port: number };
   return {
     app,
     url: `http://127.0.0.1:${address.port}`,
@@ -94,20 +97,36 @@ export function adminClient(baseUrl: string, token = TEST_ADMIN_TOKEN) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+    };
   };
   return {
     call,
     createUser: (username: string, password?: string, admin = false) =>
       call('POST', '/users', { username, ...(password === undefined ? {} : { password }), admin }),
     createToken: async (username: string, name = 'test', expiresAt?: string) => {
-      const result = await call('POST', `/users/${username}/tokens`, { name, ...(expiresAt ? { expires_at: expiresAt } : {}) });
+      const result = await call('POST', `/users/${username}/tokens`, {
+        name,
+        ...(expiresAt ? { expires_at: expiresAt } : {}),
+      });
       return result;
     },
-    createProject: (projectPath: string, visibility: 'private' | 'public' = 'private', quotaBytes?: number | null) =>
-      call('POST', '/projects', { path: projectPath, visibility, ...(quotaBytes === undefined ? {} : { quota_bytes: quotaBytes }) }),
+    createProject: (
+      projectPath: string,
+      visibility: 'private' | 'public' = 'private',
+      quotaBytes?: number | null,
+    ) =>
+      call('POST', '/projects', {
+        path: projectPath,
+        visibility,
+        ...(quotaBytes === undefined ? {} : { quota_bytes: quotaBytes }),
+      }),
     setMember: (projectPath: string, username: string, role: string) =>
       call('PUT', `/projects/${encodeURIComponent(projectPath)}/members/${username}`, { role }),
-    statistics: (projectPath: string) => call('GET', `/projects/${encodeURIComponent(projectPath)}/statistics`),
+    statistics: (projectPath: string) =>
+      call('GET', `/projects/${encodeURIComponent(projectPath)}/statistics`),
   };
 }

@@ -53,7 +53,12 @@ export async function git(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]
     return await execFileAsync('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const failed = error as Error & { stdout?: string; stderr?: string };
-    throw new Error(`git ${args.join(' ')} failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
+    throw new Error(
+      `git ${args.join(' ')} failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -64,7 +69,11 @@ export function randomObject(size: number): { data: Buffer; oid: string } {
 }
 
 /** An LFS URL with credentials embedded, as git-lfs accepts in lfs.url. */
-export function lfsUrl(baseUrl: string, project: string, credentials?: { username: string; password: string }): string {
+export function lfsUrl(
+  baseUrl: string,
+  project: string,
+  credentials?: { username: string; password: string },
+): string {
   const url = new URL(`${baseUrl}/${project}.git/info/lfs`);
   if (credentials) {
     url.username = encodeURIComponent(credentials.username);

@@ -26,7 +26,10 @@ async function freePort(): Promise<number> {
 }
 
 /** Both apps as in production: the proxy in front, the API behind it, sharing one storage. */
-export async function startStack(env: Record<string, string> = {}, options: { storage?: ObjectStorage } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  options: { storage?: ObjectStorage } = {},
+): Promise<Stack> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const api = await startApiHarness({ PUBLIC_URL: url, ...env }, options);

@@ -46,7 +46,12 @@ describe('admin API', () => {
     it('creates a user without exposing its password hash', async () => {
       const result = await admin.createUser('alice', 'correct horse battery');
       expect(result.status).toBe(201);
-      expect(result.body).toEqual({ id: expect.any(String), username: 'alice', admin: false, created_at: expect.any(String) });
+      expect(result.body).toEqual({
+        id: expect.any(String),
+        username: 'alice',
+        admin: false,
+        created_at: expect.any(String),
+      });
     });
 
     it('rejects a duplicate username with 409', async () => {
@@ -72,7 +77,10 @@ describe('admin API', () => {
     it('answers malformed JSON with 400', async () => {
       const response = await fetch(`${api.url}/api/v1/users`, {
         method: 'POST',
-        headers: { authorization: 'Bearer test-admin-token-0123456789abcdef', 'content-type': 'application/json' },
+        headers: {
+          authorization: 'Bearer test-admin-token-0123456789abcdef',
+          'content-type': 'application/json',
+        },
         body: '{"username": ',
       });
       expect(response.status).toBe(400);
@@ -82,7 +90,10 @@ describe('admin API', () => {
     it('answers an oversized body with 413', async () => {
       const response = await fetch(`${api.url}/api/v1/users`, {
         method: 'POST',
-        headers: { authorization: 'Bearer test-admin-token-0123456789abcdef', 'content-type': 'application/json' },
+        headers: {
+          authorization: 'Bearer test-admin-token-0123456789abcdef',
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ username: 'x'.repeat(9 * 1024 * 1024) }),
       });
       expect(response.status).toBe(413);
@@ -95,7 +106,11 @@ describe('admin API', () => {
       await admin.createUser('tok', 'password-tok');
       const created = await admin.createToken('tok', 'laptop', '2099-01-01T00:00:00Z');
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ name: 'laptop', token: expect.stringMatching(/^lfsd_/), expires_at: '2099-01-01T00:00:00.000Z' });
+      expect(created.body).toMatchObject({
+        name: 'laptop',
+        token: expect.stringMatching(/^lfsd_/),
+        expires_at: '2099-01-01T00:00:00.000Z',
+      });
 
       const listed = await admin.call('GET', '/users/tok/tokens');
       expect(listed.status).toBe(200);
@@ -122,9 +137,15 @@ describe('admin API', () => {
       expect(created.body).toMatchObject({ path: 'group/sub/name', visibility: 'public', quota_bytes: 1024 });
 
       const encoded = encodeURIComponent('group/sub/name');
-      expect((await admin.call('GET', `/projects/${encoded}`)).body).toMatchObject({ path: 'group/sub/name', members: [] });
+      expect((await admin.call('GET', `/projects/${encoded}`)).body).toMatchObject({
+        path: 'group/sub/name',
+        members: [],
+      });
 
-      const updated = await admin.call('PATCH', `/projects/${encoded}`, { visibility: 'private', quota_bytes: null });
+      const updated = await admin.call('PATCH', `/projects/${encoded}`, {
+        visibility: 'private',
+        quota_bytes: null,
+      });
       expect(updated.body).toMatchObject({ visibility: 'private', quota_bytes: null });
 
       expect((await admin.call('DELETE', `/projects/${encoded}`)).status).toBe(204);
@@ -165,11 +186,15 @@ describe('admin API', () => {
         role: 'write',
       });
       await admin.setMember('team/repo', 'bob', 'maintainer');
-      expect((await admin.call('GET', `/projects/${encodeURIComponent('team/repo')}`)).body?.members).toEqual([
-        { username: 'bob', role: 'maintainer' },
-      ]);
-      expect((await admin.call('DELETE', `/projects/${encodeURIComponent('team/repo')}/members/bob`)).status).toBe(204);
-      expect((await admin.call('DELETE', `/projects/${encodeURIComponent('team/repo')}/members/bob`)).status).toBe(404);
+      expect((await admin.call('GET', `/projects/${encodeURIComponent('team/repo')}`)).body?.members).toEqual(
+        [{ username: 'bob', role: 'maintainer' }],
+      );
+      expect(
+        (await admin.call('DELETE', `/projects/${encodeURIComponent('team/repo')}/members/bob`)).status,
+      ).toBe(204);
+      expect(
+        (await admin.call('DELETE', `/projects/${encodeURIComponent('team/repo')}/members/bob`)).status,
+      ).toBe(404);
     });
 
     it('rejects an unknown role with 422 and an unknown user with 404', async () => {
@@ -192,7 +217,10 @@ describe('admin API', () => {
     it('reports readiness of database and storage', async () => {
       const response = await fetch(`${api.url}/-/readiness`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', storage: 'ok', cache: 'ok' } });
+      expect(await response.json()).toEqual({
+        status: 'ok',
+        checks: { database: 'ok', storage: 'ok', cache: 'ok' },
+      });
     });
 
     it('answers unknown routes with a JSON 404', async () => {

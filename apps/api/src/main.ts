@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     logger: config.logLevel === 'debug' ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn', 'log'],
   });
   await app.listen(config.api.port, config.api.host);
-  logger.log(`API listening on http://${config.api.host}:${config.api.port} (internal; the proxy is the front door)`);
+  logger.log(
+    `API listening on http://${config.api.host}:${config.api.port} (internal; the proxy is the front door)`,
+  );
   if (started.adminTokenFile) {
     logger.log(`Admin token: ${started.adminTokenFile} (mode 0600; use it as LFS_DEPOT_TOKEN)`);
   }

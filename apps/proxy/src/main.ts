@@ -13,7 +13,9 @@ async function main(): Promise<void> {
     storage,
   });
   const port = await proxy.listen(config.http.port, config.http.host);
-  console.log(`lfs-depot listening on http://${config.http.host}:${port} (public URL ${config.http.publicUrl})`);
+  console.log(
+    `lfs-depot listening on http://${config.http.host}:${port} (public URL ${config.http.publicUrl})`,
+  );
   process.send?.({ ready: 'proxy', port });
 
   let stopping = false;
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error));
+  console.error(
+    error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error),
+  );
   process.exit(1);
 });

@@ -30,7 +30,9 @@ export class ProxyServer {
     this.objects = new ObjectRouteHandlers({ api: this.api, storage: options.storage, log });
     this.server = http.createServer((req, res) => this.handle(req, res, false));
     // `Expect: 100-continue` (curl does it for big bodies): an upload is told to go on only once it is authorized.
-    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res, true));
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
+      this.handle(req, res, true),
+    );
     // Uploads of many GiB take long; only idle sockets are timed out.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
@@ -42,7 +44,13 @@ export class ProxyServer {
     const requestId = typeof given === 'string' && /^[\w.-]{8,64}$/.test(given) ? given : randomUUID();
     const route = matchObjectRoute(req);
     if (route) {
-      this.objects.handle(route, req, res, requestId, expectsContinue ? () => res.writeContinue() : undefined);
+      this.objects.handle(
+        route,
+        req,
+        res,
+        requestId,
+        expectsContinue ? () => res.writeContinue() : undefined,
+      );
       return;
     }
     if (expectsContinue) {

@@ -3,7 +3,13 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 /** How far apart the proxy's and the API's clocks may be, and how long a captured signature stays usable. */
 const MAX_SKEW_SECONDS = 60;
 
-function digest(secret: string, method: string, pathAndQuery: string, timestamp: number, body: string): Buffer {
+function digest(
+  secret: string,
+  method: string,
+  pathAndQuery: string,
+  timestamp: number,
+  body: string,
+): Buffer {
   const bodyHash = createHash('sha256').update(body).digest('hex');
   return createHmac('sha256', secret)
     .update(`${method.toUpperCase()}\n${pathAndQuery}\n${timestamp}\n${bodyHash}`)

@@ -47,7 +47,9 @@ class Reader {
     try {
       parsed = new URL(raw);
     } catch {
-      this.problems.push(`${name} is not a valid URL (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`);
+      this.problems.push(
+        `${name} is not a valid URL (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`,
+      );
       return undefined;
     }
     if (!protocols.includes(parsed.protocol)) {
@@ -60,7 +62,9 @@ class Reader {
 
 function readDatabase(reader: Reader, dataDir: string): DatabaseConfig {
   const url = reader.url('DATABASE_URL', ['postgres:', 'postgresql:']);
-  return url ? { kind: 'postgres', url: url.toString() } : { kind: 'embedded', dataDir: path.join(dataDir, 'postgres') };
+  return url
+    ? { kind: 'postgres', url: url.toString() }
+    : { kind: 'embedded', dataDir: path.join(dataDir, 'postgres') };
 }
 
 function readRedis(reader: Reader): RedisConfig {
@@ -80,7 +84,9 @@ function readStorage(reader: Reader, env: Env, dataDir: string): StorageConfig {
   if (url.protocol === 'file:') {
     const root = decodeURIComponent(url.pathname);
     if (!path.isAbsolute(root) || root === '/') {
-      reader.problems.push('STORAGE file:// URL must name an absolute folder, e.g. file:///var/lib/lfs-depot/objects');
+      reader.problems.push(
+        'STORAGE file:// URL must name an absolute folder, e.g. file:///var/lib/lfs-depot/objects',
+      );
     }
     return { kind: 'file', root };
   }
@@ -149,7 +155,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     http: {
       host,
       port,
-      publicUrl: (publicUrl?.toString() ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+      publicUrl: (
+        publicUrl?.toString() ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+      ).replace(/\/+$/, ''),
     },
     api: {
       host: apiHost,

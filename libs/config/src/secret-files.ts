@@ -39,7 +39,10 @@ export async function resolveInternalSecret(config: {
   dataDir: string;
   secrets: { internalSecret?: string };
 }): Promise<string> {
-  return config.secrets.internalSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, 'internal-secret'))).value;
+  return (
+    config.secrets.internalSecret ??
+    (await readOrCreateSecretFile(path.join(config.dataDir, 'internal-secret'))).value
+  );
 }
 
 /** The bootstrap admin token: LFS_ADMIN_TOKEN, else DATA_DIR/admin-token (created on first start). */

@@ -12,7 +12,5 @@ export function isLfsMediaType(headerValue: string | undefined): boolean {
   if (!headerValue) {
     return false;
   }
-  return headerValue
-    .split(',')
-    .some((part) => part.split(';')[0]?.trim().toLowerCase() === LFS_MEDIA_TYPE);
+  return headerValue.split(',').some((part) => part.split(';')[0]?.trim().toLowerCase() === LFS_MEDIA_TYPE);
 }

@@ -28,7 +28,9 @@ const MAX_QUOTA = Number.MAX_SAFE_INTEGER;
 export class CreateUserDto {
   @ApiProperty({ example: 'alice' })
   @IsString()
-  @Matches(USERNAME_PATTERN, { message: 'username must be 1-64 letters, digits, ".", "_" or "-", starting alphanumeric' })
+  @Matches(USERNAME_PATTERN, {
+    message: 'username must be 1-64 letters, digits, ".", "_" or "-", starting alphanumeric',
+  })
   username!: string;
 
   @ApiPropertyOptional({ description: 'Omit for a token-only account', minLength: 8 })
@@ -96,6 +98,6 @@ export class UpdateProjectDto {
 
 export class SetMemberDto {
   @ApiProperty({ enum: ROLES })
-  @IsIn(ROLES as unknown as string[])
+  @IsIn(ROLES)
   role!: Role;
 }

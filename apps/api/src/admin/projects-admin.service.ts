@@ -37,7 +37,11 @@ export class ProjectsAdminService {
     private readonly users: UsersRepository,
   ) {}
 
-  async createProject(input: { path: string; visibility?: Visibility; quota_bytes?: number | null }): Promise<ProjectView> {
+  async createProject(input: {
+    path: string;
+    visibility?: Visibility;
+    quota_bytes?: number | null;
+  }): Promise<ProjectView> {
     const project = await this.projects.createProject({
       path: input.path,
       visibility: input.visibility ?? 'private',
@@ -74,7 +78,11 @@ export class ProjectsAdminService {
     await this.projects.deleteProject(project.id);
   }
 
-  async setMember(path: string, username: string, role: Role): Promise<{ project: string; username: string; role: Role }> {
+  async setMember(
+    path: string,
+    username: string,
+    role: Role,
+  ): Promise<{ project: string; username: string; role: Role }> {
     const project = await this.requireProject(path);
     const user = await this.users.findUserByUsername(username);
     if (!user) {

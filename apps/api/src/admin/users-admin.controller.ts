@@ -30,7 +30,10 @@ export class UsersAdminController {
   }
 
   @Post(':username/tokens')
-  createToken(@Param('username') username: string, @Body() body: CreateTokenDto): Promise<TokenView & { token: string }> {
+  createToken(
+    @Param('username') username: string,
+    @Body() body: CreateTokenDto,
+  ): Promise<TokenView & { token: string }> {
     return this.users.createToken(username, body);
   }
 

@@ -24,7 +24,12 @@ export interface TokenView {
 }
 
 function toUserView(user: User): UserView {
-  return { id: user.id, username: user.username, admin: user.admin, created_at: user.createdAt.toISOString() };
+  return {
+    id: user.id,
+    username: user.username,
+    admin: user.admin,
+    created_at: user.createdAt.toISOString(),
+  };
 }
 
 function toTokenView(token: AccessToken): TokenView {
@@ -44,7 +49,11 @@ export class UsersAdminService {
 
   async createUser(input: { username: string; password?: string; admin?: boolean }): Promise<UserView> {
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-    const user = await this.users.createUser({ username: input.username, passwordHash, admin: input.admin ?? false });
+    const user = await this.users.createUser({
+      username: input.username,
+      passwordHash,
+      admin: input.admin ?? false,
+    });
     if (!user) {
       throw new DomainError(ErrorCode.ALREADY_EXISTS, `User '${input.username}' already exists`);
     }

@@ -14,7 +14,10 @@ export class AdminGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<LfsRequest>();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match?.[1]) {
-      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'The admin API needs Authorization: Bearer <admin token>');
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'The admin API needs Authorization: Bearer <admin token>',
+      );
     }
     const principal = await this.auth.authenticateAdmin(match[1]);
     if (!principal) {

@@ -11,7 +11,22 @@ import { TransferTokenService } from './transfer-token.service.js';
 
 @Module({
   imports: [PassportModule.register({ session: false })],
-  providers: [UsersRepository, TransferTokenService, AuthService, BasicAuthStrategy, LfsAuthGuard, AdminGuard, InternalSignatureGuard],
-  exports: [UsersRepository, TransferTokenService, AuthService, LfsAuthGuard, AdminGuard, InternalSignatureGuard],
+  providers: [
+    UsersRepository,
+    TransferTokenService,
+    AuthService,
+    BasicAuthStrategy,
+    LfsAuthGuard,
+    AdminGuard,
+    InternalSignatureGuard,
+  ],
+  exports: [
+    UsersRepository,
+    TransferTokenService,
+    AuthService,
+    LfsAuthGuard,
+    AdminGuard,
+    InternalSignatureGuard,
+  ],
 })
 export class AuthModule {}

@@ -77,7 +77,13 @@ export class AuthService {
       }
       await this.cache.set(cacheKey, user.id, VERIFIED_PASSWORD_TTL_SECONDS);
     }
-    return { userId: user.id, username: user.username, admin: user.admin, tokenProjectId: null, maxRole: null };
+    return {
+      userId: user.id,
+      username: user.username,
+      admin: user.admin,
+      tokenProjectId: null,
+      maxRole: null,
+    };
   }
 
   /** Authenticates an admin API bearer token: the bootstrap token or an admin user's unrestricted token. */

@@ -24,7 +24,9 @@ export class LfsAuthGuard extends AuthGuard('basic') {
 
   override handleRequest<T>(error: unknown, user: T | false): T {
     if (error) {
-      throw error;
+      throw error instanceof Error
+        ? error
+        : new DomainError(ErrorCode.UNAUTHENTICATED, 'Authentication failed');
     }
     if (!user) {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid username, password or token');

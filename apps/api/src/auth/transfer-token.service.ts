@@ -43,11 +43,20 @@ export class TransferTokenService {
     if (!token.startsWith(TRANSFER_TOKEN_PREFIX)) {
       return undefined;
     }
-    const claims = openSealedPayload<TransferClaims>(this.secrets.internalSecret, token.slice(TRANSFER_TOKEN_PREFIX.length));
+    const claims = openSealedPayload<TransferClaims>(
+      this.secrets.internalSecret,
+      token.slice(TRANSFER_TOKEN_PREFIX.length),
+    );
     if (!claims || typeof claims.e !== 'number' || claims.e * 1000 <= now) {
       return undefined;
     }
     // Membership is still checked on use; the token only narrows what the user may do, never widens it.
-    return { userId: claims.u, username: claims.n, admin: claims.a === true, tokenProjectId: claims.p, maxRole: claims.r };
+    return {
+      userId: claims.u,
+      username: claims.n,
+      admin: claims.a === true,
+      tokenProjectId: claims.p,
+      maxRole: claims.r,
+    };
   }
 }

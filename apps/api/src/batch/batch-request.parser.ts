@@ -35,9 +35,15 @@ export function parseBatchRequest(body: unknown, maxObjects: number): ParsedBatc
     );
   }
   if (hashAlgo !== undefined && hashAlgo !== 'sha256') {
-    throw new DomainError(ErrorCode.HASH_ALGO_UNSUPPORTED, `Unsupported hash algorithm ${JSON.stringify(hashAlgo)}; only sha256 is`);
+    throw new DomainError(
+      ErrorCode.HASH_ALGO_UNSUPPORTED,
+      `Unsupported hash algorithm ${JSON.stringify(hashAlgo)}; only sha256 is`,
+    );
   }
-  if (transfers !== undefined && (!Array.isArray(transfers) || !transfers.every((t) => typeof t === 'string'))) {
+  if (
+    transfers !== undefined &&
+    (!Array.isArray(transfers) || !transfers.every((t) => typeof t === 'string'))
+  ) {
     throw new DomainError(ErrorCode.VALIDATION_FAILED, 'transfers must be an array of strings');
   }
   if (ref !== undefined && ref !== null && !(isRecord(ref) && typeof ref.name === 'string')) {
@@ -46,7 +52,9 @@ export function parseBatchRequest(body: unknown, maxObjects: number): ParsedBatc
   return {
     operation,
     refName: isRecord(ref) && typeof ref.name === 'string' ? ref.name : null,
-    objects: objects.map((entry: unknown) => (isRecord(entry) ? { oid: entry.oid, size: entry.size } : { oid: undefined, size: undefined })),
+    objects: objects.map((entry: unknown) =>
+      isRecord(entry) ? { oid: entry.oid, size: entry.size } : { oid: undefined, size: undefined },
+    ),
   };
 }
 

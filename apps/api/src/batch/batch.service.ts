@@ -42,7 +42,11 @@ export class BatchService {
     const objects: BatchObjectResult[] = request.objects.map(({ oid, size }) => {
       const invalid = this.validateObject(oid, size, request.operation);
       if (invalid) {
-        return { oid: typeof oid === 'string' ? oid : String(oid), size: typeof size === 'number' ? size : 0, error: invalid };
+        return {
+          oid: typeof oid === 'string' ? oid : String(oid),
+          size: typeof size === 'number' ? size : 0,
+          error: invalid,
+        };
       }
       const spec = { oid: oid as string, size: size as number };
       const stored = linked.get(spec.oid);
@@ -72,7 +76,11 @@ export class BatchService {
     return { transfer: 'basic', objects, hash_algo: 'sha256' };
   }
 
-  private validateObject(oid: unknown, size: unknown, operation: 'upload' | 'download'): BatchObjectResult['error'] {
+  private validateObject(
+    oid: unknown,
+    size: unknown,
+    operation: 'upload' | 'download',
+  ): BatchObjectResult['error'] {
     if (!isValidOid(oid)) {
       return { code: 422, message: 'Invalid oid: expected 64 lowercase hexadecimal characters (sha256)' };
     }
@@ -119,7 +127,11 @@ export class BatchService {
   }
 
   /** Credentials for the actions: a transfer token for signed-in users; anonymous readers of public projects need none. */
-  private actionHeader(principal: Principal | undefined, project: Project, role: 'read' | 'write'): Record<string, string> | undefined {
+  private actionHeader(
+    principal: Principal | undefined,
+    project: Project,
+    role: 'read' | 'write',
+  ): Record<string, string> | undefined {
     if (!principal) {
       return undefined;
     }

@@ -49,7 +49,8 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       logger.log(`Applied migrations: ${applied.join(', ')}`);
     }
 
-    const cache: SharedCache = config.redis.kind === 'redis' ? new RedisCache(config.redis.url) : new MemoryCache();
+    const cache: SharedCache =
+      config.redis.kind === 'redis' ? new RedisCache(config.redis.url) : new MemoryCache();
     cleanups.push(() => cache.close());
 
     const adminToken = await resolveAdminToken(config);

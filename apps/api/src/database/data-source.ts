@@ -7,7 +7,10 @@ import { ENTITIES } from './entities.js';
 const MIGRATION_LOCK_ID = 0x1f5_de90;
 
 /** Creates (not yet connected) the TypeORM data source for a Postgres URL. `synchronize` is never on. */
-export function createDataSource(url: string, options: { poolSize?: number; logging?: boolean } = {}): DataSource {
+export function createDataSource(
+  url: string,
+  options: { poolSize?: number; logging?: boolean } = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,

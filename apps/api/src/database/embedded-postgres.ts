@@ -111,7 +111,9 @@ async function findFreeLoopbackPort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -176,6 +178,7 @@ export async function startEmbeddedPostgres(
     throw new Error(
       `The embedded PostgreSQL in ${clusterDir} did not start${error instanceof Error ? `: ${error.message}` : ''}. ` +
         `Its last words:\n${recent.join('').trim()}`,
+      { cause: error },
     );
   }
 
@@ -184,7 +187,9 @@ export async function startEmbeddedPostgres(
     url,
     stop: async () => {
       // Ctrl-C reaches the whole process group, so postgres may already be gone; stop() would then wait forever.
-      const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      const child = (
+        server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }
+      ).process;
       if (child && child.exitCode === null && child.signalCode === null) {
         await server.stop();
       }

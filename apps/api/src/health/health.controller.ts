@@ -29,7 +29,9 @@ export class HealthController {
 
   /** Readiness: the database and object storage answer; a missing cache only degrades. */
   @Get('readiness')
-  async readiness(@Res({ passthrough: true }) res: Response): Promise<{ status: string; checks: Record<string, CheckResult> }> {
+  async readiness(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ status: string; checks: Record<string, CheckResult> }> {
     const [database, storage, cache] = await Promise.all([
       this.dataSource
         .query('SELECT 1')

@@ -21,11 +21,18 @@ export function jsonBodyParser(): RequestHandler {
 
 /** Turns body-parser failures into our JSON errors instead of Express's HTML page. */
 export const bodyParserErrorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
-  const type = (error as { type?: string }).type;
+  const type = (error as { type?: string }).type ?? '';
   const request = req as LfsRequest;
   switch (type) {
     case 'entity.parse.failed':
-      writeErrorResponse(res, req.path, 400, ErrorCode.MALFORMED_JSON, 'Request body is not valid JSON', request.requestId);
+      writeErrorResponse(
+        res,
+        req.path,
+        400,
+        ErrorCode.MALFORMED_JSON,
+        'Request body is not valid JSON',
+        request.requestId,
+      );
       return;
     case 'entity.too.large':
       writeErrorResponse(
@@ -39,7 +46,14 @@ export const bodyParserErrorHandler: ErrorRequestHandler = (error: unknown, req,
       return;
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      writeErrorResponse(res, req.path, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported body encoding', request.requestId);
+      writeErrorResponse(
+        res,
+        req.path,
+        415,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        'Unsupported body encoding',
+        request.requestId,
+      );
       return;
     case 'request.aborted':
       res.destroy();

@@ -35,7 +35,10 @@ export class LfsExceptionFilter implements ExceptionFilter {
       const code = errorCodeForStatus(status);
       const message = status === 404 ? `No route for ${req.method} ${urlPath}` : exception.message;
       if (status >= 500) {
-        this.logger.error(`${req.method} ${urlPath} [${req.requestId}]: ${exception.message}`, exception.stack);
+        this.logger.error(
+          `${req.method} ${urlPath} [${req.requestId}]: ${exception.message}`,
+          exception.stack,
+        );
       }
       writeErrorResponse(res, urlPath, status, code, message, req.requestId);
       return;

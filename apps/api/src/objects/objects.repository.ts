@@ -40,22 +40,22 @@ export class ObjectsRepository {
     if (oids.length === 0) {
       return new Map();
     }
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<ObjectRow[]>(
       `SELECT o.oid, o.size, o.storage_key
          FROM lfs_objects o
          JOIN lfs_objects_projects l ON l.lfs_object_id = o.id AND l.project_id = $1
         WHERE o.oid = ANY($2::char(64)[])`,
       [projectId, oids],
-    )) as ObjectRow[];
+    );
     return new Map(rows.map((row) => [row.oid, toStoredObject(row)]));
   }
 
   /** The stored object with this oid and size, linked or not (used to skip rewriting known bytes). */
   async findObject(oid: string, size: number): Promise<StoredObject | undefined> {
-    const rows = (await this.dataSource.query(`SELECT oid, size, storage_key FROM lfs_objects WHERE oid = $1 AND size = $2`, [
-      oid,
-      size,
-    ])) as ObjectRow[];
+    const rows = await this.dataSource.query<ObjectRow[]>(
+      `SELECT oid, size, storage_key FROM lfs_objects WHERE oid = $1 AND size = $2`,
+      [oid, size],
+    );
     return rows[0] ? toStoredObject(rows[0]) : undefined;
   }
 
@@ -64,26 +64,30 @@ export class ObjectsRepository {
    * transaction. The statistics row is locked first, so concurrent links to one project are serialised and can
    * never overshoot quota_bytes together. Throws QUOTA_EXCEEDED (nothing written) when the link would not fit.
    */
-  linkObjectToProject(projectId: string, object: StoredObject, quotaBytes: number | null): Promise<LinkResult> {
+  linkObjectToProject(
+    projectId: string,
+    object: StoredObject,
+    quotaBytes: number | null,
+  ): Promise<LinkResult> {
     return this.dataSource.transaction(async (manager) => {
-      const statistics = (await manager.query(
+      const statistics = await manager.query<{ lfs_objects_size: string }[]>(
         `SELECT lfs_objects_size FROM project_statistics WHERE project_id = $1 FOR UPDATE`,
         [projectId],
-      )) as { lfs_objects_size: string }[];
+      );
       if (!statistics[0]) {
         throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
       }
-      const objectRows = (await manager.query(
+      const objectRows = await manager.query<{ id: string }[]>(
         `INSERT INTO lfs_objects (oid, size, storage_key) VALUES ($1, $2, $3)
          ON CONFLICT (oid, size) DO UPDATE SET oid = EXCLUDED.oid
          RETURNING id`,
         [object.oid, object.size, object.storageKey],
-      )) as { id: string }[];
-      const linkRows = (await manager.query(
+      );
+      const linkRows = await manager.query<unknown[]>(
         `INSERT INTO lfs_objects_projects (lfs_object_id, project_id) VALUES ($1, $2)
          ON CONFLICT DO NOTHING RETURNING lfs_object_id`,
         [objectRows[0]?.id, projectId],
-      )) as unknown[];
+      );
       if (linkRows.length === 0) {
         return { linked: false };
       }
@@ -110,14 +114,16 @@ export class ObjectsRepository {
   unlinkObjectFromProject(projectId: string, oid: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM project_statistics WHERE project_id = $1 FOR UPDATE`, [projectId]);
-      const removed = (await manager.query(
+      const removed = await manager.query<[{ size: string }[], number] | { size: string }[]>(
         `DELETE FROM lfs_objects_projects l USING lfs_objects o
           WHERE l.lfs_object_id = o.id AND l.project_id = $1 AND o.oid = $2
           RETURNING o.size`,
         [projectId, oid],
-      )) as [{ size: string }[], number] | { size: string }[];
+      );
       // pg returns [rows, count] for DELETE … RETURNING through TypeORM's query(); normalise.
-      const rows = Array.isArray(removed[0]) ? (removed[0] as { size: string }[]) : (removed as { size: string }[]);
+      const rows = Array.isArray(removed[0])
+        ? (removed[0] as { size: string }[])
+        : (removed as { size: string }[]);
       if (rows.length === 0) {
         return false;
       }
@@ -134,14 +140,14 @@ export class ObjectsRepository {
 
   /** A page of the project's objects in oid order, after `cursor` (an oid). */
   async listProjectObjects(projectId: string, limit: number, cursor?: string): Promise<ProjectObjectPage> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<(ObjectRow & { created_at: Date })[]>(
       `SELECT o.oid, o.size, o.storage_key, l.created_at
          FROM lfs_objects_projects l JOIN lfs_objects o ON o.id = l.lfs_object_id
         WHERE l.project_id = $1 AND ($2::text IS NULL OR o.oid > $2)
         ORDER BY o.oid
         LIMIT $3`,
       [projectId, cursor ?? null, limit + 1],
-    )) as (ObjectRow & { created_at: Date })[];
+    );
     const page = rows.slice(0, limit);
     return {
       objects: page.map((row) => ({ ...toStoredObject(row), linkedAt: row.created_at })),

@@ -18,6 +18,15 @@ export interface MemberView {
   role: Role;
 }
 
+interface ProjectWithRoleRow {
+  id: string;
+  path: string;
+  visibility: Visibility;
+  quota_bytes: string | null;
+  created_at: Date;
+  role: Role | null;
+}
+
 @Injectable()
 export class ProjectsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -29,11 +38,11 @@ export class ProjectsRepository {
     quotaBytes: number | null;
   }): Promise<Project | undefined> {
     return this.dataSource.transaction(async (manager) => {
-      const inserted = (await manager.query(
+      const inserted = await manager.query<{ id: string }[]>(
         `INSERT INTO projects (path, visibility, quota_bytes) VALUES ($1, $2, $3)
          ON CONFLICT (path) DO NOTHING RETURNING id`,
         [fields.path, fields.visibility, fields.quotaBytes],
-      )) as { id: string }[];
+      );
       const id = inserted[0]?.id;
       if (!id) {
         return undefined;
@@ -81,11 +90,11 @@ export class ProjectsRepository {
   }
 
   async listMembers(projectId: string): Promise<MemberView[]> {
-    return (await this.dataSource.query(
+    return await this.dataSource.query<MemberView[]>(
       `SELECT u.username, m.role FROM project_members m JOIN users u ON u.id = m.user_id
         WHERE m.project_id = $1 ORDER BY u.username`,
       [projectId],
-    )) as MemberView[];
+    );
   }
 
   /** The project and the user's role in it (null role when not a member), in one query. */
@@ -93,20 +102,13 @@ export class ProjectsRepository {
     path: string,
     userId: string | null,
   ): Promise<{ project: Project; role: Role | null } | undefined> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<ProjectWithRoleRow[]>(
       `SELECT p.id, p.path, p.visibility, p.quota_bytes, p.created_at, m.role
          FROM projects p
          LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $2
         WHERE p.path = $1`,
       [path, userId],
-    )) as {
-      id: string;
-      path: string;
-      visibility: Visibility;
-      quota_bytes: string | null;
-      created_at: Date;
-      role: Role | null;
-    }[];
+    );
     const row = rows[0];
     if (!row) {
       return undefined;

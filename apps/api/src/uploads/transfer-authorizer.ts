@@ -16,11 +16,16 @@ export class TransferAuthorizer {
     private readonly access: ProjectAccessService,
   ) {}
 
-  async authorize(authorization: string | undefined, projectPath: string, needed: Role): Promise<ProjectAccess & { principal?: Principal }> {
+  async authorize(
+    authorization: string | undefined,
+    projectPath: string,
+    needed: Role,
+  ): Promise<ProjectAccess & { principal?: Principal }> {
     let principal: Principal | undefined;
     if (authorization) {
       const credentials = parseBasicAuthorization(authorization);
-      principal = credentials && (await this.auth.authenticateBasic(credentials.username, credentials.password));
+      principal =
+        credentials && (await this.auth.authenticateBasic(credentials.username, credentials.password));
       if (!principal) {
         throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid username, password or token');
       }

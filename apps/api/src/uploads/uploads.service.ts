@@ -66,7 +66,8 @@ export class UploadsService {
     }
     const storageKey = objectKey(request.oid);
     const known = await this.objects.findObject(request.oid, request.size);
-    const alreadyStored = known !== undefined && (await this.storage.stat(known.storageKey))?.size === request.size;
+    const alreadyStored =
+      known !== undefined && (await this.storage.stat(known.storageKey))?.size === request.size;
     const ticket: UploadTicket = {
       p: project.id,
       o: request.oid,
@@ -83,7 +84,10 @@ export class UploadsService {
 
   /** Links verified bytes to the project; the ticket proves this API authorized exactly this upload. */
   async finalizeUpload(request: UploadFinalizeRequest): Promise<{ linked: boolean }> {
-    const ticket = typeof request.ticket === 'string' ? openSealedPayload<UploadTicket>(this.secrets.internalSecret, request.ticket) : undefined;
+    const ticket =
+      typeof request.ticket === 'string'
+        ? openSealedPayload<UploadTicket>(this.secrets.internalSecret, request.ticket)
+        : undefined;
     if (!ticket || ticket.o !== request.oid || ticket.s !== request.size || ticket.e * 1000 <= Date.now()) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
     }
@@ -91,7 +95,11 @@ export class UploadsService {
     if (!project) {
       throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
     }
-    return this.objects.linkObjectToProject(project.id, { oid: ticket.o, size: ticket.s, storageKey: ticket.k }, project.quotaBytes);
+    return this.objects.linkObjectToProject(
+      project.id,
+      { oid: ticket.o, size: ticket.s, storageKey: ticket.k },
+      project.quotaBytes,
+    );
   }
 
   async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {
@@ -117,14 +125,19 @@ export class UploadsService {
     }
     const stored = await this.storage.stat(object.storageKey);
     if (stored?.size !== size) {
-      this.logger.warn(`Object ${oid} is linked to ${project.path} but its bytes are missing or wrong in storage`);
+      this.logger.warn(
+        `Object ${oid} is linked to ${project.path} but its bytes are missing or wrong in storage`,
+      );
       throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
     }
   }
 
   private assertObject(oid: unknown, size: unknown): asserts oid is string {
     if (!isValidOid(oid)) {
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid oid: expected 64 lowercase hexadecimal characters');
+      throw new DomainError(
+        ErrorCode.VALIDATION_FAILED,
+        'Invalid oid: expected 64 lowercase hexadecimal characters',
+      );
     }
     if (!isValidSize(size)) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid size: expected a non-negative integer');

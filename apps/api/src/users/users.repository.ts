@@ -14,12 +14,16 @@ export class UsersRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Inserts a user; returns undefined when the username is taken. */
-  async createUser(fields: { username: string; passwordHash: string | null; admin: boolean }): Promise<User | undefined> {
-    const inserted = (await this.dataSource.query(
+  async createUser(fields: {
+    username: string;
+    passwordHash: string | null;
+    admin: boolean;
+  }): Promise<User | undefined> {
+    const inserted = await this.dataSource.query<{ id: string }[]>(
       `INSERT INTO users (username, password_hash, admin) VALUES ($1, $2, $3)
        ON CONFLICT (username) DO NOTHING RETURNING id`,
       [fields.username, fields.passwordHash, fields.admin],
-    )) as { id: string }[];
+    );
     const id = inserted[0]?.id;
     return id ? ((await this.findUserById(id)) ?? undefined) : undefined;
   }

@@ -7,7 +7,11 @@ import type {
   UploadAuthorization,
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
-import { INTERNAL_AUTHORIZE_MEDIA_TYPE, INTERNAL_PATHS, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
+import {
+  INTERNAL_AUTHORIZE_MEDIA_TYPE,
+  INTERNAL_PATHS,
+  INTERNAL_SIGNATURE_HEADER,
+} from '@lfs-depot/contracts';
 
 /** Largest API answer the proxy reads: authorizations and errors are small; anything bigger is a fault. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -40,11 +44,18 @@ export class ApiClient {
   }
 
   async authorizeUpload(request: TransferAuthorizeRequest, requestId: string): Promise<UploadAuthorization> {
-    return this.expectAuthorization<UploadAuthorization>(await this.post(INTERNAL_PATHS.authorizeUpload, request, requestId));
+    return this.expectAuthorization<UploadAuthorization>(
+      await this.post(INTERNAL_PATHS.authorizeUpload, request, requestId),
+    );
   }
 
-  async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>, requestId: string): Promise<DownloadAuthorization> {
-    return this.expectAuthorization<DownloadAuthorization>(await this.post(INTERNAL_PATHS.authorizeDownload, request, requestId));
+  async authorizeDownload(
+    request: Omit<TransferAuthorizeRequest, 'size'>,
+    requestId: string,
+  ): Promise<DownloadAuthorization> {
+    return this.expectAuthorization<DownloadAuthorization>(
+      await this.post(INTERNAL_PATHS.authorizeDownload, request, requestId),
+    );
   }
 
   async finalizeUpload(request: UploadFinalizeRequest, requestId: string): Promise<void> {

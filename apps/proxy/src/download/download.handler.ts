@@ -31,7 +31,11 @@ export async function handleDownload(
     );
     const requested = parseRange(req.headers.range, size);
     if (requested.kind === 'unsatisfiable') {
-      res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Content-Length': 0, 'X-Request-Id': requestId });
+      res.writeHead(416, {
+        'Content-Range': `bytes */${size}`,
+        'Content-Length': 0,
+        'X-Request-Id': requestId,
+      });
       res.end();
       return;
     }
@@ -61,7 +65,9 @@ export async function handleDownload(
     if (error instanceof ApiDenial) {
       relayAnswer(req, res, error.answer, requestId);
     } else if (error instanceof ObjectMissingError) {
-      deps.log(`integrity: ${route.oid} is linked to ${route.project} but missing from storage [${requestId}]`);
+      deps.log(
+        `integrity: ${route.oid} is linked to ${route.project} but missing from storage [${requestId}]`,
+      );
       sendJsonError(res, 404, ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist', requestId, true);
     } else if (res.headersSent) {
       res.destroy();

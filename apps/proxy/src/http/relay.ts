@@ -6,7 +6,12 @@ import type { ApiAnswer } from '../api-client/api.client.js';
  * Sends the API's answer to the client as it is. When the client is still sending a body we will not read, the
  * connection is closed after the answer rather than left to drain gigabytes we don't want.
  */
-export function relayAnswer(req: IncomingMessage, res: ServerResponse, answer: ApiAnswer, requestId: string): void {
+export function relayAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: ApiAnswer,
+  requestId: string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -18,7 +18,11 @@ export interface UploadRoute {
 }
 
 /** Hashes a body whose bytes are already stored, without writing them again: possession is still proven. */
-async function verifyWithoutStoring(body: IncomingMessage, expected: { oid: string; size: number }, signal: AbortSignal): Promise<void> {
+async function verifyWithoutStoring(
+  body: IncomingMessage,
+  expected: { oid: string; size: number },
+  signal: AbortSignal,
+): Promise<void> {
   const sink = new Writable({
     highWaterMark: 1024 * 1024,
     write: (_chunk, _encoding, callback) => callback(),
@@ -72,7 +76,10 @@ export async function handleUpload(
     } else {
       await deps.storage.put(authorization.storageKey, req, expected, { signal: controller.signal });
     }
-    await deps.api.finalizeUpload({ ticket: authorization.ticket, oid: route.oid, size: route.size }, requestId);
+    await deps.api.finalizeUpload(
+      { ticket: authorization.ticket, oid: route.oid, size: route.size },
+      requestId,
+    );
     res.writeHead(200, { 'Content-Type': LFS_MEDIA_TYPE, 'Content-Length': 0, 'X-Request-Id': requestId });
     res.end();
   } catch (error) {
@@ -83,8 +90,17 @@ export async function handleUpload(
     } else if (controller.signal.aborted) {
       res.destroy();
     } else {
-      deps.log(`upload ${route.oid} to ${route.project} failed [${requestId}]: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      sendJsonError(res, 500, ErrorCode.INTERNAL, 'The upload could not be stored; try again', requestId, true);
+      deps.log(
+        `upload ${route.oid} to ${route.project} failed [${requestId}]: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      sendJsonError(
+        res,
+        500,
+        ErrorCode.INTERNAL,
+        'The upload could not be stored; try again',
+        requestId,
+        true,
+      );
     }
   }
 }

@@ -1,0 +1,81 @@
+// Type-aware linting (STYLE.md): async hazards, exhaustive switches, and import boundaries between layers.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'bench/results/**', '.tmp/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/require-await': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: 'error',
+      curly: 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@lfs-depot/*/src/*', '@lfs-depot/*/dist/*'],
+              message: 'Import libs through @lfs-depot/<lib> only.',
+            },
+            {
+              group: ['**/libs/*/src/*', '**/libs/*/src'],
+              message: 'Import libs through @lfs-depot/<lib> only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/**'], message: 'Libraries never import apps.' }] },
+      ],
+    },
+  },
+  {
+    files: ['apps/**/*.controller.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/*.repository.js'], message: 'Controllers call services, not repositories.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Decorated classes need their constructor parameter types at runtime: type-only imports would erase them.
+    files: ['apps/api/**/*.ts'],
+    rules: { '@typescript-eslint/consistent-type-imports': 'off' },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/unbound-method': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['**/*.mjs', 'bin/*'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
