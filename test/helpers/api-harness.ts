@@ -8,7 +8,7 @@ import type { Config } from '@lfs-depot/config';
 import { loadConfig } from '@lfs-depot/config';
 import { LocalStorage } from '@lfs-depot/storage';
 import type { ObjectStorage } from '@lfs-depot/storage';
-import type { DataSource } from 'typeorm';
+import type { DataSource, Logger } from 'typeorm';
 
 import { createApiApp } from '../../apps/api/src/api.app.js';
 import { ApiSecrets } from '../../apps/api/src/auth/api-secrets.js';
@@ -18,6 +18,27 @@ import type { SharedCache } from '../../apps/api/src/cache/shared-cache.js';
 import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
 import type { TestDatabase } from './test-database.js';
 import { createTestDatabase, testRedisUrl } from './test-database.js';
+
+/** A TypeORM logger that only counts statements, so tests can prove a request costs a constant number of them. */
+export class QueryCounter implements Logger {
+  count = 0;
+
+  logQuery(): void {
+    this.count += 1;
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+
+  /** Statements sent while `work` ran (the suite runs one request at a time per harness). */
+  async during(work: () => Promise<unknown>): Promise<number> {
+    const before = this.count;
+    await work();
+    return this.count - before;
+  }
+}
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-0123456789';
@@ -31,6 +52,8 @@ export interface ApiHarness {
   storage: ObjectStorage;
   cache: SharedCache;
   dataDir: string;
+  /** Counts the SQL statements the API sends. */
+  queries: QueryCounter;
   close(): Promise<void>;
 }
 
@@ -53,7 +76,8 @@ export async function startApiHarness(
     },
     dataDir,
   );
-  const dataSource = createDataSource(database.url, { poolSize: 5 });
+  const queries = new QueryCounter();
+  const dataSource = createDataSource(database.url, { poolSize: 10, logger: queries });
   await dataSource.initialize();
   await runMigrationsLocked(dataSource);
   const redisUrl = testRedisUrl();
@@ -75,6 +99,7 @@ export async function startApiHarness(
     storage,
     cache,
     dataDir,
+    queries,
     close: async () => {
       await app.close();
       await cache.close();

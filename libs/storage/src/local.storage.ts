@@ -138,20 +138,16 @@ export class LocalStorage implements ObjectStorage {
     await mkdir(this.tempDir, { recursive: true });
     const tempPath = path.join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
     try {
-      // A FileHandle, unlike a bare fd, survives a second close and waits for in-flight writes before closing,
-      // so the stream's own close on error and ours below cannot race.
+      // Opened here rather than by the stream so that the file exists before any failure path removes it.
       const handle = await open(tempPath, 'wx');
-      try {
-        const file = createWriteStream(tempPath, {
-          fd: handle,
-          highWaterMark: STREAM_HIGH_WATER_MARK,
-          autoClose: false,
-        });
-        await Promise.all([received, pipeline(verifier, file)]);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      // The stream owns the handle: it fsyncs (flush) and closes it at the end, or closes it when destroyed on
+      // error; pipeline() resolves only after that close, so the bytes are on disk before the rename.
+      const file = createWriteStream(tempPath, {
+        fd: handle,
+        flush: true,
+        highWaterMark: STREAM_HIGH_WATER_MARK,
+      });
+      await Promise.all([received, pipeline(verifier, file)]);
       await mkdir(path.dirname(target), { recursive: true });
       // Replacing an existing file is fine: a concurrent upload of the same oid has identical, verified bytes.
       await rename(tempPath, target);

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type Logger } from 'typeorm';
 
 import { MIGRATIONS } from '../../../../migrations/index.js';
 import { ENTITIES } from './entities.js';
@@ -9,7 +9,7 @@ const MIGRATION_LOCK_ID = 0x1f5_de90;
 /** Creates (not yet connected) the TypeORM data source for a Postgres URL. `synchronize` is never on. */
 export function createDataSource(
   url: string,
-  options: { poolSize?: number; logging?: boolean } = {},
+  options: { poolSize?: number; logging?: boolean; logger?: Logger } = {},
 ): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -18,7 +18,8 @@ export function createDataSource(
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,
-    logging: options.logging ?? false,
+    logging: options.logger ? ['query'] : (options.logging ?? false),
+    ...(options.logger && { logger: options.logger }),
     poolSize: options.poolSize ?? 10,
     applicationName: 'lfs-depot',
   });

@@ -1,0 +1,342 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { formatBasicAuthorization } from '@lfs-depot/auth';
+
+import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
+import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
+import type { ApiHarness } from '../helpers/api-harness.js';
+import { adminClient, startApiHarness } from '../helpers/api-harness.js';
+import { validateAgainstSchema } from '../helpers/lfs-schemas.js';
+
+const LFS = 'application/vnd.git-lfs+json';
+
+function oidOf(seed: string): string {
+  return createHash('sha256').update(seed).digest('hex');
+}
+
+describe('batch API and LFS authentication', () => {
+  let api: ApiHarness;
+  let admin: ReturnType<typeof adminClient>;
+  let writerToken: string;
+  const writer = { username: 'writer', password: 'writer-password' };
+  const reader = { username: 'reader', password: 'reader-password' };
+  const outsider = { username: 'outsider', password: 'outsider-password' };
+
+  async function batch(
+    project: string,
+    body: unknown,
+    options: { auth?: string; accept?: string; raw?: string } = {},
+  ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+    const response = await fetch(`${api.url}/${project}.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: {
+        accept: options.accept ?? LFS,
+        'content-type': LFS,
+        ...(options.auth ? { authorization: options.auth } : {}),
+      },
+      body: options.raw ?? JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
+  }
+
+  const basic = (who: { username: string; password: string }) =>
+    formatBasicAuthorization(who.username, who.password);
+
+  beforeAll(async () => {
+    api = await startApiHarness({ MAX_OBJECTS_PER_BATCH: '1000', MAX_OBJECT_SIZE: String(1024 ** 3) });
+    admin = adminClient(api.url);
+    for (const who of [writer, reader, outsider]) {
+      await admin.createUser(who.username, who.password);
+    }
+    await admin.createProject('acme/private');
+    await admin.createProject('acme/public', 'public');
+    await admin.createProject('acme/quota', 'private', 1000);
+    for (const project of ['acme/private', 'acme/public', 'acme/quota']) {
+      await admin.setMember(project, writer.username, 'write');
+      await admin.setMember(project, reader.username, 'read');
+    }
+    writerToken = (await admin.createToken('writer', 'ci')).body?.token as string;
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  describe('authentication', () => {
+    it('answers 401 with LFS-Authenticate to anonymous requests on a private project', async () => {
+      const result = await batch('acme/private', { operation: 'download', objects: [] });
+      expect(result.status).toBe(401);
+      expect(result.headers.get('lfs-authenticate')).toMatch(/^Basic realm=/);
+      expect(result.headers.get('content-type')).toMatch(/^application\/vnd\.git-lfs\+json/);
+      expect(result.body).toMatchObject({ message: expect.any(String), request_id: expect.any(String) });
+    });
+
+    it('answers 401 to a wrong password and to an unknown user', async () => {
+      expect(
+        (
+          await batch(
+            'acme/private',
+            { operation: 'download', objects: [] },
+            { auth: basic({ ...writer, password: 'nope-nope' }) },
+          )
+        ).status,
+      ).toBe(401);
+      expect(
+        (
+          await batch(
+            'acme/private',
+            { operation: 'download', objects: [] },
+            { auth: basic({ username: 'ghost', password: 'whatever' }) },
+          )
+        ).status,
+      ).toBe(401);
+    });
+
+    it('accepts an access token in place of the password, but only with its own username', async () => {
+      expect(
+        (
+          await batch(
+            'acme/private',
+            { operation: 'download', objects: [] },
+            { auth: formatBasicAuthorization('writer', writerToken) },
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await batch(
+            'acme/private',
+            { operation: 'download', objects: [] },
+            { auth: formatBasicAuthorization('reader', writerToken) },
+          )
+        ).status,
+      ).toBe(401);
+    });
+
+    it('refuses a revoked token and an expired one', async () => {
+      const created = await admin.createToken('writer', 'soon-revoked');
+      await admin.call('DELETE', `/users/writer/tokens/${String(created.body?.id)}`);
+      expect(
+        (
+          await batch(
+            'acme/private',
+            { operation: 'download', objects: [] },
+            { auth: formatBasicAuthorization('writer', created.body?.token as string) },
+          )
+        ).status,
+      ).toBe(401);
+
+      const expiring = await admin.createToken(
+        'writer',
+        'expiring',
+        new Date(Date.now() + 1500).toISOString(),
+      );
+      const auth = formatBasicAuthorization('writer', expiring.body?.token as string);
+      expect((await batch('acme/private', { operation: 'download', objects: [] }, { auth })).status).toBe(
+        200,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      expect((await batch('acme/private', { operation: 'download', objects: [] }, { auth })).status).toBe(
+        401,
+      );
+    });
+
+    it('lets anonymous users download from a public project but not upload to it', async () => {
+      expect((await batch('acme/public', { operation: 'download', objects: [] })).status).toBe(200);
+      expect((await batch('acme/public', { operation: 'upload', objects: [] })).status).toBe(401);
+    });
+
+    it('hides a private project from a signed-in non-member (404) and refuses uploads by readers (403)', async () => {
+      expect(
+        (await batch('acme/private', { operation: 'download', objects: [] }, { auth: basic(outsider) }))
+          .status,
+      ).toBe(404);
+      const upload = await batch(
+        'acme/private',
+        { operation: 'upload', objects: [] },
+        { auth: basic(reader) },
+      );
+      expect(upload.status).toBe(403);
+      expect(upload.body.message).toContain('write');
+    });
+
+    it('answers 404 for an unknown project, 401 when anonymous', async () => {
+      expect(
+        (await batch('acme/nothing-here', { operation: 'download', objects: [] }, { auth: basic(writer) }))
+          .status,
+      ).toBe(404);
+      expect((await batch('acme/nothing-here', { operation: 'download', objects: [] })).status).toBe(401);
+    });
+  });
+
+  describe('request validation', () => {
+    it('answers 406 to a request that does not accept the Git LFS media type', async () => {
+      const result = await batch(
+        'acme/private',
+        { operation: 'download', objects: [] },
+        { auth: basic(writer), accept: 'application/json' },
+      );
+      expect(result.status).toBe(406);
+    });
+
+    it('answers 400 to unparseable JSON', async () => {
+      const result = await batch('acme/private', undefined, { auth: basic(writer), raw: '{"operation":' });
+      expect(result.status).toBe(400);
+      expect(result.headers.get('content-type')).toMatch(/^application\/vnd\.git-lfs\+json/);
+    });
+
+    it.each([
+      [{ operation: 'delete', objects: [] }],
+      [{ operation: 'upload' }],
+      [{ operation: 'upload', objects: 'x' }],
+      [[]],
+    ])('answers 422 to %j', async (body) => {
+      expect((await batch('acme/private', body, { auth: basic(writer) })).status).toBe(422);
+    });
+
+    it('answers 409 to an unsupported hash algorithm', async () => {
+      const result = await batch(
+        'acme/private',
+        { operation: 'upload', objects: [], hash_algo: 'sha512' },
+        { auth: basic(writer) },
+      );
+      expect(result.status).toBe(409);
+    });
+
+    it('answers 413 to more objects than allowed', async () => {
+      const objects = Array.from({ length: 1001 }, (_, i) => ({ oid: oidOf(String(i)), size: 1 }));
+      const result = await batch('acme/private', { operation: 'upload', objects }, { auth: basic(writer) });
+      expect(result.status).toBe(413);
+      expect(result.body.message).toContain('1000');
+    });
+
+    it('reports invalid objects one by one inside a 200', async () => {
+      const good = oidOf('good');
+      const result = await batch(
+        'acme/private',
+        {
+          operation: 'upload',
+          objects: [
+            { oid: 'ABC', size: 1 },
+            { oid: good, size: -1 },
+            { oid: good.toUpperCase(), size: 1 },
+            { oid: good, size: 2 * 1024 ** 3 },
+            { oid: good, size: 10 },
+          ],
+        },
+        { auth: basic(writer) },
+      );
+      expect(result.status).toBe(200);
+      const objects = result.body.objects as { error?: { code: number }; actions?: unknown }[];
+      expect(objects.map((o) => o.error?.code)).toEqual([422, 422, 422, 422, undefined]);
+      expect(objects[4]?.actions).toBeDefined();
+    });
+  });
+
+  describe('answers', () => {
+    it('offers upload and verify actions with a transfer credential, valid against the published schema', async () => {
+      const oid = oidOf('fresh');
+      const result = await batch(
+        'acme/private',
+        { operation: 'upload', transfers: ['basic'], objects: [{ oid, size: 5 }] },
+        { auth: basic(writer) },
+      );
+      expect(result.status).toBe(200);
+      expect(result.headers.get('content-type')).toMatch(/^application\/vnd\.git-lfs\+json/);
+      expect(validateAgainstSchema('http-batch-response-schema.json', result.body)).toEqual([]);
+      expect(result.body).toMatchObject({
+        transfer: 'basic',
+        hash_algo: 'sha256',
+        objects: [
+          {
+            oid,
+            size: 5,
+            authenticated: true,
+            actions: {
+              upload: {
+                href: `${api.config.http.publicUrl}/acme/private.git/info/lfs/objects/${oid}/5`,
+                expires_in: 3600,
+              },
+              verify: { href: `${api.config.http.publicUrl}/acme/private.git/info/lfs/objects/verify` },
+            },
+          },
+        ],
+      });
+      const header = (
+        result.body.objects as { actions: { upload: { header: { Authorization: string } } } }[]
+      )[0]?.actions.upload.header;
+      expect(header?.Authorization).toMatch(/^Basic /);
+    });
+
+    it('answers a per-object 404 on download of an object the project does not link, even if another project does', async () => {
+      const oid = oidOf('elsewhere');
+      const other = await new ProjectsRepository(api.dataSource).findProjectByPath('acme/public');
+      await new ObjectsRepository(api.dataSource).linkObjectToProject(
+        other!.id,
+        { oid, size: 3, storageKey: `x/y/${oid}` },
+        null,
+      );
+
+      const result = await batch(
+        'acme/private',
+        { operation: 'download', objects: [{ oid, size: 3 }] },
+        { auth: basic(writer) },
+      );
+      expect(result.status).toBe(200);
+      expect(result.body.objects).toEqual([
+        { oid, size: 3, error: { code: 404, message: 'Object does not exist' } },
+      ]);
+      expect(validateAgainstSchema('http-batch-response-schema.json', result.body)).toEqual([]);
+
+      // And uploading it again is required: knowing the oid grants nothing.
+      const upload = await batch(
+        'acme/private',
+        { operation: 'upload', objects: [{ oid, size: 3 }] },
+        { auth: basic(writer) },
+      );
+      expect((upload.body.objects as { actions?: { upload?: unknown } }[])[0]?.actions?.upload).toBeDefined();
+    });
+
+    it('refuses a batch that would exceed the quota with 507 saying how much is used and allowed', async () => {
+      const result = await batch(
+        'acme/quota',
+        {
+          operation: 'upload',
+          objects: [
+            { oid: oidOf('q1'), size: 600 },
+            { oid: oidOf('q2'), size: 600 },
+          ],
+        },
+        { auth: basic(writer) },
+      );
+      expect(result.status).toBe(507);
+      expect(result.body.message).toMatch(/1\.17 KiB.*1000 bytes/);
+    });
+
+    it('costs the same number of SQL statements for 1, 100 and 1000 objects', async () => {
+      const counts: number[] = [];
+      for (const n of [1, 100, 1000]) {
+        const objects = Array.from({ length: n }, () => ({
+          oid: createHash('sha256').update(randomBytes(8)).digest('hex'),
+          size: 10,
+        }));
+        counts.push(
+          await api.queries.during(() =>
+            batch(
+              'acme/private',
+              { operation: 'download', objects },
+              { auth: formatBasicAuthorization('writer', writerToken) },
+            ),
+          ),
+        );
+      }
+      expect(new Set(counts).size).toBe(1);
+      expect(counts[0]).toBeLessThanOrEqual(5);
+    });
+  });
+});

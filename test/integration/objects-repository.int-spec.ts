@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DomainError } from '@lfs-depot/contracts';
+import type { DataSource } from 'typeorm';
+
+import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
+import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
+import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
+import type { TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase } from '../helpers/test-database.js';
+
+function newObject(size = 100): { oid: string; size: number; storageKey: string } {
+  const oid = createHash('sha256').update(randomBytes(32)).digest('hex');
+  return { oid, size, storageKey: `${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}` };
+}
+
+describe(ObjectsRepository.name, () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let objects: ObjectsRepository;
+  let projects: ProjectsRepository;
+  let counter = 0;
+
+  async function newProject(quotaBytes: number | null = null) {
+    counter += 1;
+    const project = await projects.createProject({
+      path: `group/p${counter}`,
+      visibility: 'private',
+      quotaBytes,
+    });
+    if (!project) {
+      throw new Error('project not created');
+    }
+    return project;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = createDataSource(database.url, { poolSize: 25 });
+    await dataSource.initialize();
+    await runMigrationsLocked(dataSource);
+    objects = new ObjectsRepository(dataSource);
+    projects = new ProjectsRepository(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  describe('migrations', () => {
+    it('returns no pending migration on a second run, even from two callers at once', async () => {
+      expect(await Promise.all([runMigrationsLocked(dataSource), runMigrationsLocked(dataSource)])).toEqual([
+        [],
+        [],
+      ]);
+    });
+  });
+
+  describe('linkObjectToProject', () => {
+    it('links once and counts once, however often it is called', async () => {
+      const project = await newProject();
+      const object = newObject(1000);
+      expect(await objects.linkObjectToProject(project.id, object, null)).toEqual({ linked: true });
+      expect(await objects.linkObjectToProject(project.id, object, null)).toEqual({ linked: false });
+      expect(await projects.getStatistics(project.id)).toEqual({ lfsObjectsCount: 1, lfsObjectsSize: 1000 });
+    });
+
+    it('stores one lfs_objects row for an object linked to two projects, counted in both', async () => {
+      const [first, second] = [await newProject(), await newProject()];
+      const object = newObject(500);
+      await objects.linkObjectToProject(first.id, object, null);
+      await objects.linkObjectToProject(second.id, object, null);
+      const rows = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM lfs_objects WHERE oid = $1`,
+        [object.oid],
+      );
+      expect(rows[0]?.n).toBe(1);
+      expect(await projects.getStatistics(first.id)).toEqual({ lfsObjectsCount: 1, lfsObjectsSize: 500 });
+      expect(await projects.getStatistics(second.id)).toEqual({ lfsObjectsCount: 1, lfsObjectsSize: 500 });
+    });
+
+    it('rejects with QUOTA_EXCEEDED and writes nothing when the object does not fit', async () => {
+      const project = await newProject(1000);
+      await objects.linkObjectToProject(project.id, newObject(600), 1000);
+      const tooBig = newObject(500);
+      await expect(objects.linkObjectToProject(project.id, tooBig, 1000)).rejects.toMatchObject({
+        code: 'QUOTA_EXCEEDED',
+      });
+      expect(await projects.getStatistics(project.id)).toEqual({ lfsObjectsCount: 1, lfsObjectsSize: 600 });
+      expect((await objects.findLinkedObjects(project.id, [tooBig.oid])).size).toBe(0);
+    });
+
+    it('keeps statistics exact under 20 concurrent links of one object', async () => {
+      const project = await newProject();
+      const object = newObject(123);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => objects.linkObjectToProject(project.id, object, null)),
+      );
+      expect(results.filter((r) => r.linked)).toHaveLength(1);
+      expect(await projects.getStatistics(project.id)).toEqual({ lfsObjectsCount: 1, lfsObjectsSize: 123 });
+    });
+
+    it('never lets concurrent links overshoot the quota', async () => {
+      const project = await newProject(1000);
+      const candidates = Array.from({ length: 20 }, () => newObject(100));
+      const results = await Promise.allSettled(
+        candidates.map((object) => objects.linkObjectToProject(project.id, object, 1000)),
+      );
+      const fulfilled = results.filter((r) => r.status === 'fulfilled');
+      const rejected = results.filter((r) => r.status === 'rejected');
+      expect(fulfilled).toHaveLength(10);
+      expect(rejected).toHaveLength(10);
+      for (const result of rejected) {
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(DomainError);
+      }
+      expect(await projects.getStatistics(project.id)).toEqual({ lfsObjectsCount: 10, lfsObjectsSize: 1000 });
+    });
+  });
+
+  describe('findLinkedObjects', () => {
+    it('returns only objects the project links, never those of another project', async () => {
+      const [mine, theirs] = [await newProject(), await newProject()];
+      const shared = newObject(10);
+      const secret = newObject(20);
+      await objects.linkObjectToProject(mine.id, shared, null);
+      await objects.linkObjectToProject(theirs.id, shared, null);
+      await objects.linkObjectToProject(theirs.id, secret, null);
+      const found = await objects.findLinkedObjects(mine.id, [shared.oid, secret.oid]);
+      expect([...found.keys()]).toEqual([shared.oid]);
+      expect(found.get(shared.oid)).toEqual(shared);
+    });
+  });
+
+  describe('unlinkObjectFromProject', () => {
+    it('removes the link and its share of the statistics, keeping other projects intact', async () => {
+      const [first, second] = [await newProject(), await newProject()];
+      const object = newObject(300);
+      await objects.linkObjectToProject(first.id, object, null);
+      await objects.linkObjectToProject(second.id, object, null);
+      expect(await objects.unlinkObjectFromProject(first.id, object.oid)).toBe(true);
+      expect(await objects.unlinkObjectFromProject(first.id, object.oid)).toBe(false);
+      expect(await projects.getStatistics(first.id)).toEqual({ lfsObjectsCount: 0, lfsObjectsSize: 0 });
+      expect(await projects.getStatistics(second.id)).toEqual({ lfsObjectsCount: 1, lfsObjectsSize: 300 });
+    });
+  });
+
+  describe('listProjectObjects', () => {
+    it('pages through every object in oid order', async () => {
+      const project = await newProject();
+      const created = Array.from({ length: 5 }, () => newObject(1));
+      for (const object of created) {
+        await objects.linkObjectToProject(project.id, object, null);
+      }
+      const first = await objects.listProjectObjects(project.id, 3);
+      expect(first.objects).toHaveLength(3);
+      const second = await objects.listProjectObjects(project.id, 3, first.nextCursor ?? undefined);
+      expect(second.nextCursor).toBeNull();
+      expect([...first.objects, ...second.objects].map((o) => o.oid)).toEqual(
+        created.map((o) => o.oid).sort(),
+      );
+    });
+  });
+
+  describe('project deletion', () => {
+    it('cascades to links and statistics but keeps the shared object row', async () => {
+      const [doomed, survivor] = [await newProject(), await newProject()];
+      const object = newObject(42);
+      await objects.linkObjectToProject(doomed.id, object, null);
+      await objects.linkObjectToProject(survivor.id, object, null);
+      expect(await projects.deleteProject(doomed.id)).toBe(true);
+      const links = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM lfs_objects_projects WHERE project_id = $1`,
+        [doomed.id],
+      );
+      expect(links[0]?.n).toBe(0);
+      const stats = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM project_statistics WHERE project_id = $1`,
+        [doomed.id],
+      );
+      expect(stats[0]?.n).toBe(0);
+      expect((await objects.findLinkedObjects(survivor.id, [object.oid])).size).toBe(1);
+    });
+  });
+});
