@@ -8,12 +8,15 @@ import { CoreModule } from './core/core.module.js';
 import { HealthModule } from './health/health.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
+/** Every feature module; each declares its own routes. */
+export const FEATURE_MODULES = [HealthModule, AdminModule, BatchModule, UploadsModule];
+
 @Module({})
 export class ApiModule {
   static forRoot(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(runtime), HealthModule, AdminModule, BatchModule, UploadsModule],
+      imports: [CoreModule.forRoot(runtime), ...FEATURE_MODULES],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,11 +46,25 @@ export class LocalStorage implements ObjectStorage {
     received.catch(() => undefined);
     const stopWatching = verifier.abortOn(options.signal);
     try {
-      const existing = await this.stat(key);
-      if (existing?.size === expected.size) {
-        await this.verifyExisting(key, verifier, received);
-      } else {
-        await this.writeAndCommit(target, verifier, received);
+      // The dedup check and the temp file are independent; overlapping them trims the set-up latency that
+      // dominates small uploads.
+      const existing = this.stat(key);
+      existing.catch(() => undefined);
+      const temp = await this.createTempFile();
+      try {
+        if ((await existing)?.size === expected.size) {
+          await temp.handle.close();
+          await rm(temp.path, { force: true });
+          await this.verifyExisting(key, verifier, received);
+        } else {
+          await this.writeAndCommit(temp, target, verifier, received);
+        }
+      } catch (error) {
+        // Resolves at once when the write stream already closed the handle, else after its in-flight writes; a
+        // close error here would only hide the cause.
+        await temp.handle.close().catch(() => undefined);
+        await rm(temp.path, { force: true });
+        throw error;
       }
     } catch (error) {
       verifier.destroy();
@@ -130,33 +144,48 @@ export class LocalStorage implements ObjectStorage {
     return path.join(this.root, ...key.split('/'));
   }
 
+  /** Creates a file in tmp/ before any bytes flow, so that every failure path has something definite to remove. */
+  private async createTempFile(): Promise<TempFile> {
+    const tempPath = path.join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
+    try {
+      return { path: tempPath, handle: await open(tempPath, 'wx') };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw error;
+      }
+      // First upload into a fresh root; cheaper than a mkdir before every upload.
+      await mkdir(this.tempDir, { recursive: true });
+      return { path: tempPath, handle: await open(tempPath, 'wx') };
+    }
+  }
+
   private async writeAndCommit(
+    temp: TempFile,
     target: string,
     verifier: VerifyingStream,
     received: Promise<void>,
   ): Promise<void> {
-    await mkdir(this.tempDir, { recursive: true });
-    const tempPath = path.join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
+    // The stream takes over the handle: with flush it fsyncs before closing it, and pipeline() resolves only after
+    // that close, so the bytes are on disk before the rename. On error pipeline() destroys it, closing the handle.
+    const file = createWriteStream(temp.path, {
+      fd: temp.handle,
+      flush: true,
+      highWaterMark: STREAM_HIGH_WATER_MARK,
+    });
+    await Promise.all([received, pipeline(verifier, file)]);
+    // Replacing an existing file is fine: a concurrent upload of the same oid has identical, verified bytes.
     try {
-      // Opened here rather than by the stream so that the file exists before any failure path removes it.
-      const handle = await open(tempPath, 'wx');
-      // The stream owns the handle: it fsyncs (flush) and closes it at the end, or closes it when destroyed on
-      // error; pipeline() resolves only after that close, so the bytes are on disk before the rename.
-      const file = createWriteStream(tempPath, {
-        fd: handle,
-        flush: true,
-        highWaterMark: STREAM_HIGH_WATER_MARK,
-      });
-      await Promise.all([received, pipeline(verifier, file)]);
-      await mkdir(path.dirname(target), { recursive: true });
-      // Replacing an existing file is fine: a concurrent upload of the same oid has identical, verified bytes.
-      await rename(tempPath, target);
-      // The API records the object right after this returns, so the rename itself must survive a crash.
-      await syncDirectory(path.dirname(target));
+      await rename(temp.path, target);
     } catch (error) {
-      await rm(tempPath, { force: true });
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw error;
+      }
+      // Fan-out folders appear with the first object that needs them.
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(temp.path, target);
     }
+    // The API records the object right after this returns, so the rename itself must survive a crash.
+    await syncDirectory(path.dirname(target));
   }
 
   private async verifyExisting(
@@ -176,6 +205,11 @@ export class LocalStorage implements ObjectStorage {
       );
     }
   }
+}
+
+interface TempFile {
+  path: string;
+  handle: FileHandle;
 }
 
 async function syncDirectory(directory: string): Promise<void> {

@@ -72,7 +72,7 @@ export class S3Storage implements ObjectStorage {
    * construction rather than by cleanup: S3 makes an object visible only when a PutObject or a
    * CompleteMultipartUpload succeeds, and lib-storage sends either one only after its body iterator has finished,
    * which the verifying stream allows only once size and SHA-256 matched (on a mismatch it errors instead of
-   * ending). The failed upload then aborts its multipart upload (leavePartsOnError: true) and an object already
+   * ending). The failed upload then aborts its multipart upload (leavePartsOnError: false) and an object already
    * stored under the key is left untouched. The alternative, a temporary key plus CopyObject after verification,
    * would write every byte twice, needs a multipart UploadPartCopy above 5 GiB, and leaves temporary objects
    * behind if the process dies between copy and delete. The specs prove the no-object/no-pending-upload outcome
@@ -90,14 +90,14 @@ export class S3Storage implements ObjectStorage {
     // A body error destroys the verifier (and fails the upload through it); a verifier error destroys the body.
     pipeline(body, verifier, () => undefined);
     const stopWatching = verifier.abortOn(options.signal);
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: s3Key, Body: verifier, ContentType: 'application/octet-stream' },
-      partSize: this.partSizeFor(expected.size),
-      queueSize: this.queueSize,
-      leavePartsOnError: true,
-    });
     try {
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: s3Key, Body: verifier, ContentType: 'application/octet-stream' },
+        partSize: this.partSizeFor(expected.size),
+        queueSize: this.queueSize,
+        leavePartsOnError: false,
+      });
       await upload.done();
     } catch (error) {
       verifier.destroy();
