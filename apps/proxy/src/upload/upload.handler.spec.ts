@@ -1,0 +1,142 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { UploadAuthorization, UploadFinalizeRequest } from '@lfs-depot/contracts';
+import { LocalStorage, objectKey } from '@lfs-depot/storage';
+
+import type { ApiClient } from '../api-client/api.client.js';
+import { ApiDenial } from '../api-client/api.client.js';
+import { handleUpload } from './upload.handler.js';
+
+/** Stands in for the API: answers authorize as told and records every finalize. */
+class FakeApi {
+  finalized: UploadFinalizeRequest[] = [];
+  constructor(private readonly authorize: () => UploadAuthorization) {}
+
+  authorizeUpload(): Promise<UploadAuthorization> {
+    try {
+      return Promise.resolve(this.authorize());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  finalizeUpload(request: UploadFinalizeRequest): Promise<void> {
+    this.finalized.push(request);
+    return Promise.resolve();
+  }
+}
+
+const allowing = (oid: string) => () => ({ storageKey: objectKey(oid), alreadyStored: false, ticket: 'ticket-1' });
+const denying = () => () => {
+  throw new ApiDenial({ status: 401, contentType: 'application/vnd.git-lfs+json', body: '{"message":"Credentials needed"}' });
+};
+
+async function storedFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe(handleUpload.name, () => {
+  let root: string;
+  let storage: LocalStorage;
+  let server: http.Server;
+  let port: number;
+  let api: FakeApi;
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'upload-handler-'));
+    storage = new LocalStorage(root);
+    server = http.createServer((req, res) => {
+      const [, oid = '', size = '0'] = /objects\/([0-9a-f]{64})\/(\d+)$/.exec(req.url ?? '') ?? [];
+      void handleUpload({ project: 'g/p', oid, size: Number(size) }, req, res, 'req-1', {
+        api: api as unknown as ApiClient,
+        storage,
+        log: () => undefined,
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  function put(oid: string, size: number, body: Buffer): Promise<{ status: number; body: string }> {
+    return fetch(`http://127.0.0.1:${port}/g/p.git/info/lfs/objects/${oid}/${size}`, { method: 'PUT', body }).then(
+      async (response) => ({ status: response.status, body: await response.text() }),
+    );
+  }
+
+  it('stores verified bytes under the object key and then finalizes', async () => {
+    const data = randomBytes(300_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    api = new FakeApi(allowing(oid));
+
+    expect((await put(oid, data.length, data)).status).toBe(200);
+    expect(api.finalized).toEqual([{ ticket: 'ticket-1', oid, size: data.length }]);
+    expect((await readFile(path.join(root, objectKey(oid)))).equals(data)).toBe(true);
+  });
+
+  it('relays a denial unchanged and never finalizes', async () => {
+    const data = randomBytes(1000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    api = new FakeApi(denying());
+
+    expect(await put(oid, data.length, data)).toEqual({ status: 401, body: '{"message":"Credentials needed"}' });
+    expect(api.finalized).toEqual([]);
+    expect(await storedFiles(root)).toEqual([]);
+  });
+
+  it('rejects content that does not hash to the oid with 422 and stores nothing', async () => {
+    const data = randomBytes(5000);
+    const oid = createHash('sha256').update('something else').digest('hex');
+    api = new FakeApi(allowing(oid));
+
+    const result = await put(oid, data.length, data);
+    expect(result.status).toBe(422);
+    expect(JSON.parse(result.body)).toMatchObject({ code: 'OBJECT_MISMATCH' });
+    expect(api.finalized).toEqual([]);
+    expect(await storedFiles(root)).toEqual([]);
+  });
+
+  it('rejects a Content-Length that differs from the size in the URL before asking the API', async () => {
+    const data = randomBytes(10);
+    const oid = createHash('sha256').update(data).digest('hex');
+    let asked = false;
+    api = new FakeApi(() => {
+      asked = true;
+      return allowing(oid)();
+    });
+    expect((await put(oid, 11, data)).status).toBe(422);
+    expect(asked).toBe(false);
+  });
+
+  it('stores nothing and never finalizes when the client disconnects mid-body', async () => {
+    const data = randomBytes(100_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    api = new FakeApi(allowing(oid));
+
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(
+          `PUT /g/p.git/info/lfs/objects/${oid}/${data.length} HTTP/1.1\r\nHost: x\r\nContent-Length: ${data.length}\r\n\r\n`,
+        );
+        socket.write(data.subarray(0, 40_000), () => setTimeout(() => socket.destroy(), 100));
+      });
+      socket.on('close', () => resolve());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.finalized).toEqual([]);
+    expect(await storedFiles(root)).toEqual([]);
+  });
+});
