@@ -1,0 +1,83 @@
+import net from 'node:net';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { MemoryCache } from './memory.cache.js';
+import { RedisCache } from './redis.cache.js';
+import type { SharedCache } from './shared-cache.js';
+
+/** A port with nothing listening, so Redis calls fail the way they do when Redis goes away. */
+async function deadPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function behavesLikeACache(name: string, make: () => SharedCache | Promise<SharedCache>): void {
+  describe(name, () => {
+    let cache: SharedCache;
+    beforeAll(async () => {
+      cache = await make();
+    });
+    afterAll(async () => {
+      await cache.close();
+    });
+
+    it('returns what was set until it is deleted', async () => {
+      const key = `k-${Math.random()}`;
+      await cache.set(key, 'v', 60);
+      expect(await cache.get(key)).toBe('v');
+      await cache.delete(key);
+      expect(await cache.get(key)).toBeUndefined();
+    });
+
+    it('counts increments', async () => {
+      const key = `c-${Math.random()}`;
+      expect(await cache.increment(key, 60)).toBe(1);
+      expect(await cache.increment(key, 60)).toBe(2);
+    });
+  });
+}
+
+describe('SharedCache', () => {
+  behavesLikeACache(MemoryCache.name, () => new MemoryCache());
+
+  const redisUrl = process.env.LFS_TEST_REDIS_URL ?? process.env.REDIS_URL;
+  if (redisUrl) {
+    behavesLikeACache(RedisCache.name, () => new RedisCache(redisUrl, `lfs-test-${process.pid}:`));
+  }
+
+  describe(`${MemoryCache.name} expiry and bounds`, () => {
+    it('forgets entries after their time to live', async () => {
+      let now = 1_000;
+      const cache = new MemoryCache(10, () => now);
+      await cache.set('a', '1', 5);
+      now += 4_999;
+      expect(await cache.get('a')).toBe('1');
+      now += 2;
+      expect(await cache.get('a')).toBeUndefined();
+    });
+
+    it('evicts the oldest entry when full', async () => {
+      const cache = new MemoryCache(2);
+      await cache.set('a', '1', 60);
+      await cache.set('b', '2', 60);
+      await cache.set('c', '3', 60);
+      expect(await cache.get('a')).toBeUndefined();
+      expect(await cache.get('c')).toBe('3');
+    });
+  });
+
+  describe(`${RedisCache.name} without a reachable Redis`, () => {
+    it('degrades to misses and reports unhealthy instead of failing or hanging', async () => {
+      const cache = new RedisCache(`redis://127.0.0.1:${await deadPort()}/0`);
+      await cache.set('a', '1', 60);
+      expect(await cache.get('a')).toBeUndefined();
+      expect(await cache.increment('n', 60)).toBe(0);
+      expect(await cache.isHealthy()).toBe(false);
+      await cache.close();
+    });
+  });
+});

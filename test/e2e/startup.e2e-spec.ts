@@ -1,0 +1,127 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+// The suite always runs from the repository root (scripts/run-tests.mjs sets cwd).
+const root = process.cwd();
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `npm start`'s script in its own process group, as a terminal would. */
+function start(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(started: Started, text: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!started.output().includes(text)) {
+    if (Date.now() > deadline || started.child.exitCode !== null) {
+      throw new Error(`did not see ${JSON.stringify(text)}; output:\n${started.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function postgresProcessesUsing(dataDir: string): string[] {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dataDir) && line.includes('postgres'));
+}
+
+describe('npm start with embedded defaults', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-start-'));
+    await chmod(dataDir, 0o755);
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves, shuts down cleanly on Ctrl-C, and reuses its data on restart', async () => {
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+      LFS_ADMIN_TOKEN: 'startup-test-admin-token',
+    };
+    const base = `http://127.0.0.1:${env.PORT}`;
+    const first = start(env);
+    await waitFor(first, 'lfs-depot listening');
+    expect((await fetch(`${base}/-/readiness`)).status).toBe(200);
+    const created = await fetch(`${base}/api/v1/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.LFS_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'kept/across-restarts' }),
+    });
+    expect(created.status).toBe(201);
+
+    process.kill(-first.child.pid!, 'SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(postgresProcessesUsing(dataDir)).toEqual([]);
+
+    const second = start(env);
+    await waitFor(second, 'lfs-depot listening');
+    const shown = await fetch(`${base}/api/v1/projects/${encodeURIComponent('kept/across-restarts')}`, {
+      headers: { authorization: `Bearer ${env.LFS_ADMIN_TOKEN}` },
+    });
+    expect(shown.status).toBe(200);
+    process.kill(-second.child.pid!, 'SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(postgresProcessesUsing(dataDir)).toEqual([]);
+  });
+
+  it('refuses to start with one message naming every bad variable', async () => {
+    const started = start({ DATA_DIR: dataDir, PORT: 'eighty', STORAGE: 's3://bucket', REDIS_URL: 'nope' });
+    expect(await started.exited).not.toBe(0);
+    const output = started.output();
+    expect(output).toContain('Invalid configuration');
+    expect(output).toContain('PORT');
+    expect(output).toContain('STORAGE');
+    expect(output).toContain('REDIS_URL');
+  });
+
+  it('generates an admin token file readable only by its owner', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-token-'));
+    await chmod(dir, 0o755);
+    try {
+      const started = start({ DATA_DIR: dir, PORT: String(await freePort()), API_PORT: String(await freePort()) });
+      await waitFor(started, 'lfs-depot listening');
+      expect(started.output()).toContain(path.join(dir, 'admin-token'));
+      const { statSync } = await import('node:fs');
+      expect(statSync(path.join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
+      process.kill(-started.child.pid!, 'SIGINT');
+      expect(await started.exited).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
