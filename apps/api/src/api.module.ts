@@ -6,10 +6,11 @@ import { BatchModule } from './batch/batch.module.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { CoreModule } from './core/core.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LocksModule } from './locks/locks.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
 /** Every feature module; each declares its own routes. */
-export const FEATURE_MODULES = [HealthModule, AdminModule, BatchModule, UploadsModule];
+export const FEATURE_MODULES = [HealthModule, AdminModule, BatchModule, UploadsModule, LocksModule];
 
 @Module({})
 export class ApiModule {

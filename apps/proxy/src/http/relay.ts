@@ -1,9 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+
 import type { ApiAnswer } from '../api-client/api.client.js';
 
 /**
- * Sends the API's answer to the client as it is. When the client is still sending a body we will not read, the
+ * The answer's content type as the client must see it. The API answers the proxy's internal calls with plain JSON
+ * (they are not LFS routes to it), but the client asked on an LFS transfer route, where every error carries the Git
+ * LFS media type (DESIGN.md, Errors); the body itself is relayed unchanged.
+ */
+function clientContentType(contentType: string): string {
+  if (!contentType) {
+    return `${LFS_MEDIA_TYPE}; charset=utf-8`;
+  }
+  return contentType.replace(/^application\/json(?=\s*(;|$))/i, LFS_MEDIA_TYPE);
+}
+
+/**
+ * Sends the API's answer (from a transfer route's authorize or finalize) to the client. When the client is still sending a body we will not read, the
  * connection is closed after the answer rather than left to drain gigabytes we don't want.
  */
 export function relayAnswer(
@@ -17,7 +31,7 @@ export function relayAnswer(
     return;
   }
   const headers: Record<string, string | number> = {
-    'Content-Type': answer.contentType || 'application/json',
+    'Content-Type': clientContentType(answer.contentType),
     'Content-Length': Buffer.byteLength(answer.body),
     'X-Request-Id': requestId,
   };

@@ -1,0 +1,62 @@
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+
+import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
+import type { Principal } from '../auth/principal.js';
+import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
+import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
+import type { LockListResponse, LockResponse, LockVerifyResponse } from './locks.dto.js';
+import { LocksService } from './locks.service.js';
+
+/** The Git LFS file locking API below `/{project}[.git]/info/lfs/locks` (locking.md). */
+@ApiExcludeController()
+@UseGuards(LfsMediaTypeGuard, LfsAuthGuard)
+@Controller()
+export class LocksController {
+  constructor(private readonly locksService: LocksService) {}
+
+  @Post('*project/info/lfs/locks')
+  @HttpCode(201)
+  @Header('Content-Type', LFS_MEDIA_TYPE)
+  createLock(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @ProjectPath() project: string,
+    @Body() body: unknown,
+  ): Promise<LockResponse> {
+    return this.locksService.createLock(principal, project, body);
+  }
+
+  @Get('*project/info/lfs/locks')
+  @Header('Content-Type', LFS_MEDIA_TYPE)
+  listLocks(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @ProjectPath() project: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<LockListResponse> {
+    return this.locksService.listLocks(principal, project, query);
+  }
+
+  @Post('*project/info/lfs/locks/verify')
+  @HttpCode(200)
+  @Header('Content-Type', LFS_MEDIA_TYPE)
+  verifyLocks(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @ProjectPath() project: string,
+    @Body() body: unknown,
+  ): Promise<LockVerifyResponse> {
+    return this.locksService.verifyLocks(principal, project, body);
+  }
+
+  @Post('*project/info/lfs/locks/:id/unlock')
+  @HttpCode(200)
+  @Header('Content-Type', LFS_MEDIA_TYPE)
+  unlock(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @ProjectPath() project: string,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<LockResponse> {
+    return this.locksService.unlock(principal, project, id, body);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+
+import { AuthModule } from '../auth/auth.module.js';
+import { ProjectsModule } from '../projects/projects.module.js';
+import { LocksController } from './locks.controller.js';
+import { LocksRepository } from './locks.repository.js';
+import { LocksService } from './locks.service.js';
+
+@Module({
+  imports: [AuthModule, ProjectsModule],
+  controllers: [LocksController],
+  providers: [LocksRepository, LocksService],
+})
+export class LocksModule {}

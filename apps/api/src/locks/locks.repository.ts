@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** A lock with its owner's name, as every lock response needs it. */
+export interface LockRecord {
+  id: string;
+  path: string;
+  lockedAt: Date;
+  ownerId: string;
+  ownerName: string;
+}
+
+export interface LockFilter {
+  path: string | null;
+  id: string | null;
+  /** Only locks with a greater id (cursor paging, ids ascending). */
+  afterId: string | null;
+  limit: number;
+}
+
+interface LockRow {
+  id: string;
+  path: string;
+  created_at: Date;
+  user_id: string;
+  username: string;
+}
+
+function toLockRecord(row: LockRow): LockRecord {
+  return {
+    id: row.id,
+    path: row.path,
+    lockedAt: row.created_at,
+    ownerId: row.user_id,
+    ownerName: row.username,
+  };
+}
+
+const LOCK_COLUMNS = 'l.id, l.path, l.created_at, l.user_id, u.username';
+
+/** Reads and writes `lfs_file_locks`; every method is one statement. */
+@Injectable()
+export class LocksRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Locks `path` for the user; undefined when the path is already locked (the unique (project_id, path) index
+   * decides, so concurrent creates yield exactly one lock) or when the user no longer exists.
+   */
+  async createLock(
+    projectId: string,
+    path: string,
+    userId: string,
+    refName: string | null,
+  ): Promise<LockRecord | undefined> {
+    const rows = await this.dataSource.query<LockRow[]>(
+      `WITH inserted AS (
+         INSERT INTO lfs_file_locks (project_id, path, user_id, ref_name)
+         SELECT $1::bigint, $2::text, u.id, $4::text FROM users u WHERE u.id = $3::bigint
+         ON CONFLICT (project_id, path) DO NOTHING
+         RETURNING id, path, created_at, user_id
+       )
+       SELECT ${LOCK_COLUMNS} FROM inserted l JOIN users u ON u.id = l.user_id`,
+      [projectId, path, userId, refName],
+    );
+    return rows[0] ? toLockRecord(rows[0]) : undefined;
+  }
+
+  /**
+   * The lock on `path`. Must run as its own statement after a conflicting insert: a statement sees only rows
+   * committed before it started, so reading in the insert's statement could miss the winner of a race.
+   */
+  async findLockByPath(projectId: string, path: string): Promise<LockRecord | undefined> {
+    const rows = await this.dataSource.query<LockRow[]>(
+      `SELECT ${LOCK_COLUMNS} FROM lfs_file_locks l JOIN users u ON u.id = l.user_id
+        WHERE l.project_id = $1 AND l.path = $2`,
+      [projectId, path],
+    );
+    return rows[0] ? toLockRecord(rows[0]) : undefined;
+  }
+
+  async findLock(projectId: string, id: string): Promise<LockRecord | undefined> {
+    const rows = await this.dataSource.query<LockRow[]>(
+      `SELECT ${LOCK_COLUMNS} FROM lfs_file_locks l JOIN users u ON u.id = l.user_id
+        WHERE l.project_id = $1 AND l.id = $2`,
+      [projectId, id],
+    );
+    return rows[0] ? toLockRecord(rows[0]) : undefined;
+  }
+
+  /** The project's locks matching the filter, ids ascending, at most `limit` of them. */
+  async findLocks(projectId: string, filter: LockFilter): Promise<LockRecord[]> {
+    const rows = await this.dataSource.query<LockRow[]>(
+      `SELECT ${LOCK_COLUMNS} FROM lfs_file_locks l JOIN users u ON u.id = l.user_id
+        WHERE l.project_id = $1
+          AND ($2::text IS NULL OR l.path = $2::text)
+          AND ($3::bigint IS NULL OR l.id = $3::bigint)
+          AND ($4::bigint IS NULL OR l.id > $4::bigint)
+        ORDER BY l.id
+        LIMIT $5`,
+      [projectId, filter.path, filter.id, filter.afterId, filter.limit],
+    );
+    return rows.map(toLockRecord);
+  }
+
+  /**
+   * Deletes the lock and returns it; with `ownerId`, only when that user still owns it. Undefined when nothing
+   * was deleted (already unlocked, possibly by a concurrent request).
+   */
+  async deleteLock(projectId: string, id: string, ownerId: string | null): Promise<LockRecord | undefined> {
+    const rows = await this.dataSource.query<LockRow[]>(
+      `WITH deleted AS (
+         DELETE FROM lfs_file_locks
+          WHERE project_id = $1 AND id = $2 AND ($3::bigint IS NULL OR user_id = $3::bigint)
+         RETURNING id, path, created_at, user_id
+       )
+       SELECT ${LOCK_COLUMNS} FROM deleted l JOIN users u ON u.id = l.user_id`,
+      [projectId, id, ownerId],
+    );
+    return rows[0] ? toLockRecord(rows[0]) : undefined;
+  }
+}
