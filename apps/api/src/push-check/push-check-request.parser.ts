@@ -107,7 +107,9 @@ export function parsePushCheckRequest(body: unknown): PushCheckRequest {
     return {
       ref,
       paths: paths === undefined ? [] : parsePaths(paths, `${where}.paths`),
-      pointers: (pointers ?? []).map((pointer: unknown, j) => parsePointer(pointer, `${where}.pointers[${j}]`)),
+      pointers: (pointers ?? []).map((pointer: unknown, j) =>
+        parsePointer(pointer, `${where}.pointers[${j}]`),
+      ),
     };
   });
   return { username, changes: parsed };

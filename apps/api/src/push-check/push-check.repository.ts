@@ -40,7 +40,11 @@ export class PushCheckRepository {
   }
 
   /** Locks of the project on any of `paths` held by someone other than `userId`, with their owner's name. */
-  async findLocksHeldByOthers(projectId: string, userId: string, paths: readonly string[]): Promise<ForeignLock[]> {
+  async findLocksHeldByOthers(
+    projectId: string,
+    userId: string,
+    paths: readonly string[],
+  ): Promise<ForeignLock[]> {
     if (paths.length === 0) {
       return [];
     }

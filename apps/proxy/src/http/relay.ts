@@ -17,8 +17,9 @@ function clientContentType(contentType: string): string {
 }
 
 /**
- * Sends the API's answer (from a transfer route's authorize or finalize) to the client. When the client is still sending a body we will not read, the
- * connection is closed after the answer rather than left to drain gigabytes we don't want.
+ * Sends the API's answer (to a transfer route's authorize or finalize) to the client. When the client is still
+ * sending a body we will not read, the connection is closed after the answer rather than left to drain gigabytes we
+ * don't want.
  */
 export function relayAnswer(
   req: IncomingMessage,

@@ -1,0 +1,26 @@
+import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+
+import { AdminGuard } from '../auth/admin.guard.js';
+import { LfsAuthenticateDto } from './lfs-authenticate.dto.js';
+import type { LfsAuthenticateResult } from './lfs-authenticate.service.js';
+import { LfsAuthenticateService } from './lfs-authenticate.service.js';
+
+/** For a git platform's SSH server: `git-lfs-authenticate` asks us for the endpoint and a short-lived credential. */
+@ApiTags('platform')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('api/v1/projects')
+export class LfsAuthenticateController {
+  constructor(private readonly lfsAuthenticate: LfsAuthenticateService) {}
+
+  @Post(':path/lfs-authenticate')
+  @HttpCode(200)
+  @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
+  authenticate(
+    @Param('path') path: string,
+    @Body() body: LfsAuthenticateDto,
+  ): Promise<LfsAuthenticateResult> {
+    return this.lfsAuthenticate.authenticate(path, body);
+  }
+}

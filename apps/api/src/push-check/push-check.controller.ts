@@ -1,0 +1,25 @@
+import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+
+import { AdminGuard } from '../auth/admin.guard.js';
+import type { PushCheckResult } from './push-check.service.js';
+import { PushCheckService } from './push-check.service.js';
+
+/**
+ * Called by `lfs-depot pre-receive` (or a platform's own hook) with a service token, before a push lands:
+ * `{username, changes: [{ref, paths, pointers: [{oid, size, paths?}]}]}`.
+ */
+@ApiTags('push check')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('api/v1/projects')
+export class PushCheckController {
+  constructor(private readonly pushCheck: PushCheckService) {}
+
+  @Post(':path/push-check')
+  @HttpCode(200)
+  @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
+  checkPush(@Param('path') path: string, @Body() body: unknown): Promise<PushCheckResult> {
+    return this.pushCheck.checkPush(path, body);
+  }
+}
