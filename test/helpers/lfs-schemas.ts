@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import Ajv from 'ajv-draft-04';
+import AjvDraft04 from 'ajv-draft-04';
+
+// A CommonJS package whose class is its `default` export; under NodeNext the import is the module object.
+const Ajv = AjvDraft04.default;
 
 /**
  * The official Git LFS API JSON Schemas live in the shared folder beside the checkout (they are not ours to copy

@@ -223,6 +223,16 @@ describe('admin API', () => {
       });
     });
 
+    it('exposes request counters in Prometheus text format', async () => {
+      await fetch(`${api.url}/-/health`);
+      const response = await fetch(`${api.url}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await response.text();
+      expect(text).toContain('# TYPE lfs_depot_http_requests_total counter');
+      expect(text).toMatch(/lfs_depot_http_requests_total\{method="GET",route="other",status="200"\} \d+/);
+    });
+
     it('answers unknown routes with a JSON 404', async () => {
       const response = await fetch(`${api.url}/nope`);
       expect(response.status).toBe(404);

@@ -113,7 +113,7 @@ describe(ObjectsRepository.name, () => {
       expect(fulfilled).toHaveLength(10);
       expect(rejected).toHaveLength(10);
       for (const result of rejected) {
-        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(DomainError);
+        expect(result.status === 'rejected' && result.reason).toBeInstanceOf(DomainError);
       }
       expect(await projects.getStatistics(project.id)).toEqual({ lfsObjectsCount: 10, lfsObjectsSize: 1000 });
     });

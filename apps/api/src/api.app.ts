@@ -9,6 +9,8 @@ import { bodyParserErrorHandler, jsonBodyParser } from './http/body-parser.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
 import { requestIdMiddleware } from './http/request-id.middleware.js';
 import { createValidationPipe } from './http/validation.pipe.js';
+import { MetricsRegistry } from './metrics/metrics.registry.js';
+import { requestMetricsMiddleware } from './metrics/request-metrics.middleware.js';
 
 /** Builds the API application (not yet listening) around a runtime; used by main and by tests. */
 export async function createApiApp(
@@ -23,6 +25,7 @@ export async function createApiApp(
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestIdMiddleware);
+  app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   app.use(jsonBodyParser());
   app.use(bodyParserErrorHandler);
   app.useGlobalFilters(new LfsExceptionFilter());

@@ -6,6 +6,7 @@ import { BatchModule } from './batch/batch.module.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { CoreModule } from './core/core.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { LocksModule } from './locks/locks.module.js';
 import { PlatformModule } from './platform/platform.module.js';
 import { PushCheckModule } from './push-check/push-check.module.js';
@@ -14,6 +15,7 @@ import { UploadsModule } from './uploads/uploads.module.js';
 /** Every feature module; each declares its own routes. */
 export const FEATURE_MODULES = [
   HealthModule,
+  MetricsModule,
   AdminModule,
   BatchModule,
   UploadsModule,

@@ -31,7 +31,7 @@ function bodyOf(content: Buffer, chunkSize = 64 * 1024): Readable {
 /** A body that sends `head` and then fails the way a dropped connection does. */
 function failingBody(head: Buffer, error: Error): Readable {
   return Readable.from(
-    (async function* () {
+    (function* () {
       yield head;
       throw error;
     })(),
@@ -242,7 +242,7 @@ describe(LocalStorage.name, () => {
       const content = randomBytes(MIB);
       const key = await putContent(content);
       const forged = Buffer.from(content);
-      forged[1000] = forged[1000]! ^ 0xff;
+      forged[1000] ^= 0xff;
 
       const error = await rejection(storage.put(key, bodyOf(forged), expectedFor(content)));
 

@@ -279,7 +279,7 @@ describe(S3Storage.name, () => {
       const content = randomBytes(PART_SIZE + MIB);
       const key = await putContent(content);
       const forged = Buffer.from(content);
-      forged[1000] = forged[1000]! ^ 0xff;
+      forged[1000] ^= 0xff;
 
       const error = await rejection(storage.put(key, bodyOf(forged), expectedFor(content)));
 

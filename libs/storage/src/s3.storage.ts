@@ -148,7 +148,9 @@ export class S3Storage implements ObjectStorage {
         throw new ObjectMissingError(key);
       }
       if (error instanceof S3ServiceException && error.name === 'InvalidRange') {
-        throw new RangeError(`Range ${range?.start}-${range?.end} starts past the end of ${key}`);
+        throw new RangeError(`Range ${range?.start}-${range?.end} starts past the end of ${key}`, {
+          cause: error,
+        });
       }
       throw error;
     }

@@ -23,7 +23,7 @@ class FakeApi {
     try {
       return Promise.resolve(this.authorize());
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -33,9 +33,17 @@ class FakeApi {
   }
 }
 
-const allowing = (oid: string) => () => ({ storageKey: objectKey(oid), alreadyStored: false, ticket: 'ticket-1' });
+const allowing = (oid: string) => () => ({
+  storageKey: objectKey(oid),
+  alreadyStored: false,
+  ticket: 'ticket-1',
+});
 const denying = () => () => {
-  throw new ApiDenial({ status: 401, contentType: 'application/vnd.git-lfs+json', body: '{"message":"Credentials needed"}' });
+  throw new ApiDenial({
+    status: 401,
+    contentType: 'application/vnd.git-lfs+json',
+    body: '{"message":"Credentials needed"}',
+  });
 };
 
 async function storedFiles(root: string): Promise<string[]> {
@@ -72,9 +80,10 @@ describe(handleUpload.name, () => {
   });
 
   function put(oid: string, size: number, body: Buffer): Promise<{ status: number; body: string }> {
-    return fetch(`http://127.0.0.1:${port}/g/p.git/info/lfs/objects/${oid}/${size}`, { method: 'PUT', body }).then(
-      async (response) => ({ status: response.status, body: await response.text() }),
-    );
+    return fetch(`http://127.0.0.1:${port}/g/p.git/info/lfs/objects/${oid}/${size}`, {
+      method: 'PUT',
+      body,
+    }).then(async (response) => ({ status: response.status, body: await response.text() }));
   }
 
   it('stores verified bytes under the object key and then finalizes', async () => {
@@ -92,7 +101,10 @@ describe(handleUpload.name, () => {
     const oid = createHash('sha256').update(data).digest('hex');
     api = new FakeApi(denying());
 
-    expect(await put(oid, data.length, data)).toEqual({ status: 401, body: '{"message":"Credentials needed"}' });
+    expect(await put(oid, data.length, data)).toEqual({
+      status: 401,
+      body: '{"message":"Credentials needed"}',
+    });
     expect(api.finalized).toEqual([]);
     expect(await storedFiles(root)).toEqual([]);
   });
