@@ -37,6 +37,11 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       logger.log(`Starting embedded PostgreSQL in ${config.database.dataDir}`);
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.database.dataDir);
       cleanups.push(() => embedded.stop());
+      // Without its database the API can only fail requests; exiting lets `npm start` or a supervisor notice.
+      embedded.onUnexpectedExit((code, signal) => {
+        logger.error(`The embedded PostgreSQL stopped unexpectedly (${signal ?? `code ${code}`}); exiting`);
+        process.exit(1);
+      });
       databaseUrl = embedded.url;
     } else {
       databaseUrl = config.database.url;

@@ -23,6 +23,14 @@ const execFileAsync = promisify(execFile);
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Calls `listener` if the server process ends without stop() having been called. */
+  onUnexpectedExit(listener: (code: number | null, signal: string | null) => void): void;
+}
+
+interface ServerProcess {
+  exitCode: number | null;
+  signalCode: string | null;
+  once(event: 'exit', listener: (code: number | null, signal: string | null) => void): void;
 }
 
 interface PostgresAccount {
@@ -185,16 +193,23 @@ export async function startEmbeddedPostgres(
   }
 
   const url = `postgres://lfs_depot:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const child = (server as unknown as { process?: ServerProcess }).process;
+  let stopping = false;
   return {
     url,
     stop: async () => {
+      stopping = true;
       // Ctrl-C reaches the whole process group, so postgres may already be gone; stop() would then wait forever.
-      const child = (
-        server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }
-      ).process;
       if (child && child.exitCode === null && child.signalCode === null) {
         await server.stop();
       }
+    },
+    onUnexpectedExit: (listener) => {
+      child?.once('exit', (code, signal) => {
+        if (!stopping) {
+          listener(code, signal);
+        }
+      });
     },
   };
 }
