@@ -99,6 +99,19 @@ describe('npm start with embedded defaults', () => {
     expect(postgresProcessesUsing(dataDir)).toEqual([]);
   });
 
+  it('stops with an error when the embedded PostgreSQL dies', async () => {
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), API_PORT: String(await freePort()) };
+    const started = start(env);
+    await waitFor(started, 'lfs-depot listening');
+    const [postmaster] = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(`-D ${path.join(dataDir, 'postgres')}`));
+    expect(postmaster).toBeDefined();
+    process.kill(Number(postmaster!.trim().split(/\s+/)[0]), 'SIGKILL');
+    expect(await started.exited).not.toBe(0);
+    expect(started.output()).toContain('stopped unexpectedly');
+  });
+
   it('refuses to start with one message naming every bad variable', async () => {
     const started = start({ DATA_DIR: dataDir, PORT: 'eighty', STORAGE: 's3://bucket', REDIS_URL: 'nope' });
     expect(await started.exited).not.toBe(0);

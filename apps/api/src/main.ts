@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '@lfs-depot/config';
 import { createApiApp } from './api.app.js';
 import { startApiRuntime } from './bootstrap/api-runtime.factory.js';
 import { QuietLogger } from './bootstrap/quiet.logger.js';
+import { shutdownState } from './bootstrap/shutdown-state.js';
 import { StartupError } from './bootstrap/startup-error.js';
 
 const logger = new Logger('lfs-depot api');
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
+    shutdownState.requested = true;
     logger.log(`${signal}: shutting down`);
     void (async () => {
       await app.close();

@@ -11,6 +11,7 @@ import type { ApiRuntime } from '../core/api-runtime.js';
 import { createDataSource, runMigrationsLocked } from '../database/data-source.js';
 import type { EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
+import { shutdownState } from './shutdown-state.js';
 
 export interface StartedRuntime {
   runtime: ApiRuntime;
@@ -39,6 +40,9 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       cleanups.push(() => embedded.stop());
       // Without its database the API can only fail requests; exiting lets `npm start` or a supervisor notice.
       embedded.onUnexpectedExit((code, signal) => {
+        if (shutdownState.requested) {
+          return; // Ctrl-C reaches the whole process group: postgres stopping first is expected.
+        }
         logger.error(`The embedded PostgreSQL stopped unexpectedly (${signal ?? `code ${code}`}); exiting`);
         process.exit(1);
       });
