@@ -26,7 +26,7 @@ describe('batch API and LFS authentication', () => {
   async function batch(
     project: string,
     body: unknown,
-    options: { auth?: string; accept?: string; raw?: string } = {},
+    options: { auth?: string; accept?: string; raw?: string; forwardedFor?: string } = {},
   ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
     const response = await fetch(`${api.url}/${project}.git/info/lfs/objects/batch`, {
       method: 'POST',
@@ -34,6 +34,7 @@ describe('batch API and LFS authentication', () => {
         accept: options.accept ?? LFS,
         'content-type': LFS,
         ...(options.auth ? { authorization: options.auth } : {}),
+        ...(options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {}),
       },
       body: options.raw ?? JSON.stringify(body),
     });
@@ -95,6 +96,26 @@ describe('batch API and LFS authentication', () => {
           )
         ).status,
       ).toBe(401);
+    });
+
+    it('answers 429 with Retry-After once a client has failed too many sign-ins', async () => {
+      const guessing = { auth: basic({ username: 'writer', password: 'guess-guess' }) };
+      const body = { operation: 'download', objects: [] };
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 21; attempt += 1) {
+        statuses.push(
+          (await batch('acme/private', body, { ...guessing, forwardedFor: '203.0.113.9' })).status,
+        );
+      }
+      expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+      const limited = await batch('acme/private', body, { auth: basic(writer), forwardedFor: '203.0.113.9' });
+      expect(statuses[20]).toBe(429);
+      // The right password from the same client and username waits too; other clients are unaffected.
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('300');
+      expect(
+        (await batch('acme/private', body, { auth: basic(writer), forwardedFor: '203.0.113.10' })).status,
+      ).toBe(200);
     });
 
     it('accepts an access token in place of the password, but only with its own username', async () => {

@@ -23,7 +23,8 @@ export async function createApiApp(
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Only the proxy reaches the API, and it appends the client's address to X-Forwarded-For: trust that one hop.
+  app.set('trust proxy', 1);
   app.use(requestIdMiddleware);
   app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   app.use(jsonBodyParser());

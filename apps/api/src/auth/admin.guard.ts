@@ -4,11 +4,15 @@ import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import type { LfsRequest } from '../http/request-context.js';
 import { AuthService } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
 
 /** Admin API: `Authorization: Bearer <bootstrap admin token or an admin user's token>`. */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly throttle: LoginThrottle,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<LfsRequest>();
@@ -19,8 +23,11 @@ export class AdminGuard implements CanActivate {
         'The admin API needs Authorization: Bearer <admin token>',
       );
     }
+    const client = req.ip ?? 'unknown';
+    await this.throttle.assertAllowed(client);
     const principal = await this.auth.authenticateAdmin(match[1]);
     if (!principal) {
+      await this.throttle.recordFailure(client);
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid or non-admin token');
     }
     req.principal = principal;

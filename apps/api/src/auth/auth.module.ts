@@ -7,11 +7,13 @@ import { AuthService } from './auth.service.js';
 import { BasicAuthStrategy } from './basic-auth.strategy.js';
 import { InternalSignatureGuard } from './internal-signature.guard.js';
 import { LfsAuthGuard } from './lfs-auth.guard.js';
+import { LoginThrottle } from './login-throttle.js';
 import { TransferTokenService } from './transfer-token.service.js';
 
 @Module({
   imports: [PassportModule.register({ session: false })],
   providers: [
+    LoginThrottle,
     UsersRepository,
     TransferTokenService,
     AuthService,
@@ -21,6 +23,7 @@ import { TransferTokenService } from './transfer-token.service.js';
     InternalSignatureGuard,
   ],
   exports: [
+    LoginThrottle,
     UsersRepository,
     TransferTokenService,
     AuthService,

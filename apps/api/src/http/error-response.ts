@@ -36,7 +36,8 @@ export function writeErrorResponse(
     }
   }
   if (status === 429 && !res.getHeader('Retry-After')) {
-    res.setHeader('Retry-After', '1');
+    const retryAfter = details?.retry_after_seconds;
+    res.setHeader('Retry-After', String(typeof retryAfter === 'number' ? retryAfter : 1));
   }
   res.status(status);
   res.setHeader('Content-Type', `${lfs ? LFS_MEDIA_TYPE : 'application/json'}; charset=utf-8`);
