@@ -33,7 +33,11 @@ export class LocksService {
   ) {}
 
   /** Locks a path for the caller (push access needed); LOCK_EXISTS carries the lock that holds it. */
-  async createLock(principal: Principal | undefined, projectPath: string, body: unknown): Promise<LockResponse> {
+  async createLock(
+    principal: Principal | undefined,
+    projectPath: string,
+    body: unknown,
+  ): Promise<LockResponse> {
     const { project, user } = await this.requireUser(principal, projectPath, 'write');
     const request = parseCreateLockRequest(body);
     // Two rounds at most: the lock that beat our insert may itself be unlocked before we read it.
