@@ -1,5 +1,7 @@
 import type { Command } from '../cli.types.js';
+import { authenticateCommand } from './authenticate.command.js';
 import { membersCommand } from './members.command.js';
+import { preReceiveCommand } from './pre-receive.command.js';
 import { projectsCommand } from './projects.command.js';
 import { statsCommand } from './stats.command.js';
 import { tokensCommand } from './tokens.command.js';
@@ -15,4 +17,6 @@ export const COMMANDS: readonly Command[] = [
   projectsCommand,
   membersCommand,
   statsCommand,
+  preReceiveCommand,
+  authenticateCommand,
 ];

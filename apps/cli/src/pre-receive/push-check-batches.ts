@@ -1,0 +1,64 @@
+import type { PushCheckAnswer, PushCheckChange } from '../platform.client.js';
+import type { RefChange } from './push-changes.js';
+
+/** The server's per-call limits (apps/api push-check): bigger pushes are checked in several calls. */
+export const PATHS_PER_CALL = 10_000;
+export const POINTERS_PER_CALL = 10_000;
+
+/**
+ * Splits ref changes into requests that each name at most `maxPaths` paths and `maxPointers` pointers, cutting a
+ * ref's change in pieces when it alone is too big. Refs with nothing to check are left out.
+ */
+export function splitIntoCalls(
+  changes: readonly RefChange[],
+  maxPaths = PATHS_PER_CALL,
+  maxPointers = POINTERS_PER_CALL,
+): PushCheckChange[][] {
+  const calls: PushCheckChange[][] = [];
+  let current: PushCheckChange[] = [];
+  let paths = 0;
+  let pointers = 0;
+  for (const change of changes) {
+    let pathIndex = 0;
+    let pointerIndex = 0;
+    while (pathIndex < change.paths.length || pointerIndex < change.pointers.length) {
+      if (paths === maxPaths || pointers === maxPointers) {
+        calls.push(current);
+        current = [];
+        paths = 0;
+        pointers = 0;
+      }
+      const takePaths = Math.min(maxPaths - paths, change.paths.length - pathIndex);
+      const takePointers = Math.min(maxPointers - pointers, change.pointers.length - pointerIndex);
+      current.push({
+        ref: change.ref,
+        paths: change.paths.slice(pathIndex, pathIndex + takePaths),
+        pointers: change.pointers.slice(pointerIndex, pointerIndex + takePointers),
+      });
+      pathIndex += takePaths;
+      pointerIndex += takePointers;
+      paths += takePaths;
+      pointers += takePointers;
+    }
+  }
+  if (current.length > 0) {
+    calls.push(current);
+  }
+  return calls;
+}
+
+/** Combines the answers of several calls into one, merging the paths of an object reported more than once. */
+export function mergeAnswers(answers: readonly PushCheckAnswer[]): PushCheckAnswer {
+  const missing = new Map<string, { oid: string; size: number; paths: Set<string> }>();
+  for (const entry of answers.flatMap((answer) => answer.missing)) {
+    const key = `${entry.oid}:${entry.size}`;
+    const merged = missing.get(key) ?? { oid: entry.oid, size: entry.size, paths: new Set<string>() };
+    entry.paths?.forEach((path) => merged.paths.add(path));
+    missing.set(key, merged);
+  }
+  return {
+    allowed: answers.every((answer) => answer.allowed),
+    locked: answers.flatMap((answer) => answer.locked),
+    missing: [...missing.values()].map(({ oid, size, paths }) => ({ oid, size, paths: [...paths] })),
+  };
+}
