@@ -1,12 +1,13 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { LockListResponse, LockResponse, LockVerifyResponse } from '@lfs-depot/contracts';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
 import type { Principal } from '../auth/principal.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
 import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
-import type { LockListResponse, LockResponse, LockVerifyResponse } from './locks.dto.js';
+
 import { LocksService } from './locks.service.js';
 
 /** The Git LFS file locking API below `/{project}[.git]/info/lfs/locks` (locking.md). */

@@ -1,29 +1,5 @@
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
-/** Wire shapes of the Git LFS file locking API (git-lfs docs/api/locking.md). */
-export interface LockView {
-  id: string;
-  path: string;
-  /** ISO 8601. */
-  locked_at: string;
-  owner: { name: string };
-}
-
-export interface LockResponse {
-  lock: LockView;
-}
-
-export interface LockListResponse {
-  locks: LockView[];
-  next_cursor?: string;
-}
-
-export interface LockVerifyResponse {
-  ours: LockView[];
-  theirs: LockView[];
-  next_cursor?: string;
-}
-
 export const DEFAULT_LOCK_PAGE_SIZE = 100;
 export const MAX_LOCK_PAGE_SIZE = 1000;
 export const MAX_LOCK_PATH_LENGTH = 4096;

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import type { LockListResponse, LockResponse, LockVerifyResponse, LockView } from '@lfs-depot/contracts';
 
 import type { Principal } from '../auth/principal.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
-import type { LockListResponse, LockResponse, LockVerifyResponse, LockView } from './locks.dto.js';
+
 import {
   parseCreateLockRequest,
   parseListLocksQuery,
