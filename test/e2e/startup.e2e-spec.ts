@@ -107,7 +107,7 @@ describe('npm start with embedded defaults', () => {
       .split('\n')
       .filter((line) => line.includes(`-D ${path.join(dataDir, 'postgres')}`));
     expect(postmaster).toBeDefined();
-    process.kill(Number(postmaster!.trim().split(/\s+/)[0]), 'SIGKILL');
+    process.kill(Number((postmaster ?? '').trim().split(/\s+/)[0]), 'SIGKILL');
     expect(await started.exited).not.toBe(0);
     expect(started.output()).toContain('stopped unexpectedly');
   });

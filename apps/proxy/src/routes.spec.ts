@@ -15,12 +15,21 @@ describe(matchObjectRoute.name, () => {
       oid,
       size: 42,
     });
-    expect(matchObjectRoute(request('PUT', `/name/info/lfs/objects/${oid}/0`))).toMatchObject({ project: 'name', size: 0 });
+    expect(matchObjectRoute(request('PUT', `/name/info/lfs/objects/${oid}/0`))).toMatchObject({
+      project: 'name',
+      size: 0,
+    });
   });
 
   it('returns a download for GET and HEAD without a size', () => {
-    expect(matchObjectRoute(request('GET', `/g/n.git/info/lfs/objects/${oid}`))).toEqual({ kind: 'download', project: 'g/n', oid });
-    expect(matchObjectRoute(request('HEAD', `/g/n.git/info/lfs/objects/${oid}?x=1`))).toMatchObject({ kind: 'download' });
+    expect(matchObjectRoute(request('GET', `/g/n.git/info/lfs/objects/${oid}`))).toEqual({
+      kind: 'download',
+      project: 'g/n',
+      oid,
+    });
+    expect(matchObjectRoute(request('HEAD', `/g/n.git/info/lfs/objects/${oid}?x=1`))).toMatchObject({
+      kind: 'download',
+    });
   });
 
   it.each([

@@ -14,6 +14,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { OID_PATTERN } from '@lfs-depot/contracts';
 
 import { ROLES, type Role } from '../projects/project-member.entity.js';
 import type { Visibility } from '../projects/project.entity.js';
@@ -100,4 +101,20 @@ export class SetMemberDto {
   @ApiProperty({ enum: ROLES })
   @IsIn(ROLES)
   role!: Role;
+}
+
+export class ListProjectObjectsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (an oid)' })
+  @IsOptional()
+  @IsString()
+  @Matches(OID_PATTERN, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }

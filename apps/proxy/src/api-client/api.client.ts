@@ -7,10 +7,13 @@ import type {
   UploadAuthorization,
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
+import type { ErrorBody } from '@lfs-depot/contracts';
 import {
+  ErrorCode,
   INTERNAL_AUTHORIZE_MEDIA_TYPE,
   INTERNAL_PATHS,
   INTERNAL_SIGNATURE_HEADER,
+  LFS_MEDIA_TYPE,
 } from '@lfs-depot/contracts';
 
 /** Largest API answer the proxy reads: authorizations and errors are small; anything bigger is a fault. */
@@ -29,6 +32,15 @@ export class ApiDenial extends Error {
     super(`API answered ${answer.status}`);
     this.name = 'ApiDenial';
   }
+}
+
+function unreachableAnswer(error: NodeJS.ErrnoException, requestId: string): ApiAnswer {
+  const body: ErrorBody = {
+    message: `The lfs-depot API is not reachable (${error.code ?? error.message}); try again shortly`,
+    code: ErrorCode.SERVICE_UNAVAILABLE,
+    request_id: requestId,
+  };
+  return { status: 502, contentType: `${LFS_MEDIA_TYPE}; charset=utf-8`, body: JSON.stringify(body) };
 }
 
 /** Signed calls from the proxy to the API's internal endpoints. */
@@ -116,7 +128,9 @@ export class ApiClient {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      // Not reaching the API is an answer too: a 502 like the forwarder's, so that transfers, which relay the
+      // answer as a denial, say the same thing as every other route instead of failing as a proxy 500.
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(unreachableAnswer(error, requestId)));
       req.end(body);
     });
   }
