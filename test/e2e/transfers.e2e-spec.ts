@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, truncate } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -654,6 +654,30 @@ describe('object transfers through the proxy (local disk storage)', () => {
       expect(answer.status).toBe(404);
       expect(answer.headers['content-type']).toMatch(/^application\/vnd\.git-lfs\+json/);
       expect(json(answer)).toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+    });
+
+    it('cuts the connection instead of hanging when the stored bytes are shorter than recorded', async () => {
+      const shortened = testObject(4000);
+      await upload('team/other', shortened);
+      await truncate(path.join(storageRoot, ...objectKey(shortened.oid).split('/')), 1000);
+      const outcome = await new Promise<string>((resolve) => {
+        http
+          .get(
+            lfs('team/other', `objects/${shortened.oid}`),
+            {
+              headers: { authorization: basic(alice.username, alice.password) },
+              agent: false,
+            },
+            (res) => {
+              res.on('data', () => undefined);
+              res.on('end', () => resolve('ended'));
+              res.on('error', () => resolve('cut'));
+              res.on('aborted', () => resolve('cut'));
+            },
+          )
+          .on('error', () => resolve('cut'));
+      });
+      expect(outcome).toBe('cut');
     });
 
     it('serves a public project anonymously', async () => {

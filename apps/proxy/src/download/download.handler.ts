@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { ErrorCode } from '@lfs-depot/contracts';
@@ -10,6 +11,28 @@ import { ApiDenial } from '../api-client/api.client.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
 import { parseRange } from './byte-range.js';
+
+class StoredLengthMismatch extends Error {}
+
+/**
+ * Fails when the stored bytes run out before the announced Content-Length. Without it a short file would end the
+ * body early on a kept-alive socket and leave the client waiting for bytes that never come; failing lets the
+ * handler cut the connection, which the client reports as a truncated download.
+ */
+function exactLength(expected: number): Transform {
+  let seen = 0;
+  return new Transform({
+    readableHighWaterMark: 1024 * 1024,
+    writableHighWaterMark: 1024 * 1024,
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      seen += chunk.length;
+      callback(seen > expected ? new StoredLengthMismatch(`read ${seen} of ${expected} bytes`) : null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      callback(seen === expected ? null : new StoredLengthMismatch(`read ${seen} of ${expected} bytes`));
+    },
+  });
+}
 
 export interface DownloadRoute {
   project: string;
@@ -60,7 +83,7 @@ export async function handleDownload(
       res.end();
       return;
     }
-    await pipeline(body, res);
+    await pipeline(body, exactLength(Number(headers['Content-Length'])), res);
   } catch (error) {
     if (error instanceof ApiDenial) {
       relayAnswer(req, res, error.answer, requestId);
@@ -70,6 +93,9 @@ export async function handleDownload(
       );
       sendJsonError(res, 404, ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist', requestId, true);
     } else if (res.headersSent) {
+      if (error instanceof StoredLengthMismatch) {
+        deps.log(`integrity: stored bytes of ${route.oid} do not match its recorded size [${requestId}]`);
+      }
       res.destroy();
     } else {
       deps.log(`download ${route.oid} from ${route.project} failed [${requestId}]: ${String(error)}`);
