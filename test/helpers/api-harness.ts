@@ -81,9 +81,14 @@ export async function startApiHarness(
   await dataSource.initialize();
   await runMigrationsLocked(dataSource);
   const redisUrl = testRedisUrl();
-  const cache: SharedCache = redisUrl
-    ? new RedisCache(redisUrl, `lfs-test-${path.basename(dataDir)}:`)
-    : new MemoryCache();
+  let cache: SharedCache = new MemoryCache();
+  if (redisUrl) {
+    const redis = new RedisCache(redisUrl, `lfs-test-${path.basename(dataDir)}:`);
+    if (!(await redis.waitUntilReady())) {
+      throw new Error(`Redis at ${redisUrl} did not answer`);
+    }
+    cache = redis;
+  }
   const storage = options.storage ?? new LocalStorage(path.join(dataDir, 'objects'));
   const app = await createApiApp(
     { config, dataSource, cache, secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET), storage },

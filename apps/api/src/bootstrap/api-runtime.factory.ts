@@ -58,8 +58,16 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       logger.log(`Applied migrations: ${applied.join(', ')}`);
     }
 
-    const cache: SharedCache =
-      config.redis.kind === 'redis' ? new RedisCache(config.redis.url) : new MemoryCache();
+    let cache: SharedCache;
+    if (config.redis.kind === 'redis') {
+      const redis = new RedisCache(config.redis.url);
+      cache = redis;
+      if (!(await redis.waitUntilReady())) {
+        logger.warn('Redis is not reachable yet; starting without it (it is retried in the background)');
+      }
+    } else {
+      cache = new MemoryCache();
+    }
     cleanups.push(() => cache.close());
 
     const adminToken = await resolveAdminToken(config);

@@ -23,6 +23,26 @@ export class RedisCache extends SharedCache {
     this.redis.on('error', (error: Error) => this.warn(error));
   }
 
+  /**
+   * Waits (briefly) for the first connection, so requests right after startup find Redis ready instead of missing
+   * it: with the offline queue off, commands sent before the connection is up fail at once.
+   */
+  waitUntilReady(timeoutMs = 3000): Promise<boolean> {
+    if (this.redis.status === 'ready') {
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const done = (ready: boolean): void => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ready);
+      };
+      const onReady = (): void => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.redis.once('ready', onReady);
+    });
+  }
+
   private warn(error: unknown): void {
     const now = Date.now();
     if (now - this.lastWarning > 60_000) {

@@ -46,7 +46,11 @@ describe('SharedCache', () => {
 
   const redisUrl = process.env.LFS_TEST_REDIS_URL ?? process.env.REDIS_URL;
   if (redisUrl) {
-    behavesLikeACache(RedisCache.name, () => new RedisCache(redisUrl, `lfs-test-${process.pid}:`));
+    behavesLikeACache(RedisCache.name, async () => {
+      const cache = new RedisCache(redisUrl, `lfs-test-${process.pid}:`);
+      expect(await cache.waitUntilReady()).toBe(true);
+      return cache;
+    });
   }
 
   describe(`${MemoryCache.name} expiry and bounds`, () => {
