@@ -118,6 +118,53 @@ describe('batch API and LFS authentication', () => {
       ).toBe(200);
     });
 
+    it('lets at most the budget of parallel wrong guesses through to a password check', async () => {
+      const guesses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          batch(
+            'acme/private',
+            { operation: 'download', objects: [] },
+            { auth: basic({ username: 'reader', password: `wrong-${i}` }), forwardedFor: '203.0.113.50' },
+          ),
+        ),
+      );
+      const statuses = guesses.map((guess) => guess.status);
+      expect(statuses.filter((status) => status === 401)).toHaveLength(20);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+    });
+
+    it('never renews a transfer token past its own expiry, and drops it when its user is deleted', async () => {
+      await admin.createUser('temp', 'temp-password-1');
+      await admin.setMember('acme/private', 'temp', 'write');
+      const claims = (authorization: string): { e: number } => {
+        const token =
+          Buffer.from(authorization.replace(/^Basic /, ''), 'base64')
+            .toString()
+            .split(':')[1] ?? '';
+        return JSON.parse(
+          Buffer.from(token.slice('lfsx_'.length).split('.')[0] ?? '', 'base64url').toString(),
+        ) as { e: number };
+      };
+      const uploadHeader = async (auth: string): Promise<string> => {
+        const answer = await batch(
+          'acme/private',
+          { operation: 'upload', objects: [{ oid: oidOf('renew'), size: 1 }] },
+          { auth },
+        );
+        return (answer.body.objects as { actions: { upload: { header: { Authorization: string } } } }[])[0]!
+          .actions.upload.header.Authorization;
+      };
+      const first = await uploadHeader(basic({ username: 'temp', password: 'temp-password-1' }));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const second = await uploadHeader(first);
+      expect(claims(second).e).toBeLessThanOrEqual(claims(first).e);
+
+      expect((await admin.call('DELETE', '/users/temp')).status).toBe(204);
+      expect(
+        (await batch('acme/private', { operation: 'download', objects: [] }, { auth: first })).status,
+      ).toBe(401);
+    });
+
     it('accepts an access token in place of the password, but only with its own username', async () => {
       expect(
         (

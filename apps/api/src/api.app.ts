@@ -23,8 +23,9 @@ export async function createApiApp(
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  // Only the proxy reaches the API, and it appends the client's address to X-Forwarded-For: trust that one hop.
-  app.set('trust proxy', 1);
+  // Only the proxy reaches the API, and it appends the address it saw to X-Forwarded-For: trust that hop, plus the
+  // load balancers the operator declared in front of the proxy.
+  app.set('trust proxy', 1 + runtime.config.http.trustedProxyHops);
   app.use(requestIdMiddleware);
   app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   app.use(jsonBodyParser());

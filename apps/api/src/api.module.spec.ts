@@ -32,7 +32,9 @@ describe('API routes', () => {
         const guarded =
           (Reflect.getMetadata(GUARDS_METADATA, controller) as unknown[] | undefined)?.length ||
           (Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[] | undefined)?.length;
-        const isPublic = Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true || Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true;
+        const isPublic =
+          Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true ||
+          Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true;
         if (!guarded && !isPublic) {
           unguarded.push(`${controller.name}.${name}`);
         }

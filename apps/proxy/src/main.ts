@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     apiUrl: config.api.url,
     internalSecret,
     storage,
+    trustedProxyHops: config.http.trustedProxyHops,
   });
   const port = await proxy.listen(config.http.port, config.http.host);
   console.log(

@@ -1,17 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { ObjectStorage } from '@lfs-depot/storage';
-
-import type { ApiClient } from './api-client/api.client.js';
 import { handleDownload } from './download/download.handler.js';
 import type { ObjectRoute } from './routes.js';
+import type { TransferDeps } from './transfer-deps.js';
 import { handleUpload } from './upload/upload.handler.js';
 
 /** Serves the object transfer routes (upload and download) straight from and to storage. */
 export class ObjectRouteHandlers {
-  constructor(
-    private readonly deps: { api: ApiClient; storage: ObjectStorage; log: (message: string) => void },
-  ) {}
+  constructor(private readonly deps: TransferDeps) {}
 
   handle(
     route: ObjectRoute,

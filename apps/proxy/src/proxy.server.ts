@@ -14,6 +14,8 @@ export interface ProxyOptions {
   internalSecret: string;
   storage: ObjectStorage;
   log?: (message: string) => void;
+  /** TRUSTED_PROXY_HOPS: load balancers in front whose X-Forwarded-For entries are trusted. */
+  trustedProxyHops?: number;
 }
 
 /** The public front door: object bodies are streamed here; every other request is forwarded to the API. */
@@ -27,7 +29,12 @@ export class ProxyServer {
     const log = options.log ?? ((message: string) => console.warn(message));
     this.forwarder = new ApiForwarder(options.apiUrl);
     this.api = new ApiClient(options.apiUrl, options.internalSecret);
-    this.objects = new ObjectRouteHandlers({ api: this.api, storage: options.storage, log });
+    this.objects = new ObjectRouteHandlers({
+      api: this.api,
+      storage: options.storage,
+      log,
+      trustedProxyHops: options.trustedProxyHops ?? 0,
+    });
     this.server = http.createServer((req, res) => this.handle(req, res, false));
     // `Expect: 100-continue` (curl does it for big bodies): an upload is told to go on only once it is authorized.
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>

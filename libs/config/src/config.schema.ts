@@ -5,6 +5,8 @@ export interface HttpConfig {
   port: number;
   /** Base of every href handed to clients, without a trailing slash. */
   publicUrl: string;
+  /** Reverse proxies or load balancers in front of ours whose X-Forwarded-For entries are trusted. */
+  trustedProxyHops: number;
 }
 
 export interface ApiConfig {

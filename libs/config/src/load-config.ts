@@ -155,6 +155,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     http: {
       host,
       port,
+      trustedProxyHops: reader.integer('TRUSTED_PROXY_HOPS', 0, 0, 10),
       publicUrl: (
         publicUrl?.toString() ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
       ).replace(/\/+$/, ''),

@@ -17,6 +17,8 @@ export interface TransferAuthorizeRequest {
   size: number;
   /** The Authorization header the client sent on the transfer request, relayed verbatim. */
   authorization?: string;
+  /** The client's address as the proxy determined it (throttles password guessing on transfer routes). */
+  client?: string;
 }
 
 export interface UploadAuthorization {

@@ -5,11 +5,20 @@ import { Injectable } from '@nestjs/common';
 import { SharedCache } from '../cache/shared-cache.js';
 import { ApiSecrets } from './api-secrets.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { verifyPassword } from './password-hasher.js';
+import { LoginThrottle } from './login-throttle.js';
+import { hashPassword, verifyPassword } from './password-hasher.js';
 import type { Principal } from './principal.js';
 import { BOOTSTRAP_ADMIN } from './principal.js';
 import { hashToken, TOKEN_PREFIX } from './token-hash.js';
 import { TRANSFER_TOKEN_PREFIX, TransferTokenService } from './transfer-token.service.js';
+
+let dummyHash: Promise<string> | undefined;
+
+/** A hash of no one's password, checked against when the user does not exist. */
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword('no user has this password');
+  return dummyHash;
+}
 
 /** How long a verified username/password pair is remembered, so git-lfs's per-request Basic auth costs one scrypt. */
 const VERIFIED_PASSWORD_TTL_SECONDS = 60;
@@ -21,25 +30,51 @@ export class AuthService {
     private readonly cache: SharedCache,
     private readonly secrets: ApiSecrets,
     private readonly transferTokens: TransferTokenService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /**
    * Authenticates HTTP Basic credentials: the secret may be the user's password or one of their access tokens.
-   * Returns undefined for anything that does not check out, without saying which part was wrong.
+   * Returns undefined for anything that does not check out, without saying which part was wrong. Password
+   * attempts are throttled per `client` (address and username); tokens are too long to guess.
    */
-  async authenticateBasic(username: string, secret: string): Promise<Principal | undefined> {
+  async authenticateBasic(username: string, secret: string, client?: string): Promise<Principal | undefined> {
     if (!username || !secret) {
       return undefined;
     }
     if (secret.startsWith(TRANSFER_TOKEN_PREFIX)) {
-      const principal = this.transferTokens.verify(secret);
-      return principal?.username === username ? principal : undefined;
+      return this.authenticateTransferToken(username, secret);
     }
     if (secret.startsWith(TOKEN_PREFIX)) {
       const principal = await this.authenticateToken(secret);
       return principal?.username === username ? principal : undefined;
     }
-    return this.authenticatePassword(username, secret);
+    if (client === undefined) {
+      return this.authenticatePassword(username, secret);
+    }
+    const key = `${client}:${username}`;
+    await this.throttle.acquire(key);
+    const principal = await this.authenticatePassword(username, secret);
+    if (principal) {
+      await this.throttle.release(key);
+    }
+    return principal;
+  }
+
+  /**
+   * A transfer token is signed, but the user behind it is looked up again: a deleted or renamed user's tokens stop
+   * working at once, and the admin flag comes from the database, not from the token.
+   */
+  private async authenticateTransferToken(username: string, token: string): Promise<Principal | undefined> {
+    const claimed = this.transferTokens.verify(token);
+    if (claimed?.username !== username) {
+      return undefined;
+    }
+    const user = await this.users.findUserById(claimed.userId);
+    if (!user || user.username !== username) {
+      return undefined;
+    }
+    return { ...claimed, admin: user.admin };
   }
 
   /** Authenticates a bare access token (Bearer). */
@@ -68,6 +103,8 @@ export class AuthService {
     const cachedUserId = await this.cache.get(cacheKey);
     const user = await this.users.findUserByUsername(username);
     if (!user?.passwordHash) {
+      // Same cost as a real check, so response times don't tell which usernames exist.
+      await verifyPassword(password, await dummyPasswordHash());
       return undefined;
     }
     // A cached hit still reloads the user so deletions and password changes apply (the key includes the password).

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { BasicStrategy } from 'passport-http';
 
 import { AuthService } from './auth.service.js';
@@ -9,10 +10,10 @@ import type { Principal } from './principal.js';
 @Injectable()
 export class BasicAuthStrategy extends PassportStrategy(BasicStrategy, 'basic') {
   constructor(private readonly auth: AuthService) {
-    super();
+    super({ passReqToCallback: true });
   }
 
-  async validate(username: string, secret: string): Promise<Principal | false> {
-    return (await this.auth.authenticateBasic(username, secret)) ?? false;
+  async validate(req: Request, username: string, secret: string): Promise<Principal | false> {
+    return (await this.auth.authenticateBasic(username, secret, req.ip ?? 'unknown')) ?? false;
   }
 }

@@ -9,6 +9,8 @@ export interface Principal {
   tokenProjectId: string | null;
   /** Highest role the credential allows, whatever the user's membership says; null for no cap. */
   maxRole: Role | null;
+  /** When the credential itself expires (unix seconds), for credentials derived from it never to outlive it. */
+  credentialExpiresAt?: number;
 }
 
 /** The bootstrap administrator behind LFS_ADMIN_TOKEN, which is no user row. */

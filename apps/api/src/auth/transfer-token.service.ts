@@ -9,6 +9,8 @@ import type { Principal } from './principal.js';
 export const TRANSFER_TOKEN_PREFIX = 'lfsx_';
 
 interface TransferClaims {
+  /** Kind tag: the same key also seals upload tickets, which must never pass for a transfer token. */
+  t: 'xfer';
   u: string;
   n: string;
   a: boolean;
@@ -27,13 +29,16 @@ export class TransferTokenService {
   constructor(private readonly secrets: ApiSecrets) {}
 
   issue(principal: Principal, projectId: string, role: Role, ttlSeconds: number, now = Date.now()): string {
+    const wanted = Math.floor(now / 1000) + ttlSeconds;
     const claims: TransferClaims = {
+      t: 'xfer',
       u: principal.userId,
       n: principal.username,
       a: principal.admin,
       p: projectId,
       r: role,
-      e: Math.floor(now / 1000) + ttlSeconds,
+      // A token presented to get this one bounds it: transfer tokens can't be renewed into lasting access.
+      e: Math.min(wanted, principal.credentialExpiresAt ?? wanted),
     };
     return `${TRANSFER_TOKEN_PREFIX}${sealPayload(this.secrets.internalSecret, claims)}`;
   }
@@ -47,7 +52,7 @@ export class TransferTokenService {
       this.secrets.internalSecret,
       token.slice(TRANSFER_TOKEN_PREFIX.length),
     );
-    if (!claims || typeof claims.e !== 'number' || claims.e * 1000 <= now) {
+    if (!claims || claims.t !== 'xfer' || typeof claims.e !== 'number' || claims.e * 1000 <= now) {
       return undefined;
     }
     // Membership is still checked on use; the token only narrows what the user may do, never widens it.
@@ -57,6 +62,7 @@ export class TransferTokenService {
       admin: claims.a === true,
       tokenProjectId: claims.p,
       maxRole: claims.r,
+      credentialExpiresAt: claims.e,
     };
   }
 }

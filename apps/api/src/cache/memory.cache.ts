@@ -51,9 +51,9 @@ export class MemoryCache extends SharedCache {
     return Promise.resolve();
   }
 
-  increment(key: string, ttlSeconds: number): Promise<number> {
+  increment(key: string, ttlSeconds: number, by = 1): Promise<number> {
     const entry = this.live(key);
-    const value = (entry ? Number(entry.value) : 0) + 1;
+    const value = (entry ? Number(entry.value) : 0) + by;
     this.store(key, { value: String(value), expiresAt: entry?.expiresAt ?? this.now() + ttlSeconds * 1000 });
     return Promise.resolve(value);
   }

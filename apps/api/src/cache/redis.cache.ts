@@ -76,9 +76,9 @@ export class RedisCache extends SharedCache {
     }, undefined);
   }
 
-  increment(key: string, ttlSeconds: number): Promise<number> {
+  increment(key: string, ttlSeconds: number, by = 1): Promise<number> {
     return this.attempt(async () => {
-      const [[, value]] = (await this.redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) as [
+      const [[, value]] = (await this.redis.multi().incrby(key, by).expire(key, ttlSeconds, 'NX').exec()) as [
         [Error | null, number],
       ];
       return value;

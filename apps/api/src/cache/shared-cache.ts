@@ -6,8 +6,8 @@ export abstract class SharedCache {
   abstract get(key: string): Promise<string | undefined>;
   abstract set(key: string, value: string, ttlSeconds: number): Promise<void>;
   abstract delete(key: string): Promise<void>;
-  /** Increments a counter that expires `ttlSeconds` after its first increment; returns the new value. */
-  abstract increment(key: string, ttlSeconds: number): Promise<number>;
+  /** Adds `by` (default 1) to a counter that expires `ttlSeconds` after it was created; returns the new value. */
+  abstract increment(key: string, ttlSeconds: number, by?: number): Promise<number>;
   /** Whether the backing store answers (readiness). */
   abstract isHealthy(): Promise<boolean>;
   abstract close(): Promise<void>;

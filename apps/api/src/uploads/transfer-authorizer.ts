@@ -16,8 +16,10 @@ export class TransferAuthorizer {
     private readonly access: ProjectAccessService,
   ) {}
 
+  /** `client` is the requester's address (and keys the password throttle); undefined when unknown. */
   async authorize(
     authorization: string | undefined,
+    client: string | undefined,
     projectPath: string,
     needed: Role,
   ): Promise<ProjectAccess & { principal?: Principal }> {
@@ -25,7 +27,8 @@ export class TransferAuthorizer {
     if (authorization) {
       const credentials = parseBasicAuthorization(authorization);
       principal =
-        credentials && (await this.auth.authenticateBasic(credentials.username, credentials.password));
+        credentials &&
+        (await this.auth.authenticateBasic(credentials.username, credentials.password, client));
       if (!principal) {
         throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid username, password or token');
       }

@@ -45,7 +45,12 @@ export class UploadsService {
 
   async authorizeUpload(request: TransferAuthorizeRequest): Promise<UploadAuthorization> {
     this.assertObject(request.oid, request.size);
-    const { project } = await this.authorizer.authorize(request.authorization, request.project, 'write');
+    const { project } = await this.authorizer.authorize(
+      request.authorization,
+      request.client,
+      request.project,
+      'write',
+    );
     if (request.size > this.config.limits.maxObjectSize) {
       throw new DomainError(
         ErrorCode.VALIDATION_FAILED,
@@ -106,7 +111,12 @@ export class UploadsService {
     if (!isValidOid(request.oid)) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid oid');
     }
-    const { project } = await this.authorizer.authorize(request.authorization, request.project, 'read');
+    const { project } = await this.authorizer.authorize(
+      request.authorization,
+      request.client,
+      request.project,
+      'read',
+    );
     const object = (await this.objects.findLinkedObjects(project.id, [request.oid])).get(request.oid);
     if (!object) {
       throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
@@ -115,10 +125,15 @@ export class UploadsService {
   }
 
   /** verify action: 200 when the project links the object and its bytes are in storage, else 404. */
-  async verifyObject(authorization: string | undefined, projectPath: string, body: unknown): Promise<void> {
+  async verifyObject(
+    authorization: string | undefined,
+    client: string | undefined,
+    projectPath: string,
+    body: unknown,
+  ): Promise<void> {
     const { oid, size } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     this.assertObject(oid, size);
-    const { project } = await this.authorizer.authorize(authorization, projectPath, 'read');
+    const { project } = await this.authorizer.authorize(authorization, client, projectPath, 'read');
     const object = (await this.objects.findLinkedObjects(project.id, [oid])).get(oid);
     if (!object || object.size !== size) {
       throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');

@@ -1,4 +1,4 @@
-import { Body, Controller, Header, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
@@ -20,10 +20,11 @@ export class VerifyController {
   @Header('Content-Type', LFS_MEDIA_TYPE)
   async verify(
     @Headers('authorization') authorization: string | undefined,
+    @Ip() client: string,
     @ProjectPath() project: string,
     @Body() body: unknown,
   ): Promise<Record<string, never>> {
-    await this.uploads.verifyObject(authorization, project, body);
+    await this.uploads.verifyObject(authorization, client, project, body);
     return {};
   }
 }

@@ -3,13 +3,13 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { ErrorCode } from '@lfs-depot/contracts';
-import type { ObjectStorage } from '@lfs-depot/storage';
 import { ObjectMissingError } from '@lfs-depot/storage';
 
-import type { ApiClient } from '../api-client/api.client.js';
 import { ApiDenial } from '../api-client/api.client.js';
+import { clientAddress } from '../http/client-address.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
+import type { TransferDeps } from '../transfer-deps.js';
 import { parseRange } from './byte-range.js';
 
 class StoredLengthMismatch extends Error {}
@@ -45,11 +45,16 @@ export async function handleDownload(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  deps: { api: ApiClient; storage: ObjectStorage; log: (message: string) => void },
+  deps: TransferDeps,
 ): Promise<void> {
   try {
     const { storageKey, size } = await deps.api.authorizeDownload(
-      { project: route.project, oid: route.oid, authorization: req.headers.authorization },
+      {
+        project: route.project,
+        oid: route.oid,
+        authorization: req.headers.authorization,
+        client: clientAddress(req, deps.trustedProxyHops),
+      },
       requestId,
     );
     const requested = parseRange(req.headers.range, size);

@@ -67,6 +67,7 @@ describe(handleUpload.name, () => {
         api: api as unknown as ApiClient,
         storage,
         log: () => undefined,
+        trustedProxyHops: 0,
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

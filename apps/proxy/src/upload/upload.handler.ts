@@ -3,13 +3,13 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
-import type { ObjectStorage } from '@lfs-depot/storage';
 import { StorageVerificationError, VerifyingStream } from '@lfs-depot/storage';
 
-import type { ApiClient } from '../api-client/api.client.js';
 import { ApiDenial } from '../api-client/api.client.js';
+import { clientAddress } from '../http/client-address.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
+import type { TransferDeps } from '../transfer-deps.js';
 
 export interface UploadRoute {
   project: string;
@@ -39,7 +39,7 @@ export async function handleUpload(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  deps: { api: ApiClient; storage: ObjectStorage; log: (message: string) => void },
+  deps: TransferDeps,
   onAuthorized?: () => void,
 ): Promise<void> {
   const declared = req.headers['content-length'];
@@ -66,7 +66,13 @@ export async function handleUpload(
 
   try {
     const authorization = await deps.api.authorizeUpload(
-      { project: route.project, oid: route.oid, size: route.size, authorization: req.headers.authorization },
+      {
+        project: route.project,
+        oid: route.oid,
+        size: route.size,
+        authorization: req.headers.authorization,
+        client: clientAddress(req, deps.trustedProxyHops),
+      },
       requestId,
     );
     onAuthorized?.();

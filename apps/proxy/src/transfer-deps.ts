@@ -1,0 +1,12 @@
+import type { ObjectStorage } from '@lfs-depot/storage';
+
+import type { ApiClient } from './api-client/api.client.js';
+
+/** What the object transfer handlers need from the proxy around them. */
+export interface TransferDeps {
+  api: ApiClient;
+  storage: ObjectStorage;
+  log: (message: string) => void;
+  /** Load balancers in front of the proxy whose X-Forwarded-For entries are trusted (TRUSTED_PROXY_HOPS). */
+  trustedProxyHops: number;
+}
