@@ -151,7 +151,7 @@ describe('batch API and LFS authentication', () => {
           { operation: 'upload', objects: [{ oid: oidOf('renew'), size: 1 }] },
           { auth },
         );
-        return (answer.body.objects as { actions: { upload: { header: { Authorization: string } } } }[])[0]!
+        return (answer.body.objects as { actions: { upload: { header: { Authorization: string } } } }[])[0]
           .actions.upload.header.Authorization;
       };
       const first = await uploadHeader(basic({ username: 'temp', password: 'temp-password-1' }));
