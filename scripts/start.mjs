@@ -25,50 +25,60 @@ if (existsSync(tsc)) {
   process.exit(1);
 }
 
-const children = new Set();
+const children = new Map();
 let stopping = false;
 
-function stopAll(code) {
+function exitOf(child) {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', resolve));
+}
+
+async function stopChild(name, graceMs) {
+  const child = children.get(name);
+  if (!child) {
+    return;
+  }
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exitOf(child);
+  clearTimeout(timer);
+}
+
+/** The proxy stops first, finishing the transfers it has; the API stays up for their finalize calls, then stops. */
+async function stopAll(code) {
   if (stopping) {
     return;
   }
   stopping = true;
-  for (const child of children) {
-    child.kill('SIGTERM');
-  }
-  const deadline = setTimeout(() => {
-    for (const child of children) {
-      child.kill('SIGKILL');
-    }
-  }, 20_000);
-  deadline.unref();
-  const waitAll = () => (children.size === 0 ? process.exit(code) : setTimeout(waitAll, 50));
-  waitAll();
+  await stopChild('proxy', 15_000);
+  await stopChild('api', 20_000);
+  process.exit(code);
 }
 
 function launch(file, name) {
   return new Promise((resolve, reject) => {
-    const child = fork(file, [], { stdio: 'inherit' });
-    children.add(child);
+    // Own process groups: Ctrl-C reaches only this script, which then stops the apps in order.
+    const child = fork(file, [], { stdio: 'inherit', detached: true });
+    children.set(name, child);
     child.on('message', (message) => {
       if (message && message.ready === name) {
         resolve(child);
       }
     });
     child.on('exit', (code, signal) => {
-      children.delete(child);
+      children.delete(name);
       if (!stopping) {
         console.error(`lfs-depot: the ${name} exited (${signal ?? `code ${code}`}); stopping.`);
-        stopAll(code || 1);
+        void stopAll(code || 1);
       }
       reject(new Error(`${name} exited`));
     });
   });
 }
 
-// Ctrl-C reaches the whole process group; children shut down on their own, we only wait for them.
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
 
 try {
   await launch(apiMain, 'api');

@@ -59,6 +59,14 @@ export class ObjectsRepository {
     return rows[0] ? toStoredObject(rows[0]) : undefined;
   }
 
+  /** Records verified bytes in lfs_objects (idempotent), whether or not any project links them yet. */
+  async recordObject(object: StoredObject): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO lfs_objects (oid, size, storage_key) VALUES ($1, $2, $3) ON CONFLICT (oid, size) DO NOTHING`,
+      [object.oid, object.size, object.storageKey],
+    );
+  }
+
   /**
    * Records a verified object and links it to the project, with statistics and the quota check in the same
    * transaction. The statistics row is locked first, so concurrent links to one project are serialised and can

@@ -22,6 +22,8 @@ import { TransferAuthorizer } from './transfer-authorizer.js';
 const TICKET_TTL_SECONDS = 48 * 3600;
 
 interface UploadTicket {
+  /** Kind tag: transfer tokens are sealed with the same key and must never pass for a ticket. */
+  t: 'ticket';
   p: string;
   o: string;
   s: number;
@@ -74,6 +76,7 @@ export class UploadsService {
     const alreadyStored =
       known !== undefined && (await this.storage.stat(known.storageKey))?.size === request.size;
     const ticket: UploadTicket = {
+      t: 'ticket',
       p: project.id,
       o: request.oid,
       s: request.size,
@@ -93,18 +96,24 @@ export class UploadsService {
       typeof request.ticket === 'string'
         ? openSealedPayload<UploadTicket>(this.secrets.internalSecret, request.ticket)
         : undefined;
-    if (!ticket || ticket.o !== request.oid || ticket.s !== request.size || ticket.e * 1000 <= Date.now()) {
+    if (
+      !ticket ||
+      ticket.t !== 'ticket' ||
+      ticket.o !== request.oid ||
+      ticket.s !== request.size ||
+      ticket.e * 1000 <= Date.now()
+    ) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
     }
+    const object = { oid: ticket.o, size: ticket.s, storageKey: ticket.k };
+    // Recorded on its own, before the link and its quota check: verified bytes that end up linked nowhere (quota
+    // refused, project deleted) are still known to the database, so garbage collection can find them.
+    await this.objects.recordObject(object);
     const project = await this.projects.findProjectById(ticket.p);
     if (!project) {
       throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
     }
-    return this.objects.linkObjectToProject(
-      project.id,
-      { oid: ticket.o, size: ticket.s, storageKey: ticket.k },
-      project.quotaBytes,
-    );
+    return this.objects.linkObjectToProject(project.id, object, project.quotaBytes);
   }
 
   async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {

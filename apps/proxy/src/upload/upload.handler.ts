@@ -51,8 +51,8 @@ export async function handleUpload(
       `Content-Length ${declared} does not match the object size ${route.size} in the upload URL`,
       requestId,
       true,
+      req,
     );
-    req.destroy();
     return;
   }
   const controller = new AbortController();
@@ -92,7 +92,7 @@ export async function handleUpload(
     if (error instanceof ApiDenial) {
       relayAnswer(req, res, error.answer, requestId);
     } else if (error instanceof StorageVerificationError) {
-      sendJsonError(res, 422, ErrorCode.OBJECT_MISMATCH, error.message, requestId, true);
+      sendJsonError(res, 422, ErrorCode.OBJECT_MISMATCH, error.message, requestId, true, req);
     } else if (controller.signal.aborted) {
       res.destroy();
     } else {
