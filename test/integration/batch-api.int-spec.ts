@@ -267,6 +267,16 @@ describe('batch API and LFS authentication', () => {
       expect((await batch('acme/private', body, { auth: basic(writer) })).status).toBe(422);
     });
 
+    it('answers 422 when none of the offered transfer adapters is basic', async () => {
+      const result = await batch(
+        'acme/private',
+        { operation: 'download', objects: [], transfers: ['tus'] },
+        { auth: basic(writer) },
+      );
+      expect(result.status).toBe(422);
+      expect(result.body.message).toContain('basic');
+    });
+
     it('answers 409 to an unsupported hash algorithm', async () => {
       const result = await batch(
         'acme/private',
@@ -302,6 +312,7 @@ describe('batch API and LFS authentication', () => {
       expect(result.status).toBe(200);
       const objects = result.body.objects as { error?: { code: number }; actions?: unknown }[];
       expect(objects.map((o) => o.error?.code)).toEqual([422, 422, 422, 422, undefined]);
+      expect(validateAgainstSchema('http-batch-response-schema.json', result.body)).toEqual([]);
       expect(objects[4]?.actions).toBeDefined();
     });
   });

@@ -9,7 +9,12 @@ describe(loadConfig.name, () => {
     const config = loadConfig({}, '/srv/app');
 
     expect(config.dataDir).toBe('/srv/app/data');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080' });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      publicUrl: 'http://127.0.0.1:8080',
+      trustedProxyHops: 0,
+    });
     expect(config.database).toEqual({ kind: 'embedded', dataDir: path.join('/srv/app/data', 'postgres') });
     expect(config.redis).toEqual({ kind: 'memory' });
     expect(config.storage).toEqual({ kind: 'file', root: '/srv/app/data/objects' });
@@ -61,5 +66,16 @@ describe(loadConfig.name, () => {
 
   it('rejects a relative file storage folder', () => {
     expect(() => loadConfig({ STORAGE: 'file:///' })).toThrow(/absolute folder/);
+  });
+
+  it.each([
+    [{ STORAGE: 'file://data/objects' }, 'three slashes'],
+    [{ STORAGE: 's3://b/p?region=x&endpoint=minio:9000' }, 'http:// or https://'],
+    [{ PUBLIC_URL: 'https://lfs.example.com/?x=1' }, 'PUBLIC_URL must be a plain base URL'],
+    [{ API_URL: 'http://api:9000/prefix' }, 'API_URL must be a plain base URL'],
+    [{ PORT: '9000', API_PORT: '9000' }, 'need different ports'],
+    [{ TRUSTED_PROXY_HOPS: '-1' }, 'TRUSTED_PROXY_HOPS'],
+  ])('rejects %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });

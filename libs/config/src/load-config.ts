@@ -82,6 +82,12 @@ function readStorage(reader: Reader, env: Env, dataDir: string): StorageConfig {
     return { kind: 'file', root: path.join(dataDir, 'objects') };
   }
   if (url.protocol === 'file:') {
+    if (url.hostname !== '' && url.hostname !== 'localhost') {
+      // file://data/objects parses "data" as a host and silently means /objects.
+      reader.problems.push(
+        `STORAGE file:// URL must have three slashes and an absolute path (file:///…), got ${raw}`,
+      );
+    }
     const root = decodeURIComponent(url.pathname);
     if (!path.isAbsolute(root) || root === '/') {
       reader.problems.push(
@@ -99,12 +105,8 @@ function readStorage(reader: Reader, env: Env, dataDir: string): StorageConfig {
     reader.problems.push('STORAGE s3:// URL needs a region (?region=… or AWS_REGION)');
   }
   const endpoint = url.searchParams.get('endpoint') ?? undefined;
-  if (endpoint !== undefined) {
-    try {
-      new URL(endpoint);
-    } catch {
-      reader.problems.push(`STORAGE endpoint=${JSON.stringify(endpoint)} is not a valid URL`);
-    }
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    reader.problems.push(`STORAGE endpoint=${JSON.stringify(endpoint)} must be an http:// or https:// URL`);
   }
   const forcePathStyleRaw = url.searchParams.get('forcePathStyle');
   if (forcePathStyleRaw !== null && !['true', 'false'].includes(forcePathStyleRaw)) {
@@ -136,6 +138,24 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const apiHost = reader.string('API_HOST') ?? '127.0.0.1';
   const apiPort = reader.integer('API_PORT', 8081, 0, 65535);
   const apiUrl = reader.url('API_URL', ['http:', 'https:']);
+  for (const [name, url] of [
+    ['PUBLIC_URL', publicUrl],
+    ['API_URL', apiUrl],
+  ] as const) {
+    if (url && (url.search || url.hash || (name === 'API_URL' && url.pathname !== '/'))) {
+      reader.problems.push(
+        `${name} must be a plain base URL (${name === 'API_URL' ? 'no path, ' : ''}no query or fragment)`,
+      );
+    }
+  }
+  if (
+    apiUrl === undefined &&
+    port !== 0 &&
+    port === apiPort &&
+    host === (reader.string('API_HOST') ?? '127.0.0.1')
+  ) {
+    reader.problems.push(`PORT and API_PORT are both ${port}; the proxy and the API need different ports`);
+  }
 
   const adminToken = reader.string('LFS_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) {

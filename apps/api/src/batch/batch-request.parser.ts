@@ -46,6 +46,13 @@ export function parseBatchRequest(body: unknown, maxObjects: number): ParsedBatc
   ) {
     throw new DomainError(ErrorCode.VALIDATION_FAILED, 'transfers must be an array of strings');
   }
+  // batch.md: the answer's transfer must be one the client offered, and basic is the only one we speak.
+  if (Array.isArray(transfers) && transfers.length > 0 && !transfers.includes('basic')) {
+    throw new DomainError(
+      ErrorCode.VALIDATION_FAILED,
+      `None of the offered transfer adapters (${transfers.join(', ')}) is supported; this server speaks "basic"`,
+    );
+  }
   if (ref !== undefined && ref !== null && !(isRecord(ref) && typeof ref.name === 'string')) {
     throw new DomainError(ErrorCode.VALIDATION_FAILED, 'ref must be an object with a string name');
   }

@@ -44,7 +44,8 @@ export class BatchService {
       if (invalid) {
         return {
           oid: typeof oid === 'string' ? oid : String(oid),
-          size: typeof size === 'number' ? size : 0,
+          // The published response schema wants a non-negative integer even when the request's was not.
+          size: isValidSize(size) ? size : 0,
           error: invalid,
         };
       }
