@@ -1,0 +1,239 @@
+// Starts lfs-depot the way `npm start` does (scripts/start.mjs): the built API and proxy as two child processes,
+// each waiting for the other's `ready` message, with the environment the benchmark chooses.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const API_MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
+const PROXY_MAIN = path.join(ROOT, 'dist/apps/proxy/src/main.js');
+
+/** Variables of ours that must not leak from the caller's shell into the product under test. */
+const PRODUCT_VARIABLES = [
+  'HOST',
+  'PORT',
+  'PUBLIC_URL',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'STORAGE',
+  'LFS_ADMIN_TOKEN',
+  'API_HOST',
+  'API_PORT',
+  'API_URL',
+  'INTERNAL_SECRET',
+  'MAX_OBJECTS_PER_BATCH',
+  'MAX_OBJECT_SIZE',
+  'ACTION_TTL_SECONDS',
+  'LOG_LEVEL',
+];
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts API + proxy with DATA_DIR `dataDir`; `env` adds DATABASE_URL, REDIS_URL, STORAGE, AWS_* as wanted.
+ * `proxyExecArgv` / `apiExecArgv` pass node flags (e.g. --cpu-prof). Output goes to `logDir/<name>.log`.
+ */
+export async function startProduct({
+  name,
+  dataDir,
+  env = {},
+  proxyExecArgv = [],
+  apiExecArgv = [],
+  logDir,
+}) {
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
+  const internalSecret = randomBytes(32).toString('hex');
+  const url = `http://127.0.0.1:${port}`;
+  const baseEnv = { ...process.env };
+  for (const variable of PRODUCT_VARIABLES) {
+    delete baseEnv[variable];
+  }
+  const productEnv = {
+    ...baseEnv,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: url,
+    API_PORT: String(apiPort),
+    DATA_DIR: dataDir,
+    LFS_ADMIN_TOKEN: adminToken,
+    INTERNAL_SECRET: internalSecret,
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+  const logFile = path.join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const children = [];
+
+  const launch = (file, role, execArgv) =>
+    new Promise((resolve, reject) => {
+      const child = fork(file, [], { env: productEnv, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      children.push(child);
+      child.stdout.pipe(log, { end: false });
+      child.stderr.pipe(log, { end: false });
+      child.on('message', (message) => message?.ready === role && resolve(child));
+      child.once('exit', (code, signal) =>
+        reject(
+          new Error(
+            `the ${role} exited (${signal ?? `code ${code}`}) during startup; see ${logFile}:\n${tail(logFile)}`,
+          ),
+        ),
+      );
+    });
+
+  const stop = async () => {
+    // Proxy first, then the API (which stops its embedded PostgreSQL last), as on Ctrl-C.
+    for (const child of [...children].reverse()) {
+      await stopChild(child);
+    }
+    await stopOrphanPostgres(dataDir);
+    log.end();
+  };
+  try {
+    const api = await launch(API_MAIN, 'api', apiExecArgv);
+    const proxy = await launch(PROXY_MAIN, 'proxy', proxyExecArgv);
+    return { url, adminToken, apiPid: api.pid, proxyPid: proxy.pid, logFile, stop, dataDir };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function tail(file) {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** If the API died without stopping its embedded PostgreSQL, stop that server by the pid in its postmaster.pid. */
+async function stopOrphanPostgres(dataDir) {
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  if (!existsSync(pidFile)) {
+    return;
+  }
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!pid) {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGINT'); // PostgreSQL "fast shutdown"
+  } catch {
+    return; // already gone
+  }
+  for (let i = 0; i < 200; i += 1) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The connection URL of the embedded PostgreSQL an API started in `dataDir` (port from postmaster.pid). */
+export async function embeddedDatabaseUrl(dataDir) {
+  const lines = (await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n');
+  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
+  return `postgres://lfs_depot:${encodeURIComponent(password)}@127.0.0.1:${lines[3].trim()}/postgres`;
+}
+
+/** Admin API calls (through the proxy, which forwards them). */
+export function adminClient(url, token) {
+  const call = async (method, urlPath, body) => {
+    const response = await fetch(`${url}/api/v1${urlPath}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`admin ${method} ${urlPath} answered ${response.status}: ${text}`);
+    }
+    return text ? JSON.parse(text) : undefined;
+  };
+  return {
+    call,
+    /** Creates a user with a password and an access token, and a project they may write to. */
+    async setUp(project, username) {
+      const password = randomBytes(12).toString('hex');
+      await call('POST', '/users', { username, password });
+      const { token } = await call('POST', `/users/${username}/tokens`, { name: 'bench' });
+      await call('POST', '/projects', { path: project });
+      await call('PUT', `/projects/${encodeURIComponent(project)}/members/${username}`, {
+        role: 'maintainer',
+      });
+      return {
+        username,
+        password,
+        token,
+        basic: `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`,
+      };
+    },
+  };
+}
+
+/**
+ * Samples a process's resident memory: resets the kernel's high-water mark when it can (writing 5 to
+ * /proc/<pid>/clear_refs, Linux ≥ 4.0) and also polls VmRSS, so `stop()` returns the peak in MiB for the interval.
+ */
+export function rssSampler(pid, intervalMs = 25) {
+  const statusFile = `/proc/${pid}/status`;
+  const read = (field) => {
+    try {
+      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(statusFile, 'utf8'));
+      return match ? Number(match[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let hwmReset = false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    hwmReset = true;
+  } catch {
+    hwmReset = false;
+  }
+  let peak = read('VmRSS');
+  const timer = setInterval(() => {
+    peak = Math.max(peak, read('VmRSS'));
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, read('VmRSS'));
+      if (hwmReset) {
+        peak = Math.max(peak, read('VmHWM'));
+      }
+      return peak;
+    },
+  };
+}
