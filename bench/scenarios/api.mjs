@@ -38,7 +38,11 @@ function batchBody(objects) {
   return JSON.stringify({ operation: 'download', transfers: ['basic'], objects });
 }
 
-/** The request-rate limit of plain Node here: the best of a closed loop like the others and a pipelined one. */
+/**
+ * The request-rate limit of plain Node here, measured exactly as the product is: 16 keep-alive connections in a
+ * closed loop with the same client. The pipelined figure (client cost taken out) is reported beside it; using it as
+ * the baseline would compare two different measurements.
+ */
 export async function measureJsonBaseline(ctx, { durationMs }) {
   const request = { method: 'GET', path: '/json', headers: { Accept: 'application/json' } };
   await runLoad({ url: ctx.baselines.url, request, durationMs: 500 });
@@ -52,7 +56,7 @@ export async function measureJsonBaseline(ctx, { durationMs }) {
   ctx.log(
     `  baseline (c) fixed JSON: ${closed.rps.toFixed(0)} req/s closed loop, ${pipelined.rps.toFixed(0)} req/s pipelined ×8`,
   );
-  return { rps: Math.max(closed.rps, pipelined.rps), closed, pipelined };
+  return { rps: closed.rps, closed, pipelined };
 }
 
 export async function batchLoad(ctx, stack, { durationMs, objects, jsonBaseline }) {
@@ -87,7 +91,7 @@ export async function batchLoad(ctx, stack, { durationMs, objects, jsonBaseline 
       baseline: jsonBaseline.rps,
       target: { op: '>=', value: 0.06, of: 'ratio' },
       judged: ctx.judged,
-      note: `${result.requests} requests in ${durationMs / 1000} s; baseline (c) = best of closed loop ${jsonBaseline.closed.rps.toFixed(0)} and pipelined ${jsonBaseline.pipelined.rps.toFixed(0)} req/s`,
+      note: `${result.requests} requests in ${durationMs / 1000} s; baseline (c) = closed loop ${jsonBaseline.closed.rps.toFixed(0)} req/s, as the product is measured (pipelined: ${jsonBaseline.pipelined.rps.toFixed(0)} req/s)`,
     }),
     row({
       scenario: 'batch download of 100 objects, 16 connections: p99',

@@ -398,6 +398,9 @@ describe('batch API and LFS authentication', () => {
     });
 
     it('costs the same number of SQL statements for 1, 100 and 1000 objects', async () => {
+      const auth = formatBasicAuthorization('writer', writerToken);
+      // Warm-up: records the token's last use, a write that then happens at most once a minute.
+      await batch('acme/private', { operation: 'download', objects: [] }, { auth });
       const counts: number[] = [];
       for (const n of [1, 100, 1000]) {
         const objects = Array.from({ length: n }, () => ({
@@ -405,17 +408,12 @@ describe('batch API and LFS authentication', () => {
           size: 10,
         }));
         counts.push(
-          await api.queries.during(() =>
-            batch(
-              'acme/private',
-              { operation: 'download', objects },
-              { auth: formatBasicAuthorization('writer', writerToken) },
-            ),
-          ),
+          await api.queries.during(() => batch('acme/private', { operation: 'download', objects }, { auth })),
         );
       }
       expect(new Set(counts).size).toBe(1);
-      expect(counts[0]).toBeLessThanOrEqual(5);
+      // Token with its user, the project with the caller's role, the linked objects.
+      expect(counts[0]).toBe(3);
     });
   });
 });

@@ -87,7 +87,10 @@ export class AuthService {
     if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
       return undefined;
     }
-    await this.users.touchToken(row.id);
+    // The row is at hand: skip the write (and its round trip) while the recorded last use is recent.
+    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+      await this.users.touchToken(row.id);
+    }
     return {
       userId: user.id,
       username: user.username,

@@ -9,6 +9,22 @@ export interface TokenWithUser {
   user: User;
 }
 
+interface TokenWithUserRow {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  project_id: string | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+  username: string;
+  password_hash: string | null;
+  admin: boolean;
+  user_created_at: Date;
+}
+
 @Injectable()
 export class UsersRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -54,12 +70,37 @@ export class UsersRepository {
 
   /** The token with that hash and its owner, in one query. */
   async findTokenByHash(tokenHash: string): Promise<TokenWithUser | undefined> {
-    const token = await this.dataSource.getRepository(AccessToken).findOneBy({ tokenHash });
-    if (!token) {
+    // One round trip: this runs on every request made with a token.
+    const rows = await this.dataSource.query<TokenWithUserRow[]>(
+      `SELECT t.id, t.user_id, t.name, t.token_hash, t.project_id, t.expires_at, t.last_used_at, t.revoked_at,
+              t.created_at, u.username, u.password_hash, u.admin, u.created_at AS user_created_at
+         FROM access_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (!row) {
       return undefined;
     }
-    const user = await this.findUserById(token.userId);
-    return user ? { token, user } : undefined;
+    const token = Object.assign(new AccessToken(), {
+      id: row.id,
+      userId: row.user_id,
+      name: row.name,
+      tokenHash: row.token_hash,
+      projectId: row.project_id,
+      expiresAt: row.expires_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
+      createdAt: row.created_at,
+    });
+    const user = Object.assign(new User(), {
+      id: row.user_id,
+      username: row.username,
+      passwordHash: row.password_hash,
+      admin: row.admin,
+      createdAt: row.user_created_at,
+    });
+    return { token, user };
   }
 
   listTokens(userId: string): Promise<AccessToken[]> {
