@@ -112,6 +112,30 @@ describe('npm start with embedded defaults', () => {
     expect(started.output()).toContain('stopped unexpectedly');
   });
 
+  it('recovers the embedded PostgreSQL left running by an API that was killed', async () => {
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), API_PORT: String(await freePort()) };
+    const first = start(env);
+    await waitFor(first, 'lfs-depot listening');
+    const apiPid = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(first.child.pid)], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .find((line) => line.includes('dist/apps/api/src/main.js'))
+      ?.trim()
+      .split(/\s+/)[0];
+    expect(apiPid).toBeDefined();
+    process.kill(Number(apiPid), 'SIGKILL');
+    expect(await first.exited).not.toBe(0);
+    expect(postgresProcessesUsing(dataDir).length).toBeGreaterThan(0);
+
+    const second = start(env);
+    await waitFor(second, 'lfs-depot listening');
+    expect(second.output()).toContain('left running on');
+    process.kill(-second.child.pid!, 'SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(postgresProcessesUsing(dataDir)).toEqual([]);
+  });
+
   it('refuses to start with one message naming every bad variable', async () => {
     const started = start({ DATA_DIR: dataDir, PORT: 'eighty', STORAGE: 's3://bucket', REDIS_URL: 'nope' });
     expect(await started.exited).not.toBe(0);

@@ -17,6 +17,9 @@ import { VerifyingStream } from './verifying-stream.js';
 
 // Large buffers mean fewer, bigger writev/read calls; with 16 KiB defaults syscalls dominate on fast disks.
 const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+// Between the socket and the file only a little needs to wait: the file stream's 1 MiB buffer batches the writes.
+// Each upload holds this twice (both sides of the transform), so it is what concurrent uploads multiply.
+const VERIFIER_HIGH_WATER_MARK = 256 * 1024;
 
 /**
  * Objects as plain files under `root`, one per key. Uploads are written to `root/tmp/` (same filesystem, so the
@@ -40,7 +43,7 @@ export class LocalStorage implements ObjectStorage {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     const target = this.pathOf(key);
-    const verifier = new VerifyingStream(expected, { highWaterMark: STREAM_HIGH_WATER_MARK });
+    const verifier = new VerifyingStream(expected, { highWaterMark: VERIFIER_HIGH_WATER_MARK });
     // Wired at once so that a body error during the asynchronous set-up below has a listener and is not fatal.
     const received = pipeline(body, verifier);
     received.catch(() => undefined);

@@ -128,6 +128,43 @@ async function findFreeLoopbackPort(): Promise<number> {
   });
 }
 
+/**
+ * A PostgreSQL still running on this cluster means the API that started it died without stopping it (SIGKILL, OOM).
+ * The cluster is ours alone, so stop the leftover (fast shutdown) instead of failing on its postmaster.pid.
+ */
+async function stopLeftoverServer(clusterDir: string, log: (line: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(
+      (await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '',
+      10,
+    );
+  } catch {
+    return;
+  }
+  const isLeftover = async (): Promise<boolean> => {
+    try {
+      const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      return commandLine.includes('postgres') && commandLine.includes(clusterDir);
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !(await isLeftover())) {
+    return;
+  }
+  log(`Stopping a PostgreSQL (pid ${pid}) left running on ${clusterDir} by an earlier start`);
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 30_000 && (await isLeftover()); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (await isLeftover()) {
+    throw new StartupError(
+      `A PostgreSQL (pid ${pid}) still runs on ${clusterDir} and did not stop; stop it and retry`,
+    );
+  }
+}
+
 async function exists(file: string): Promise<boolean> {
   try {
     await access(file);
@@ -144,6 +181,7 @@ async function exists(file: string): Promise<boolean> {
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (line: string) => void = () => undefined,
+  notice: (line: string) => void = (line) => console.warn(line),
 ): Promise<EmbeddedDatabase> {
   const clusterDir = path.resolve(dataDir);
   await mkdir(path.dirname(clusterDir), { recursive: true });
@@ -182,6 +220,7 @@ export async function startEmbeddedPostgres(
     await chmod(passwordFile, 0o600);
     await server.initialise();
   }
+  await stopLeftoverServer(clusterDir, notice);
   try {
     await server.start();
   } catch (error) {
