@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { close, createReadStream, createWriteStream, fstat, open as openCallback } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 
 import { assertValidKey, TEMP_DIRECTORY } from './object-key.js';
 import {
@@ -95,14 +96,16 @@ export class LocalStorage implements ObjectStorage {
     if (range) {
       assertValidRange(range);
     }
-    let handle;
+    // A numeric descriptor, not a FileHandle: the stream then reads with plain fs.read, measurably faster than
+    // the promise-based FileHandle reads on large downloads.
+    let fd: number;
     try {
-      handle = await open(filePath, 'r');
+      fd = await openDescriptor(filePath, 'r');
     } catch (error) {
       throw isMissing(error) ? new ObjectMissingError(key) : error;
     }
     try {
-      const info = await handle.stat();
+      const info = await statDescriptor(fd);
       if (!info.isFile()) {
         throw new ObjectMissingError(key);
       }
@@ -111,15 +114,16 @@ export class LocalStorage implements ObjectStorage {
           `Range ${range.start}-${range.end} starts past the end of ${key} (${info.size} bytes)`,
         );
       }
-      // The stream owns the handle from here on and closes it on end or destroy.
+      // The stream owns the descriptor from here on and closes it on end or destroy.
       return createReadStream(filePath, {
-        fd: handle,
+        fd,
+        autoClose: true,
         start: range?.start,
         end: range?.end,
         highWaterMark: STREAM_HIGH_WATER_MARK,
       });
     } catch (error) {
-      await handle.close();
+      await closeDescriptor(fd);
       throw error;
     }
   }
@@ -209,6 +213,10 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 }
+
+const openDescriptor = promisify(openCallback);
+const statDescriptor = promisify(fstat);
+const closeDescriptor = promisify(close);
 
 interface TempFile {
   path: string;
