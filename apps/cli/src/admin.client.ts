@@ -95,7 +95,8 @@ export class AdminClient {
     return this.json<ProjectStatistics>('GET', `${projectRoute(path)}/statistics`);
   }
 
-  private async json<T>(method: Method, route: string, body?: unknown): Promise<T> {
+  /** Sends one request and parses its JSON answer; errors become ApiError or ConnectionError. */
+  protected async json<T>(method: Method, route: string, body?: unknown): Promise<T> {
     const { status, text } = await this.send(method, route, body);
     try {
       // The admin API is ours and its shapes are the contract; the CLI trusts them rather than re-validating.

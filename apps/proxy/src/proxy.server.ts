@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 
+import { isLfsPath } from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ApiClient } from './api-client/api.client.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
 import { ObjectRouteHandlers } from './object-route-handlers.js';
-import { isLfsPath, matchObjectRoute } from './routes.js';
+import { matchObjectRoute } from './routes.js';
 
 export interface ProxyOptions {
   apiUrl: string;
@@ -63,7 +64,7 @@ export class ProxyServer {
     if (expectsContinue) {
       res.writeContinue();
     }
-    this.forwarder.forward(req, res, requestId, isLfsPath(req.url));
+    this.forwarder.forward(req, res, requestId, isLfsPath((req.url ?? '/').split('?')[0] ?? '/'));
   }
 
   listen(port: number, host: string): Promise<number> {

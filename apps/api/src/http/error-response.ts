@@ -1,8 +1,6 @@
 import type { Response } from 'express';
-import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import { isLfsPath, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { ErrorBody, ErrorCode } from '@lfs-depot/contracts';
-
-import { isLfsRoute } from './lfs-routes.js';
 
 export const LFS_AUTHENTICATE_REALM = 'Basic realm="lfs-depot", charset="UTF-8"';
 export const DOCUMENTATION_URL = 'https://github.com/git-lfs/git-lfs/tree/main/docs/api';
@@ -22,7 +20,7 @@ export function writeErrorResponse(
     res.destroy();
     return;
   }
-  const lfs = isLfsRoute(urlPath);
+  const lfs = isLfsPath(urlPath);
   const body: ErrorBody = { ...details, message, code, request_id: requestId };
   if (lfs) {
     body.documentation_url = DOCUMENTATION_URL;

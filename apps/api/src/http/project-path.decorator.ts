@@ -1,7 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import { DomainError, ErrorCode, parseLfsPath } from '@lfs-depot/contracts';
 
-import { parseLfsPath } from './lfs-routes.js';
 import type { LfsRequest } from './request-context.js';
 
 /** The project path of an LFS route (`/{group/sub/name}[.git]/info/lfs/...`), without `.git`. */

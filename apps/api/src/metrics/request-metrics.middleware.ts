@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 
-import { parseLfsPath } from '../http/lfs-routes.js';
+import { parseLfsPath } from '@lfs-depot/contracts';
 import type { MetricsRegistry } from './metrics.registry.js';
 
 /** Which family a path belongs to; bounded, so label cardinality stays fixed whatever URLs clients send. */

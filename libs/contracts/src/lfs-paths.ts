@@ -17,6 +17,6 @@ export function parseLfsPath(urlPath: string): { project: string; rest: string }
 }
 
 /** Whether a request path is an LFS route (errors there use the Git LFS media type). */
-export function isLfsRoute(urlPath: string): boolean {
+export function isLfsPath(urlPath: string): boolean {
   return parseLfsPath(urlPath) !== undefined;
 }
