@@ -61,6 +61,7 @@ export class ApiForwarder {
       headers,
       agent: this.agent,
     });
+    upstream.on('socket', (socket) => socket.setNoDelay(true));
     upstream.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, forwardableHeaders(answer.headers));
       answer.pipe(res);
