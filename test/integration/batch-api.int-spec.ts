@@ -136,14 +136,15 @@ describe('batch API and LFS authentication', () => {
     it('never renews a transfer token past its own expiry, and drops it when its user is deleted', async () => {
       await admin.createUser('temp', 'temp-password-1');
       await admin.setMember('acme/private', 'temp', 'write');
+      // The token's expiry: bytes 1-4 of its payload (see TransferTokenService).
       const claims = (authorization: string): { e: number } => {
         const token =
           Buffer.from(authorization.replace(/^Basic /, ''), 'base64')
             .toString()
             .split(':')[1] ?? '';
-        return JSON.parse(
-          Buffer.from(token.slice('lfsx_'.length).split('.')[0] ?? '', 'base64url').toString(),
-        ) as { e: number };
+        return {
+          e: Buffer.from(token.slice('lfsx_'.length).split('.')[0] ?? '', 'base64url').readUInt32BE(1),
+        };
       };
       const uploadHeader = async (auth: string): Promise<string> => {
         const answer = await batch(

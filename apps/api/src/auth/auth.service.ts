@@ -66,15 +66,23 @@ export class AuthService {
    * working at once, and the admin flag comes from the database, not from the token.
    */
   private async authenticateTransferToken(username: string, token: string): Promise<Principal | undefined> {
-    const claimed = this.transferTokens.verify(token);
-    if (claimed?.username !== username) {
+    const claims = this.transferTokens.verify(token);
+    if (!claims) {
       return undefined;
     }
-    const user = await this.users.findUserById(claimed.userId);
+    const user = await this.users.findUserById(claims.userId);
     if (!user || user.username !== username) {
       return undefined;
     }
-    return { ...claimed, admin: user.admin };
+    // Membership is still checked on use; the token only narrows what the user may do, never widens it.
+    return {
+      userId: user.id,
+      username: user.username,
+      admin: user.admin,
+      tokenProjectId: claims.projectId,
+      maxRole: claims.role,
+      credentialExpiresAt: claims.expiresAt,
+    };
   }
 
   /** Authenticates a bare access token (Bearer). */

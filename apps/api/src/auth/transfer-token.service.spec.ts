@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { ApiSecrets } from './api-secrets.js';
+import type { Principal } from './principal.js';
+import { TransferTokenService } from './transfer-token.service.js';
+
+const secrets = new ApiSecrets('admin-token-0123456789', 'internal-secret-0123456789-0123456789-abcdef');
+const alice: Principal = {
+  userId: '42',
+  username: 'alice',
+  admin: false,
+  tokenProjectId: null,
+  maxRole: null,
+};
+const now = Date.UTC(2026, 10, 26, 12, 0, 0);
+
+describe(TransferTokenService.name, () => {
+  const tokens = new TransferTokenService(secrets);
+
+  describe('issue', () => {
+    it('returns a short token that verifies to its project, role and expiry', () => {
+      const token = tokens.issue(alice, '7', 'write', 3600, now);
+      expect(token.length).toBeLessThan(60);
+      expect(tokens.verify(token, now)).toEqual({
+        userId: '42',
+        projectId: '7',
+        role: 'write',
+        expiresAt: now / 1000 + 3600,
+      });
+    });
+
+    it('never outlives the credential it was issued for', () => {
+      const token = tokens.issue({ ...alice, credentialExpiresAt: now / 1000 + 10 }, '7', 'read', 3600, now);
+      expect(tokens.verify(token, now)?.expiresAt).toBe(now / 1000 + 10);
+    });
+  });
+
+  describe('verify', () => {
+    it('returns undefined once expired', () => {
+      const token = tokens.issue(alice, '7', 'read', 60, now);
+      expect(tokens.verify(token, now + 61_000)).toBeUndefined();
+    });
+
+    it('returns undefined for a token signed with another secret', () => {
+      const other = new TransferTokenService(
+        new ApiSecrets('x'.repeat(20), 'another-secret-0123456789-0123456789-xyz'),
+      );
+      expect(tokens.verify(other.issue(alice, '7', 'write', 3600, now), now)).toBeUndefined();
+    });
+
+    it('returns undefined when any byte of the payload was changed', () => {
+      const token = tokens.issue(alice, '7', 'read', 3600, now);
+      const [payload, mac] = token.slice('lfsx_'.length).split('.');
+      const bytes = Buffer.from(payload ?? '', 'base64url');
+      bytes[5] = 3; // read → maintainer
+      expect(tokens.verify(`lfsx_${bytes.toString('base64url')}.${mac}`, now)).toBeUndefined();
+    });
+
+    it.each(['lfsx_', 'lfsx_abc', 'lfsx_a.b.c', 'lfsd_whatever', `lfsx_${'A'.repeat(300)}.x`])(
+      'returns undefined for the malformed %j',
+      (token) => {
+        expect(tokens.verify(token, now)).toBeUndefined();
+      },
+    );
+  });
+});
