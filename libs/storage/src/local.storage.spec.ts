@@ -1,79 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { bodyOf, endlessBody, expectedFor, failingBody, rejection, stallingBody } from '@lfs-depot/testing';
 
 import { LocalStorage } from './local.storage.js';
 import { objectKey } from './object-key.js';
-import type { ExpectedObject } from './object-storage.js';
 import { ObjectMissingError, StorageVerificationError } from './storage.errors.js';
 
 const MIB = 1024 * 1024;
-
-function expectedFor(content: Buffer): ExpectedObject {
-  return { oid: createHash('sha256').update(content).digest('hex'), size: content.length };
-}
-
-function bodyOf(content: Buffer, chunkSize = 64 * 1024): Readable {
-  return Readable.from(
-    (function* () {
-      for (let offset = 0; offset < content.length; offset += chunkSize) {
-        yield content.subarray(offset, offset + chunkSize);
-      }
-    })(),
-  );
-}
-
-/** A body that sends `head` and then fails the way a dropped connection does. */
-function failingBody(head: Buffer, error: Error): Readable {
-  return Readable.from(
-    (function* () {
-      yield head;
-      throw error;
-    })(),
-  );
-}
-
-/** A body that never ends; `produced` counts the bytes it was asked for. */
-function endlessBody(): Readable & { produced: number } {
-  const chunk = randomBytes(64 * 1024);
-  const body = Object.assign(
-    new Readable({
-      read() {
-        body.produced += chunk.length;
-        this.push(chunk);
-      },
-    }),
-    { produced: 0 },
-  );
-  return body;
-}
-
-/** A body that sends `head` and then stalls, like a client that stopped sending. */
-function stallingBody(head: Buffer): Readable {
-  let sent = false;
-  return new Readable({
-    read() {
-      if (!sent) {
-        sent = true;
-        this.push(head);
-      }
-    },
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe(LocalStorage.name, () => {
   let root: string;

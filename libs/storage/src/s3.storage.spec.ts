@@ -1,80 +1,26 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { buffer, text } from 'node:stream/consumers';
 
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startS3Server, type S3TestServer } from '@lfs-depot/testing';
+import {
+  bodyOf,
+  endlessBody,
+  expectedFor,
+  failingBody,
+  rejection,
+  stallingBody,
+  startS3Server,
+  type S3TestServer,
+} from '@lfs-depot/testing';
 
 import { objectKey } from './object-key.js';
-import type { ExpectedObject } from './object-storage.js';
 import { S3Storage } from './s3.storage.js';
 import { ObjectMissingError, StorageVerificationError } from './storage.errors.js';
 
 const MIB = 1024 * 1024;
 // The smallest part size S3 allows, so that multipart cases need only a few MiB.
 const PART_SIZE = 5 * MIB;
-
-function expectedFor(content: Buffer): ExpectedObject {
-  return { oid: createHash('sha256').update(content).digest('hex'), size: content.length };
-}
-
-function bodyOf(content: Buffer, chunkSize = 64 * 1024): Readable {
-  return Readable.from(
-    (function* () {
-      for (let offset = 0; offset < content.length; offset += chunkSize) {
-        yield content.subarray(offset, offset + chunkSize);
-      }
-    })(),
-  );
-}
-
-/** A body that sends `head` and then fails the way a dropped connection does. */
-function failingBody(head: Buffer, error: Error): Readable {
-  return Readable.from(
-    (async function* () {
-      yield* bodyOf(head);
-      throw error;
-    })(),
-  );
-}
-
-/** A body that never ends; `produced` counts the bytes it was asked for. */
-function endlessBody(): Readable & { produced: number } {
-  const chunk = randomBytes(64 * 1024);
-  const body = Object.assign(
-    new Readable({
-      read() {
-        body.produced += chunk.length;
-        this.push(chunk);
-      },
-    }),
-    { produced: 0 },
-  );
-  return body;
-}
-
-/** A body that sends `head` and then stalls, like a client that stopped sending. */
-function stallingBody(head: Buffer): Readable {
-  let sent = false;
-  return new Readable({
-    read() {
-      if (!sent) {
-        sent = true;
-        this.push(head);
-      }
-    },
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe(S3Storage.name, () => {
   let server: S3TestServer;

@@ -1,1 +1,2 @@
 export * from './s3-server.js';
+export * from './upload-bodies.js';
