@@ -15,6 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { stopChild } from './child.mjs';
+
 const MIB = 1024 * 1024;
 const JSON_BODY = Buffer.from(JSON.stringify({ transfer: 'basic', objects: [], hash_algo: 'sha256' }));
 
@@ -83,15 +85,7 @@ export async function startBaselines(dir) {
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          resolve();
-          return;
-        }
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
 
