@@ -36,7 +36,10 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
     let databaseUrl: string;
     if (config.database.kind === 'embedded') {
       logger.log(`Starting embedded PostgreSQL in ${config.database.dataDir}`);
-      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.database.dataDir);
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.database.dataDir, {
+        notice: (line) => logger.warn(line),
+        avoidPorts: [config.api.port, config.http.port],
+      });
       cleanups.push(() => embedded.stop());
       // Without its database the API can only fail requests; exiting lets `npm start` or a supervisor notice.
       embedded.onUnexpectedExit((code, signal) => {

@@ -178,11 +178,24 @@ async function exists(file: string): Promise<boolean> {
  * Starts (initialising on first use) a private PostgreSQL cluster in `dataDir`. It listens on a free loopback port
  * only (no unix socket, so it never collides with a system PostgreSQL), with a password kept beside the cluster.
  */
+export interface EmbeddedPostgresOptions {
+  /** Every line the server prints. */
+  log?: (line: string) => void;
+  /** What an operator should see (e.g. a leftover server being stopped). */
+  notice?: (line: string) => void;
+  /**
+   * Ports the server must not take: the ones this process is about to listen on. The free port is picked before
+   * they are bound, and an ephemeral API_PORT or PORT (as tests use) could otherwise be the same one.
+   */
+  avoidPorts?: readonly number[];
+}
+
 export async function startEmbeddedPostgres(
   dataDir: string,
-  log: (line: string) => void = () => undefined,
-  notice: (line: string) => void = (line) => console.warn(line),
+  options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedDatabase> {
+  const log = options.log ?? (() => undefined);
+  const notice = options.notice ?? ((line: string) => console.warn(line));
   const clusterDir = path.resolve(dataDir);
   await mkdir(path.dirname(clusterDir), { recursive: true });
   await assertReachableByPostgres(clusterDir);
@@ -195,7 +208,10 @@ export async function startEmbeddedPostgres(
   } else {
     password = randomBytes(24).toString('base64url');
   }
-  const port = await findFreeLoopbackPort();
+  let port = await findFreeLoopbackPort();
+  while (options.avoidPorts?.includes(port)) {
+    port = await findFreeLoopbackPort();
+  }
   const recent: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
