@@ -1,7 +1,7 @@
 import { AdminClient } from './admin.client.js';
 import type { OptionSpecs, OptionValues } from './args.js';
 import type { Command } from './cli.types.js';
-import type { CommandInput } from './command.js';
+import type { CommandInput, CommandSpec } from './command.js';
 import { defineCommand } from './command.js';
 import { resolveConnection } from './connection.js';
 import { Output } from './output.js';
@@ -35,15 +35,11 @@ export interface AdminCommandInput<O extends OptionSpecs, P extends readonly str
   readonly output: Output;
 }
 
-/** The description of an admin command; like CommandSpec but its handler also gets a client and an Output. */
-export interface AdminCommandSpec<O extends OptionSpecs, P extends readonly string[]> {
-  readonly name: string;
-  readonly summary: string;
-  readonly usage: string;
-  readonly description: string;
-  readonly positionals: P;
-  readonly options: O;
-  readonly epilog?: string;
+/** The description of an admin command; a CommandSpec whose handler also gets a client and an Output. */
+export interface AdminCommandSpec<O extends OptionSpecs, P extends readonly string[]> extends Omit<
+  CommandSpec<O, P>,
+  'run'
+> {
   run(input: AdminCommandInput<O, P>): Promise<void>;
 }
 
