@@ -70,20 +70,23 @@ export class LocksRepository {
    * The lock on `path`. Must run as its own statement after a conflicting insert: a statement sees only rows
    * committed before it started, so reading in the insert's statement could miss the winner of a race.
    */
-  async findLockByPath(projectId: string, path: string): Promise<LockRecord | undefined> {
-    const rows = await this.dataSource.query<LockRow[]>(
-      `SELECT ${LOCK_COLUMNS} FROM lfs_file_locks l JOIN users u ON u.id = l.user_id
-        WHERE l.project_id = $1 AND l.path = $2`,
-      [projectId, path],
-    );
-    return rows[0] ? toLockRecord(rows[0]) : undefined;
+  findLockByPath(projectId: string, path: string): Promise<LockRecord | undefined> {
+    return this.findOneLock(projectId, 'path', path);
   }
 
-  async findLock(projectId: string, id: string): Promise<LockRecord | undefined> {
+  findLock(projectId: string, id: string): Promise<LockRecord | undefined> {
+    return this.findOneLock(projectId, 'id', id);
+  }
+
+  private async findOneLock(
+    projectId: string,
+    column: 'path' | 'id',
+    value: string,
+  ): Promise<LockRecord | undefined> {
     const rows = await this.dataSource.query<LockRow[]>(
       `SELECT ${LOCK_COLUMNS} FROM lfs_file_locks l JOIN users u ON u.id = l.user_id
-        WHERE l.project_id = $1 AND l.id = $2`,
-      [projectId, id],
+        WHERE l.project_id = $1 AND l.${column} = $2`,
+      [projectId, value],
     );
     return rows[0] ? toLockRecord(rows[0]) : undefined;
   }
