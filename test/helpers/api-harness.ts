@@ -54,16 +54,27 @@ export interface ApiHarness {
   dataDir: string;
   /** Counts the SQL statements the API sends. */
   queries: QueryCounter;
+  /** The test database, and the Redis key prefix standing for "this deployment". */
+  databaseUrl: string;
+  cachePrefix: string;
   close(): Promise<void>;
 }
 
-/** Starts the real API on a fresh database, a temp folder for objects, and Redis when the suite has one. */
+/**
+ * Starts the real API on a fresh database, a temp folder for objects, and Redis when the suite has one. With
+ * `shareWith`, it is a second instance of the same deployment instead: the other's database and Redis prefix, which
+ * the first one's close() drops.
+ */
 export async function startApiHarness(
   env: Record<string, string> = {},
-  options: { storage?: ObjectStorage } = {},
+  options: { storage?: ObjectStorage; shareWith?: ApiHarness } = {},
 ): Promise<ApiHarness> {
-  const database: TestDatabase = await createTestDatabase();
+  const { shareWith } = options;
+  const database: TestDatabase = shareWith
+    ? { url: shareWith.databaseUrl, drop: () => Promise.resolve() }
+    : await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-test-'));
+  const cachePrefix = shareWith?.cachePrefix ?? `lfs-test-${path.basename(dataDir)}:`;
   const config = loadConfig(
     {
       DATA_DIR: dataDir,
@@ -83,7 +94,7 @@ export async function startApiHarness(
   const redisUrl = testRedisUrl();
   let cache: SharedCache = new MemoryCache();
   if (redisUrl) {
-    const redis = new RedisCache(redisUrl, `lfs-test-${path.basename(dataDir)}:`);
+    const redis = new RedisCache(redisUrl, cachePrefix);
     if (!(await redis.waitUntilReady())) {
       throw new Error(`Redis at ${redisUrl} did not answer`);
     }
@@ -105,6 +116,8 @@ export async function startApiHarness(
     cache,
     dataDir,
     queries,
+    databaseUrl: database.url,
+    cachePrefix,
     close: async () => {
       await app.close();
       await cache.close();

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DomainError } from '@lfs-depot/contracts';
 import type { DataSource } from 'typeorm';
 
+import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
+import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
@@ -41,7 +43,7 @@ describe(ObjectsRepository.name, () => {
     await dataSource.initialize();
     await runMigrationsLocked(dataSource);
     objects = new ObjectsRepository(dataSource);
-    projects = new ProjectsRepository(dataSource);
+    projects = new ProjectsRepository(dataSource, new AccessCache(new MemoryCache()));
   });
 
   afterAll(async () => {
@@ -130,6 +132,38 @@ describe(ObjectsRepository.name, () => {
       const found = await objects.findLinkedObjects(mine.id, [shared.oid, secret.oid]);
       expect([...found.keys()]).toEqual([shared.oid]);
       expect(found.get(shared.oid)).toEqual(shared);
+    });
+  });
+
+  describe('findLinkedSizes', () => {
+    it('gives the sizes of the objects the project links, never those of another project', async () => {
+      const [mine, theirs] = [await newProject(), await newProject()];
+      const small = newObject(7);
+      const large = newObject(2 ** 40); // beyond int4: sizes come back as exact numbers
+      const secret = newObject(20);
+      for (const object of [small, large]) {
+        await objects.linkObjectToProject(mine.id, object, null);
+      }
+      await objects.linkObjectToProject(theirs.id, secret, null);
+      const unknown = newObject(1).oid;
+      // Repeated past the five executions after which PostgreSQL may switch a prepared statement to a generic plan.
+      for (let i = 0; i < 8; i += 1) {
+        const found = await objects.findLinkedSizes(mine.id, [
+          small.oid,
+          secret.oid,
+          large.oid,
+          unknown,
+          small.oid,
+        ]);
+        expect(found).toEqual(
+          new Map([
+            [small.oid, 7],
+            [large.oid, 2 ** 40],
+          ]),
+        );
+      }
+      expect(await objects.findLinkedSizes(mine.id, [])).toEqual(new Map());
+      expect(await objects.findLinkedSizes(theirs.id, [small.oid])).toEqual(new Map());
     });
   });
 

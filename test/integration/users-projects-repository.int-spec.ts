@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 
 import { hashToken } from '../../apps/api/src/auth/token-hash.js';
+import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
+import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
 import { UsersRepository } from '../../apps/api/src/users/users.repository.js';
@@ -23,8 +25,8 @@ describe('users and projects repositories', () => {
     dataSource = createDataSource(database.url, { poolSize: 5 });
     await dataSource.initialize();
     await runMigrationsLocked(dataSource);
-    users = new UsersRepository(dataSource);
-    projects = new ProjectsRepository(dataSource);
+    users = new UsersRepository(dataSource, new AccessCache(new MemoryCache()));
+    projects = new ProjectsRepository(dataSource, new AccessCache(new MemoryCache()));
   });
 
   afterAll(async () => {

@@ -23,6 +23,7 @@ export async function createApiApp(
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  app.set('etag', false);
   // Only the proxy reaches the API, and it appends the address it saw to X-Forwarded-For: trust that hop, plus the
   // load balancers the operator declared in front of the proxy.
   app.set('trust proxy', 1 + runtime.config.http.trustedProxyHops);

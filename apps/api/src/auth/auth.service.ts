@@ -2,9 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 
+import { AccessCache } from '../cache/access-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
-import { ApiSecrets } from './api-secrets.js';
+import type { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { ApiSecrets } from './api-secrets.js';
 import { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import type { Principal } from './principal.js';
@@ -23,11 +25,20 @@ function dummyPasswordHash(): Promise<string> {
 /** How long a verified username/password pair is remembered, so git-lfs's per-request Basic auth costs one scrypt. */
 const VERIFIED_PASSWORD_TTL_SECONDS = 60;
 
+/** An access token as remembered in the AccessCache: who it signs in, and what could make it stop working. */
+interface KnownToken {
+  principal: Principal;
+  revoked: boolean;
+  /** Epoch milliseconds, or null for a token that never expires. */
+  expiresAt: number | null;
+}
+
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     private readonly cache: SharedCache,
+    private readonly accessCache: AccessCache,
     private readonly secrets: ApiSecrets,
     private readonly transferTokens: TransferTokenService,
     private readonly throttle: LoginThrottle,
@@ -70,7 +81,7 @@ export class AuthService {
     if (!claims) {
       return undefined;
     }
-    const user = await this.users.findUserById(claims.userId);
+    const user = await this.accessCache.load(`user:${claims.userId}`, () => this.userById(claims.userId));
     if (!user || user.username !== username) {
       return undefined;
     }
@@ -87,38 +98,57 @@ export class AuthService {
 
   /** Authenticates a bare access token (Bearer). */
   async authenticateToken(token: string): Promise<Principal | undefined> {
-    const found = await this.users.findTokenByHash(hashToken(token));
+    const tokenHash = hashToken(token);
+    const known = await this.accessCache.load(`token:${tokenHash}`, () => this.lookUpToken(tokenHash));
+    if (!known || known.revoked || (known.expiresAt !== null && known.expiresAt <= Date.now())) {
+      return undefined;
+    }
+    return { ...known.principal };
+  }
+
+  private async lookUpToken(tokenHash: string): Promise<KnownToken | undefined> {
+    const found = await this.users.findTokenByHash(tokenHash);
     if (!found) {
       return undefined;
     }
     const { token: row, user } = found;
-    if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
-      return undefined;
-    }
-    // The row is at hand: skip the write (and its round trip) while the recorded last use is recent.
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    const known: KnownToken = {
+      principal: {
+        userId: user.id,
+        username: user.username,
+        admin: user.admin && row.projectId === null,
+        tokenProjectId: row.projectId,
+        maxRole: null,
+      },
+      revoked: row.revokedAt !== null,
+      expiresAt: row.expiresAt?.getTime() ?? null,
+    };
+    const usable = !known.revoked && (known.expiresAt === null || known.expiresAt > Date.now());
+    // Looked up at most once per AccessCache lifetime: skip even that write while the recorded last use is recent.
+    if (usable && (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000)) {
       await this.users.touchToken(row.id);
     }
-    return {
-      userId: user.id,
-      username: user.username,
-      admin: user.admin && row.projectId === null,
-      tokenProjectId: row.projectId,
-      maxRole: null,
-    };
+    return known;
+  }
+
+  private async userById(id: string): Promise<User | undefined> {
+    return (await this.users.findUserById(id)) ?? undefined;
   }
 
   private async authenticatePassword(username: string, password: string): Promise<Principal | undefined> {
     // Keyed with the server secret: whoever can read the cache still can't test password guesses against it.
     const cacheKey = `auth:pw:${createHmac('sha256', this.secrets.internalSecret).update(`${username}\0${password}`).digest('hex')}`;
     const cachedUserId = await this.cache.get(cacheKey);
-    const user = await this.users.findUserByUsername(username);
+    const user = await this.accessCache.load(
+      `username:${username}`,
+      async () => (await this.users.findUserByUsername(username)) ?? undefined,
+    );
     if (!user?.passwordHash) {
       // Same cost as a real check, so response times don't tell which usernames exist.
       await verifyPassword(password, await dummyPasswordHash());
       return undefined;
     }
-    // A cached hit still reloads the user so deletions and password changes apply (the key includes the password).
+    // The user comes from the AccessCache, which forgets deleted users at once (the key includes the password).
     if (cachedUserId !== user.id) {
       if (!(await verifyPassword(password, user.passwordHash))) {
         return undefined;

@@ -8,6 +8,7 @@ interface Entry {
 /** SharedCache for a single instance. Bounded so a flood of distinct keys can't grow memory without limit. */
 export class MemoryCache extends SharedCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Map<string, ((message: string) => void)[]>();
 
   constructor(
     private readonly maxEntries = 100_000,
@@ -58,12 +59,28 @@ export class MemoryCache extends SharedCache {
     return Promise.resolve(value);
   }
 
+  publish(channel: string, message: string): Promise<void> {
+    for (const listener of this.listeners.get(channel) ?? []) {
+      listener(message);
+    }
+    return Promise.resolve();
+  }
+
+  subscribe(channel: string, listener: (message: string) => void): void {
+    this.listeners.set(channel, [...(this.listeners.get(channel) ?? []), listener]);
+  }
+
+  isSubscribed(): boolean {
+    return true;
+  }
+
   isHealthy(): Promise<boolean> {
     return Promise.resolve(true);
   }
 
   close(): Promise<void> {
     this.entries.clear();
+    this.listeners.clear();
     return Promise.resolve();
   }
 }

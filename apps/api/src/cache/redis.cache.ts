@@ -7,9 +7,17 @@ import { SharedCache } from './shared-cache.js';
 export class RedisCache extends SharedCache {
   private readonly logger = new Logger(RedisCache.name);
   private readonly redis: Redis;
+  /** Subscriber-mode connection (Redis allows no other commands on it), opened by the first subscribe. */
+  private subscriber?: Redis;
+  private readonly listeners = new Map<string, ((message: string) => void)[]>();
+  private readonly resets: (() => void)[] = [];
   private lastWarning = 0;
+  private closed = false;
 
-  constructor(url: string, keyPrefix = 'lfs-depot:') {
+  constructor(
+    url: string,
+    private readonly keyPrefix = 'lfs-depot:',
+  ) {
     super();
     this.redis = new Redis(url, {
       keyPrefix,
@@ -44,6 +52,9 @@ export class RedisCache extends SharedCache {
   }
 
   private warn(error: unknown): void {
+    if (this.closed) {
+      return; // connections failing while they are being closed on purpose are no news
+    }
     const now = Date.now();
     if (now - this.lastWarning > 60_000) {
       this.lastWarning = now;
@@ -85,11 +96,55 @@ export class RedisCache extends SharedCache {
     }, 0);
   }
 
+  publish(channel: string, message: string): Promise<void> {
+    return this.attempt(async () => {
+      await this.redis.publish(this.keyPrefix + channel, message);
+    }, undefined);
+  }
+
+  subscribe(channel: string, listener: (message: string) => void, onReset?: () => void): void {
+    const subscriber = this.openSubscriber();
+    const name = this.keyPrefix + channel;
+    const known = this.listeners.get(name);
+    this.listeners.set(name, [...(known ?? []), listener]);
+    if (onReset) {
+      this.resets.push(onReset);
+    }
+    if (!known) {
+      subscriber.subscribe(name).catch((error: unknown) => this.warn(error));
+    }
+  }
+
+  private openSubscriber(): Redis {
+    if (!this.subscriber) {
+      // Queued while connecting, so a SUBSCRIBE made before the first connection is sent once it is up; ioredis
+      // subscribes again by itself after every reconnect.
+      const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      subscriber.on('error', (error: Error) => this.warn(error));
+      subscriber.on('message', (channel: string, message: string) => {
+        for (const listener of this.listeners.get(channel) ?? []) {
+          listener(message);
+        }
+      });
+      // Whatever was published while the connection was down is lost: let subscribers start afresh.
+      subscriber.on('ready', () => this.resets.forEach((reset) => reset()));
+      subscriber.on('close', () => this.resets.forEach((reset) => reset()));
+      this.subscriber = subscriber;
+    }
+    return this.subscriber;
+  }
+
+  isSubscribed(): boolean {
+    return this.subscriber?.status === 'ready';
+  }
+
   isHealthy(): Promise<boolean> {
     return this.attempt(async () => (await this.redis.ping()) === 'PONG', false);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.subscriber?.disconnect();
     this.redis.disconnect();
     return Promise.resolve();
   }

@@ -33,6 +33,22 @@ function behavesLikeACache(name: string, make: () => SharedCache | Promise<Share
       expect(await cache.get(key)).toBeUndefined();
     });
 
+    it('delivers what is published to the subscribers of that channel only', async () => {
+      const channel = `ch-${Math.random()}`;
+      const received: string[] = [];
+      cache.subscribe(channel, (message) => received.push(message));
+      cache.subscribe(`${channel}-other`, () => received.push('wrong channel'));
+      const deadline = Date.now() + 3000;
+      while (!cache.isSubscribed() && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await cache.publish(channel, 'hello');
+      while (received.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(received).toEqual(['hello']);
+    });
+
     it('counts increments', async () => {
       const key = `c-${Math.random()}`;
       expect(await cache.increment(key, 60)).toBe(1);

@@ -3,11 +3,15 @@ import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { ApiSecrets } from '../auth/api-secrets.js';
+import { AccessCache } from '../cache/access-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
 import type { ApiRuntime } from './api-runtime.js';
 import { CONFIG, OBJECT_STORAGE } from './api-runtime.js';
 
-/** Provides the startup-built runtime (config, database, cache, secrets, storage) to every feature module. */
+/**
+ * Provides the startup-built runtime (config, database, cache, secrets, storage) to every feature module, and the
+ * per-application access memo that sits on the cache's invalidation channel.
+ */
 @Global()
 @Module({})
 export class CoreModule {
@@ -18,6 +22,7 @@ export class CoreModule {
       { provide: SharedCache, useValue: runtime.cache },
       { provide: ApiSecrets, useValue: runtime.secrets },
       { provide: OBJECT_STORAGE, useValue: runtime.storage },
+      { provide: AccessCache, useValue: new AccessCache(runtime.cache) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

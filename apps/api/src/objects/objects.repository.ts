@@ -3,6 +3,7 @@ import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import { DataSource } from 'typeorm';
 
 import { parseInt8 } from '../database/bigint.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { formatBytes } from '../http/format-bytes.js';
 
 export interface StoredObject {
@@ -48,6 +49,32 @@ export class ObjectsRepository {
       [projectId, oids],
     );
     return new Map(rows.map((row) => [row.oid, toStoredObject(row)]));
+  }
+
+  /**
+   * Of the given oids, those the project links, with their size: the batch API's one lookup, whatever the count.
+   * The answer is one text row of "oid size" pairs rather than a row per object, which halved what parsing it cost
+   * the API; oids are hex and sizes digits, so spaces separate them unambiguously.
+   */
+  async findLinkedSizes(projectId: string, oids: readonly string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    if (oids.length === 0) {
+      return sizes;
+    }
+    const rows = await preparedQuery<{ found: string | null }[]>(
+      this.dataSource,
+      'objects_linked_sizes',
+      `SELECT string_agg(o.oid || ' ' || o.size, ' ') AS found
+         FROM unnest($2::char(64)[]) AS wanted(oid)
+         JOIN lfs_objects o ON o.oid = wanted.oid
+         JOIN lfs_objects_projects l ON l.lfs_object_id = o.id AND l.project_id = $1`,
+      [projectId, oids],
+    );
+    const found = rows[0]?.found?.split(' ') ?? [];
+    for (let i = 0; i + 1 < found.length; i += 2) {
+      sizes.set(found[i], parseInt8(found[i + 1]));
+    }
+    return sizes;
   }
 
   /** The stored object with this oid and size, linked or not (used to skip rewriting known bytes). */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import type { Principal } from '../auth/principal.js';
+import { AccessCache } from '../cache/access-cache.js';
 import type { Role } from './project-member.entity.js';
 import type { Project } from './project.entity.js';
 import { ProjectsRepository } from './projects.repository.js';
@@ -14,10 +15,13 @@ export interface ProjectAccess {
   role: Role | null;
 }
 
-/** Decides who may do what on a project. One query per decision. */
+/** Decides who may do what on a project: one query per decision, or none while the AccessCache remembers it. */
 @Injectable()
 export class ProjectAccessService {
-  constructor(private readonly projects: ProjectsRepository) {}
+  constructor(
+    private readonly projects: ProjectsRepository,
+    private readonly accessCache: AccessCache,
+  ) {}
 
   /**
    * Returns the project when `principal` (undefined = anonymous) holds at least `needed` on it. Otherwise throws:
@@ -25,7 +29,10 @@ export class ProjectAccessService {
    * (missing, or private and the user is no member), FORBIDDEN when the user can see it but lacks the role.
    */
   async requireAccess(principal: Principal | undefined, path: string, needed: Role): Promise<ProjectAccess> {
-    const found = await this.projects.findProjectWithRole(path, principal?.userId ?? null);
+    const userId = principal?.userId ?? null;
+    const found = await this.accessCache.load(`project:${userId ?? ''}:${path}`, () =>
+      this.projects.findProjectWithRole(path, userId),
+    );
     if (principal?.tokenProjectId && found && found.project.id !== principal.tokenProjectId) {
       // A project-scoped token reaches nothing else: behave as if the project did not exist.
       throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, `Project '${path}' not found`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { AccessCache } from '../cache/access-cache.js';
 import { parseInt8 } from '../database/bigint.js';
 import { ProjectStatistics } from '../objects/project-statistics.entity.js';
 import type { Role } from './project-member.entity.js';
@@ -27,9 +28,16 @@ interface ProjectWithRoleRow {
   role: Role | null;
 }
 
+/**
+ * Projects, memberships and statistics. Changes that could make a remembered role wrong (visibility, quota,
+ * deletion, membership) empty the AccessCache; inserts need not, as nothing absent is remembered.
+ */
 @Injectable()
 export class ProjectsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accessCache: AccessCache,
+  ) {}
 
   /** Creates the project and its zeroed statistics row together; undefined when the path is taken. */
   createProject(fields: {
@@ -66,6 +74,7 @@ export class ProjectsRepository {
   ): Promise<Project | null> {
     if (Object.keys(changes).length > 0) {
       await this.dataSource.getRepository(Project).update({ id }, changes);
+      await this.accessCache.invalidate();
     }
     return this.dataSource.getRepository(Project).findOneBy({ id });
   }
@@ -73,6 +82,7 @@ export class ProjectsRepository {
   /** Deletes the project; memberships, object links, statistics and locks go with it (ON DELETE CASCADE). */
   async deleteProject(id: string): Promise<boolean> {
     const result = await this.dataSource.getRepository(Project).delete({ id });
+    await this.accessCache.invalidate();
     return (result.affected ?? 0) > 0;
   }
 
@@ -82,10 +92,12 @@ export class ProjectsRepository {
        ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role`,
       [projectId, userId, role],
     );
+    await this.accessCache.invalidate();
   }
 
   async removeMember(projectId: string, userId: string): Promise<boolean> {
     const result = await this.dataSource.getRepository(ProjectMember).delete({ projectId, userId });
+    await this.accessCache.invalidate();
     return (result.affected ?? 0) > 0;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { AccessCache } from '../cache/access-cache.js';
 import { AccessToken } from './access-token.entity.js';
 import { User } from './user.entity.js';
 
@@ -25,9 +26,16 @@ interface TokenWithUserRow {
   user_created_at: Date;
 }
 
+/**
+ * Users and their access tokens. Changes that could make a remembered sign-in wrong (a deletion, a revocation) empty
+ * the AccessCache; inserts need not, as nothing absent is remembered.
+ */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accessCache: AccessCache,
+  ) {}
 
   /** Inserts a user; returns undefined when the username is taken. */
   async createUser(fields: {
@@ -54,6 +62,7 @@ export class UsersRepository {
 
   async deleteUser(id: string): Promise<boolean> {
     const result = await this.dataSource.getRepository(User).delete({ id });
+    await this.accessCache.invalidate();
     return (result.affected ?? 0) > 0;
   }
 
@@ -111,6 +120,7 @@ export class UsersRepository {
     const result = await this.dataSource
       .getRepository(AccessToken)
       .update({ id: tokenId, userId }, { revokedAt: () => 'now()' });
+    await this.accessCache.invalidate();
     return (result.affected ?? 0) > 0;
   }
 

@@ -1,0 +1,127 @@
+import net from 'node:net';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { AccessCache } from './access-cache.js';
+import { MemoryCache } from './memory.cache.js';
+import { RedisCache } from './redis.cache.js';
+
+/** A loader that counts its calls and answers `value`. */
+function counting<T>(value: T): { calls: number; load: () => Promise<T> } {
+  const loader = {
+    calls: 0,
+    load: (): Promise<T> => {
+      loader.calls += 1;
+      return Promise.resolve(value);
+    },
+  };
+  return loader;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not reached in time');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe(AccessCache.name, () => {
+  it('remembers a loaded value for its time to live, then looks it up again', async () => {
+    let now = 1_000;
+    const cache = new AccessCache(new MemoryCache(), { ttlMs: 10_000, now: () => now });
+    const loader = counting({ role: 'write' });
+    expect(await cache.load('k', loader.load)).toEqual({ role: 'write' });
+    now += 9_999;
+    await cache.load('k', loader.load);
+    expect(loader.calls).toBe(1);
+    now += 2;
+    await cache.load('k', loader.load);
+    expect(loader.calls).toBe(2);
+  });
+
+  it('never remembers an absent value, so an insert needs no invalidation', async () => {
+    const cache = new AccessCache(new MemoryCache());
+    const missing = counting<string | undefined>(undefined);
+    await cache.load('k', missing.load);
+    await cache.load('k', missing.load);
+    expect(missing.calls).toBe(2);
+    expect(await cache.load('k', () => Promise.resolve('now there'))).toBe('now there');
+  });
+
+  it('forgets everything on invalidate, in every cache on the same channel', async () => {
+    const bus = new MemoryCache();
+    const here = new AccessCache(bus);
+    const there = new AccessCache(bus);
+    const loader = counting('v');
+    await here.load('k', loader.load);
+    await there.load('k', loader.load);
+    await here.invalidate();
+    expect(here.size).toBe(0);
+    expect(there.size).toBe(0);
+    await there.load('k', loader.load);
+    expect(loader.calls).toBe(3);
+  });
+
+  it('does not store a value whose lookup started before an invalidation', async () => {
+    const cache = new AccessCache(new MemoryCache());
+    let finish: (value: string) => void = () => undefined;
+    const pending = cache.load('k', () => new Promise<string>((resolve) => (finish = resolve)));
+    await cache.invalidate(); // e.g. the membership was removed while the old role was being read
+    finish('stale');
+    expect(await pending).toBe('stale');
+    expect(cache.size).toBe(0);
+  });
+
+  it('evicts the oldest entry when full', async () => {
+    const cache = new AccessCache(new MemoryCache(), { maxEntries: 2 });
+    for (const key of ['a', 'b', 'c']) {
+      await cache.load(key, () => Promise.resolve(key));
+    }
+    expect(cache.size).toBe(2);
+    const a = counting('a');
+    await cache.load('a', a.load);
+    expect(a.calls).toBe(1);
+  });
+
+  it('is bypassed while the invalidation channel is down, so a missed message cannot keep a revoked token alive', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const redis = new RedisCache(`redis://127.0.0.1:${port}/0`);
+    try {
+      const cache = new AccessCache(redis);
+      const loader = counting('v');
+      await cache.load('k', loader.load);
+      await cache.load('k', loader.load);
+      expect(loader.calls).toBe(2);
+      expect(cache.size).toBe(0);
+    } finally {
+      await redis.close();
+    }
+  });
+
+  const redisUrl = process.env.LFS_TEST_REDIS_URL ?? process.env.REDIS_URL;
+  (redisUrl ? it : it.skip)('invalidates the caches of other instances through Redis', async () => {
+    const prefix = `lfs-test-${process.pid}-${Date.now()}:`;
+    const [redisA, redisB] = [new RedisCache(redisUrl!, prefix), new RedisCache(redisUrl!, prefix)];
+    try {
+      const [a, b] = [new AccessCache(redisA), new AccessCache(redisB)];
+      await eventually(() => Promise.resolve(redisA.isSubscribed() && redisB.isSubscribed()));
+      const loader = counting('v');
+      await b.load('k', loader.load);
+      await b.load('k', loader.load);
+      expect(loader.calls).toBe(1);
+      await a.invalidate();
+      await eventually(() => Promise.resolve(b.size === 0));
+      await b.load('k', loader.load);
+      expect(loader.calls).toBe(2);
+    } finally {
+      await redisA.close();
+      await redisB.close();
+    }
+  });
+});
