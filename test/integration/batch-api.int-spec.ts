@@ -78,6 +78,19 @@ describe('batch API and LFS authentication', () => {
       expect(result.body).toMatchObject({ message: expect.any(String), request_id: expect.any(String) });
     });
 
+    it('answers 401 with a JSON error to credentials that are not HTTP Basic or not decodable', async () => {
+      for (const auth of [
+        `Bearer ${writerToken}`,
+        'Basic',
+        'Basic !!!not-base64!!!',
+        `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      ]) {
+        const result = await batch('acme/public', { operation: 'download', objects: [] }, { auth });
+        expect({ auth, status: result.status }).toEqual({ auth, status: 401 });
+        expect(result.body).toMatchObject({ message: 'Invalid username, password or token' });
+      }
+    });
+
     it('answers 401 to a wrong password and to an unknown user', async () => {
       expect(
         (

@@ -1,23 +1,19 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 
 import { UsersRepository } from '../users/users.repository.js';
 import { AdminGuard } from './admin.guard.js';
 import { AuthService } from './auth.service.js';
-import { BasicAuthStrategy } from './basic-auth.strategy.js';
 import { InternalSignatureGuard } from './internal-signature.guard.js';
 import { LfsAuthGuard } from './lfs-auth.guard.js';
 import { LoginThrottle } from './login-throttle.js';
 import { TransferTokenService } from './transfer-token.service.js';
 
 @Module({
-  imports: [PassportModule.register({ session: false })],
   providers: [
     LoginThrottle,
     UsersRepository,
     TransferTokenService,
     AuthService,
-    BasicAuthStrategy,
     LfsAuthGuard,
     AdminGuard,
     InternalSignatureGuard,

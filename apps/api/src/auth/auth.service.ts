@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
+import { parseBasicAuthorization } from '@lfs-depot/auth';
+import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
@@ -43,6 +45,20 @@ export class AuthService {
     private readonly transferTokens: TransferTokenService,
     private readonly throttle: LoginThrottle,
   ) {}
+
+  /**
+   * Authenticates an `Authorization: Basic …` header (LFS routes and transfers), throwing UNAUTHENTICATED for one
+   * that is malformed or does not check out. `client` keys the password throttle.
+   */
+  async authenticateAuthorization(authorization: string, client?: string): Promise<Principal> {
+    const credentials = parseBasicAuthorization(authorization);
+    const principal =
+      credentials && (await this.authenticateBasic(credentials.username, credentials.password, client));
+    if (!principal) {
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid username, password or token');
+    }
+    return principal;
+  }
 
   /**
    * Authenticates HTTP Basic credentials: the secret may be the user's password or one of their access tokens.

@@ -1,36 +1,24 @@
-import type { ExecutionContext } from '@nestjs/common';
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import type { LfsRequest } from '../http/request-context.js';
-import type { Principal } from './principal.js';
+import { AuthService } from './auth.service.js';
 
 /**
- * Authenticates LFS requests that carry credentials and lets anonymous ones through as anonymous: whether
- * anonymous is enough depends on the project (public projects are readable), which the service decides.
+ * Authenticates LFS requests that carry HTTP Basic credentials (a username with a password or an access token, as
+ * git-lfs's credential helper sends them) and lets anonymous ones through as anonymous: whether anonymous is enough
+ * depends on the project (public projects are readable), which the service decides.
  */
 @Injectable()
-export class LfsAuthGuard extends AuthGuard('basic') {
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<LfsRequest>();
-    if (!req.headers.authorization) {
-      return true;
-    }
-    await super.canActivate(context);
-    req.principal = req.user as Principal;
-    return true;
-  }
+export class LfsAuthGuard implements CanActivate {
+  constructor(private readonly auth: AuthService) {}
 
-  override handleRequest<T>(error: unknown, user: T | false): T {
-    if (error) {
-      throw error instanceof Error
-        ? error
-        : new DomainError(ErrorCode.UNAUTHENTICATED, 'Authentication failed');
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<LfsRequest>();
+    const { authorization } = req.headers;
+    if (authorization) {
+      req.principal = await this.auth.authenticateAuthorization(authorization, req.ip ?? 'unknown');
     }
-    if (!user) {
-      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid username, password or token');
-    }
-    return user;
+    return true;
   }
 }

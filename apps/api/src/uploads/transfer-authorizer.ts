@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { parseBasicAuthorization } from '@lfs-depot/auth';
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
@@ -23,16 +21,9 @@ export class TransferAuthorizer {
     projectPath: string,
     needed: Role,
   ): Promise<ProjectAccess & { principal?: Principal }> {
-    let principal: Principal | undefined;
-    if (authorization) {
-      const credentials = parseBasicAuthorization(authorization);
-      principal =
-        credentials &&
-        (await this.auth.authenticateBasic(credentials.username, credentials.password, client));
-      if (!principal) {
-        throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid username, password or token');
-      }
-    }
+    const principal = authorization
+      ? await this.auth.authenticateAuthorization(authorization, client)
+      : undefined;
     return { ...(await this.access.requireAccess(principal, projectPath, needed)), principal };
   }
 }
