@@ -8,6 +8,7 @@ const shared = {
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: {
     '^@lfs-depot/(config|contracts|storage|auth|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@lfs-depot/storage/s3$': '<rootDir>/libs/storage/src/s3.storage.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -157,7 +157,7 @@ export async function statementsPerBatch(ctx, stack, { databaseUrl, objects }) {
   const counter = new StatementCounter();
   const dataSource = createDataSource(databaseUrl, { poolSize: 4, logger: counter });
   await dataSource.initialize();
-  const storage = createStorage(config.storage);
+  const storage = await createStorage(config.storage);
   const app = await createApiApp(
     {
       config,

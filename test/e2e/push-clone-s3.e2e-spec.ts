@@ -14,7 +14,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
-import { S3Storage } from '@lfs-depot/storage';
+import { S3Storage } from '@lfs-depot/storage/s3';
 import type { S3TestServer } from '@lfs-depot/testing';
 import { startS3Server } from '@lfs-depot/testing';
 

@@ -6,7 +6,7 @@ import { ProxyServer } from './proxy.server.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const internalSecret = await resolveInternalSecret(config);
-  const storage = createStorage(config.storage);
+  const storage = await createStorage(config.storage);
   const proxy = new ProxyServer({
     apiUrl: config.api.url,
     internalSecret,

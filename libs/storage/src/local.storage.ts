@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { close, createReadStream, createWriteStream, fstat, open as openCallback } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  close,
+  createReadStream,
+  createWriteStream,
+  fstat,
+  open as openCallback,
+  type WriteStream,
+} from 'node:fs';
+import { once } from 'node:events';
+import { mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,16 +65,16 @@ export class LocalStorage implements ObjectStorage {
       const temp = await this.createTempFile();
       try {
         if ((await existing)?.size === expected.size) {
-          await temp.handle.close();
+          await releaseTempFile(temp);
           await rm(temp.path, { force: true });
           await this.verifyExisting(key, verifier, received);
         } else {
           await this.writeAndCommit(temp, target, verifier, received);
         }
       } catch (error) {
-        // Resolves at once when the write stream already closed the handle, else after its in-flight writes; a
-        // close error here would only hide the cause.
-        await temp.handle.close().catch(() => undefined);
+        // Waits for the write stream's in-flight writes when it owns the descriptor; a close error here would only
+        // hide the cause.
+        await releaseTempFile(temp).catch(() => undefined);
         await rm(temp.path, { force: true });
         throw error;
       }
@@ -155,14 +163,14 @@ export class LocalStorage implements ObjectStorage {
   private async createTempFile(): Promise<TempFile> {
     const tempPath = path.join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
     try {
-      return { path: tempPath, handle: await open(tempPath, 'wx') };
+      return { path: tempPath, fd: await openDescriptor(tempPath, 'wx') };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw error;
       }
       // First upload into a fresh root; cheaper than a mkdir before every upload.
       await mkdir(this.tempDir, { recursive: true });
-      return { path: tempPath, handle: await open(tempPath, 'wx') };
+      return { path: tempPath, fd: await openDescriptor(tempPath, 'wx') };
     }
   }
 
@@ -172,13 +180,16 @@ export class LocalStorage implements ObjectStorage {
     verifier: VerifyingStream,
     received: Promise<void>,
   ): Promise<void> {
-    // The stream takes over the handle: with flush it fsyncs before closing it, and pipeline() resolves only after
-    // that close, so the bytes are on disk before the rename. On error pipeline() destroys it, closing the handle.
+    // The stream takes over the descriptor: with flush it fsyncs before closing it, and pipeline() resolves only
+    // after that close, so the bytes are on disk before the rename. On error pipeline() destroys it, closing the
+    // descriptor. A numeric descriptor rather than a FileHandle: plain fs.write calls are measurably faster than
+    // FileHandle's promise-based ones on large uploads.
     const file = createWriteStream(temp.path, {
-      fd: temp.handle,
+      fd: temp.fd,
       flush: true,
       highWaterMark: STREAM_HIGH_WATER_MARK,
     });
+    temp.stream = file;
     await Promise.all([received, pipeline(verifier, file)]);
     // Replacing an existing file is fine: a concurrent upload of the same oid has identical, verified bytes.
     try {
@@ -220,7 +231,26 @@ const closeDescriptor = promisify(close);
 
 interface TempFile {
   path: string;
-  handle: FileHandle;
+  fd: number;
+  /** Set once a write stream owns (and so will close) the descriptor. */
+  stream?: WriteStream;
+}
+
+/**
+ * Closes the temp file's descriptor exactly once: through its write stream when one owns it (a second close could
+ * hit an unrelated file that reused the number), else directly.
+ */
+async function releaseTempFile(temp: TempFile): Promise<void> {
+  const { stream } = temp;
+  if (!stream) {
+    await closeDescriptor(temp.fd);
+    return;
+  }
+  if (!stream.closed) {
+    const closed = once(stream, 'close');
+    stream.destroy();
+    await closed;
+  }
 }
 
 async function syncDirectory(directory: string): Promise<void> {

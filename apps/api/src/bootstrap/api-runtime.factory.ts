@@ -75,7 +75,7 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
 
     const adminToken = await resolveAdminToken(config);
     const secrets = new ApiSecrets(adminToken.value, await resolveInternalSecret(config));
-    const storage = createStorage(config.storage);
+    const storage = await createStorage(config.storage);
 
     return {
       runtime: { config, dataSource, cache, secrets, storage },

@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { createStorage } from './create-storage.js';
+import { LocalStorage } from './local.storage.js';
+import { S3Storage } from './s3.storage.js';
+
+describe(createStorage.name, () => {
+  it('builds local-disk storage for a file configuration', async () => {
+    const storage = await createStorage({ kind: 'file', root: '/srv/lfs' });
+    expect(storage).toBeInstanceOf(LocalStorage);
+    expect(storage.kind).toBe('file');
+  });
+
+  it('loads the S3 backend on demand for an s3 configuration', async () => {
+    const storage = await createStorage({
+      kind: 's3',
+      bucket: 'lfs',
+      prefix: 'objects',
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+    });
+    expect(storage).toBeInstanceOf(S3Storage);
+    expect(storage.kind).toBe('s3');
+  });
+});
