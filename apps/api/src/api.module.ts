@@ -12,14 +12,17 @@ import { PlatformModule } from './platform/platform.module.js';
 import { PushCheckModule } from './push-check/push-check.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
-/** Every feature module; each declares its own routes. */
+/**
+ * Every feature module; each declares its own routes. Express tries routes in registration order, so the ones
+ * git-lfs hits most (batch, transfers, locks) come first and do not pay for matching the admin API's on every call.
+ */
 export const FEATURE_MODULES = [
-  HealthModule,
-  MetricsModule,
-  AdminModule,
   BatchModule,
   UploadsModule,
   LocksModule,
+  HealthModule,
+  MetricsModule,
+  AdminModule,
   PushCheckModule,
   PlatformModule,
 ];
