@@ -16,6 +16,8 @@ import {
   LFS_MEDIA_TYPE,
 } from '@lfs-depot/contracts';
 
+import { keepAliveAgent } from '../http/keep-alive-agent.js';
+
 /** Largest API answer the proxy reads: authorizations and errors are small; anything bigger is a fault. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -43,10 +45,17 @@ function unreachableAnswer(error: NodeJS.ErrnoException, requestId: string): Api
   return { status: 502, contentType: `${LFS_MEDIA_TYPE}; charset=utf-8`, body: JSON.stringify(body) };
 }
 
+/** A call failed on a kept-alive connection the API had already closed: nothing reached the API. */
+class StaleSocketError extends Error {
+  constructor(cause: NodeJS.ErrnoException) {
+    super(`kept-alive connection to the API was closed (${cause.code ?? cause.message})`, { cause });
+  }
+}
+
 /** Signed calls from the proxy to the API's internal endpoints. */
 export class ApiClient {
   private readonly target: URL;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly agent = keepAliveAgent();
 
   constructor(
     apiUrl: string,
@@ -89,8 +98,26 @@ export class ApiClient {
     return JSON.parse(answer.body) as T;
   }
 
-  private post(path: string, payload: unknown, requestId: string): Promise<ApiAnswer> {
+  private async post(path: string, payload: unknown, requestId: string): Promise<ApiAnswer> {
     const body = JSON.stringify(payload);
+    try {
+      return await this.send(path, body, requestId);
+    } catch (error) {
+      if (!(error instanceof StaleSocketError)) {
+        throw error;
+      }
+      // The API closed an idle kept-alive connection just as this call went out on it. Internal calls are
+      // idempotent (authorize reads; finalize links at most once), so one retry on a fresh connection is safe.
+      return this.send(path, body, requestId).catch((retryError: unknown) => {
+        if (retryError instanceof StaleSocketError) {
+          return unreachableAnswer(retryError.cause as NodeJS.ErrnoException, requestId);
+        }
+        throw retryError;
+      });
+    }
+  }
+
+  private send(path: string, body: string, requestId: string): Promise<ApiAnswer> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -130,7 +157,13 @@ export class ApiClient {
       );
       // Not reaching the API is an answer too: a 502 like the forwarder's, so that transfers, which relay the
       // answer as a denial, say the same thing as every other route instead of failing as a proxy 500.
-      req.on('error', (error: NodeJS.ErrnoException) => resolve(unreachableAnswer(error, requestId)));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          reject(new StaleSocketError(error));
+        } else {
+          resolve(unreachableAnswer(error, requestId));
+        }
+      });
       req.end(body);
     });
   }

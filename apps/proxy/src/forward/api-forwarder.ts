@@ -4,6 +4,7 @@ import http from 'node:http';
 import { ErrorCode } from '@lfs-depot/contracts';
 
 import { sendJsonError } from '../http/json-error.js';
+import { keepAliveAgent } from '../http/keep-alive-agent.js';
 
 /** Headers that describe one connection, not the message, and so must not be passed along (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -40,7 +41,7 @@ export class ApiForwarder {
 
   constructor(apiUrl: string) {
     this.target = new URL(apiUrl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
+    this.agent = keepAliveAgent();
   }
 
   forward(req: IncomingMessage, res: ServerResponse, requestId: string, lfs: boolean): void {
