@@ -53,6 +53,7 @@ const sizes = quick
       repeat: 1,
       concurrent: 16,
       concurrentSize: 16 * MIB,
+      concurrentRepeat: 1,
       huge: 256 * MIB,
       gitBig: 64 * MIB,
       gitSmall: 200,
@@ -63,6 +64,7 @@ const sizes = quick
       repeat: 3,
       concurrent: 16,
       concurrentSize: 256 * MIB,
+      concurrentRepeat: 2,
       huge: 4 * GIB,
       gitBig: GIB,
       gitSmall: 2000,
@@ -257,7 +259,11 @@ async function main() {
 
   await attempt('transfers', () => singleTransfer(ctx, stack, { size: sizes.single, repeat: sizes.repeat }));
   await attempt('concurrent', () =>
-    concurrentUploads(ctx, stack, { count: sizes.concurrent, size: sizes.concurrentSize }),
+    concurrentUploads(ctx, stack, {
+      count: sizes.concurrent,
+      size: sizes.concurrentSize,
+      repeat: sizes.concurrentRepeat,
+    }),
   );
   await attempt('huge', () => hugeUpload(ctx, stack, { size: sizes.huge }));
   await attempt('git', () => gitPush(ctx, stack, { bigSize: sizes.gitBig, smallCount: sizes.gitSmall }));

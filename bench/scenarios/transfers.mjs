@@ -95,24 +95,37 @@ export async function singleTransfer(ctx, stack, { size, repeat, targets = true,
   ];
 }
 
-/** `count` uploads at once; aggregate throughput = all bytes / wall time, against the baseline doing the same. */
-export async function concurrentUploads(ctx, stack, { count, size, targets = true, prefix = '' }) {
-  const objects = Array.from({ length: count }, () => hashObject(syntheticObject(size, nextSeed++)));
+/**
+ * `count` uploads at once; aggregate throughput = all bytes / wall time, against the baseline doing the same.
+ * Alternated with the baseline `repeat` times (new bytes each time), best of each, as single transfers are: on a
+ * shared machine one pair of runs minutes apart differs by more than either side's own cost. The peak RSS reported
+ * is the highest of all rounds.
+ */
+export async function concurrentUploads(
+  ctx,
+  stack,
+  { count, size, repeat = 1, targets = true, prefix = '' },
+) {
   const total = count * size;
   let baseline = null;
-  if (ctx.baselines && targets) {
+  let value = 0;
+  let peak = 0;
+  for (let round = 0; round < repeat; round += 1) {
+    const objects = Array.from({ length: count }, () => hashObject(syntheticObject(size, nextSeed++)));
+    if (ctx.baselines && targets) {
+      const started = performance.now();
+      await Promise.all(objects.map((object) => uploadToBaseline(ctx.baselines, object)));
+      baseline = Math.max(baseline ?? 0, mibPerSecond(total, performance.now() - started));
+    }
+    const rss = rssSampler(stack.product.proxyPid);
     const started = performance.now();
-    await Promise.all(objects.map((object) => uploadToBaseline(ctx.baselines, object)));
-    baseline = mibPerSecond(total, performance.now() - started);
+    await Promise.all(objects.map((object) => uploadToProduct(stack, object)));
+    value = Math.max(value, mibPerSecond(total, performance.now() - started));
+    peak = Math.max(peak, rss.stop());
+    ctx.log(
+      `  ${prefix}${count} concurrent uploads ${round + 1}/${repeat}: ${value.toFixed(0)} MiB/s (baseline ${baseline?.toFixed(0) ?? '-'}) best so far, proxy peak RSS ${peak.toFixed(0)} MiB`,
+    );
   }
-  const rss = rssSampler(stack.product.proxyPid);
-  const started = performance.now();
-  await Promise.all(objects.map((object) => uploadToProduct(stack, object)));
-  const value = mibPerSecond(total, performance.now() - started);
-  const peak = rss.stop();
-  ctx.log(
-    `  ${prefix}${count} concurrent uploads: ${value.toFixed(0)} MiB/s (baseline ${baseline?.toFixed(0) ?? '-'}), proxy peak RSS ${peak.toFixed(0)} MiB`,
-  );
   const scenario = `${prefix}${count} concurrent uploads × ${label(size)}`;
   return [
     row({
@@ -122,6 +135,7 @@ export async function concurrentUploads(ctx, stack, { count, size, targets = tru
       baseline,
       target: baseline ? { op: '>=', value: 0.85, of: 'ratio' } : undefined,
       judged: ctx.judged,
+      note: repeat > 1 ? `best of ${repeat}` : undefined,
     }),
     row({
       scenario: `${scenario}: proxy peak RSS`,
