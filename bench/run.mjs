@@ -72,6 +72,15 @@ const sizes = quick
     };
 
 const startedAt = Date.now();
+
+/**
+ * Writes out what earlier scenarios left dirty in the page cache before the next one starts: 16 concurrent uploads
+ * leave gigabytes behind, and their writeback otherwise runs during the request-rate scenarios (in one run it halved
+ * the batch rate, while the fixed-JSON baseline measured just before barely noticed).
+ */
+function settleDisk() {
+  spawnSync('sync', { stdio: 'ignore' });
+}
 const log = (message) =>
   console.log(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s] ${message}`);
 
@@ -229,6 +238,7 @@ async function main() {
       return;
     }
     log(`${name}…`);
+    settleDisk();
     try {
       rows.push(...(await work()));
     } catch (error) {
