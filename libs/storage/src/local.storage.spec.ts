@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { text } from 'node:stream/consumers';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -186,6 +187,28 @@ describe(LocalStorage.name, () => {
 
       expect(error).toMatchObject({ reason: 'hash_mismatch' });
       expect((await readFile(path.join(root, key))).equals(content)).toBe(true);
+    });
+
+    it('leaves descriptors opened meanwhile alone when a re-upload of a stored object fails', async () => {
+      const content = randomBytes(64 * 1024);
+      const key = await putContent(content);
+      const forged = Buffer.from(content);
+      forged[0] ^= 0xff;
+      const body = new PassThrough();
+      const upload = rejection(storage.put(key, body, expectedFor(content)));
+      // By now the dedup path has closed its temp file; POSIX hands out the lowest free number, so this file very
+      // likely gets the same one, and a second close of the temp file's descriptor would close it.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const unrelated = await open(path.join(root, 'unrelated'), 'w');
+      try {
+        body.end(forged);
+        expect(await upload).toMatchObject({ reason: 'hash_mismatch' });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await expect(unrelated.stat()).resolves.toBeDefined();
+        await expect(unrelated.write('still mine')).resolves.toBeDefined();
+      } finally {
+        await unrelated.close();
+      }
     });
 
     it.each(['../escape', 'ab/../../escape', '/etc/passwd', 'tmp/planted'])(

@@ -236,13 +236,19 @@ interface TempFile {
   fd: number;
   /** Set once a write stream owns (and so will close) the descriptor. */
   stream?: WriteStream;
+  /** Set by the first release: later ones (an error path after a success path) must not close again. */
+  released?: boolean;
 }
 
 /**
- * Closes the temp file's descriptor exactly once: through its write stream when one owns it (a second close could
- * hit an unrelated file that reused the number), else directly.
+ * Closes the temp file's descriptor exactly once, however many paths ask: through its write stream when one owns
+ * it, else directly. A second close could hit an unrelated file or socket that has reused the number meanwhile.
  */
 async function releaseTempFile(temp: TempFile): Promise<void> {
+  if (temp.released) {
+    return;
+  }
+  temp.released = true;
   const { stream } = temp;
   if (!stream) {
     await closeDescriptor(temp.fd);
