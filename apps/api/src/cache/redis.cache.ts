@@ -11,6 +11,10 @@ export class RedisCache extends SharedCache {
   private subscriber?: Redis;
   private readonly listeners = new Map<string, ((message: string) => void)[]>();
   private readonly resets: (() => void)[] = [];
+  /** True once Redis acknowledged our subscriptions on the current connection; false while down or reconnecting. */
+  private subscribed = false;
+  /** Counts subscriber connections, so an acknowledgement from an earlier one is not taken for the current one. */
+  private connection = 0;
   private lastWarning = 0;
   private closed = false;
 
@@ -110,32 +114,51 @@ export class RedisCache extends SharedCache {
     if (onReset) {
       this.resets.push(onReset);
     }
-    if (!known) {
+    if (!known && subscriber.status === 'ready') {
       subscriber.subscribe(name).catch((error: unknown) => this.warn(error));
     }
   }
 
   private openSubscriber(): Redis {
     if (!this.subscriber) {
-      // Queued while connecting, so a SUBSCRIBE made before the first connection is sent once it is up; ioredis
-      // subscribes again by itself after every reconnect.
-      const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      // We subscribe ourselves on every (re)connection rather than through ioredis's auto-resubscribe, so that we
+      // know when Redis has acknowledged it: only from then on are messages sure to arrive.
+      const subscriber = this.redis.duplicate({
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        autoResubscribe: false,
+      });
       subscriber.on('error', (error: Error) => this.warn(error));
       subscriber.on('message', (channel: string, message: string) => {
         for (const listener of this.listeners.get(channel) ?? []) {
           listener(message);
         }
       });
-      // Whatever was published while the connection was down is lost: let subscribers start afresh.
-      subscriber.on('ready', () => this.resets.forEach((reset) => reset()));
-      subscriber.on('close', () => this.resets.forEach((reset) => reset()));
+      subscriber.on('ready', () => {
+        const connection = ++this.connection;
+        const channels = [...this.listeners.keys()];
+        (channels.length > 0 ? subscriber.subscribe(...channels) : Promise.resolve())
+          .then(() => {
+            if (connection === this.connection) {
+              this.subscribed = true;
+              // Whatever was published while the connection was down is lost: let subscribers start afresh.
+              this.resets.forEach((reset) => reset());
+            }
+          })
+          .catch((error: unknown) => this.warn(error));
+      });
+      subscriber.on('close', () => {
+        this.connection += 1;
+        this.subscribed = false;
+        this.resets.forEach((reset) => reset());
+      });
       this.subscriber = subscriber;
     }
     return this.subscriber;
   }
 
   isSubscribed(): boolean {
-    return this.subscriber?.status === 'ready';
+    return this.subscribed;
   }
 
   isHealthy(): Promise<boolean> {

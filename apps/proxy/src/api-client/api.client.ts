@@ -45,7 +45,10 @@ function unreachableAnswer(error: NodeJS.ErrnoException, requestId: string): Api
   return { status: 502, contentType: `${LFS_MEDIA_TYPE}; charset=utf-8`, body: JSON.stringify(body) };
 }
 
-/** A call failed on a kept-alive connection the API had already closed: nothing reached the API. */
+/**
+ * A call failed on a kept-alive connection the API was closing. The API may or may not have handled it; internal
+ * calls are idempotent, so they can be sent again.
+ */
 class StaleSocketError extends Error {
   constructor(cause: NodeJS.ErrnoException) {
     super(`kept-alive connection to the API was closed (${cause.code ?? cause.message})`, { cause });
@@ -107,7 +110,7 @@ export class ApiClient {
         throw error;
       }
       // The API closed an idle kept-alive connection just as this call went out on it. Internal calls are
-      // idempotent (authorize reads; finalize links at most once), so one retry on a fresh connection is safe.
+      // idempotent (authorize reads; finalize links at most once), so one retry is safe.
       return this.send(path, body, requestId).catch((retryError: unknown) => {
         if (retryError instanceof StaleSocketError) {
           return unreachableAnswer(retryError.cause as NodeJS.ErrnoException, requestId);
