@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatBasicAuthorization } from '@lfs-depot/auth';
+import { eventually } from '@lfs-depot/testing';
 
 import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
@@ -17,20 +18,6 @@ async function batchStatus(api: ApiHarness, project: string, auth?: string): Pro
   });
   await response.arrayBuffer();
   return response.status;
-}
-
-async function eventuallyStatus(
-  read: () => Promise<number>,
-  expected: number,
-  timeoutMs = 3000,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let status = await read();
-  while (status !== expected && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    status = await read();
-  }
-  return status;
 }
 
 // The access memo saves each LFS request its token and role lookups; these prove it never outlives a change.
@@ -133,7 +120,10 @@ describe('remembered sign-ins and roles follow every change at once', () => {
       expect(await batchStatus(second, 'team/private', auth)).toBe(200); // now remembered there
       expect(second.app.get(AccessCache).size).toBeGreaterThan(0);
       await admin.call('DELETE', `/projects/${encodeURIComponent('team/private')}/members/roaming`);
-      expect(await eventuallyStatus(() => batchStatus(second, 'team/private', auth), 404)).toBe(404);
+      await eventually(async () => (await batchStatus(second, 'team/private', auth)) === 404).catch(
+        () => undefined,
+      );
+      expect(await batchStatus(second, 'team/private', auth)).toBe(404);
     });
   });
 });

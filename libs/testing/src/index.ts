@@ -1,2 +1,3 @@
 export * from './s3-server.js';
 export * from './upload-bodies.js';
+export * from './waiting.js';

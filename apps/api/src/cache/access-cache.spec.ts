@@ -1,6 +1,5 @@
-import net from 'node:net';
-
 import { describe, expect, it } from '@jest/globals';
+import { closedPort, eventually } from '@lfs-depot/testing';
 
 import { AccessCache } from './access-cache.js';
 import { MemoryCache } from './memory.cache.js';
@@ -16,16 +15,6 @@ function counting<T>(value: T): { calls: number; load: () => Promise<T> } {
     },
   };
   return loader;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not reached in time');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe(AccessCache.name, () => {
@@ -87,11 +76,7 @@ describe(AccessCache.name, () => {
   });
 
   it('is bypassed while the invalidation channel is down, so a missed message cannot keep a revoked token alive', async () => {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    const redis = new RedisCache(`redis://127.0.0.1:${port}/0`);
+    const redis = new RedisCache(`redis://127.0.0.1:${await closedPort()}/0`);
     try {
       const cache = new AccessCache(redis);
       const loader = counting('v');
@@ -110,13 +95,13 @@ describe(AccessCache.name, () => {
     const [redisA, redisB] = [new RedisCache(redisUrl!, prefix), new RedisCache(redisUrl!, prefix)];
     try {
       const [a, b] = [new AccessCache(redisA), new AccessCache(redisB)];
-      await eventually(() => Promise.resolve(redisA.isSubscribed() && redisB.isSubscribed()));
+      await eventually(() => redisA.isSubscribed() && redisB.isSubscribed());
       const loader = counting('v');
       await b.load('k', loader.load);
       await b.load('k', loader.load);
       expect(loader.calls).toBe(1);
       await a.invalidate();
-      await eventually(() => Promise.resolve(b.size === 0));
+      await eventually(() => b.size === 0);
       await b.load('k', loader.load);
       expect(loader.calls).toBe(2);
     } finally {

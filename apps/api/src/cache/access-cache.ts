@@ -1,3 +1,4 @@
+import { setBounded } from './bounded-map.js';
 import { SharedCache } from './shared-cache.js';
 
 /** The channel on which any instance announces that users, tokens, projects or memberships changed. */
@@ -83,14 +84,6 @@ export class AccessCache {
   }
 
   private store(key: string, value: unknown): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      // Maps iterate in insertion order: the first key is the oldest entry.
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) {
-        this.entries.delete(oldest.value);
-      }
-    }
-    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    setBounded(this.entries, key, { value, expiresAt: this.now() + this.ttlMs }, this.maxEntries);
   }
 }

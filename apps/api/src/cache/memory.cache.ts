@@ -1,3 +1,4 @@
+import { setBounded } from './bounded-map.js';
 import { SharedCache } from './shared-cache.js';
 
 interface Entry {
@@ -27,15 +28,7 @@ export class MemoryCache extends SharedCache {
   }
 
   private store(key: string, entry: Entry): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      // Maps iterate in insertion order, so the first key is the oldest write.
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) {
-        this.entries.delete(oldest.value);
-      }
-    }
-    this.entries.set(key, entry);
+    setBounded(this.entries, key, entry, this.maxEntries);
   }
 
   get(key: string): Promise<string | undefined> {

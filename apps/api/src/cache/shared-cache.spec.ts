@@ -1,19 +1,9 @@
-import net from 'node:net';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { closedPort, eventually } from '@lfs-depot/testing';
 
 import { MemoryCache } from './memory.cache.js';
 import { RedisCache } from './redis.cache.js';
 import type { SharedCache } from './shared-cache.js';
-
-/** A port with nothing listening, so Redis calls fail the way they do when Redis goes away. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function behavesLikeACache(name: string, make: () => SharedCache | Promise<SharedCache>): void {
   describe(name, () => {
@@ -38,14 +28,9 @@ function behavesLikeACache(name: string, make: () => SharedCache | Promise<Share
       const received: string[] = [];
       cache.subscribe(channel, (message) => received.push(message));
       cache.subscribe(`${channel}-other`, () => received.push('wrong channel'));
-      const deadline = Date.now() + 3000;
-      while (!cache.isSubscribed() && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await eventually(() => cache.isSubscribed());
       await cache.publish(channel, 'hello');
-      while (received.length === 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await eventually(() => received.length > 0).catch(() => undefined);
       expect(received).toEqual(['hello']);
     });
 
@@ -92,7 +77,7 @@ describe('SharedCache', () => {
 
   describe(`${RedisCache.name} without a reachable Redis`, () => {
     it('degrades to misses and reports unhealthy instead of failing or hanging', async () => {
-      const cache = new RedisCache(`redis://127.0.0.1:${await deadPort()}/0`);
+      const cache = new RedisCache(`redis://127.0.0.1:${await closedPort()}/0`);
       await cache.set('a', '1', 60);
       expect(await cache.get('a')).toBeUndefined();
       expect(await cache.increment('n', 60)).toBe(0);
