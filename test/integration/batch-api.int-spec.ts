@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatBasicAuthorization } from '@lfs-depot/auth';
+import { oidOf } from '@lfs-depot/testing';
 
 import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
@@ -9,12 +10,10 @@ import { ProjectsRepository } from '../../apps/api/src/projects/projects.reposit
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
 import { validateAgainstSchema } from '../helpers/lfs-schemas.js';
+import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
+import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 
 const LFS = 'application/vnd.git-lfs+json';
-
-function oidOf(seed: string): string {
-  return createHash('sha256').update(seed).digest('hex');
-}
 
 describe('batch API and LFS authentication', () => {
   let api: ApiHarness;
@@ -370,7 +369,7 @@ describe('batch API and LFS authentication', () => {
     it('answers a per-object 404 on download of an object the project does not link, even if another project does', async () => {
       const oid = oidOf('elsewhere');
       const other = await api.app.get(ProjectsRepository, { strict: false }).findProjectByPath('acme/public');
-      await new ObjectsRepository(api.dataSource).linkObjectToProject(
+      await new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache())).linkObjectToProject(
         other!.id,
         { oid, size: 3, storageKey: `x/y/${oid}` },
         null,

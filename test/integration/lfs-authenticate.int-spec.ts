@@ -1,16 +1,11 @@
-import { createHash } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { oidOf } from '@lfs-depot/testing';
 
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 const PUBLIC_URL = 'https://lfs.example.com';
-
-function oidOf(seed: string): string {
-  return createHash('sha256').update(seed).digest('hex');
-}
 
 describe('lfs-authenticate API', () => {
   let api: ApiHarness;

@@ -11,6 +11,7 @@ import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
 import type { TestDatabase } from '../helpers/test-database.js';
 import { createTestDatabase } from '../helpers/test-database.js';
+import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
 
 function newObject(size = 100): { oid: string; size: number; storageKey: string } {
   const oid = createHash('sha256').update(randomBytes(32)).digest('hex');
@@ -42,7 +43,7 @@ describe(ObjectsRepository.name, () => {
     dataSource = createDataSource(database.url, { poolSize: 25 });
     await dataSource.initialize();
     await runMigrationsLocked(dataSource);
-    objects = new ObjectsRepository(dataSource);
+    objects = new ObjectsRepository(dataSource, new LinkCache(new MemoryCache()));
     projects = new ProjectsRepository(dataSource, new AccessCache(new MemoryCache()));
   });
 

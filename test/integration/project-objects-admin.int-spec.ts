@@ -1,15 +1,12 @@
-import { createHash } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { objectKey } from '@lfs-depot/storage';
+import { oidOf } from '@lfs-depot/testing';
 
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
-
-function oidOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
+import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 
 describe('admin API: project objects', () => {
   let api: ApiHarness;
@@ -39,7 +36,7 @@ describe('admin API: project objects', () => {
   beforeAll(async () => {
     api = await startApiHarness();
     admin = adminClient(api.url);
-    objects = new ObjectsRepository(api.dataSource);
+    objects = new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache()));
   });
 
   afterAll(async () => {

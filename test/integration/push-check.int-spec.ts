@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { oidOf } from '@lfs-depot/testing';
 
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
-
-function oidOf(seed: string): string {
-  return createHash('sha256').update(seed).digest('hex');
-}
+import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
+import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 
 describe('push check API', () => {
   let api: ApiHarness;
@@ -39,7 +36,7 @@ describe('push check API', () => {
     }
     projectId = (await admin.createProject('games/engine')).body?.id as string;
     otherProjectId = (await admin.createProject('games/other')).body?.id as string;
-    const objects = new ObjectsRepository(api.dataSource);
+    const objects = new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache()));
     await objects.linkObjectToProject(projectId, { oid: linkedOid, size: 10, storageKey: linkedOid }, null);
     await objects.linkObjectToProject(
       otherProjectId,

@@ -4,13 +4,14 @@ import { DataSource } from 'typeorm';
 
 import { ApiSecrets } from '../auth/api-secrets.js';
 import { AccessCache } from '../cache/access-cache.js';
+import { LinkCache } from '../cache/link-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
 import type { ApiRuntime } from './api-runtime.js';
 import { CONFIG, OBJECT_STORAGE } from './api-runtime.js';
 
 /**
  * Provides the startup-built runtime (config, database, cache, secrets, storage) to every feature module, and the
- * per-application access memo that sits on the cache's invalidation channel.
+ * per-application memos (access, object links) that sit on the cache's invalidation channels.
  */
 @Global()
 @Module({})
@@ -23,6 +24,7 @@ export class CoreModule {
       { provide: ApiSecrets, useValue: runtime.secrets },
       { provide: OBJECT_STORAGE, useValue: runtime.storage },
       { provide: AccessCache, useValue: new AccessCache(runtime.cache) },
+      { provide: LinkCache, useValue: new LinkCache(runtime.cache) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

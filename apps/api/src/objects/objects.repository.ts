@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import { DataSource } from 'typeorm';
 
+import { LinkCache } from '../cache/link-cache.js';
 import { parseInt8 } from '../database/bigint.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { formatBytes } from '../http/format-bytes.js';
@@ -34,7 +35,10 @@ function toStoredObject(row: ObjectRow): StoredObject {
 
 @Injectable()
 export class ObjectsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly linkCache: LinkCache,
+  ) {}
 
   /** Of the given oids, those the project links, with their stored size: one query whatever the count. */
   async findLinkedObjects(projectId: string, oids: readonly string[]): Promise<Map<string, StoredObject>> {
@@ -52,11 +56,20 @@ export class ObjectsRepository {
   }
 
   /**
-   * Of the given oids, those the project links, with their size: the batch API's one lookup, whatever the count.
+   * Of the given oids, those the project links, with their size: the batch API's one lookup, whatever the count, and
+   * none at all for objects the LinkCache remembers.
+   */
+  findLinkedSizes(projectId: string, oids: readonly string[]): Promise<Map<string, number>> {
+    return this.linkCache.linkedSizes(projectId, oids, (missing) =>
+      this.queryLinkedSizes(projectId, missing),
+    );
+  }
+
+  /**
    * The answer is one text row of "oid size" pairs rather than a row per object, which halved what parsing it cost
    * the API; oids are hex and sizes digits, so spaces separate them unambiguously.
    */
-  async findLinkedSizes(projectId: string, oids: readonly string[]): Promise<Map<string, number>> {
+  private async queryLinkedSizes(projectId: string, oids: readonly string[]): Promise<Map<string, number>> {
     const sizes = new Map<string, number>();
     if (oids.length === 0) {
       return sizes;
@@ -146,8 +159,8 @@ export class ObjectsRepository {
   }
 
   /** Removes the project's link to an object and its share of the statistics, in one transaction. */
-  unlinkObjectFromProject(projectId: string, oid: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+  async unlinkObjectFromProject(projectId: string, oid: string): Promise<boolean> {
+    const unlinked = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM project_statistics WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const removed = await manager.query<[{ size: string }[], number] | { size: string }[]>(
         `DELETE FROM lfs_objects_projects l USING lfs_objects o
@@ -171,6 +184,11 @@ export class ObjectsRepository {
       );
       return true;
     });
+    if (unlinked) {
+      // After the commit, so no instance can look the link up again from before the delete and remember it.
+      await this.linkCache.invalidate();
+    }
+    return unlinked;
   }
 
   /** A page of the project's objects in oid order, after `cursor` (an oid). */

@@ -1,9 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { closedPort, eventually } from '@lfs-depot/testing';
 
-import { AccessCache } from './access-cache.js';
+import { BroadcastMemo, type BroadcastMemoOptions } from './broadcast-memo.js';
 import { MemoryCache } from './memory.cache.js';
 import { RedisCache } from './redis.cache.js';
+import type { SharedCache } from './shared-cache.js';
+
+const memo = (bus: SharedCache, options?: BroadcastMemoOptions): BroadcastMemo =>
+  new BroadcastMemo(bus, 'test-changed', options);
 
 /** A loader that counts its calls and answers `value`. */
 function counting<T>(value: T): { calls: number; load: () => Promise<T> } {
@@ -17,10 +21,10 @@ function counting<T>(value: T): { calls: number; load: () => Promise<T> } {
   return loader;
 }
 
-describe(AccessCache.name, () => {
+describe(BroadcastMemo.name, () => {
   it('remembers a loaded value for its time to live, then looks it up again', async () => {
     let now = 1_000;
-    const cache = new AccessCache(new MemoryCache(), { ttlMs: 10_000, now: () => now });
+    const cache = memo(new MemoryCache(), { ttlMs: 10_000, now: () => now });
     const loader = counting({ role: 'write' });
     expect(await cache.load('k', loader.load)).toEqual({ role: 'write' });
     now += 9_999;
@@ -32,7 +36,7 @@ describe(AccessCache.name, () => {
   });
 
   it('never remembers an absent value, so an insert needs no invalidation', async () => {
-    const cache = new AccessCache(new MemoryCache());
+    const cache = memo(new MemoryCache());
     const missing = counting<string | undefined>(undefined);
     await cache.load('k', missing.load);
     await cache.load('k', missing.load);
@@ -42,8 +46,8 @@ describe(AccessCache.name, () => {
 
   it('forgets everything on invalidate, in every cache on the same channel', async () => {
     const bus = new MemoryCache();
-    const here = new AccessCache(bus);
-    const there = new AccessCache(bus);
+    const here = memo(bus);
+    const there = memo(bus);
     const loader = counting('v');
     await here.load('k', loader.load);
     await there.load('k', loader.load);
@@ -55,7 +59,7 @@ describe(AccessCache.name, () => {
   });
 
   it('does not store a value whose lookup started before an invalidation', async () => {
-    const cache = new AccessCache(new MemoryCache());
+    const cache = memo(new MemoryCache());
     let finish: (value: string) => void = () => undefined;
     const pending = cache.load('k', () => new Promise<string>((resolve) => (finish = resolve)));
     await cache.invalidate(); // e.g. the membership was removed while the old role was being read
@@ -65,7 +69,7 @@ describe(AccessCache.name, () => {
   });
 
   it('evicts the oldest entry when full', async () => {
-    const cache = new AccessCache(new MemoryCache(), { maxEntries: 2 });
+    const cache = memo(new MemoryCache(), { maxEntries: 2 });
     for (const key of ['a', 'b', 'c']) {
       await cache.load(key, () => Promise.resolve(key));
     }
@@ -78,7 +82,7 @@ describe(AccessCache.name, () => {
   it('is bypassed while the invalidation channel is down, so a missed message cannot keep a revoked token alive', async () => {
     const redis = new RedisCache(`redis://127.0.0.1:${await closedPort()}/0`);
     try {
-      const cache = new AccessCache(redis);
+      const cache = memo(redis);
       const loader = counting('v');
       await cache.load('k', loader.load);
       await cache.load('k', loader.load);
@@ -94,7 +98,7 @@ describe(AccessCache.name, () => {
     const prefix = `lfs-test-${process.pid}-${Date.now()}:`;
     const [redisA, redisB] = [new RedisCache(redisUrl!, prefix), new RedisCache(redisUrl!, prefix)];
     try {
-      const [a, b] = [new AccessCache(redisA), new AccessCache(redisB)];
+      const [a, b] = [memo(redisA), memo(redisB)];
       await eventually(() => redisA.isSubscribed() && redisB.isSubscribed());
       const loader = counting('v');
       await b.load('k', loader.load);
@@ -108,5 +112,18 @@ describe(AccessCache.name, () => {
       await redisA.close();
       await redisB.close();
     }
+  });
+});
+
+describe('BroadcastMemo channels', () => {
+  it('empties only the memos on the invalidated channel', async () => {
+    const bus = new MemoryCache();
+    const access = new BroadcastMemo(bus, 'access-test');
+    const links = new BroadcastMemo(bus, 'links-test');
+    await access.load('k', () => Promise.resolve('v'));
+    await links.load('k', () => Promise.resolve('v'));
+    await links.invalidate();
+    expect(links.size).toBe(0);
+    expect(access.size).toBe(1);
   });
 });

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { formatBasicAuthorization } from '@lfs-depot/auth';
+import { eventually, oidOf } from '@lfs-depot/testing';
+
+import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
+import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
+import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
+import type { ApiHarness } from '../helpers/api-harness.js';
+import { adminClient, startApiHarness } from '../helpers/api-harness.js';
+import { testRedisUrl } from '../helpers/test-database.js';
+
+const LFS = 'application/vnd.git-lfs+json';
+const PROJECT = 'links/repo';
+
+interface ObjectAnswer {
+  oid: string;
+  actions?: { download?: unknown };
+  error?: { code: number };
+}
+
+/** A download batch as the git-lfs client sends it; what each object got: 'download', or the error code. */
+async function download(api: ApiHarness, auth: string, oids: string[]): Promise<(string | number)[]> {
+  const response = await fetch(`${api.url}/${PROJECT}.git/info/lfs/objects/batch`, {
+    method: 'POST',
+    headers: { accept: LFS, 'content-type': LFS, authorization: auth },
+    body: JSON.stringify({ operation: 'download', objects: oids.map((oid) => ({ oid, size: 10 })) }),
+  });
+  expect(response.status).toBe(200);
+  const { objects } = (await response.json()) as { objects: ObjectAnswer[] };
+  return objects.map((object) => (object.actions?.download ? 'download' : (object.error?.code ?? 0)));
+}
+
+// The LinkCache spares repeated batches their one statement; these prove it never outlives an unlink.
+describe('remembered object links follow every unlink at once', () => {
+  let api: ApiHarness;
+  let admin: ReturnType<typeof adminClient>;
+  let auth: string;
+
+  /** Links new objects to the project as a finished upload does; returns their oids. */
+  async function linked(...names: string[]): Promise<string[]> {
+    const project = (await admin.call('GET', `/projects/${encodeURIComponent(PROJECT)}`)).body?.id as string;
+    const objects = new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache()));
+    const oids = names.map((name) => oidOf(`links-${name}`));
+    for (const oid of oids) {
+      await objects.linkObjectToProject(project, { oid, size: 10, storageKey: `links/${oid}` }, null);
+    }
+    return oids;
+  }
+
+  const unlink = (oid: string): Promise<unknown> =>
+    admin.call('DELETE', `/projects/${encodeURIComponent(PROJECT)}/objects/${oid}`);
+
+  beforeAll(async () => {
+    api = await startApiHarness();
+    admin = adminClient(api.url);
+    await admin.createProject(PROJECT);
+    await admin.createUser('puller', 'puller-password');
+    await admin.setMember(PROJECT, 'puller', 'read');
+    const token = (await admin.createToken('puller', 'ci')).body?.token as string;
+    auth = formatBasicAuthorization('puller', token);
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('answers a repeated batch of linked objects without a statement, and shows a new link at once', async () => {
+    const [a, b] = await linked('a', 'b');
+    const fresh = oidOf('links-fresh');
+    await download(api, auth, [a]); // the access lookups are remembered from here on
+    expect(await api.queries.during(() => download(api, auth, [a, b]))).toBe(1);
+    let answers: (string | number)[] = [];
+    expect(await api.queries.during(async () => (answers = await download(api, auth, [a, b])))).toBe(0);
+    expect(answers).toEqual(['download', 'download']);
+
+    expect(await download(api, auth, [a, fresh])).toEqual(['download', 404]);
+    await linked('fresh');
+    expect(await download(api, auth, [a, fresh])).toEqual(['download', 'download']);
+  });
+
+  it('answers 404 for an object on the very next batch after it was unlinked', async () => {
+    const [c, d] = await linked('c', 'd');
+    expect(await download(api, auth, [c, d])).toEqual(['download', 'download']);
+    expect(await download(api, auth, [c, d])).toEqual(['download', 'download']); // remembered
+    await unlink(c);
+    expect(await download(api, auth, [c, d])).toEqual([404, 'download']);
+  });
+
+  (testRedisUrl() ? describe : describe.skip)('with two instances sharing Postgres and Redis', () => {
+    let second: ApiHarness;
+
+    beforeAll(async () => {
+      second = await startApiHarness({}, { shareWith: api });
+    });
+
+    afterAll(async () => {
+      await second.close();
+    });
+
+    it('an unlink made through one instance reaches the memo of the other', async () => {
+      const [e] = await linked('e');
+      expect(await download(second, auth, [e])).toEqual(['download']);
+      expect(await second.queries.during(() => download(second, auth, [e]))).toBe(0); // remembered there
+      await unlink(e);
+      await eventually(async () => (await download(second, auth, [e]))[0] === 404).catch(() => undefined);
+      expect(await download(second, auth, [e])).toEqual([404]);
+    });
+  });
+});
