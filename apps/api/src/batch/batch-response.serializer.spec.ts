@@ -1,0 +1,69 @@
+import { describe, expect, it } from '@jest/globals';
+import type { BatchResponse } from '@lfs-depot/contracts';
+
+import { serializeBatchResponse } from './batch-response.serializer.js';
+
+const OID = 'ab'.repeat(32);
+const header = { Authorization: 'Basic dXNlcjpsZnN4X3Rva2Vu' };
+
+describe(serializeBatchResponse.name, () => {
+  it('writes exactly what JSON.stringify writes, for every kind of object result', () => {
+    const response: BatchResponse = {
+      transfer: 'basic',
+      objects: [
+        {
+          oid: OID,
+          size: 12,
+          authenticated: true,
+          actions: {
+            download: {
+              href: `https://lfs.example/g/p.git/info/lfs/objects/${OID}`,
+              header,
+              expires_in: 3600,
+            },
+          },
+        },
+        {
+          oid: OID,
+          size: 0,
+          authenticated: true,
+          actions: {
+            upload: { href: `https://lfs.example/g/p.git/info/lfs/objects/${OID}/0`, header, expires_in: 60 },
+            verify: {
+              href: 'https://lfs.example/g/p.git/info/lfs/objects/verify',
+              expires_at: '2026-11-26T10:00:00Z',
+            },
+          },
+        },
+        { oid: OID, size: 9_007_199_254_740_991, authenticated: true },
+        {
+          oid: 'not "an" oid\\\n',
+          size: 0,
+          error: { code: 422, message: 'Invalid oid: expected 64 hex characters' },
+        },
+        { oid: OID, size: 1, error: { code: 404, message: 'Objekt \u00fcberall \u2028 nicht da \ud800' } },
+      ],
+      hash_algo: 'sha256',
+    };
+    expect(serializeBatchResponse(response)).toBe(JSON.stringify(response));
+  });
+
+  it('writes a different header object of a later action as that header', () => {
+    const other = { Authorization: 'Basic b3RoZXI=' };
+    const response: BatchResponse = {
+      transfer: 'basic',
+      objects: [
+        { oid: OID, size: 1, actions: { download: { href: 'h1', header } } },
+        { oid: OID, size: 1, actions: { download: { href: 'h2', header: other } } },
+        { oid: OID, size: 1, actions: { download: { href: 'h3', header } } },
+      ],
+      hash_algo: 'sha256',
+    };
+    expect(serializeBatchResponse(response)).toBe(JSON.stringify(response));
+  });
+
+  it('writes an empty batch', () => {
+    const response: BatchResponse = { transfer: 'basic', objects: [], hash_algo: 'sha256' };
+    expect(serializeBatchResponse(response)).toBe(JSON.stringify(response));
+  });
+});
