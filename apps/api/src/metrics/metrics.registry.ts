@@ -4,7 +4,8 @@ type Labels = Record<string, string>;
 
 function labelKey(labels: Labels): string {
   return Object.entries(labels)
-    .sort(([a], [b]) => a.localeCompare(b))
+    // Plain code-unit order: label names are ASCII, and localeCompare cost ~5 µs a request.
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => `${name}="${value.replace(/["\\\n]/g, '_')}"`)
     .join(',');
 }
