@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
+import { afterAll, beforeAll, describe } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { Config } from '@lfs-depot/config';
 import { loadConfig } from '@lfs-depot/config';
@@ -172,4 +173,32 @@ export function adminClient(baseUrl: string, token = TEST_ADMIN_TOKEN) {
     statistics: (projectPath: string) =>
       call('GET', `/projects/${encodeURIComponent(projectPath)}/statistics`),
   };
+}
+
+/**
+ * A describe block, run only when a test Redis is configured, whose tests reach a second API instance sharing the
+ * first one's PostgreSQL and Redis: for what must cross instances, such as cache invalidations.
+ */
+export function describeWithSecondInstance(
+  first: () => ApiHarness,
+  tests: (second: () => ApiHarness) => void,
+): void {
+  (testRedisUrl() ? describe : describe.skip)('with two instances sharing Postgres and Redis', () => {
+    let second: ApiHarness | undefined;
+
+    beforeAll(async () => {
+      second = await startApiHarness({}, { shareWith: first() });
+    });
+
+    afterAll(async () => {
+      await second?.close();
+    });
+
+    tests(() => {
+      if (!second) {
+        throw new Error('the second instance did not start');
+      }
+      return second;
+    });
+  });
 }

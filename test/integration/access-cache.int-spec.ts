@@ -4,8 +4,7 @@ import { eventually } from '@lfs-depot/testing';
 
 import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
-import { adminClient, startApiHarness } from '../helpers/api-harness.js';
-import { testRedisUrl } from '../helpers/test-database.js';
+import { adminClient, describeWithSecondInstance, startApiHarness } from '../helpers/api-harness.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 
@@ -103,27 +102,20 @@ describe('remembered sign-ins and roles follow every change at once', () => {
     expect(await batchStatus(api, 'team/public')).toBe(401);
   });
 
-  (testRedisUrl() ? describe : describe.skip)('with two instances sharing Postgres and Redis', () => {
-    let second: ApiHarness;
-
-    beforeAll(async () => {
-      second = await startApiHarness({}, { shareWith: api });
-    });
-
-    afterAll(async () => {
-      await second.close();
-    });
-
-    it('a revocation made through one instance reaches the memo of the other', async () => {
-      const auth = await userWithToken('roaming', 'read');
-      expect(await batchStatus(second, 'team/private', auth)).toBe(200);
-      expect(await batchStatus(second, 'team/private', auth)).toBe(200); // now remembered there
-      expect(second.app.get(AccessCache).size).toBeGreaterThan(0);
-      await admin.call('DELETE', `/projects/${encodeURIComponent('team/private')}/members/roaming`);
-      await eventually(async () => (await batchStatus(second, 'team/private', auth)) === 404).catch(
-        () => undefined,
-      );
-      expect(await batchStatus(second, 'team/private', auth)).toBe(404);
-    });
-  });
+  describeWithSecondInstance(
+    () => api,
+    (second) => {
+      it('a revocation made through one instance reaches the memo of the other', async () => {
+        const auth = await userWithToken('roaming', 'read');
+        expect(await batchStatus(second(), 'team/private', auth)).toBe(200);
+        expect(await batchStatus(second(), 'team/private', auth)).toBe(200); // now remembered there
+        expect(second().app.get(AccessCache).size).toBeGreaterThan(0);
+        await admin.call('DELETE', `/projects/${encodeURIComponent('team/private')}/members/roaming`);
+        await eventually(async () => (await batchStatus(second(), 'team/private', auth)) === 404).catch(
+          () => undefined,
+        );
+        expect(await batchStatus(second(), 'team/private', auth)).toBe(404);
+      });
+    },
+  );
 });

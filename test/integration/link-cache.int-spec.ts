@@ -6,8 +6,7 @@ import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
 import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
-import { adminClient, startApiHarness } from '../helpers/api-harness.js';
-import { testRedisUrl } from '../helpers/test-database.js';
+import { adminClient, describeWithSecondInstance, startApiHarness } from '../helpers/api-harness.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 const PROJECT = 'links/repo';
@@ -86,24 +85,17 @@ describe('remembered object links follow every unlink at once', () => {
     expect(await download(api, auth, [c, d])).toEqual([404, 'download']);
   });
 
-  (testRedisUrl() ? describe : describe.skip)('with two instances sharing Postgres and Redis', () => {
-    let second: ApiHarness;
-
-    beforeAll(async () => {
-      second = await startApiHarness({}, { shareWith: api });
-    });
-
-    afterAll(async () => {
-      await second.close();
-    });
-
-    it('an unlink made through one instance reaches the memo of the other', async () => {
-      const [e] = await linked('e');
-      expect(await download(second, auth, [e])).toEqual(['download']);
-      expect(await second.queries.during(() => download(second, auth, [e]))).toBe(0); // remembered there
-      await unlink(e);
-      await eventually(async () => (await download(second, auth, [e]))[0] === 404).catch(() => undefined);
-      expect(await download(second, auth, [e])).toEqual([404]);
-    });
-  });
+  describeWithSecondInstance(
+    () => api,
+    (second) => {
+      it('an unlink made through one instance reaches the memo of the other', async () => {
+        const [e] = await linked('e');
+        expect(await download(second(), auth, [e])).toEqual(['download']);
+        expect(await second().queries.during(() => download(second(), auth, [e]))).toBe(0); // remembered there
+        await unlink(e);
+        await eventually(async () => (await download(second(), auth, [e]))[0] === 404).catch(() => undefined);
+        expect(await download(second(), auth, [e])).toEqual([404]);
+      });
+    },
+  );
 });
