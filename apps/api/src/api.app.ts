@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 import { ApiModule } from './api.module.js';
+import { installBatchFastPath } from './batch/batch-http.handler.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { bodyParserErrorHandler, jsonBodyParser } from './http/body-parser.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
@@ -27,6 +28,7 @@ export async function createApiApp(
   // Only the proxy reaches the API, and it appends the address it saw to X-Forwarded-For: trust that hop, plus the
   // load balancers the operator declared in front of the proxy.
   app.set('trust proxy', 1 + runtime.config.http.trustedProxyHops);
+  installBatchFastPath(app, 1 + runtime.config.http.trustedProxyHops);
   app.use(requestIdMiddleware);
   app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   app.use(jsonBodyParser());

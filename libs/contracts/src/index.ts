@@ -5,3 +5,4 @@ export * from './lfs-paths.js';
 export * from './lock.types.js';
 export * from './media-types.js';
 export * from './oid.js';
+export * from './client-address.js';

@@ -1,17 +1,48 @@
+import type { ServerResponse } from 'node:http';
+
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import express from 'express';
 import { ErrorCode } from '@lfs-depot/contracts';
 
 import { writeErrorResponse } from './error-response.js';
+import { formatBytes } from './format-bytes.js';
 import type { LfsRequest } from './request-context.js';
 
 /** Largest JSON body accepted: a 1,000-object batch is ~100 KiB; a 10,000-path push check a few MiB. */
-export const JSON_BODY_LIMIT = '8mb';
+export const JSON_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/** Answers a body that is not JSON (the body parser's `entity.parse.failed`, and the batch fast path's). */
+export function writeMalformedJson(
+  res: ServerResponse,
+  urlPath: string,
+  requestId: string | undefined,
+): void {
+  writeErrorResponse(
+    res,
+    urlPath,
+    400,
+    ErrorCode.MALFORMED_JSON,
+    'Request body is not valid JSON',
+    requestId,
+  );
+}
+
+/** Answers a body over JSON_BODY_LIMIT_BYTES. */
+export function writeBodyTooLarge(res: ServerResponse, urlPath: string, requestId: string | undefined): void {
+  writeErrorResponse(
+    res,
+    urlPath,
+    413,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    `Request body is larger than ${formatBytes(JSON_BODY_LIMIT_BYTES)}`,
+    requestId,
+  );
+}
 
 /** Parses JSON bodies (plain and `+json` vendor types such as the Git LFS one), keeping the raw bytes for signatures. */
 export function jsonBodyParser(): RequestHandler {
   return express.json({
-    limit: JSON_BODY_LIMIT,
+    limit: JSON_BODY_LIMIT_BYTES,
     type: ['application/json', 'application/*+json'],
     verify: (req, _res, buffer) => {
       (req as LfsRequest & { rawBody?: Buffer }).rawBody = buffer;
@@ -25,24 +56,10 @@ export const bodyParserErrorHandler: ErrorRequestHandler = (error: unknown, req,
   const request = req as LfsRequest;
   switch (type) {
     case 'entity.parse.failed':
-      writeErrorResponse(
-        res,
-        req.path,
-        400,
-        ErrorCode.MALFORMED_JSON,
-        'Request body is not valid JSON',
-        request.requestId,
-      );
+      writeMalformedJson(res, req.path, request.requestId);
       return;
     case 'entity.too.large':
-      writeErrorResponse(
-        res,
-        req.path,
-        413,
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        `Request body is larger than ${JSON_BODY_LIMIT}`,
-        request.requestId,
-      );
+      writeBodyTooLarge(res, req.path, request.requestId);
       return;
     case 'encoding.unsupported':
     case 'charset.unsupported':

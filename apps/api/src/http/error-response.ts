@@ -1,4 +1,5 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
+
 import { isLfsPath, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { ErrorBody, ErrorCode } from '@lfs-depot/contracts';
 
@@ -7,7 +8,7 @@ export const DOCUMENTATION_URL = 'https://github.com/git-lfs/git-lfs/tree/main/d
 
 /** Writes an error in the one JSON shape every route uses, with the right media type and auth challenge. */
 export function writeErrorResponse(
-  res: Response,
+  res: ServerResponse,
   urlPath: string,
   status: number,
   code: ErrorCode,
@@ -37,7 +38,7 @@ export function writeErrorResponse(
     const retryAfter = details?.retry_after_seconds;
     res.setHeader('Retry-After', String(typeof retryAfter === 'number' ? retryAfter : 1));
   }
-  res.status(status);
+  res.statusCode = status;
   res.setHeader('Content-Type', `${lfs ? LFS_MEDIA_TYPE : 'application/json'}; charset=utf-8`);
   res.end(JSON.stringify(body));
 }

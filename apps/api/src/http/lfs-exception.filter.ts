@@ -1,52 +1,66 @@
+import type { ServerResponse } from 'node:http';
+
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { writeErrorResponse } from './error-response.js';
 import { errorCodeForStatus, statusForErrorCode } from './error-status.js';
 import type { LfsRequest } from './request-context.js';
 
-/** The one place errors become HTTP responses. Unknown errors become a generic 500; their cause is logged. */
+const logger = new Logger('Errors');
+
+/**
+ * The one place errors become HTTP responses, for Nest's routes (through LfsExceptionFilter) and for the batch fast
+ * path alike. Unknown errors become a generic 500; their cause is logged.
+ */
+export function writeExceptionResponse(
+  res: ServerResponse,
+  method: string,
+  urlPath: string,
+  requestId: string | undefined,
+  exception: unknown,
+): void {
+  if (exception instanceof DomainError) {
+    writeErrorResponse(
+      res,
+      urlPath,
+      statusForErrorCode(exception.code),
+      exception.code,
+      exception.message,
+      requestId,
+      exception.details,
+    );
+    return;
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = errorCodeForStatus(status);
+    const message = status === 404 ? `No route for ${method} ${urlPath}` : exception.message;
+    if (status >= 500) {
+      logger.error(`${method} ${urlPath} [${requestId}]: ${exception.message}`, exception.stack);
+    }
+    writeErrorResponse(res, urlPath, status, code, message, requestId);
+    return;
+  }
+  logger.error(
+    `${method} ${urlPath} [${requestId}] failed: ${String(exception)}`,
+    exception instanceof Error ? exception.stack : undefined,
+  );
+  writeErrorResponse(res, urlPath, 500, ErrorCode.INTERNAL, 'Internal server error', requestId);
+}
+
 @Catch()
 export class LfsExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<LfsRequest>();
-    const res = http.getResponse<Response>();
-    const urlPath = req.path;
-
-    if (exception instanceof DomainError) {
-      writeErrorResponse(
-        res,
-        urlPath,
-        statusForErrorCode(exception.code),
-        exception.code,
-        exception.message,
-        req.requestId,
-        exception.details,
-      );
-      return;
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const code = errorCodeForStatus(status);
-      const message = status === 404 ? `No route for ${req.method} ${urlPath}` : exception.message;
-      if (status >= 500) {
-        this.logger.error(
-          `${req.method} ${urlPath} [${req.requestId}]: ${exception.message}`,
-          exception.stack,
-        );
-      }
-      writeErrorResponse(res, urlPath, status, code, message, req.requestId);
-      return;
-    }
-    this.logger.error(
-      `${req.method} ${urlPath} [${req.requestId}] failed: ${String(exception)}`,
-      exception instanceof Error ? exception.stack : undefined,
+    writeExceptionResponse(
+      http.getResponse<ServerResponse>(),
+      req.method,
+      req.path,
+      req.requestId,
+      exception,
     );
-    writeErrorResponse(res, urlPath, 500, ErrorCode.INTERNAL, 'Internal server error', req.requestId);
   }
 }

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { RequestHandler } from 'express';
 
 import type { LfsRequest } from './request-context.js';
 
-/** Gives every request an id (the proxy's, when it sent a sane one) echoed in X-Request-Id and error bodies. */
-export const requestIdMiddleware: RequestHandler = (req, res, next) => {
+/** The request's id (the proxy's, when it sent a sane one), set as the answer's X-Request-Id. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && /^[\w.-]{8,64}$/.test(given) ? given : randomUUID();
-  (req as LfsRequest).requestId = requestId;
   res.setHeader('X-Request-Id', requestId);
+  return requestId;
+}
+
+/** Gives every request an id echoed in X-Request-Id and error bodies. */
+export const requestIdMiddleware: RequestHandler = (req, res, next) => {
+  (req as LfsRequest).requestId = assignRequestId(req, res);
   next();
 };

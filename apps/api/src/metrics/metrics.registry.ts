@@ -3,11 +3,13 @@ import { Injectable } from '@nestjs/common';
 type Labels = Record<string, string>;
 
 function labelKey(labels: Labels): string {
-  return Object.entries(labels)
-    // Plain code-unit order: label names are ASCII, and localeCompare cost ~5 µs a request.
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => `${name}="${value.replace(/["\\\n]/g, '_')}"`)
-    .join(',');
+  return (
+    Object.entries(labels)
+      // Plain code-unit order: label names are ASCII, and localeCompare cost ~5 µs a request.
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => `${name}="${value.replace(/["\\\n]/g, '_')}"`)
+      .join(',')
+  );
 }
 
 /** Counters in Prometheus text format; small and dependency-free, enough for request and batch rates. */

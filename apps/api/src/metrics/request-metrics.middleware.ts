@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type { RequestHandler } from 'express';
 
 import { parseLfsPath } from '@lfs-depot/contracts';
@@ -22,16 +24,26 @@ function routeFamily(path: string): string {
   return 'other';
 }
 
+/** Counts the request, once answered, by route family, method and status. */
+export function countWhenAnswered(
+  metrics: MetricsRegistry,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  res.on('finish', () =>
+    metrics.increment('lfs_depot_http_requests_total', 'HTTP requests answered by the API.', {
+      route: routeFamily(path),
+      method: req.method ?? '',
+      status: String(res.statusCode),
+    }),
+  );
+}
+
 /** Counts every answered request by route family, method and status. */
 export function requestMetricsMiddleware(metrics: MetricsRegistry): RequestHandler {
   return (req, res, next) => {
-    res.on('finish', () =>
-      metrics.increment('lfs_depot_http_requests_total', 'HTTP requests answered by the API.', {
-        route: routeFamily(req.path),
-        method: req.method,
-        status: String(res.statusCode),
-      }),
-    );
+    countWhenAnswered(metrics, req.path, req, res);
     next();
   };
 }

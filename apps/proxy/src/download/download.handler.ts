@@ -2,11 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { ErrorCode } from '@lfs-depot/contracts';
+import { clientAddress, ErrorCode } from '@lfs-depot/contracts';
 import { ObjectMissingError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
-import { clientAddress } from '../http/client-address.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
 import type { TransferDeps } from '../transfer-deps.js';

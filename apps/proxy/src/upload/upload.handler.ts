@@ -2,11 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import { clientAddress, ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { StorageVerificationError, VerifyingStream } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
-import { clientAddress } from '../http/client-address.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
 import type { TransferDeps } from '../transfer-deps.js';
