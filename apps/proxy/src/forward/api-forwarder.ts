@@ -65,7 +65,6 @@ export class ApiForwarder {
     // A kept-alive socket comes back from the pool with the idle timeout the agent gave it (about 4 s, from the
     // API's Keep-Alive hint); a request in flight, such as a slow client's long upload of a push check, has none.
     upstream.setTimeout(0);
-    upstream.on('socket', (socket) => socket.setNoDelay(true));
     upstream.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, forwardableHeaders(answer.headers));
       answer.pipe(res);

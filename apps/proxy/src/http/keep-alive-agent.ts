@@ -8,7 +8,7 @@ import http from 'node:http';
  */
 const IDLE_TIMEOUT_MS = 60_000;
 
-/** The kept-alive connection pool for calls from the proxy to the API. */
+/** The kept-alive connection pool for calls from the proxy to the API (Nagle off: Node's agent defaults to noDelay). */
 export function keepAliveAgent(): http.Agent {
   return new http.Agent({
     keepAlive: true,
