@@ -14,13 +14,7 @@ import { startBaselines } from './lib/baselines.mjs';
 import { adminClient, embeddedDatabaseUrl, ROOT, startProduct } from './lib/product.mjs';
 import { formatText, writeResults } from './lib/report.mjs';
 import { startS3Server } from './lib/s3-server.mjs';
-import {
-  batchLoad,
-  locksLoad,
-  measureJsonBaseline,
-  seedObjects,
-  statementsPerBatch,
-} from './scenarios/api.mjs';
+import { batchLoad, locksLoad, seedObjects, statementsPerBatch } from './scenarios/api.mjs';
 import { gitPush } from './scenarios/git-push.mjs';
 import { concurrentUploads, hugeUpload, singleTransfer } from './scenarios/transfers.mjs';
 
@@ -58,6 +52,7 @@ const sizes = quick
       gitBig: 64 * MIB,
       gitSmall: 200,
       loadMs: 3000,
+      batchRounds: 1,
     }
   : {
       single: GIB,
@@ -71,6 +66,7 @@ const sizes = quick
       gitBig: GIB,
       gitSmall: 2000,
       loadMs: 10_000,
+      batchRounds: 2,
     };
 
 const startedAt = Date.now();
@@ -284,8 +280,7 @@ async function main() {
   const seeded = async () => (batchObjects ??= await seedObjects(stack, stack.batchProject, 1000));
   await attempt('batch', async () => {
     const objects = await seeded();
-    const jsonBaseline = await measureJsonBaseline(ctx, { durationMs: sizes.loadMs });
-    return batchLoad(ctx, stack, { durationMs: sizes.loadMs, objects, jsonBaseline });
+    return batchLoad(ctx, stack, { durationMs: sizes.loadMs, objects, rounds: sizes.batchRounds });
   });
   await attempt('locks', () => locksLoad(ctx, stack, { durationMs: sizes.loadMs }));
   await attempt('sql', async () =>

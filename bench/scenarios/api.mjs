@@ -43,7 +43,7 @@ function batchBody(objects) {
  * closed loop with the same client. The pipelined figure (client cost taken out) is reported beside it; using it as
  * the baseline would compare two different measurements.
  */
-export async function measureJsonBaseline(ctx, { durationMs }) {
+async function measureJsonBaseline(ctx, { durationMs }) {
   const request = { method: 'GET', path: '/json', headers: { Accept: 'application/json' } };
   await runLoad({ url: ctx.baselines.url, request, durationMs: 500 });
   const closed = await runLoad({ url: ctx.baselines.url, request, durationMs });
@@ -59,7 +59,12 @@ export async function measureJsonBaseline(ctx, { durationMs }) {
   return { rps: closed.rps, closed, pipelined };
 }
 
-export async function batchLoad(ctx, stack, { durationMs, objects, jsonBaseline }) {
+/**
+ * The batch rate against baseline (c), alternated `rounds` times as the transfers are (this machine's request rates
+ * swing by half within minutes, and one measurement of each could catch them in different moods); the best rate of
+ * each side, and the latencies of the product's best round.
+ */
+export async function batchLoad(ctx, stack, { durationMs, objects, rounds }) {
   const project = stack.batchProject;
   const body = batchBody(objects.slice(0, 100));
   const check = await fetch(`${stack.product.url}/${project}.git/info/lfs/objects/batch`, {
@@ -77,12 +82,24 @@ export async function batchLoad(ctx, stack, { durationMs, objects, jsonBaseline 
     headers: lfsHeaders(stack.user),
     body,
   };
-  await runLoad({ url: stack.product.url, request, durationMs: 1000 });
-  const result = await runLoad({ url: stack.product.url, request, durationMs });
-  assertAllStatus(result, 200, 'batch');
-  ctx.log(
-    `  batch (download of 100): ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`,
-  );
+  let jsonBaseline;
+  let result;
+  for (let round = 1; round <= rounds; round += 1) {
+    const baseline = await measureJsonBaseline(ctx, { durationMs });
+    await runLoad({ url: stack.product.url, request, durationMs: 1000 });
+    const load = await runLoad({ url: stack.product.url, request, durationMs });
+    assertAllStatus(load, 200, 'batch');
+    ctx.log(
+      `  batch (download of 100) ${round}/${rounds}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms`,
+    );
+    if (!jsonBaseline || baseline.rps > jsonBaseline.rps) {
+      jsonBaseline = baseline;
+    }
+    if (!result || load.rps > result.rps) {
+      result = load;
+    }
+  }
+  const best = rounds > 1 ? `best of ${rounds} alternated rounds; ` : '';
   return [
     row({
       scenario: 'batch download of 100 objects, 16 connections: rate',
@@ -91,7 +108,7 @@ export async function batchLoad(ctx, stack, { durationMs, objects, jsonBaseline 
       baseline: jsonBaseline.rps,
       target: { op: '>=', value: 0.06, of: 'ratio' },
       judged: ctx.judged,
-      note: `${result.requests} requests in ${durationMs / 1000} s; baseline (c) = closed loop ${jsonBaseline.closed.rps.toFixed(0)} req/s, as the product is measured (pipelined: ${jsonBaseline.pipelined.rps.toFixed(0)} req/s)`,
+      note: `${best}${result.requests} requests in ${durationMs / 1000} s; baseline (c) = closed loop ${jsonBaseline.closed.rps.toFixed(0)} req/s, as the product is measured (pipelined: ${jsonBaseline.pipelined.rps.toFixed(0)} req/s)`,
     }),
     row({
       scenario: 'batch download of 100 objects, 16 connections: p99',
@@ -99,7 +116,7 @@ export async function batchLoad(ctx, stack, { durationMs, objects, jsonBaseline 
       unit: 'ms',
       target: { op: '<', value: 25, of: 'value' },
       judged: ctx.judged,
-      note: `p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`,
+      note: `${best ? 'of the best round; ' : ''}p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`,
     }),
   ];
 }
