@@ -102,4 +102,15 @@ describe(LinkCache.name, () => {
     expect(await cache.linkedSizes('7', [A], db.load)).toEqual(new Map([[A, 1]]));
     expect(db.asked).toEqual([[A, B], [C], [A]]);
   });
+
+  it('counts links afresh after an invalidation emptied it', async () => {
+    const cache = new LinkCache(new MemoryCache(), { maxLinks: 2 });
+    const db = database({ [A]: 1, [B]: 2, [C]: 3 });
+    await cache.linkedSizes('7', [A, B], db.load);
+    await cache.invalidate();
+    await cache.linkedSizes('8', [C], db.load);
+    expect(cache.size).toBe(1);
+    await cache.linkedSizes('8', [C], db.load);
+    expect(db.asked).toEqual([[A, B], [C]]);
+  });
 });

@@ -22,7 +22,7 @@ export interface LinkCacheOptions extends BroadcastMemoOptions {
  */
 export class LinkCache extends BroadcastMemo {
   private readonly maxLinks: number;
-  /** Links added since the memo was last emptied here (an overcount once entries expire or are evicted). */
+  /** Links added since the memo was last emptied, here or by an invalidation (an overcount once entries expire). */
   private linksAdded = 0;
 
   constructor(bus: SharedCache, options: LinkCacheOptions = {}) {
@@ -61,7 +61,6 @@ export class LinkCache extends BroadcastMemo {
     this.linksAdded += found.size;
     if (this.linksAdded > this.maxLinks) {
       this.forget();
-      this.linksAdded = 0;
       return sizes;
     }
     if (known && mark === this.mark()) {
@@ -73,5 +72,11 @@ export class LinkCache extends BroadcastMemo {
       this.remember(projectId, new Map(found), mark);
     }
     return sizes;
+  }
+
+  /** Every way the memo is emptied (full here, an invalidation from any instance) restarts the count. */
+  protected override forget(): void {
+    super.forget();
+    this.linksAdded = 0;
   }
 }
