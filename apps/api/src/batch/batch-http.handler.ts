@@ -33,7 +33,7 @@ type BodyResult = { body: unknown } | { failure: 'malformed' | 'too-large' | 'ab
  * media-type check, HTTP Basic authentication (the client address as Express's `trust proxy` gives it), a UTF-8 JSON
  * body with the same limit and strictness, BatchService, and errors through the same writer as LfsExceptionFilter.
  * Only the common request is answered here; anything unusual (another Accept or Content-Type, a charset or
- * Content-Encoding, a query string) goes to Express unchanged, where BatchController answers it.
+ * Content-Encoding, a query string, no body at all) goes to Express unchanged, where BatchController answers it.
  */
 export class BatchHttpHandler {
   constructor(
