@@ -90,12 +90,15 @@ export class BatchHttpHandler {
             clientAddress(req, this.trustedHops),
           );
         }
-        const answer = serializeBatchResponse(await this.batches.batch(principal, project, result.body));
+        const { json, ascii } = serializeBatchResponse(
+          await this.batches.batch(principal, project, result.body),
+        );
         res.writeHead(200, {
           'Content-Type': `${LFS_MEDIA_TYPE}; charset=utf-8`,
-          'Content-Length': Buffer.byteLength(answer),
+          'Content-Length': ascii ? json.length : Buffer.byteLength(json),
         });
-        res.end(answer);
+        // ASCII is the same bytes in Latin-1 and UTF-8; Latin-1 is written as a plain copy.
+        res.end(json, ascii ? 'latin1' : 'utf8');
       } catch (error) {
         writeExceptionResponse(res, 'POST', path, requestId, error);
       }

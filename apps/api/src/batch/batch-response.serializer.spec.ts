@@ -45,7 +45,7 @@ describe(serializeBatchResponse.name, () => {
       ],
       hash_algo: 'sha256',
     };
-    expect(serializeBatchResponse(response)).toBe(JSON.stringify(response));
+    expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
   });
 
   it('writes a different header object of a later action as that header', () => {
@@ -59,11 +59,41 @@ describe(serializeBatchResponse.name, () => {
       ],
       hash_algo: 'sha256',
     };
-    expect(serializeBatchResponse(response)).toBe(JSON.stringify(response));
+    expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
   });
 
   it('writes an empty batch', () => {
     const response: BatchResponse = { transfer: 'basic', objects: [], hash_algo: 'sha256' };
-    expect(serializeBatchResponse(response)).toBe(JSON.stringify(response));
+    expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
+  });
+
+  describe('tells whether the text is all ASCII (sent as Latin-1 then)', () => {
+    const withError = (message: string): BatchResponse => ({
+      transfer: 'basic',
+      objects: [{ oid: OID, size: 1, error: { code: 404, message } }],
+      hash_algo: 'sha256',
+    });
+    const withHeader = (value: string): BatchResponse => ({
+      transfer: 'basic',
+      objects: [
+        { oid: OID, size: 1, actions: { download: { href: 'h', header: { Authorization: value } } } },
+      ],
+      hash_algo: 'sha256',
+    });
+
+    it.each([
+      ['plain text', withError('Object does not exist'), true],
+      ['quotes and control characters, escaped as ASCII', withError('a "b"\n\u0001'), true],
+      ['a lone surrogate, escaped as ASCII', withError('x \ud800'), true],
+      ['a letter beyond ASCII in a message', withError('Objekt \u00fcberall'), false],
+      ['DEL, which JSON leaves as it is and is still ASCII', withError('x \u007f'), true],
+      ['a letter beyond ASCII in a header', withHeader('Basic \u00e9'), false],
+      ['ASCII header', withHeader('Basic dXNlcg=='), true],
+    ])('%s', (_, response, ascii) => {
+      const result = serializeBatchResponse(response);
+      expect(result.json).toBe(JSON.stringify(response));
+      expect(result.ascii).toBe(ascii);
+      expect(Buffer.byteLength(result.json) === result.json.length).toBe(ascii);
+    });
   });
 });

@@ -6,9 +6,12 @@ import type { BatchAction, BatchObjectResult, BatchResponse } from '@lfs-depot/c
  */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what JSON must escape
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\u007f-\uffff]/;
+const BEYOND_ASCII = /[\u0080-\uffff]/;
 
-function quote(value: string): string {
-  return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : `"${value}"`;
+/** The batch answer as JSON text, and whether it is all ASCII (then its UTF-8 length is its length). */
+export interface BatchResponseJson {
+  json: string;
+  ascii: boolean;
 }
 
 /**
@@ -16,19 +19,53 @@ function quote(value: string): string {
  * downloads is ~38 KB of hrefs, oids and credentials, and V8's generic walk over 100 × 4 nested objects (escaping
  * every string character by character) was a fifth of the API's CPU per batch. This walk knows the shape, checks each
  * string with one regular expression, and serializes an action header shared by all objects only once.
+ *
+ * It also tells whether the text is plain ASCII, as it almost always is: such text can be sent as Latin-1, a plain
+ * copy, instead of being measured and encoded as UTF-8 (together ~60 µs for 38 KB, a tenth of a batch).
  */
-export function serializeBatchResponse(response: BatchResponse): string {
-  const headers = new HeaderJson();
-  let json = `{"transfer":${quote(response.transfer)},"objects":[`;
+export function serializeBatchResponse(response: BatchResponse): BatchResponseJson {
+  const out = new JsonWriter();
+  let json = `{"transfer":${out.quote(response.transfer)},"objects":[`;
   const { objects } = response;
   for (let i = 0; i < objects.length; i += 1) {
-    json += (i === 0 ? '' : ',') + objectJson(objects[i], headers);
+    json += (i === 0 ? '' : ',') + objectJson(objects[i], out);
   }
-  return `${json}],"hash_algo":${quote(response.hash_algo)}}`;
+  json += `],"hash_algo":${out.quote(response.hash_algo)}}`;
+  return { json, ascii: out.ascii };
 }
 
-function objectJson(object: BatchObjectResult, headers: HeaderJson): string {
-  let json = `{"oid":${quote(object.oid)},"size":${JSON.stringify(object.size)}`;
+/** Quotes strings and remembers what the text needs: whether any of it went beyond ASCII, the last header's JSON. */
+class JsonWriter {
+  ascii = true;
+  private lastHeader: Record<string, string> | undefined;
+  private lastHeaderJson = '';
+
+  quote(value: string): string {
+    if (!NEEDS_ESCAPING.test(value)) {
+      return `"${value}"`;
+    }
+    const json = JSON.stringify(value);
+    if (this.ascii && BEYOND_ASCII.test(json)) {
+      this.ascii = false;
+    }
+    return json;
+  }
+
+  /** Every action of a batch carries the same header object: its JSON is made once. */
+  header(header: Record<string, string>): string {
+    if (header !== this.lastHeader) {
+      this.lastHeader = header;
+      this.lastHeaderJson = JSON.stringify(header);
+      if (this.ascii && BEYOND_ASCII.test(this.lastHeaderJson)) {
+        this.ascii = false;
+      }
+    }
+    return this.lastHeaderJson;
+  }
+}
+
+function objectJson(object: BatchObjectResult, out: JsonWriter): string {
+  let json = `{"oid":${out.quote(object.oid)},"size":${JSON.stringify(object.size)}`;
   if (object.authenticated !== undefined) {
     json += `,"authenticated":${object.authenticated}`;
   }
@@ -38,42 +75,28 @@ function objectJson(object: BatchObjectResult, headers: HeaderJson): string {
     for (const name of Object.keys(object.actions) as (keyof typeof object.actions)[]) {
       const action = object.actions[name];
       if (action !== undefined) {
-        json += `${first ? '' : ','}${quote(name)}:${actionJson(action, headers)}`;
+        json += `${first ? '' : ','}${out.quote(name)}:${actionJson(action, out)}`;
         first = false;
       }
     }
     json += '}';
   }
   if (object.error !== undefined) {
-    json += `,"error":{"code":${JSON.stringify(object.error.code)},"message":${quote(object.error.message)}}`;
+    json += `,"error":{"code":${JSON.stringify(object.error.code)},"message":${out.quote(object.error.message)}}`;
   }
   return `${json}}`;
 }
 
-function actionJson(action: BatchAction, headers: HeaderJson): string {
-  let json = `{"href":${quote(action.href)}`;
+function actionJson(action: BatchAction, out: JsonWriter): string {
+  let json = `{"href":${out.quote(action.href)}`;
   if (action.header !== undefined) {
-    json += `,"header":${headers.of(action.header)}`;
+    json += `,"header":${out.header(action.header)}`;
   }
   if (action.expires_in !== undefined) {
     json += `,"expires_in":${JSON.stringify(action.expires_in)}`;
   }
   if (action.expires_at !== undefined) {
-    json += `,"expires_at":${quote(action.expires_at)}`;
+    json += `,"expires_at":${out.quote(action.expires_at)}`;
   }
   return `${json}}`;
-}
-
-/** The JSON of the last header object seen: every action of a batch carries the same one. */
-class HeaderJson {
-  private last: Record<string, string> | undefined;
-  private json = '';
-
-  of(header: Record<string, string>): string {
-    if (header !== this.last) {
-      this.last = header;
-      this.json = JSON.stringify(header);
-    }
-    return this.json;
-  }
 }

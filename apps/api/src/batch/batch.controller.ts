@@ -24,6 +24,6 @@ export class BatchController {
     @Body() body: unknown,
   ): Promise<string> {
     // Serialized here rather than by Express's res.json: see serializeBatchResponse.
-    return serializeBatchResponse(await this.batchService.batch(principal, project, body));
+    return serializeBatchResponse(await this.batchService.batch(principal, project, body)).json;
   }
 }
