@@ -62,6 +62,22 @@ describe(serializeBatchResponse.name, () => {
     expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
   });
 
+  it('writes the rarer shapes as JSON.stringify does: other action names, no or false authenticated, odd numbers', () => {
+    const response = {
+      transfer: 'basic',
+      objects: [
+        { oid: OID, size: 1, authenticated: false, actions: { download: { href: 'h' } } },
+        { oid: OID, size: 2, authenticated: false },
+        { oid: OID, size: 3, actions: { 'custom "name"': { href: 'h', expires_in: -0 }, verify: undefined } },
+        { oid: OID, size: 4, actions: {} },
+        { oid: OID, size: Number.NaN, error: { code: Number.POSITIVE_INFINITY, message: 'm' } },
+        { oid: OID, size: 1e21, actions: { upload: { href: 'h', expires_in: 1.5 } } },
+      ],
+      hash_algo: 'sha256',
+    } as unknown as BatchResponse;
+    expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
+  });
+
   it('writes an empty batch', () => {
     const response: BatchResponse = { transfer: 'basic', objects: [], hash_algo: 'sha256' };
     expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
