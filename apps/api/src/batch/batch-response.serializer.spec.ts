@@ -72,6 +72,9 @@ describe(serializeBatchResponse.name, () => {
         { oid: OID, size: 4, actions: {} },
         { oid: OID, size: Number.NaN, error: { code: Number.POSITIVE_INFINITY, message: 'm' } },
         { oid: OID, size: 1e21, actions: { upload: { href: 'h', expires_in: 1.5 } } },
+        { oid: OID, size: 5, actions: { constructor: { href: 'h' }, toString: { href: '"' } } },
+        { oid: OID, size: 6, actions: JSON.parse('{"__proto__": {"href": "h"}}') as object },
+        { oid: OID, size: 7, authenticated: null },
       ],
       hash_algo: 'sha256',
     } as unknown as BatchResponse;

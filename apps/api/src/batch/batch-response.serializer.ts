@@ -72,32 +72,24 @@ class JsonWriter {
   }
 }
 
-/** What comes between an object's size and its first action name, by its `authenticated`. */
-const BEFORE_ACTIONS = {
-  true: ',"authenticated":true,"actions":{',
-  false: ',"authenticated":false,"actions":{',
-  undefined: ',"actions":{',
-} as const;
-const AUTHENTICATED = {
-  true: ',"authenticated":true',
-  false: ',"authenticated":false',
-  undefined: '',
-} as const;
-
 /** The opening of the actions git-lfs knows, up to the href's opening quote. */
-const ACTION_OPENINGS: Readonly<Record<string, string>> = {
-  download: '"download":{"href":"',
-  upload: '"upload":{"href":"',
-  verify: '"verify":{"href":"',
-};
+const ACTION_OPENINGS = new Map<string, string>([
+  ['download', '"download":{"href":"'],
+  ['upload', '"upload":{"href":"'],
+  ['verify', '"verify":{"href":"'],
+]);
 
 function writeObject(object: BatchObjectResult, open: string, out: JsonWriter): void {
   const { parts } = out;
   out.string(open, object.oid, '","size":');
   parts.push(jsonNumber(object.size));
-  const authenticated = String(object.authenticated) as keyof typeof AUTHENTICATED;
+  if (object.authenticated === true) {
+    parts.push(',"authenticated":true');
+  } else if (object.authenticated !== undefined) {
+    parts.push(',"authenticated":', JSON.stringify(object.authenticated));
+  }
   if (object.actions !== undefined) {
-    parts.push(BEFORE_ACTIONS[authenticated]);
+    parts.push(',"actions":{');
     let first = true;
     for (const name of Object.keys(object.actions) as (keyof typeof object.actions)[]) {
       const action = object.actions[name];
@@ -110,8 +102,6 @@ function writeObject(object: BatchObjectResult, open: string, out: JsonWriter): 
       }
     }
     parts.push('}');
-  } else {
-    parts.push(AUTHENTICATED[authenticated]);
   }
   if (object.error !== undefined) {
     parts.push(',"error":{"code":', jsonNumber(object.error.code));
@@ -122,7 +112,7 @@ function writeObject(object: BatchObjectResult, open: string, out: JsonWriter): 
 
 function writeAction(name: string, action: BatchAction, out: JsonWriter): void {
   const { parts } = out;
-  const opening = ACTION_OPENINGS[name];
+  const opening = ACTION_OPENINGS.get(name);
   if (opening !== undefined) {
     out.string(opening, action.href, '"');
   } else {
