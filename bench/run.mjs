@@ -56,17 +56,17 @@ const sizes = quick
     }
   : {
       single: GIB,
-      // Five alternations: with three, this machine's swings (0.76–0.97 for unchanged upload code in one afternoon)
-      // could leave both bests from different moods.
+      // Odd counts, so that the median round (bench/lib/rounds.mjs) is one round: this machine's speed swings by
+      // ±30 % within minutes, so each scenario is measured back to back with its baseline several times.
       repeat: 5,
       concurrent: 16,
       concurrentSize: 256 * MIB,
-      concurrentRepeat: 2,
+      concurrentRepeat: 3,
       huge: 4 * GIB,
       gitBig: GIB,
       gitSmall: 2000,
       loadMs: 10_000,
-      batchRounds: 2,
+      batchRounds: 3,
     };
 
 const startedAt = Date.now();

@@ -3,6 +3,7 @@
 import { hashObject, syntheticObject } from '../lib/content.mjs';
 import { rssSampler } from '../lib/product.mjs';
 import { row } from '../lib/report.mjs';
+import { medianNote, medianRound } from '../lib/rounds.mjs';
 import { getObject, mibPerSecond, putObject } from '../lib/transfer.mjs';
 
 const MIB = 1024 * 1024;
@@ -43,100 +44,102 @@ function label(size) {
 }
 
 /**
- * Upload then download of one object, alternating with the baselines `repeat` times; best of each, because noise
- * on a shared machine only ever slows a run down. Every repetition uses new bytes, so nothing is deduplicated.
- * With `baselines` undefined (S3), only lfs-depot's figures are reported.
+ * Upload then download of one object, alternating with the baselines `repeat` times (each round: baseline upload,
+ * lfs-depot upload, baseline download, lfs-depot download); the median round of each (see medianRound). Every
+ * repetition uses new bytes, so nothing is deduplicated. With `baselines` undefined (S3), only lfs-depot's figures
+ * are reported, the best of the rounds.
  */
 export async function singleTransfer(ctx, stack, { size, repeat, targets = true, prefix = '' }) {
-  const best = { baseUp: Infinity, up: Infinity, baseDown: Infinity, down: Infinity };
+  const withBaseline = Boolean(ctx.baselines && targets);
+  const ups = [];
+  const downs = [];
   let peakRss = 0;
   for (let i = 0; i < repeat; i += 1) {
     const object = hashObject(syntheticObject(size, nextSeed++));
-    if (ctx.baselines && targets) {
-      best.baseUp = Math.min(best.baseUp, await uploadToBaseline(ctx.baselines, object));
-    }
+    const baseUp = withBaseline ? await uploadToBaseline(ctx.baselines, object) : null;
     const rss = rssSampler(stack.product.proxyPid);
-    best.up = Math.min(best.up, await uploadToProduct(stack, object));
+    const up = await uploadToProduct(stack, object);
     peakRss = Math.max(peakRss, rss.stop());
-    if (ctx.baselines && targets) {
-      best.baseDown = Math.min(
-        best.baseDown,
-        await download(`${ctx.baselines.url}/download/${object.oid}`, {}, size),
-      );
-    }
-    best.down = Math.min(
-      best.down,
-      await download(objectUrl(stack, object.oid), { authorization: stack.user.basic }, size),
-    );
+    const baseDown = withBaseline
+      ? await download(`${ctx.baselines.url}/download/${object.oid}`, {}, size)
+      : null;
+    const down = await download(objectUrl(stack, object.oid), { authorization: stack.user.basic }, size);
+    ups.push({ value: mibPerSecond(size, up), baseline: withBaseline ? mibPerSecond(size, baseUp) : null });
+    downs.push({
+      value: mibPerSecond(size, down),
+      baseline: withBaseline ? mibPerSecond(size, baseDown) : null,
+    });
+    const vs = (r) => (r.baseline === null ? '' : ` (baseline ${r.baseline.toFixed(0)})`);
     ctx.log(
-      `  ${prefix}transfer ${i + 1}/${repeat}: up ${mibPerSecond(size, best.up).toFixed(0)} MiB/s, down ${mibPerSecond(size, best.down).toFixed(0)} MiB/s (best so far)`,
+      `  ${prefix}transfer ${i + 1}/${repeat}: up ${ups[i].value.toFixed(0)} MiB/s${vs(ups[i])}, down ${downs[i].value.toFixed(0)} MiB/s${vs(downs[i])}`,
     );
   }
-  const withBaseline = ctx.baselines && targets;
   return [
-    row({
-      scenario: `${prefix}upload 1 × ${label(size)}, raw HTTP`,
-      value: mibPerSecond(size, best.up),
-      unit: 'MiB/s',
-      baseline: withBaseline ? mibPerSecond(size, best.baseUp) : null,
-      target: withBaseline ? { op: '>=', value: 0.9, of: 'ratio' } : undefined,
-      judged: ctx.judged,
-      note: `best of ${repeat}; proxy peak RSS ${peakRss.toFixed(0)} MiB`,
+    transferRow(ctx, `${prefix}upload 1 × ${label(size)}, raw HTTP`, ups, {
+      withBaseline,
+      target: 0.9,
+      notes: [`proxy peak RSS ${peakRss.toFixed(0)} MiB`],
     }),
-    row({
-      scenario: `${prefix}download 1 × ${label(size)}, raw HTTP`,
-      value: mibPerSecond(size, best.down),
-      unit: 'MiB/s',
-      baseline: withBaseline ? mibPerSecond(size, best.baseDown) : null,
-      target: withBaseline ? { op: '>=', value: 0.9, of: 'ratio' } : undefined,
-      judged: ctx.judged,
-      note: `best of ${repeat}`,
-    }),
+    transferRow(ctx, `${prefix}download 1 × ${label(size)}, raw HTTP`, downs, { withBaseline, target: 0.9 }),
   ];
 }
 
+/** One throughput row from alternated rounds: the median round against its baseline, or the best without one. */
+function transferRow(ctx, scenario, rounds, { withBaseline, target, notes = [] }) {
+  if (!withBaseline) {
+    return row({
+      scenario,
+      value: Math.max(...rounds.map((r) => r.value)),
+      unit: 'MiB/s',
+      note: [rounds.length > 1 ? `best of ${rounds.length}` : '', ...notes].filter(Boolean).join('; '),
+    });
+  }
+  const median = medianRound(rounds);
+  return row({
+    scenario,
+    value: median.value,
+    unit: 'MiB/s',
+    baseline: median.baseline,
+    target: { op: '>=', value: target, of: 'ratio' },
+    judged: ctx.judged,
+    note: [medianNote(median, 'MiB/s'), ...notes].filter(Boolean).join('; '),
+  });
+}
+
 /**
- * `count` uploads at once; aggregate throughput = all bytes / wall time, against the baseline doing the same.
- * Alternated with the baseline `repeat` times (new bytes each time), best of each, as single transfers are: on a
- * shared machine one pair of runs minutes apart differs by more than either side's own cost. The peak RSS reported
- * is the highest of all rounds.
+ * `count` uploads at once; aggregate throughput = all bytes / wall time, against the baseline doing the same, back to
+ * back, `repeat` times (new bytes each time); the median round (see medianRound). The peak RSS reported is the
+ * highest of all rounds.
  */
 export async function concurrentUploads(
   ctx,
   stack,
   { count, size, repeat = 1, targets = true, prefix = '' },
 ) {
+  const withBaseline = Boolean(ctx.baselines && targets);
   const total = count * size;
-  let baseline = null;
-  let value = 0;
+  const rounds = [];
   let peak = 0;
   for (let round = 0; round < repeat; round += 1) {
     const objects = Array.from({ length: count }, () => hashObject(syntheticObject(size, nextSeed++)));
-    if (ctx.baselines && targets) {
+    let baseline = null;
+    if (withBaseline) {
       const started = performance.now();
       await Promise.all(objects.map((object) => uploadToBaseline(ctx.baselines, object)));
-      baseline = Math.max(baseline ?? 0, mibPerSecond(total, performance.now() - started));
+      baseline = mibPerSecond(total, performance.now() - started);
     }
     const rss = rssSampler(stack.product.proxyPid);
     const started = performance.now();
     await Promise.all(objects.map((object) => uploadToProduct(stack, object)));
-    value = Math.max(value, mibPerSecond(total, performance.now() - started));
+    rounds.push({ value: mibPerSecond(total, performance.now() - started), baseline });
     peak = Math.max(peak, rss.stop());
     ctx.log(
-      `  ${prefix}${count} concurrent uploads ${round + 1}/${repeat}: ${value.toFixed(0)} MiB/s (baseline ${baseline?.toFixed(0) ?? '-'}) best so far, proxy peak RSS ${peak.toFixed(0)} MiB`,
+      `  ${prefix}${count} concurrent uploads ${round + 1}/${repeat}: ${rounds[round].value.toFixed(0)} MiB/s (baseline ${baseline?.toFixed(0) ?? '-'}), proxy peak RSS ${peak.toFixed(0)} MiB so far`,
     );
   }
   const scenario = `${prefix}${count} concurrent uploads × ${label(size)}`;
   return [
-    row({
-      scenario: `${scenario}: aggregate`,
-      value,
-      unit: 'MiB/s',
-      baseline,
-      target: baseline ? { op: '>=', value: 0.85, of: 'ratio' } : undefined,
-      judged: ctx.judged,
-      note: repeat > 1 ? `best of ${repeat}` : undefined,
-    }),
+    transferRow(ctx, `${scenario}: aggregate`, rounds, { withBaseline, target: 0.85 }),
     row({
       scenario: `${scenario}: proxy peak RSS`,
       value: peak,
