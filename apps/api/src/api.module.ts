@@ -10,7 +10,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { LocksModule } from './locks/locks.module.js';
 import { PlatformModule } from './platform/platform.module.js';
 import { PushCheckModule } from './push-check/push-check.module.js';
-import { UploadsModule } from './uploads/uploads.module.js';
+import { TransfersModule } from './transfers/transfers.module.js';
 
 /**
  * Every feature module; each declares its own routes. Express tries routes in registration order, so the ones
@@ -18,7 +18,7 @@ import { UploadsModule } from './uploads/uploads.module.js';
  */
 export const FEATURE_MODULES = [
   BatchModule,
-  UploadsModule,
+  TransfersModule,
   LocksModule,
   HealthModule,
   MetricsModule,

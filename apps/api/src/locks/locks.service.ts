@@ -12,7 +12,7 @@ import {
   parseLockId,
   parseUnlockRequest,
   parseVerifyLocksRequest,
-} from './locks.dto.js';
+} from './locks-request.parser.js';
 import type { LockFilter, LockRecord } from './locks.repository.js';
 import { LocksRepository } from './locks.repository.js';
 

@@ -62,7 +62,7 @@ export class PushCheckRepository {
    * Of the given oids, the `oid:size` pairs the project links. Exact pairs rather than one size per oid, so a
    * pointer is satisfied only by an object of the size it states.
    */
-  async findLinkedObjectKeys(projectId: string, oids: readonly string[]): Promise<Set<string>> {
+  async findLinkedPointerKeys(projectId: string, oids: readonly string[]): Promise<Set<string>> {
     if (oids.length === 0) {
       return new Set();
     }
@@ -73,11 +73,11 @@ export class PushCheckRepository {
         WHERE o.oid = ANY($2::char(64)[])`,
       [projectId, oids],
     );
-    return new Set(rows.map((row) => objectKey(row.oid, parseInt8(row.size))));
+    return new Set(rows.map((row) => pointerKey(row.oid, parseInt8(row.size))));
   }
 }
 
-/** How a pointer is identified in sets and maps. */
-export function objectKey(oid: string, size: number): string {
+/** A pointer's identity in sets and maps, `oid:size` (not a storage key: those come from `objectKey` in the storage lib). */
+export function pointerKey(oid: string, size: number): string {
   return `${oid}:${size}`;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { parsePushCheckRequest } from './push-check-request.parser.js';
-import { objectKey, PushCheckRepository } from './push-check.repository.js';
+import { pointerKey, PushCheckRepository } from './push-check.repository.js';
 
 export interface LockedPathView {
   path: string;
@@ -48,7 +48,7 @@ export class PushCheckService {
     const allPaths = new Set(request.changes.flatMap((change) => change.paths));
     const allOids = new Set(request.changes.flatMap((change) => change.pointers.map((p) => p.oid)));
     const locks = await this.repository.findLocksHeldByOthers(projectId, userId, [...allPaths]);
-    const linked = await this.repository.findLinkedObjectKeys(projectId, [...allOids]);
+    const linked = await this.repository.findLinkedPointerKeys(projectId, [...allOids]);
 
     const lockByPath = new Map(locks.map((lock) => [lock.path, lock]));
     const locked: LockedPathView[] = [];
@@ -69,7 +69,7 @@ export class PushCheckService {
 
     const missing = new Map<string, { oid: string; size: number; paths: Set<string> }>();
     for (const { oid, size, paths } of request.changes.flatMap((change) => change.pointers)) {
-      const key = objectKey(oid, size);
+      const key = pointerKey(oid, size);
       if (linked.has(key)) {
         continue;
       }

@@ -33,8 +33,8 @@ interface UploadTicket {
 
 /** The API's side of object transfers: decides, for the proxy, who may write or read which bytes, and links them. */
 @Injectable()
-export class UploadsService {
-  private readonly logger = new Logger(UploadsService.name);
+export class TransfersService {
+  private readonly logger = new Logger(TransfersService.name);
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,

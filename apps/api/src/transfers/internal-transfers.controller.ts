@@ -9,32 +9,32 @@ import type {
 import { INTERNAL_AUTHORIZE_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { InternalSignatureGuard } from '../auth/internal-signature.guard.js';
-import { UploadsService } from './uploads.service.js';
+import { TransfersService } from './transfers.service.js';
 
 /** Called only by the proxy (signed), around the object bytes it streams. */
 @ApiExcludeController()
 @UseGuards(InternalSignatureGuard)
 @Controller('internal')
-export class InternalUploadsController {
-  constructor(private readonly uploads: UploadsService) {}
+export class InternalTransfersController {
+  constructor(private readonly transfers: TransfersService) {}
 
   @Post('uploads/authorize')
   @HttpCode(200)
   @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
   authorizeUpload(@Body() body: TransferAuthorizeRequest): Promise<UploadAuthorization> {
-    return this.uploads.authorizeUpload(body);
+    return this.transfers.authorizeUpload(body);
   }
 
   @Post('uploads/finalize')
   @HttpCode(200)
   finalizeUpload(@Body() body: UploadFinalizeRequest): Promise<{ linked: boolean }> {
-    return this.uploads.finalizeUpload(body);
+    return this.transfers.finalizeUpload(body);
   }
 
   @Post('downloads/authorize')
   @HttpCode(200)
   @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
   authorizeDownload(@Body() body: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {
-    return this.uploads.authorizeDownload(body);
+    return this.transfers.authorizeDownload(body);
   }
 }

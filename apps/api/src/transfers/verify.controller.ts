@@ -5,7 +5,7 @@ import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
 import { ProjectPath } from '../http/project-path.decorator.js';
 import { Public } from '../http/public.decorator.js';
-import { UploadsService } from './uploads.service.js';
+import { TransfersService } from './transfers.service.js';
 
 /** The batch API's verify action; credentials are checked by the service, like on transfers. */
 @ApiExcludeController()
@@ -13,7 +13,7 @@ import { UploadsService } from './uploads.service.js';
 @UseGuards(LfsMediaTypeGuard)
 @Controller()
 export class VerifyController {
-  constructor(private readonly uploads: UploadsService) {}
+  constructor(private readonly transfers: TransfersService) {}
 
   @Post('*project/info/lfs/objects/verify')
   @HttpCode(200)
@@ -24,7 +24,7 @@ export class VerifyController {
     @ProjectPath() project: string,
     @Body() body: unknown,
   ): Promise<Record<string, never>> {
-    await this.uploads.verifyObject(authorization, client, project, body);
+    await this.transfers.verifyObject(authorization, client, project, body);
     return {};
   }
 }
