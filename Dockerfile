@@ -11,5 +11,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
+# DATA_DIR in docker-compose.yml: a fresh named volume takes this folder's owner and mode, so the app (as node) can
+# write its generated secrets there and no one else can read them.
+RUN install -d -o node -g node -m 0700 /var/lib/lfs-depot
 USER node
 CMD ["node", "dist/apps/proxy/src/main.js"]

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,18 +137,26 @@ describe('npm start with embedded defaults', () => {
   });
 
   it('refuses to start with one message naming every bad variable', async () => {
-    const started = start({ DATA_DIR: dataDir, PORT: 'eighty', STORAGE: 's3://bucket', REDIS_URL: 'nope' });
+    const started = start({
+      DATA_DIR: dataDir,
+      PORT: 'eighty',
+      STORAGE: 's3://bucket',
+      REDIS_URL: 'nope',
+      LFS_ADMIN_TOKEN: 'change-me-to-a-long-random-admin-token',
+    });
     expect(await started.exited).not.toBe(0);
     const output = started.output();
     expect(output).toContain('Invalid configuration');
     expect(output).toContain('PORT');
     expect(output).toContain('STORAGE');
     expect(output).toContain('REDIS_URL');
+    expect(output).toContain('LFS_ADMIN_TOKEN is a placeholder');
   });
 
-  it('generates an admin token file readable only by its owner', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-token-'));
-    await chmod(dir, 0o755);
+  it('creates DATA_DIR and its secrets readable only by their owner, embedded PostgreSQL included', async () => {
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-token-'));
+    await chmod(parent, 0o755);
+    const dir = path.join(parent, 'data');
     try {
       const started = start({
         DATA_DIR: dir,
@@ -159,8 +167,31 @@ describe('npm start with embedded defaults', () => {
       expect(started.output()).toContain(path.join(dir, 'admin-token'));
       const { statSync } = await import('node:fs');
       expect(statSync(path.join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
+      expect(statSync(path.join(dir, 'internal-secret')).mode & 0o777).toBe(0o600);
+      // Others may at most pass through (as root, the embedded PostgreSQL's user must reach its cluster inside).
+      expect(statSync(dir).mode & 0o066).toBe(0);
+      expect(statSync(path.join(dir, 'postgres')).mode & 0o077).toBe(0);
       process.kill(-started.child.pid!, 'SIGINT');
       expect(await started.exited).toBe(0);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start while a secret file in DATA_DIR is readable by others', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-loose-'));
+    await chmod(dir, 0o755);
+    try {
+      await writeFile(path.join(dir, 'internal-secret'), `${'k'.repeat(8)}-${Date.now()}\n`, { mode: 0o644 });
+      await chmod(path.join(dir, 'internal-secret'), 0o644);
+      const started = start({
+        DATA_DIR: dir,
+        PORT: String(await freePort()),
+        API_PORT: String(await freePort()),
+      });
+      expect(await started.exited).not.toBe(0);
+      expect(started.output()).toContain(`${path.join(dir, 'internal-secret')} has mode 0644`);
+      expect(started.output()).toContain(`chmod 600 ${path.join(dir, 'internal-secret')}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 import { describe, expect, it } from '@jest/globals';
@@ -62,6 +63,58 @@ describe(loadConfig.name, () => {
       expect(message).toContain('STORAGE s3:// URL needs a region');
       expect(message).toContain('LFS_ADMIN_TOKEN');
     }
+  });
+
+  describe('secrets', () => {
+    it.each([
+      ['INTERNAL_SECRET', 'change-me-to-a-long-random-internal-secret-value', 'placeholder'],
+      ['LFS_ADMIN_TOKEN', 'change-me-to-a-long-random-admin-token', 'placeholder'],
+      ['LFS_ADMIN_TOKEN', 'CHANGE_ME_BEFORE_DEPLOYING_1234', 'placeholder'],
+      ['INTERNAL_SECRET', 'replace-me-with-openssl-rand-output-please', 'placeholder'],
+      ['LFS_ADMIN_TOKEN', 'your-admin-token-here-please', 'placeholder'],
+      ['INTERNAL_SECRET', 'x'.repeat(64), 'too easy to guess'],
+      ['INTERNAL_SECRET', '0123456789abcdef0123456789abcdef', 'too easy to guess'],
+      ['INTERNAL_SECRET', 'abcdefghijklmnopqrstuvwxyz0123456789', 'too easy to guess'],
+      ['LFS_ADMIN_TOKEN', 'adminadminadminadmin', 'too easy to guess'],
+      ['LFS_ADMIN_TOKEN', 'abababababababababab', 'too easy to guess'],
+      ['LFS_ADMIN_TOKEN', 'short', 'at least 16 characters'],
+      ['INTERNAL_SECRET', 'Zq8-short-but-random-ish', 'at least 32 characters'],
+    ])('rejects %s=%j naming the variable', (name, value, reason) => {
+      expect.assertions(4);
+      try {
+        loadConfig({ [name]: value });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        const { problems } = error as ConfigError;
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toContain(name);
+        expect(problems[0]).toContain(reason);
+      }
+    });
+
+    it('names both secrets in one message when both are placeholders', () => {
+      expect(() =>
+        loadConfig({
+          INTERNAL_SECRET: 'change-me-to-a-long-random-internal-secret-value',
+          LFS_ADMIN_TOKEN: 'change-me-to-a-long-random-admin-token',
+        }),
+      ).toThrow(
+        /INTERNAL_SECRET is a placeholder[\s\S]*LFS_ADMIN_TOKEN is a placeholder|LFS_ADMIN_TOKEN is a placeholder[\s\S]*INTERNAL_SECRET is a placeholder/,
+      );
+    });
+
+    it('returns generated secrets as given', () => {
+      const internalSecret = randomBytes(32).toString('base64');
+      const adminToken = randomBytes(12).toString('base64url');
+
+      expect(loadConfig({ INTERNAL_SECRET: internalSecret, LFS_ADMIN_TOKEN: adminToken }).secrets).toEqual({
+        internalSecret,
+        adminToken,
+      });
+      expect(
+        loadConfig({ INTERNAL_SECRET: randomBytes(32).toString('hex') }).secrets.internalSecret,
+      ).toHaveLength(64);
+    });
   });
 
   it('rejects a relative file storage folder', () => {

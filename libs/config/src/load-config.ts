@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import type { Config, DatabaseConfig, RedisConfig, StorageConfig } from './config.schema.js';
+import { secretProblem } from './secret-strength.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -13,6 +14,10 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
+
+/** The admin token is typed by people and scripts; the internal secret only by machines, so it must be longer. */
+const ADMIN_TOKEN_RULES = { minLength: 16, minBits: 64 };
+const INTERNAL_SECRET_RULES = { minLength: 32, minBits: 96 };
 
 /** Collects problems instead of failing on the first, so one startup names every bad variable. */
 class Reader {
@@ -34,6 +39,16 @@ class Reader {
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
       this.problems.push(`${name}=${JSON.stringify(raw)} must be an integer between ${min} and ${max}`);
       return fallback;
+    }
+    return value;
+  }
+
+  /** A secret that must not be a placeholder or guessable: deployed as is, one would make anyone admin. */
+  secret(name: string, rules: { minLength: number; minBits: number }): string | undefined {
+    const value = this.string(name);
+    const problem = value === undefined ? undefined : secretProblem(name, value, rules);
+    if (problem !== undefined) {
+      this.problems.push(problem);
     }
     return value;
   }
@@ -157,14 +172,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     reader.problems.push(`PORT and API_PORT are both ${port}; the proxy and the API need different ports`);
   }
 
-  const adminToken = reader.string('LFS_ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 16) {
-    reader.problems.push('LFS_ADMIN_TOKEN must be at least 16 characters long');
-  }
-  const internalSecret = reader.string('INTERNAL_SECRET');
-  if (internalSecret !== undefined && internalSecret.length < 32) {
-    reader.problems.push('INTERNAL_SECRET must be at least 32 characters long');
-  }
+  const adminToken = reader.secret('LFS_ADMIN_TOKEN', ADMIN_TOKEN_RULES);
+  const internalSecret = reader.secret('INTERNAL_SECRET', INTERNAL_SECRET_RULES);
   const logLevel = reader.string('LOG_LEVEL') ?? 'log';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     reader.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);

@@ -1,17 +1,53 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 
+import { ConfigError } from './load-config.js';
+
 /**
- * Returns the secret stored in `file`, creating it (mode 0600) with a fresh random value when absent.
- * Two processes starting at once agree: the loser of the exclusive create reads the winner's value.
+ * Mode of DATA_DIR when this process creates it: private to its owner. As root, others may still pass through (not
+ * list): the embedded PostgreSQL then runs as `postgres` and must reach its own cluster folder inside.
+ */
+export function dataDirMode(): number {
+  return process.getuid?.() === 0 ? 0o711 : 0o700;
+}
+
+/** Creates DATA_DIR (and missing parents) with dataDirMode(); an existing folder keeps the mode it has. */
+export async function ensureDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: dataDirMode() });
+}
+
+/** Reads a secret file, refusing one that others could read or write: whoever can read it holds the secret. */
+async function readPrivateSecretFile(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const { mode } = await handle.stat();
+    if ((mode & 0o077) !== 0) {
+      throw new ConfigError([
+        `${file} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}, so other users may read the secret ` +
+          `in it: run 'chmod 600 ${file}' (and replace the secret if it may have been read), or delete the file ` +
+          `so that a new one is generated`,
+      ]);
+    }
+    return (await handle.readFile('utf8')).trim();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Returns the secret stored in `file`, creating it (mode 0600) with a fresh random value when absent, and refuses
+ * an existing one with a looser mode. Two processes starting at once agree: the loser of the exclusive create reads
+ * the winner's value.
  */
 export async function readOrCreateSecretFile(file: string): Promise<{ value: string; created: boolean }> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await ensureDataDir(path.dirname(file));
   const fresh = randomBytes(32).toString('base64url');
   try {
     const handle = await open(file, 'wx', 0o600);
     try {
+      // The umask can only remove bits, but say what we mean rather than rely on it.
+      await handle.chmod(0o600);
       await handle.writeFile(`${fresh}\n`);
       await handle.sync();
     } finally {
@@ -25,7 +61,7 @@ export async function readOrCreateSecretFile(file: string): Promise<{ value: str
   }
   // The creator may still be writing; a short retry covers that window.
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const value = (await readFile(file, 'utf8')).trim();
+    const value = await readPrivateSecretFile(file);
     if (value) {
       return { value, created: false };
     }

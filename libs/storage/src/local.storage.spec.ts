@@ -56,6 +56,19 @@ describe(LocalStorage.name, () => {
       expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
     });
 
+    it('returns after storing the object and its folders readable by their owner only', async () => {
+      const key = await putContent(randomBytes(1024));
+      const [fanOut, subFolder] = key.split('/');
+
+      expect((await stat(path.join(root, key))).mode & 0o777).toBe(0o600);
+      for (const folder of [fanOut ?? '', path.join(fanOut ?? '', subFolder ?? ''), 'tmp']) {
+        expect({ folder, mode: (await stat(path.join(root, folder))).mode & 0o777 }).toEqual({
+          folder,
+          mode: 0o700,
+        });
+      }
+    });
+
     it('returns after storing the empty object', async () => {
       const key = await putContent(Buffer.alloc(0));
 

