@@ -131,6 +131,24 @@ describe('batch API and LFS authentication', () => {
       ).toBe(200);
     });
 
+    it('answers 200 to every one of many parallel sign-ins with the right password, and counts none of them', async () => {
+      const body = { operation: 'download', objects: [] };
+      const client = { forwardedFor: '203.0.113.70' };
+      const farm = await Promise.all(
+        Array.from({ length: 50 }, () => batch('acme/private', body, { auth: basic(reader), ...client })),
+      );
+      expect(farm.map((answer) => answer.status)).toEqual(Array.from({ length: 50 }, () => 200));
+
+      // The whole budget of failures is still there, and a success after them does not give any back.
+      const guesses: number[] = [];
+      for (let attempt = 0; attempt < 20; attempt += 1) {
+        const guess = basic({ ...reader, password: `wrong-${attempt}` });
+        guesses.push((await batch('acme/private', body, { auth: guess, ...client })).status);
+      }
+      expect(guesses).toEqual(Array.from({ length: 20 }, () => 401));
+      expect((await batch('acme/private', body, { auth: basic(reader), ...client })).status).toBe(429);
+    });
+
     it('lets at most the budget of parallel wrong guesses through to a password check', async () => {
       const guesses = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>

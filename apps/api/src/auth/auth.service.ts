@@ -37,6 +37,9 @@ interface KnownToken {
 
 @Injectable()
 export class AuthService {
+  /** Password checks in flight, by client and keyed credentials. */
+  private readonly passwordChecks = new Map<string, Promise<Principal | undefined>>();
+
   constructor(
     private readonly users: UsersRepository,
     private readonly cache: SharedCache,
@@ -79,13 +82,19 @@ export class AuthService {
     if (client === undefined) {
       return this.authenticatePassword(username, secret);
     }
-    const key = `${client}:${username}`;
-    await this.throttle.acquire(key);
-    const principal = await this.authenticatePassword(username, secret);
-    if (principal) {
-      await this.throttle.release(key);
+    // Identical sign-ins at once (a CI farm's parallel clones) share one check and one throttle decision: one
+    // scrypt, and at most one failure counted for a repeated wrong password.
+    const keyed = this.passwordKey(username, secret);
+    const shared = `${client}\0${keyed}`;
+    let pending = this.passwordChecks.get(shared);
+    if (!pending) {
+      pending = this.throttle
+        .attempt(`${client}:${username}`, () => this.authenticatePassword(username, secret, keyed))
+        .finally(() => this.passwordChecks.delete(shared));
+      this.passwordChecks.set(shared, pending);
     }
-    return principal;
+    const principal = await pending;
+    return principal && { ...principal };
   }
 
   /**
@@ -151,9 +160,17 @@ export class AuthService {
     return (await this.users.findUserById(id)) ?? undefined;
   }
 
-  private async authenticatePassword(username: string, password: string): Promise<Principal | undefined> {
-    // Keyed with the server secret: whoever can read the cache still can't test password guesses against it.
-    const cacheKey = `auth:pw:${createHmac('sha256', this.secrets.internalSecret).update(`${username}\0${password}`).digest('hex')}`;
+  /** Keyed with the server secret: whoever can read the cache still can't test password guesses against it. */
+  private passwordKey(username: string, password: string): string {
+    return createHmac('sha256', this.secrets.internalSecret).update(`${username}\0${password}`).digest('hex');
+  }
+
+  private async authenticatePassword(
+    username: string,
+    password: string,
+    keyed = this.passwordKey(username, password),
+  ): Promise<Principal | undefined> {
+    const cacheKey = `auth:pw:${keyed}`;
     const cachedUserId = await this.cache.get(cacheKey);
     const user = await this.accessCache.load(
       `username:${username}`,
