@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { text } from 'node:stream/consumers';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -177,19 +176,6 @@ describe(LocalStorage.name, () => {
       expect((await readFile(path.join(root, key))).equals(content)).toBe(true);
     });
 
-    it('returns without rewriting the file when the object is already stored', async () => {
-      const content = randomBytes(MIB);
-      const key = await putContent(content);
-      const before = await stat(path.join(root, key));
-
-      await storage.put(key, bodyOf(content), expectedFor(content));
-
-      const after = await stat(path.join(root, key));
-      expect(after.ino).toBe(before.ino);
-      expect(after.mtimeMs).toBe(before.mtimeMs);
-      expect(await storedFiles()).toEqual([path.join(...key.split('/'))]);
-    });
-
     it('rejects when a re-upload of a stored object has other content, keeping the stored object', async () => {
       const content = randomBytes(MIB);
       const key = await putContent(content);
@@ -202,28 +188,6 @@ describe(LocalStorage.name, () => {
       expect((await readFile(path.join(root, key))).equals(content)).toBe(true);
     });
 
-    it('leaves descriptors opened meanwhile alone when a re-upload of a stored object fails', async () => {
-      const content = randomBytes(64 * 1024);
-      const key = await putContent(content);
-      const forged = Buffer.from(content);
-      forged[0] ^= 0xff;
-      const body = new PassThrough();
-      const upload = rejection(storage.put(key, body, expectedFor(content)));
-      // By now the dedup path has closed its temp file; POSIX hands out the lowest free number, so this file very
-      // likely gets the same one, and a second close of the temp file's descriptor would close it.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const unrelated = await open(path.join(root, 'unrelated'), 'w');
-      try {
-        body.end(forged);
-        expect(await upload).toMatchObject({ reason: 'hash_mismatch' });
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        await expect(unrelated.stat()).resolves.toBeDefined();
-        await expect(unrelated.write('still mine')).resolves.toBeDefined();
-      } finally {
-        await unrelated.close();
-      }
-    });
-
     it.each(['../escape', 'ab/../../escape', '/etc/passwd', 'tmp/planted'])(
       'rejects when the key is %p, reading nothing',
       async (key) => {
@@ -233,6 +197,106 @@ describe(LocalStorage.name, () => {
         expect(await storedFiles()).toEqual([]);
       },
     );
+  });
+
+  describe('verify', () => {
+    it('returns without writing anything when the body matches the stored object', async () => {
+      const content = randomBytes(MIB + 5);
+      const key = await putContent(content);
+      const before = await stat(path.join(root, key));
+
+      await storage.verify(key, bodyOf(content), expectedFor(content));
+
+      const after = await stat(path.join(root, key));
+      expect(after.ino).toBe(before.ino);
+      expect(after.mtimeMs).toBe(before.mtimeMs);
+      expect(await storedFiles()).toEqual([path.join(...key.split('/'))]);
+    });
+
+    it('rejects when the body does not hash to the oid, keeping the stored object', async () => {
+      const content = randomBytes(MIB);
+      const key = await putContent(content);
+      const forged = Buffer.from(content);
+      forged[1000] ^= 0xff;
+
+      const error = await rejection(storage.verify(key, bodyOf(forged), expectedFor(content)));
+
+      expect(error).toBeInstanceOf(StorageVerificationError);
+      expect(error).toMatchObject({ reason: 'hash_mismatch', actual: { oid: expectedFor(forged).oid } });
+      expect((await readFile(path.join(root, key))).equals(content)).toBe(true);
+      expect(await storedFiles()).toEqual([path.join(...key.split('/'))]);
+    });
+
+    it('rejects when the body is shorter than the size', async () => {
+      const content = randomBytes(MIB);
+      const key = await putContent(content);
+
+      const error = await rejection(storage.verify(key, bodyOf(content.subarray(1)), expectedFor(content)));
+
+      expect(error).toMatchObject({ reason: 'size_mismatch', actual: { size: content.length - 1 } });
+      expect((await readFile(path.join(root, key))).equals(content)).toBe(true);
+    });
+
+    it('rejects as soon as the body exceeds the size, without reading the rest', async () => {
+      const content = randomBytes(2 * MIB);
+      const key = await putContent(content);
+      const body = endlessBody();
+
+      const error = await rejection(storage.verify(key, body, expectedFor(content)));
+
+      expect(error).toMatchObject({ reason: 'size_mismatch' });
+      expect(body.destroyed).toBe(true);
+      expect(body.produced).toBeLessThan(2 * MIB + 2 * MIB);
+      expect((await readFile(path.join(root, key))).equals(content)).toBe(true);
+    });
+
+    it('rejects with the body error when the body fails midway', async () => {
+      const content = randomBytes(2 * MIB);
+      const key = await putContent(content);
+      const reset = new Error('socket hang up');
+
+      const error = await rejection(
+        storage.verify(key, failingBody(content.subarray(0, MIB), reset), expectedFor(content)),
+      );
+
+      expect(error).toBe(reset);
+    });
+
+    it('rejects with the abort reason when aborted midway', async () => {
+      const content = randomBytes(2 * MIB);
+      const key = await putContent(content);
+      const controller = new AbortController();
+      const reason = new Error('client disconnected');
+      const body = stallingBody(content.subarray(0, MIB));
+      body.once('data', () => controller.abort(reason));
+
+      const error = await rejection(
+        storage.verify(key, body, expectedFor(content), { signal: controller.signal }),
+      );
+
+      expect(error).toBe(reason);
+      expect(body.destroyed).toBe(true);
+    });
+
+    it('rejects with ObjectMissingError after a matching body when nothing is stored under the key, storing nothing', async () => {
+      const content = randomBytes(MIB);
+      const expected = expectedFor(content);
+      const body = bodyOf(content);
+
+      const error = await rejection(storage.verify(objectKey(expected.oid), body, expected));
+
+      expect(error).toBeInstanceOf(ObjectMissingError);
+      expect(body.readableEnded).toBe(true);
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('rejects when the key leaves storage, reading nothing', async () => {
+      const content = randomBytes(10);
+      const body = bodyOf(content);
+
+      await expect(storage.verify('../escape', body, expectedFor(content))).rejects.toThrow(TypeError);
+      expect(body.readableEnded).toBe(false);
+    });
   });
 
   describe('stat', () => {

@@ -10,7 +10,7 @@ import {
 import { once } from 'node:events';
 import { mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 
@@ -22,6 +22,7 @@ import {
   type ObjectStorage,
 } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
+import { verifyWithoutStoring } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
 
 // Large buffers mean fewer, bigger writev/read calls; with 16 KiB defaults syscalls dominate on fast disks.
@@ -64,19 +65,9 @@ export class LocalStorage implements ObjectStorage {
     received.catch(() => undefined);
     const stopWatching = verifier.abortOn(options.signal);
     try {
-      // The dedup check and the temp file are independent; overlapping them trims the set-up latency that
-      // dominates small uploads.
-      const existing = this.stat(key);
-      existing.catch(() => undefined);
       const temp = await this.createTempFile();
       try {
-        if ((await existing)?.size === expected.size) {
-          await releaseTempFile(temp);
-          await rm(temp.path, { force: true });
-          await this.verifyExisting(key, verifier, received);
-        } else {
-          await this.writeAndCommit(temp, target, verifier, received);
-        }
+        await this.writeAndCommit(temp, target, verifier, received);
       } catch (error) {
         // Waits for the write stream's in-flight writes when it owns the descriptor; a close error here would only
         // hide the cause.
@@ -90,6 +81,22 @@ export class LocalStorage implements ObjectStorage {
       throw verifier.errored ?? error;
     } finally {
       stopWatching();
+    }
+  }
+
+  async verify(
+    key: string,
+    body: Readable,
+    expected: ExpectedObject,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    assertValidKey(key);
+    await verifyWithoutStoring(body, expected, {
+      signal: options.signal,
+      highWaterMark: VERIFIER_HIGH_WATER_MARK,
+    });
+    if ((await this.stat(key))?.size !== expected.size) {
+      throw new ObjectMissingError(key);
     }
   }
 
@@ -197,7 +204,8 @@ export class LocalStorage implements ObjectStorage {
     });
     temp.stream = file;
     await Promise.all([received, pipeline(verifier, file)]);
-    // Replacing an existing file is fine: a concurrent upload of the same oid has identical, verified bytes.
+    // Replacing an existing file is fine: anything stored under this key (a concurrent upload of the same oid, an
+    // object the API did not know of) has identical, verified bytes.
     try {
       await rename(temp.path, target);
     } catch (error) {
@@ -211,24 +219,6 @@ export class LocalStorage implements ObjectStorage {
     // The API records the object right after this returns, so the rename itself must survive a crash.
     await syncDirectory(path.dirname(target));
   }
-
-  private async verifyExisting(
-    key: string,
-    verifier: VerifyingStream,
-    received: Promise<void>,
-  ): Promise<void> {
-    // Deduplication: identical content is already stored, so the bytes are checked but not written again.
-    const discard = new Writable({
-      highWaterMark: STREAM_HIGH_WATER_MARK,
-      write: (_chunk, _encoding, callback) => callback(),
-    });
-    await Promise.all([received, pipeline(verifier, discard)]);
-    if ((await this.stat(key))?.size !== verifier.expected.size) {
-      throw new Error(
-        `Object ${key} was deleted while an identical upload was being verified; retry the upload`,
-      );
-    }
-  }
 }
 
 const openDescriptor = promisify(openCallback);
@@ -240,19 +230,13 @@ interface TempFile {
   fd: number;
   /** Set once a write stream owns (and so will close) the descriptor. */
   stream?: WriteStream;
-  /** Set by the first release: later ones (an error path after a success path) must not close again. */
-  released?: boolean;
 }
 
 /**
- * Closes the temp file's descriptor exactly once, however many paths ask: through its write stream when one owns
- * it, else directly. A second close could hit an unrelated file or socket that has reused the number meanwhile.
+ * Closes the temp file's descriptor exactly once: through its write stream when one owns it (and may have closed it
+ * already), else directly. A second close could hit an unrelated file or socket that has reused the number meanwhile.
  */
 async function releaseTempFile(temp: TempFile): Promise<void> {
-  if (temp.released) {
-    return;
-  }
-  temp.released = true;
   const { stream } = temp;
   if (!stream) {
     await closeDescriptor(temp.fd);

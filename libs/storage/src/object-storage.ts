@@ -16,10 +16,11 @@ export interface ByteRange {
 export interface ObjectStorage {
   readonly kind: 'file' | 's3';
   /**
-   * Streams `body` into storage under `key` while hashing (SHA-256) and counting bytes. The object becomes visible
-   * under `key` only after the hash and size match `expected`; on any failure (mismatch, too many bytes, truncated
-   * body or stream error, abort) nothing is left behind (no temp file, S3 multipart upload aborted) and it rejects
-   * with StorageVerificationError (mismatch cases) or the underlying error.
+   * Streams `body` into storage under `key` while hashing (SHA-256) and counting bytes. It always writes: an object
+   * already under `key` is replaced, by verified identical bytes. The object becomes visible under `key` only after
+   * the hash and size match `expected`; on any failure (mismatch, too many bytes, truncated body or stream error,
+   * abort) nothing is left behind (no temp file, S3 multipart upload aborted), an object already under `key` stays,
+   * and it rejects with StorageVerificationError (mismatch cases) or the underlying error.
    *
    * As with `stream.pipeline`, a failure destroys `body` if it has not ended yet: more bytes than `expected.size`
    * stop the read at once, so a proxy should refuse a wrong Content-Length before calling this if it wants to
@@ -28,6 +29,19 @@ export interface ObjectStorage {
    * the commit; the promise then resolves.
    */
   put(
+    key: string,
+    body: Readable,
+    expected: ExpectedObject,
+    options?: { signal?: AbortSignal },
+  ): Promise<void>;
+  /**
+   * Hashes and counts `body` as `put` does, but stores nothing: for an upload whose content is already stored under
+   * `key` (deduplication), the uploader still proves it holds the bytes. Rejects like `put` on a mismatch, a body
+   * error or an abort, and with ObjectMissingError when, once the body is verified, `key` no longer holds an object
+   * of `expected.size` (deleted meanwhile), so that nothing gets linked to bytes that are gone. Which of `put` and
+   * `verify` an upload needs is not decided here: the API decides it, once, when it authorizes the upload.
+   */
+  verify(
     key: string,
     body: Readable,
     expected: ExpectedObject,

@@ -244,6 +244,91 @@ describe(S3Storage.name, () => {
     });
   });
 
+  describe('verify', () => {
+    it('returns without writing anything when the body matches the stored object', async () => {
+      const content = randomBytes(PART_SIZE + MIB);
+      const key = await putContent(content);
+
+      await storage.verify(key, bodyOf(content), expectedFor(content));
+
+      expect(await storedKeys()).toEqual([`${prefix}/${key}`]);
+      expect(await pendingUploads()).toEqual([]);
+    });
+
+    it('rejects when the body does not hash to the oid, keeping the stored object', async () => {
+      const content = randomBytes(MIB);
+      const key = await putContent(content);
+      const forged = Buffer.from(content);
+      forged[1000] ^= 0xff;
+
+      const error = await rejection(storage.verify(key, bodyOf(forged), expectedFor(content)));
+
+      expect(error).toBeInstanceOf(StorageVerificationError);
+      expect(error).toMatchObject({ reason: 'hash_mismatch', actual: { oid: expectedFor(forged).oid } });
+      expect((await buffer(await storage.open(key))).equals(content)).toBe(true);
+      expect(await pendingUploads()).toEqual([]);
+    });
+
+    it('rejects when the body is shorter than the size', async () => {
+      const content = randomBytes(MIB);
+      const key = await putContent(content);
+
+      const error = await rejection(storage.verify(key, bodyOf(content.subarray(1)), expectedFor(content)));
+
+      expect(error).toMatchObject({ reason: 'size_mismatch', actual: { size: content.length - 1 } });
+      expect((await buffer(await storage.open(key))).equals(content)).toBe(true);
+    });
+
+    it('rejects as soon as the body exceeds the size, without reading the rest', async () => {
+      const content = randomBytes(MIB);
+      const key = await putContent(content);
+      const body = endlessBody();
+
+      const error = await rejection(storage.verify(key, body, expectedFor(content)));
+
+      expect(error).toMatchObject({ reason: 'size_mismatch' });
+      expect(body.destroyed).toBe(true);
+      expect(body.produced).toBeLessThan(content.length + 2 * MIB);
+    });
+
+    it('rejects with the abort reason when aborted midway', async () => {
+      const content = randomBytes(2 * MIB);
+      const key = await putContent(content);
+      const controller = new AbortController();
+      const reason = new Error('client disconnected');
+      const body = stallingBody(content.subarray(0, MIB));
+      body.once('data', () => controller.abort(reason));
+
+      const error = await rejection(
+        storage.verify(key, body, expectedFor(content), { signal: controller.signal }),
+      );
+
+      expect(error).toBe(reason);
+      expect(body.destroyed).toBe(true);
+    });
+
+    it('rejects with ObjectMissingError after a matching body when nothing is stored under the key, storing nothing', async () => {
+      const content = randomBytes(PART_SIZE + MIB);
+      const expected = expectedFor(content);
+      const body = bodyOf(content);
+
+      const error = await rejection(storage.verify(objectKey(expected.oid), body, expected));
+
+      expect(error).toBeInstanceOf(ObjectMissingError);
+      expect(body.readableEnded).toBe(true);
+      expect(await storedKeys()).toEqual([]);
+      expect(await pendingUploads()).toEqual([]);
+    });
+
+    it('rejects when the key would leave the prefix, reading nothing', async () => {
+      const content = randomBytes(10);
+      const body = bodyOf(content);
+
+      await expect(storage.verify('../escape', body, expectedFor(content))).rejects.toThrow(TypeError);
+      expect(body.readableEnded).toBe(false);
+    });
+  });
+
   describe('stat', () => {
     it('returns the size when the object is stored', async () => {
       const key = await putContent(randomBytes(12345));

@@ -18,6 +18,7 @@ import {
   type ObjectStorage,
 } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
+import { verifyWithoutStoring } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
 
 const MIB = 1024 * 1024;
@@ -109,6 +110,19 @@ export class S3Storage implements ObjectStorage {
     if (!verifier.isVerified) {
       // The invariant above, checked in case a future lib-storage completes uploads before its body ends.
       throw new Error(`S3 upload of ${s3Key} completed before its content was verified`);
+    }
+  }
+
+  async verify(
+    key: string,
+    body: Readable,
+    expected: ExpectedObject,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    assertValidKey(key);
+    await verifyWithoutStoring(body, expected, { signal: options.signal });
+    if ((await this.stat(key))?.size !== expected.size) {
+      throw new ObjectMissingError(key);
     }
   }
 

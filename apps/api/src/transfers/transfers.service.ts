@@ -71,7 +71,10 @@ export class TransfersService {
         );
       }
     }
-    const storageKey = objectKey(request.oid);
+    // The one place that decides deduplication. The proxy only carries the answer out (storage.verify instead of
+    // storage.put, both hashing and counting every byte) and the backends never re-decide. It is decided here because
+    // only the API sees both halves: a recorded row (bytes that a verified upload put there) and storage still
+    // holding them at that size. Bytes without a row, or a row whose bytes are gone, are simply written again.
     const known = await this.objects.findObject(request.oid, request.size);
     const alreadyStored =
       known !== undefined && (await this.storage.stat(known.storageKey))?.size === request.size;
@@ -80,7 +83,7 @@ export class TransfersService {
       p: project.id,
       o: request.oid,
       s: request.size,
-      k: known?.storageKey ?? storageKey,
+      k: known?.storageKey ?? objectKey(request.oid),
       e: Math.floor(Date.now() / 1000) + TICKET_TTL_SECONDS,
     };
     return {

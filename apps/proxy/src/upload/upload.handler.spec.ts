@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { UploadAuthorization, UploadFinalizeRequest } from '@lfs-depot/contracts';
@@ -38,6 +39,8 @@ const allowing = (oid: string) => () => ({
   alreadyStored: false,
   ticket: 'ticket-1',
 });
+/** Authorizes as the API does for an object whose bytes it already has: verify them, write nothing. */
+const allowingStored = (oid: string) => () => ({ ...allowing(oid)(), alreadyStored: true });
 const denying = () => () => {
   throw new ApiDenial({
     status: 401,
@@ -120,6 +123,35 @@ describe(handleUpload.name, () => {
     expect(JSON.parse(result.body)).toMatchObject({ code: 'OBJECT_MISMATCH' });
     expect(api.finalized).toEqual([]);
     expect(await storedFiles(root)).toEqual([]);
+  });
+
+  it('verifies the body of an already stored object without writing it again, then finalizes', async () => {
+    const data = randomBytes(300_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    await storage.put(objectKey(oid), Readable.from([data]), { oid, size: data.length });
+    const before = await stat(path.join(root, objectKey(oid)));
+    api = new FakeApi(allowingStored(oid));
+
+    expect((await put(oid, data.length, data)).status).toBe(200);
+    expect(api.finalized).toEqual([{ ticket: 'ticket-1', oid, size: data.length }]);
+    const after = await stat(path.join(root, objectKey(oid)));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  it('rejects a wrong body for an already stored object with 422, never finalizes and keeps the stored bytes', async () => {
+    const data = randomBytes(300_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    await storage.put(objectKey(oid), Readable.from([data]), { oid, size: data.length });
+    const before = await storedFiles(root);
+    api = new FakeApi(allowingStored(oid));
+
+    const result = await put(oid, data.length, randomBytes(data.length));
+
+    expect(result.status).toBe(422);
+    expect(JSON.parse(result.body)).toMatchObject({ code: 'OBJECT_MISMATCH' });
+    expect(api.finalized).toEqual([]);
+    expect(await storedFiles(root)).toEqual(before);
+    expect((await readFile(path.join(root, objectKey(oid)))).equals(data)).toBe(true);
   });
 
   it('rejects a Content-Length that differs from the size in the URL before asking the API', async () => {

@@ -1,9 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { clientAddress, ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
-import { StorageVerificationError, VerifyingStream } from '@lfs-depot/storage';
+import { StorageVerificationError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
 import { sendJsonError } from '../http/json-error.js';
@@ -14,19 +12,6 @@ export interface UploadRoute {
   project: string;
   oid: string;
   size: number;
-}
-
-/** Hashes a body whose bytes are already stored, without writing them again: possession is still proven. */
-async function verifyWithoutStoring(
-  body: IncomingMessage,
-  expected: { oid: string; size: number },
-  signal: AbortSignal,
-): Promise<void> {
-  const sink = new Writable({
-    highWaterMark: 1024 * 1024,
-    write: (_chunk, _encoding, callback) => callback(),
-  });
-  await pipeline(body, new VerifyingStream(expected, { highWaterMark: 1024 * 1024 }), sink, { signal });
 }
 
 /**
@@ -76,8 +61,9 @@ export async function handleUpload(
     );
     onAuthorized?.();
     const expected = { oid: route.oid, size: route.size };
+    // The API decided whether the bytes are already stored; either way every byte is hashed and counted.
     if (authorization.alreadyStored) {
-      await verifyWithoutStoring(req, expected, controller.signal);
+      await deps.storage.verify(authorization.storageKey, req, expected, { signal: controller.signal });
     } else {
       await deps.storage.put(authorization.storageKey, req, expected, { signal: controller.signal });
     }
