@@ -6,7 +6,12 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signInternalRequest } from '@lfs-depot/auth';
-import { INTERNAL_PATHS, INTERNAL_SIGNATURE_HEADER, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import {
+  DOCUMENTATION_URL,
+  INTERNAL_PATHS,
+  INTERNAL_SIGNATURE_HEADER,
+  LFS_MEDIA_TYPE,
+} from '@lfs-depot/contracts';
 import type { LocalStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
 
@@ -782,7 +787,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
       expect(json(answer)).toMatchObject({ code: 'MALFORMED_JSON' });
     });
 
-    it('answers 502 JSON on transfer routes while the API is unreachable', async () => {
+    it('answers 503 JSON on transfer routes while the API is unreachable, as the API answers SERVICE_UNAVAILABLE', async () => {
       const closed = await new Promise<number>((resolve) => {
         const server = net.createServer();
         server.listen(0, '127.0.0.1', () => {
@@ -806,9 +811,13 @@ describe('object transfers through the proxy (local disk storage)', () => {
           ['POST', `${base}/objects/batch`],
         ] as const) {
           const answer = await request(url, { method, body: method === 'GET' ? undefined : object.data });
-          expect({ method, status: answer.status }).toEqual({ method, status: 502 });
+          expect({ method, status: answer.status }).toEqual({ method, status: 503 });
           expect(answer.headers['content-type']).toMatch(/^application\/vnd\.git-lfs\+json/);
-          expect(json(answer)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+          expect(json(answer)).toMatchObject({
+            code: 'SERVICE_UNAVAILABLE',
+            message: expect.stringContaining('API is not reachable'),
+            documentation_url: DOCUMENTATION_URL,
+          });
         }
         expect(await tempFiles()).toEqual([]);
       } finally {

@@ -1,15 +1,17 @@
 import type {
-  CreatedToken,
+  CreatedTokenView,
   CreateProjectRequest,
   CreateTokenRequest,
   CreateUserRequest,
-  Membership,
-  MemberRole,
-  Project,
-  ProjectStatistics,
+  MembershipView,
+  ProjectDetailsView,
+  ProjectView,
+  Role,
+  StatisticsView,
   UpdateProjectRequest,
-  User,
-} from './admin.types.js';
+  UserView,
+} from '@lfs-depot/contracts';
+
 import { isError } from './cli.errors.js';
 import type { Connection } from './connection.js';
 
@@ -51,28 +53,28 @@ export class AdminClient {
   ) {}
 
   /** POST /users */
-  createUser(body: CreateUserRequest): Promise<User> {
-    return this.json<User>('POST', '/users', body);
+  createUser(body: CreateUserRequest): Promise<UserView> {
+    return this.json<UserView>('POST', '/users', body);
   }
 
   /** POST /users/{username}/tokens; the answer holds the only copy of the token. */
-  createToken(username: string, body: CreateTokenRequest): Promise<CreatedToken> {
-    return this.json<CreatedToken>('POST', `/users/${encodeURIComponent(username)}/tokens`, body);
+  createToken(username: string, body: CreateTokenRequest): Promise<CreatedTokenView> {
+    return this.json<CreatedTokenView>('POST', `/users/${encodeURIComponent(username)}/tokens`, body);
   }
 
   /** POST /projects */
-  createProject(body: CreateProjectRequest): Promise<Project> {
-    return this.json<Project>('POST', '/projects', body);
+  createProject(body: CreateProjectRequest): Promise<ProjectView> {
+    return this.json<ProjectView>('POST', '/projects', body);
   }
 
   /** GET /projects/{path} */
-  getProject(path: string): Promise<Project> {
-    return this.json<Project>('GET', projectRoute(path));
+  getProject(path: string): Promise<ProjectDetailsView> {
+    return this.json<ProjectDetailsView>('GET', projectRoute(path));
   }
 
   /** PATCH /projects/{path} */
-  updateProject(path: string, body: UpdateProjectRequest): Promise<Project> {
-    return this.json<Project>('PATCH', projectRoute(path), body);
+  updateProject(path: string, body: UpdateProjectRequest): Promise<ProjectView> {
+    return this.json<ProjectView>('PATCH', projectRoute(path), body);
   }
 
   /** DELETE /projects/{path} */
@@ -81,8 +83,8 @@ export class AdminClient {
   }
 
   /** PUT /projects/{path}/members/{username}: adds the member or changes their role. */
-  setMember(path: string, username: string, role: MemberRole): Promise<Membership> {
-    return this.json<Membership>('PUT', memberRoute(path, username), { role });
+  setMember(path: string, username: string, role: Role): Promise<MembershipView> {
+    return this.json<MembershipView>('PUT', memberRoute(path, username), { role });
   }
 
   /** DELETE /projects/{path}/members/{username} */
@@ -91,8 +93,8 @@ export class AdminClient {
   }
 
   /** GET /projects/{path}/statistics */
-  getStatistics(path: string): Promise<ProjectStatistics> {
-    return this.json<ProjectStatistics>('GET', `${projectRoute(path)}/statistics`);
+  getStatistics(path: string): Promise<StatisticsView> {
+    return this.json<StatisticsView>('GET', `${projectRoute(path)}/statistics`);
   }
 
   /** Sends one request and parses its JSON answer; errors become ApiError or ConnectionError. */

@@ -1,4 +1,5 @@
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+import { formatBytes } from '@lfs-depot/contracts';
+
 const SUFFIX_POWER: Readonly<Record<string, number>> = { '': 0, K: 1, M: 2, G: 3, T: 4, P: 5 };
 
 /**
@@ -20,21 +21,6 @@ export function parseSize(text: string): number {
     throw new Error(`'${text}' is too large`);
   }
   return bytes;
-}
-
-/** Formats a byte count for people: `512 B`, `1.5 GiB`, `10 GiB`. */
-export function formatBytes(bytes: number): string {
-  let unit = 0;
-  while (unit < UNITS.length - 1 && bytes >= 1024 ** (unit + 1)) {
-    unit++;
-  }
-  let value = Math.round((bytes / 1024 ** unit) * 10) / 10;
-  // 1023.96 KiB rounds to 1024 KiB; say 1 MiB instead.
-  if (value >= 1024 && unit < UNITS.length - 1) {
-    unit++;
-    value = Math.round((bytes / 1024 ** unit) * 10) / 10;
-  }
-  return `${value} ${UNITS[unit] ?? 'B'}`;
 }
 
 /** `10 GiB (10737418240 bytes)`, or just `512 bytes` when the two would say the same. */

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 
-import { isLfsPath } from '@lfs-depot/contracts';
+import { isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ApiClient } from './api-client/api.client.js';
@@ -48,8 +47,7 @@ export class ProxyServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && /^[\w.-]{8,64}$/.test(given) ? given : randomUUID();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
     const route = matchObjectRoute(req);
     if (route) {
       this.objects.handle(

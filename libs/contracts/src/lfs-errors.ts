@@ -1,33 +1,79 @@
 /**
- * Stable error codes. Messages are for people; codes are for code and tests. Every code maps to exactly one
- * HTTP status in the API's exception filter, through an exhaustive switch.
+ * The error catalogue, one row per stable code with the HTTP status it is answered with, as in fastify's errors:
+ * every app (API and proxy) answers a code with this status. Messages are for people; codes are for code and tests.
  */
-export const ErrorCode = {
-  VALIDATION_FAILED: 'VALIDATION_FAILED',
-  MALFORMED_JSON: 'MALFORMED_JSON',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  PROJECT_NOT_FOUND: 'PROJECT_NOT_FOUND',
-  USER_NOT_FOUND: 'USER_NOT_FOUND',
-  MEMBER_NOT_FOUND: 'MEMBER_NOT_FOUND',
-  OBJECT_NOT_FOUND: 'OBJECT_NOT_FOUND',
-  LOCK_NOT_FOUND: 'LOCK_NOT_FOUND',
-  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
-  ALREADY_EXISTS: 'ALREADY_EXISTS',
-  LOCK_EXISTS: 'LOCK_EXISTS',
-  HASH_ALGO_UNSUPPORTED: 'HASH_ALGO_UNSUPPORTED',
-  NOT_ACCEPTABLE: 'NOT_ACCEPTABLE',
-  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  TOO_MANY_OBJECTS: 'TOO_MANY_OBJECTS',
-  OBJECT_MISMATCH: 'OBJECT_MISMATCH',
-  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
-  RATE_LIMITED: 'RATE_LIMITED',
-  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-  INTERNAL: 'INTERNAL',
-} as const;
+const ERROR_CATALOGUE = {
+  MALFORMED_JSON: { status: 400 },
+  UNAUTHENTICATED: { status: 401 },
+  FORBIDDEN: { status: 403 },
+  PROJECT_NOT_FOUND: { status: 404 },
+  USER_NOT_FOUND: { status: 404 },
+  MEMBER_NOT_FOUND: { status: 404 },
+  OBJECT_NOT_FOUND: { status: 404 },
+  LOCK_NOT_FOUND: { status: 404 },
+  ROUTE_NOT_FOUND: { status: 404 },
+  NOT_ACCEPTABLE: { status: 406 },
+  ALREADY_EXISTS: { status: 409 },
+  LOCK_EXISTS: { status: 409 },
+  HASH_ALGO_UNSUPPORTED: { status: 409 },
+  PAYLOAD_TOO_LARGE: { status: 413 },
+  TOO_MANY_OBJECTS: { status: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415 },
+  VALIDATION_FAILED: { status: 422 },
+  OBJECT_MISMATCH: { status: 422 },
+  RATE_LIMITED: { status: 429 },
+  INTERNAL: { status: 500 },
+  SERVICE_UNAVAILABLE: { status: 503 },
+  QUOTA_EXCEEDED: { status: 507 },
+} as const satisfies Record<string, { status: number }>;
 
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The codes by name (`ErrorCode.LOCK_EXISTS`), for code that names one. */
+export const ErrorCode = Object.freeze(
+  Object.fromEntries(Object.keys(ERROR_CATALOGUE).map((code) => [code, code])),
+) as { readonly [code in ErrorCode]: code };
+
+/** Every code, in catalogue order. */
+export const ERROR_CODES = Object.freeze(Object.keys(ERROR_CATALOGUE)) as readonly ErrorCode[];
+
+/** The HTTP status every app answers this code with. */
+export function statusForErrorCode(code: ErrorCode): number {
+  return ERROR_CATALOGUE[code].status;
+}
+
+/**
+ * The code for a bare HTTP status raised by a framework or body parser rather than by our code. Statuses that are
+ * not in the catalogue fall back to INTERNAL (5xx) or VALIDATION_FAILED (4xx).
+ */
+export function errorCodeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return ErrorCode.MALFORMED_JSON;
+    case 401:
+      return ErrorCode.UNAUTHENTICATED;
+    case 403:
+      return ErrorCode.FORBIDDEN;
+    case 404:
+      return ErrorCode.ROUTE_NOT_FOUND;
+    case 406:
+      return ErrorCode.NOT_ACCEPTABLE;
+    case 413:
+      return ErrorCode.PAYLOAD_TOO_LARGE;
+    case 415:
+      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+    case 422:
+      return ErrorCode.VALIDATION_FAILED;
+    case 429:
+      return ErrorCode.RATE_LIMITED;
+    case 503:
+      return ErrorCode.SERVICE_UNAVAILABLE;
+    case 507:
+      return ErrorCode.QUOTA_EXCEEDED;
+    default:
+      return status >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED;
+  }
+}
 
 /** A failure a service reports without knowing about HTTP; the API's filter turns it into a status and body. */
 export class DomainError extends Error {
@@ -42,7 +88,7 @@ export class DomainError extends Error {
   }
 }
 
-/** The JSON error body of every error response (DESIGN.md, Errors). */
+/** The JSON error body of every error response (README, HTTP API). */
 export interface ErrorBody {
   message: string;
   request_id?: string;

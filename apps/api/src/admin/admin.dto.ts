@@ -14,10 +14,8 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { OID_PATTERN } from '@lfs-depot/contracts';
-
-import { ROLES, type Role } from '../projects/project-member.entity.js';
-import type { Visibility } from '../projects/project.entity.js';
+import { OID_PATTERN, ROLES, VISIBILITIES } from '@lfs-depot/contracts';
+import type { Role, Visibility } from '@lfs-depot/contracts';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** One to ten segments of letters, digits, `.`, `_`, `-`; no segment starts with `.` or `-`, none ends in `.git`. */
@@ -67,9 +65,9 @@ export class CreateProjectDto {
   })
   path!: string;
 
-  @ApiPropertyOptional({ enum: ['private', 'public'], default: 'private' })
+  @ApiPropertyOptional({ enum: VISIBILITIES, default: 'private' })
   @IsOptional()
-  @IsIn(['private', 'public'])
+  @IsIn(VISIBILITIES)
   visibility?: Visibility;
 
   @ApiPropertyOptional({ nullable: true, description: 'Bytes; null or omitted for no quota' })
@@ -83,9 +81,9 @@ export class CreateProjectDto {
 }
 
 export class UpdateProjectDto {
-  @ApiPropertyOptional({ enum: ['private', 'public'] })
+  @ApiPropertyOptional({ enum: VISIBILITIES })
   @IsOptional()
-  @IsIn(['private', 'public'])
+  @IsIn(VISIBILITIES)
   visibility?: Visibility;
 
   @ApiPropertyOptional({ nullable: true })

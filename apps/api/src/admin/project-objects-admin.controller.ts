@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { ProjectObjectsPageView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ListProjectObjectsQueryDto } from './admin.dto.js';
-import type { ProjectObjectsPageView } from './project-objects-admin.service.js';
 import { ProjectObjectsAdminService } from './project-objects-admin.service.js';
 
 /** A project's LFS objects: `group%2Fname/objects[/{oid}]` (the path travels URL-encoded as one segment). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, isValidOid } from '@lfs-depot/contracts';
+import type { ProjectObjectsPageView } from '@lfs-depot/contracts';
 
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import type { Project } from '../projects/project.entity.js';
@@ -7,18 +8,6 @@ import { ProjectsRepository } from '../projects/projects.repository.js';
 
 /** Page size of the object listing when the caller gives none. */
 export const DEFAULT_OBJECTS_PAGE_SIZE = 100;
-
-export interface ProjectObjectView {
-  oid: string;
-  size: number;
-  /** When the project linked the object. */
-  created_at: string;
-}
-
-export interface ProjectObjectsPageView {
-  objects: ProjectObjectView[];
-  next_cursor: string | null;
-}
 
 /** Which objects a project links, for a platform's UI and clean-up jobs; unlinking leaves the bytes to GC. */
 @Injectable()

@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { MembershipView, ProjectDetailsView, ProjectView, StatisticsView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
-import type { Role } from '../projects/project-member.entity.js';
 import { CreateProjectDto, SetMemberDto, UpdateProjectDto } from './admin.dto.js';
-import type { ProjectView, StatisticsView } from './projects-admin.service.js';
 import { ProjectsAdminService } from './projects-admin.service.js';
 
 /** Project paths contain slashes, so they travel URL-encoded as one segment: `group%2Fsub%2Fname`. */
@@ -22,7 +21,7 @@ export class ProjectsAdminController {
 
   @Get(':path')
   @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
-  getProject(@Param('path') path: string): Promise<ProjectView> {
+  getProject(@Param('path') path: string): Promise<ProjectDetailsView> {
     return this.projects.getProject(path);
   }
 
@@ -42,7 +41,7 @@ export class ProjectsAdminController {
     @Param('path') path: string,
     @Param('username') username: string,
     @Body() body: SetMemberDto,
-  ): Promise<{ project: string; username: string; role: Role }> {
+  ): Promise<MembershipView> {
     return this.projects.setMember(path, username, body.role);
   }
 

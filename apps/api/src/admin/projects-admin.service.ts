@@ -1,24 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import type {
+  MembershipView,
+  ProjectDetailsView,
+  ProjectView,
+  Role,
+  StatisticsView,
+  Visibility,
+} from '@lfs-depot/contracts';
 
-import type { Role } from '../projects/project-member.entity.js';
-import type { Project, Visibility } from '../projects/project.entity.js';
+import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
-
-export interface ProjectView {
-  id: string;
-  path: string;
-  visibility: Visibility;
-  quota_bytes: number | null;
-  created_at: string;
-}
-
-export interface StatisticsView {
-  lfs_objects_count: number;
-  lfs_objects_size: number;
-  quota_bytes: number | null;
-}
 
 function toProjectView(project: Project): ProjectView {
   return {
@@ -53,7 +46,7 @@ export class ProjectsAdminService {
     return toProjectView(project);
   }
 
-  async getProject(path: string): Promise<ProjectView & { members: { username: string; role: Role }[] }> {
+  async getProject(path: string): Promise<ProjectDetailsView> {
     const project = await this.requireProject(path);
     return { ...toProjectView(project), members: await this.projects.listMembers(project.id) };
   }
@@ -78,11 +71,7 @@ export class ProjectsAdminService {
     await this.projects.deleteProject(project.id);
   }
 
-  async setMember(
-    path: string,
-    username: string,
-    role: Role,
-  ): Promise<{ project: string; username: string; role: Role }> {
+  async setMember(path: string, username: string, role: Role): Promise<MembershipView> {
     const project = await this.requireProject(path);
     const user = await this.users.findUserByUsername(username);
     if (!user) {

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { CreatedTokenView, TokenView, UserView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
 import { CreateTokenDto, CreateUserDto } from './admin.dto.js';
-import type { TokenView, UserView } from './users-admin.service.js';
 import { UsersAdminService } from './users-admin.service.js';
 
 @ApiTags('users')
@@ -30,10 +30,7 @@ export class UsersAdminController {
   }
 
   @Post(':username/tokens')
-  createToken(
-    @Param('username') username: string,
-    @Body() body: CreateTokenDto,
-  ): Promise<TokenView & { token: string }> {
+  createToken(@Param('username') username: string, @Body() body: CreateTokenDto): Promise<CreatedTokenView> {
     return this.users.createToken(username, body);
   }
 

@@ -1,27 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import type { CreatedTokenView, TokenView, UserView } from '@lfs-depot/contracts';
 
 import { hashPassword } from '../auth/password-hasher.js';
 import { generateToken } from '../auth/token-hash.js';
 import type { AccessToken } from '../users/access-token.entity.js';
 import type { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
-
-export interface UserView {
-  id: string;
-  username: string;
-  admin: boolean;
-  created_at: string;
-}
-
-export interface TokenView {
-  id: string;
-  name: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  created_at: string;
-}
 
 function toUserView(user: User): UserView {
   return {
@@ -72,7 +57,7 @@ export class UsersAdminService {
   async createToken(
     username: string,
     input: { name: string; expires_at?: string },
-  ): Promise<TokenView & { token: string }> {
+  ): Promise<CreatedTokenView> {
     const user = await this.requireUser(username);
     const expiresAt = input.expires_at === undefined ? null : new Date(input.expires_at);
     if (expiresAt && expiresAt.getTime() <= Date.now()) {

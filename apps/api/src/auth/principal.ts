@@ -1,4 +1,4 @@
-import type { Role } from '../projects/project-member.entity.js';
+import type { Role } from '@lfs-depot/contracts';
 
 /** Who is making a request, once authenticated. */
 export interface Principal {

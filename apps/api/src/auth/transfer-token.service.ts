@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
+import type { Role } from '@lfs-depot/contracts';
 
-import type { Role } from '../projects/project-member.entity.js';
 import { ApiSecrets } from './api-secrets.js';
 import type { Principal } from './principal.js';
 

@@ -1,15 +1,11 @@
 import type { BatchObjectSpec, Operation } from '@lfs-depot/contracts';
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import { DomainError, ErrorCode, isRecord } from '@lfs-depot/contracts';
 
 export interface ParsedBatchRequest {
   operation: Operation;
   refName: string | null;
   /** Every object as sent, valid or not: invalid ones get a per-object 422 in the answer. */
   objects: { oid: unknown; size: unknown }[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

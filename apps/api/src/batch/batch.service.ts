@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@lfs-depot/config';
 import type { BatchAction, BatchObjectResult, BatchResponse } from '@lfs-depot/contracts';
-import { DomainError, ErrorCode, isValidOid, isValidSize } from '@lfs-depot/contracts';
+import { formatBytes, isValidOid, isValidSize, quotaExceededError } from '@lfs-depot/contracts';
 
 import type { Principal } from '../auth/principal.js';
 import { TransferTokenService } from '../auth/transfer-token.service.js';
 import { CONFIG } from '../core/api-runtime.js';
-import { formatBytes } from '../http/format-bytes.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { Project } from '../projects/project.entity.js';
@@ -128,12 +127,12 @@ export class BatchService {
     }
     const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
     if (used + adding > project.quotaBytes) {
-      throw new DomainError(
-        ErrorCode.QUOTA_EXCEEDED,
-        `This push needs ${formatBytes(adding)} but project '${project.path}' has ${formatBytes(Math.max(0, project.quotaBytes - used))} ` +
-          `left (${formatBytes(used)} used of ${formatBytes(project.quotaBytes)})`,
-        { used_bytes: used, quota_bytes: project.quotaBytes, requested_bytes: adding },
-      );
+      throw quotaExceededError({
+        project: project.path,
+        usedBytes: used,
+        quotaBytes: project.quotaBytes,
+        requestedBytes: adding,
+      });
     }
   }
 

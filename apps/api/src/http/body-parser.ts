@@ -2,10 +2,9 @@ import type { ServerResponse } from 'node:http';
 
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import express from 'express';
-import { ErrorCode } from '@lfs-depot/contracts';
+import { ErrorCode, formatBytes } from '@lfs-depot/contracts';
 
 import { writeErrorResponse } from './error-response.js';
-import { formatBytes } from './format-bytes.js';
 import type { LfsRequest } from './request-context.js';
 
 /** Largest JSON body accepted: a 1,000-object batch is ~100 KiB; a 10,000-path push check a few MiB. */
@@ -17,26 +16,18 @@ export function writeMalformedJson(
   urlPath: string,
   requestId: string | undefined,
 ): void {
-  writeErrorResponse(
-    res,
-    urlPath,
-    400,
-    ErrorCode.MALFORMED_JSON,
-    'Request body is not valid JSON',
-    requestId,
-  );
+  writeErrorResponse(res, urlPath, requestId, {
+    code: ErrorCode.MALFORMED_JSON,
+    message: 'Request body is not valid JSON',
+  });
 }
 
 /** Answers a body over JSON_BODY_LIMIT_BYTES. */
 export function writeBodyTooLarge(res: ServerResponse, urlPath: string, requestId: string | undefined): void {
-  writeErrorResponse(
-    res,
-    urlPath,
-    413,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-    `Request body is larger than ${formatBytes(JSON_BODY_LIMIT_BYTES)}`,
-    requestId,
-  );
+  writeErrorResponse(res, urlPath, requestId, {
+    code: ErrorCode.PAYLOAD_TOO_LARGE,
+    message: `Request body is larger than ${formatBytes(JSON_BODY_LIMIT_BYTES)}`,
+  });
 }
 
 /** Parses JSON bodies (plain and `+json` vendor types such as the Git LFS one), keeping the raw bytes for signatures. */
@@ -63,14 +54,10 @@ export const bodyParserErrorHandler: ErrorRequestHandler = (error: unknown, req,
       return;
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      writeErrorResponse(
-        res,
-        req.path,
-        415,
-        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        'Unsupported body encoding',
-        request.requestId,
-      );
+      writeErrorResponse(res, req.path, request.requestId, {
+        code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        message: 'Unsupported body encoding',
+      });
       return;
     case 'request.aborted':
       res.destroy();

@@ -2,10 +2,9 @@ import type { ServerResponse } from 'node:http';
 
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, HttpException, Logger } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import { DomainError, ErrorCode, errorCodeForStatus } from '@lfs-depot/contracts';
 
 import { writeErrorResponse } from './error-response.js';
-import { errorCodeForStatus, statusForErrorCode } from './error-status.js';
 import type { LfsRequest } from './request-context.js';
 
 const logger = new Logger('Errors');
@@ -22,15 +21,11 @@ export function writeExceptionResponse(
   exception: unknown,
 ): void {
   if (exception instanceof DomainError) {
-    writeErrorResponse(
-      res,
-      urlPath,
-      statusForErrorCode(exception.code),
-      exception.code,
-      exception.message,
-      requestId,
-      exception.details,
-    );
+    writeErrorResponse(res, urlPath, requestId, {
+      code: exception.code,
+      message: exception.message,
+      details: exception.details,
+    });
     return;
   }
   if (exception instanceof HttpException) {
@@ -40,14 +35,14 @@ export function writeExceptionResponse(
     if (status >= 500) {
       logger.error(`${method} ${urlPath} [${requestId}]: ${exception.message}`, exception.stack);
     }
-    writeErrorResponse(res, urlPath, status, code, message, requestId);
+    writeErrorResponse(res, urlPath, requestId, { code, message, status });
     return;
   }
   logger.error(
     `${method} ${urlPath} [${requestId}] failed: ${String(exception)}`,
     exception instanceof Error ? exception.stack : undefined,
   );
-  writeErrorResponse(res, urlPath, 500, ErrorCode.INTERNAL, 'Internal server error', requestId);
+  writeErrorResponse(res, urlPath, requestId, { code: ErrorCode.INTERNAL, message: 'Internal server error' });
 }
 
 @Catch()

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { RequestHandler } from 'express';
+import { requestIdFrom } from '@lfs-depot/contracts';
 
 import type { LfsRequest } from './request-context.js';
 
 /** The request's id (the proxy's, when it sent a sane one), set as the answer's X-Request-Id. */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && /^[\w.-]{8,64}$/.test(given) ? given : randomUUID();
+  const requestId = requestIdFrom(req.headers['x-request-id']);
   res.setHeader('X-Request-Id', requestId);
   return requestId;
 }

@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import { DomainError, ErrorCode, isRecord } from '@lfs-depot/contracts';
 
 export const DEFAULT_LOCK_PAGE_SIZE = 100;
 export const MAX_LOCK_PAGE_SIZE = 1000;
@@ -26,10 +26,6 @@ export interface ListLocksRequest extends LockPageRequest {
 
 export interface UnlockRequest {
   force: boolean;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string): DomainError {

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import { DomainError, ErrorCode, quotaExceededError } from '@lfs-depot/contracts';
 import { DataSource } from 'typeorm';
 
 import { LinkCache } from '../cache/link-cache.js';
 import { parseInt8 } from '../database/bigint.js';
 import { preparedQuery } from '../database/prepared-query.js';
-import { formatBytes } from '../http/format-bytes.js';
 
 export interface StoredObject {
   oid: string;
@@ -118,8 +117,11 @@ export class ObjectsRepository {
     quotaBytes: number | null,
   ): Promise<LinkResult> {
     return this.dataSource.transaction(async (manager) => {
-      const statistics = await manager.query<{ lfs_objects_size: string }[]>(
-        `SELECT lfs_objects_size FROM project_statistics WHERE project_id = $1 FOR UPDATE`,
+      const statistics = await manager.query<{ lfs_objects_size: string; path: string }[]>(
+        `SELECT s.lfs_objects_size, p.path
+           FROM project_statistics s JOIN projects p ON p.id = s.project_id
+          WHERE s.project_id = $1
+            FOR UPDATE OF s`,
         [projectId],
       );
       if (!statistics[0]) {
@@ -141,12 +143,12 @@ export class ObjectsRepository {
       }
       const used = parseInt8(statistics[0].lfs_objects_size);
       if (quotaBytes !== null && used + object.size > quotaBytes) {
-        throw new DomainError(
-          ErrorCode.QUOTA_EXCEEDED,
-          `Storing this object would exceed the project's quota: ${formatBytes(used)} used of ${formatBytes(quotaBytes)}, ` +
-            `object is ${formatBytes(object.size)}`,
-          { used_bytes: used, quota_bytes: quotaBytes },
-        );
+        throw quotaExceededError({
+          project: statistics[0].path,
+          usedBytes: used,
+          quotaBytes,
+          requestedBytes: object.size,
+        });
       }
       await manager.query(
         `UPDATE project_statistics

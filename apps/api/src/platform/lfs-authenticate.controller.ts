@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { LfsAuthenticateView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
 import { LfsAuthenticateDto } from './lfs-authenticate.dto.js';
-import type { LfsAuthenticateResult } from './lfs-authenticate.service.js';
 import { LfsAuthenticateService } from './lfs-authenticate.service.js';
 
 /** For a git platform's SSH server: `git-lfs-authenticate` asks us for the endpoint and a short-lived credential. */
@@ -17,10 +17,7 @@ export class LfsAuthenticateController {
   @Post(':path/lfs-authenticate')
   @HttpCode(200)
   @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
-  authenticate(
-    @Param('path') path: string,
-    @Body() body: LfsAuthenticateDto,
-  ): Promise<LfsAuthenticateResult> {
+  authenticate(@Param('path') path: string, @Body() body: LfsAuthenticateDto): Promise<LfsAuthenticateView> {
     return this.lfsAuthenticate.authenticate(path, body);
   }
 }

@@ -1,22 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@lfs-depot/config';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import type { LfsAuthenticateView, Role } from '@lfs-depot/contracts';
 
 import type { Principal } from '../auth/principal.js';
 import { TransferTokenService } from '../auth/transfer-token.service.js';
 import { CONFIG } from '../core/api-runtime.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
-import type { Role } from '../projects/project-member.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { LfsOperation } from './lfs-authenticate.dto.js';
-
-/** The answer of `git-lfs-authenticate` (git-lfs docs/api/server-discovery.md, SSH). */
-export interface LfsAuthenticateResult {
-  href: string;
-  header: { Authorization: string };
-  expires_in: number;
-  expires_at: string;
-}
 
 /**
  * Mints what an SSH server's `git-lfs-authenticate <project> <operation>` prints: the project's LFS endpoint and a
@@ -37,7 +29,7 @@ export class LfsAuthenticateService {
     projectPath: string,
     input: { username: string; operation: LfsOperation },
     now = Date.now(),
-  ): Promise<LfsAuthenticateResult> {
+  ): Promise<LfsAuthenticateView> {
     const user = await this.users.findUserByUsername(input.username);
     if (!user) {
       throw new DomainError(ErrorCode.USER_NOT_FOUND, `User '${input.username}' not found`);

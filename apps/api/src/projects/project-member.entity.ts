@@ -1,7 +1,5 @@
+import type { Role } from '@lfs-depot/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-
-export const ROLES = ['read', 'write', 'maintainer'] as const;
-export type Role = (typeof ROLES)[number];
 
 @Entity({ name: 'project_members' })
 export class ProjectMember {

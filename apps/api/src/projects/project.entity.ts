@@ -1,8 +1,7 @@
+import type { Visibility } from '@lfs-depot/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 import { bigintToNumber } from '../database/bigint.js';
-
-export type Visibility = 'private' | 'public';
 
 @Entity({ name: 'projects' })
 export class Project {

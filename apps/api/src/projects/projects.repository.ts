@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Role, Visibility } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { parseInt8 } from '../database/bigint.js';
 import { ProjectStatistics } from '../objects/project-statistics.entity.js';
-import type { Role } from './project-member.entity.js';
 import { ProjectMember } from './project-member.entity.js';
-import type { Visibility } from './project.entity.js';
 import { Project } from './project.entity.js';
 
 export interface ProjectStatisticsView {

@@ -1,8 +1,12 @@
-import { DomainError, ErrorCode, isValidOid, isValidSize } from '@lfs-depot/contracts';
-
-/** At most this many changed paths, and as many pointers, in one push check; the hook splits bigger pushes. */
-export const MAX_PUSH_CHECK_PATHS = 10_000;
-export const MAX_PUSH_CHECK_POINTERS = 10_000;
+import {
+  DomainError,
+  ErrorCode,
+  isRecord,
+  isValidOid,
+  isValidSize,
+  MAX_PUSH_CHECK_PATHS,
+  MAX_PUSH_CHECK_POINTERS,
+} from '@lfs-depot/contracts';
 
 const MAX_REF_LENGTH = 1024;
 const MAX_PATH_LENGTH = 4096;
@@ -25,10 +29,6 @@ export interface PushCheckChange {
 export interface PushCheckRequest {
   username: string;
   changes: PushCheckChange[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string): never {

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { PushCheckResponse } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
-import type { PushCheckResult } from './push-check.service.js';
 import { PushCheckService } from './push-check.service.js';
 
 /**
@@ -19,7 +19,7 @@ export class PushCheckController {
   @Post(':path/push-check')
   @HttpCode(200)
   @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
-  checkPush(@Param('path') path: string, @Body() body: unknown): Promise<PushCheckResult> {
+  checkPush(@Param('path') path: string, @Body() body: unknown): Promise<PushCheckResponse> {
     return this.pushCheck.checkPush(path, body);
   }
 }

@@ -1,30 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import type { LockedPathView, PushCheckResponse } from '@lfs-depot/contracts';
 
 import { parsePushCheckRequest } from './push-check-request.parser.js';
 import { pointerKey, PushCheckRepository } from './push-check.repository.js';
-
-export interface LockedPathView {
-  path: string;
-  /** The pushed ref that changes the path. */
-  ref: string;
-  owner: string;
-  lock_id: string;
-  locked_at: string;
-}
-
-export interface MissingObjectView {
-  oid: string;
-  size: number;
-  /** Where the push adds the pointer, when the hook said. */
-  paths?: string[];
-}
-
-export interface PushCheckResult {
-  allowed: boolean;
-  locked: LockedPathView[];
-  missing: MissingObjectView[];
-}
 
 /**
  * The server side of lock enforcement: a pre-receive hook asks whether a push may land. It may not when it changes
@@ -35,7 +14,7 @@ export interface PushCheckResult {
 export class PushCheckService {
   constructor(private readonly repository: PushCheckRepository) {}
 
-  async checkPush(projectPath: string, body: unknown): Promise<PushCheckResult> {
+  async checkPush(projectPath: string, body: unknown): Promise<PushCheckResponse> {
     const request = parsePushCheckRequest(body);
     const { projectId, userId } = await this.repository.findSubjects(projectPath, request.username);
     if (projectId === null) {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { Role } from '@lfs-depot/contracts';
 
 import { AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
-import type { Role } from '../projects/project-member.entity.js';
 
 /** Checks the credentials a client sent on a transfer request (relayed by the proxy) against the project. */
 @Injectable()

@@ -7,13 +7,19 @@ import type {
   UploadAuthorization,
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
-import { DomainError, ErrorCode, isValidOid, isValidSize } from '@lfs-depot/contracts';
+import {
+  DomainError,
+  ErrorCode,
+  formatBytes,
+  isValidOid,
+  isValidSize,
+  quotaExceededError,
+} from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
 
 import { ApiSecrets } from '../auth/api-secrets.js';
 import { CONFIG, OBJECT_STORAGE } from '../core/api-runtime.js';
-import { formatBytes } from '../http/format-bytes.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { TransferAuthorizer } from './transfer-authorizer.js';
@@ -63,12 +69,12 @@ export class TransfersService {
     if (project.quotaBytes !== null && linked.get(request.oid)?.size !== request.size) {
       const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
       if (used + request.size > project.quotaBytes) {
-        throw new DomainError(
-          ErrorCode.QUOTA_EXCEEDED,
-          `Project '${project.path}' is over its quota: ${formatBytes(used)} used of ${formatBytes(project.quotaBytes)}, ` +
-            `this object needs ${formatBytes(request.size)}`,
-          { used_bytes: used, quota_bytes: project.quotaBytes },
-        );
+        throw quotaExceededError({
+          project: project.path,
+          usedBytes: used,
+          quotaBytes: project.quotaBytes,
+          requestedBytes: request.size,
+        });
       }
     }
     // The one place that decides deduplication. The proxy only carries the answer out (storage.verify instead of

@@ -1,5 +1,6 @@
+import { ROLES } from '@lfs-depot/contracts';
+
 import { defineAdminCommand } from '../admin-command.js';
-import { MEMBER_ROLES } from '../admin.types.js';
 import { defineGroup } from '../command.js';
 
 const membersSet = defineAdminCommand({
@@ -12,7 +13,7 @@ const membersSet = defineAdminCommand({
   positionals: ['project', 'username', 'role'],
   options: {},
   async run({ args, admin, output, usageError }) {
-    const role = MEMBER_ROLES.find((r) => r === args.role);
+    const role = ROLES.find((r) => r === args.role);
     if (role === undefined) {
       return usageError(`role must be read, write or maintainer, not '${args.role}'`);
     }

@@ -1,6 +1,7 @@
+import type { ProjectDetailsView, ProjectView, Visibility } from '@lfs-depot/contracts';
+import { VISIBILITIES } from '@lfs-depot/contracts';
+
 import { defineAdminCommand } from '../admin-command.js';
-import type { Project, Visibility } from '../admin.types.js';
-import { VISIBILITIES } from '../admin.types.js';
 import { describeBytes, parseSize } from '../bytes.js';
 import { isError } from '../cli.errors.js';
 import { defineGroup } from '../command.js';
@@ -155,11 +156,11 @@ function readQuota(text: string, usageError: (message: string) => never): number
 }
 
 /** The human rendering shared by create, show and update. */
-function formatProject(project: Project, indent = ''): string {
+function formatProject(project: ProjectView & Partial<ProjectDetailsView>, indent = ''): string {
   return formatFields(
     [
       ['path', project.path],
-      ['id', String(project.id)],
+      ['id', project.id],
       ['visibility', project.visibility],
       ['quota', project.quota_bytes === null ? 'none' : describeBytes(project.quota_bytes)],
       ['created', project.created_at],

@@ -1,5 +1,6 @@
+import type { StatisticsView } from '@lfs-depot/contracts';
+
 import { defineAdminCommand } from '../admin-command.js';
-import type { ProjectStatistics } from '../admin.types.js';
 import { describeBytes } from '../bytes.js';
 import { formatFields } from '../output.js';
 
@@ -19,7 +20,7 @@ export const statsCommand = defineAdminCommand({
   },
 });
 
-function formatStatistics(project: string, s: ProjectStatistics): string {
+function formatStatistics(project: string, s: StatisticsView): string {
   return formatFields([
     ['project', project],
     ['objects', String(s.lfs_objects_count)],
@@ -28,7 +29,7 @@ function formatStatistics(project: string, s: ProjectStatistics): string {
   ]);
 }
 
-function describeUse({ lfs_objects_size: size, quota_bytes: quota }: ProjectStatistics): string {
+function describeUse({ lfs_objects_size: size, quota_bytes: quota }: StatisticsView): string {
   if (quota === null || quota === 0) {
     return size === 0 ? '0%' : '100%';
   }

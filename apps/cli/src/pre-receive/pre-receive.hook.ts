@@ -1,7 +1,9 @@
+import type { PushCheckResponse } from '@lfs-depot/contracts';
+
 import { ApiError, ConnectionError } from '../admin.client.js';
 import { CliError, ExitCode } from '../cli.errors.js';
 import type { TextSink } from '../cli.types.js';
-import type { PlatformClient, PushCheckAnswer } from '../platform.client.js';
+import type { PlatformClient } from '../platform.client.js';
 import type { GitContext } from './git.runner.js';
 import { collectRefChanges } from './push-changes.js';
 import { mergeAnswers, splitIntoCalls } from './push-check-batches.js';
@@ -35,7 +37,7 @@ export async function runPreReceive(input: PreReceiveInput): Promise<number> {
   if (calls.length === 0) {
     return ExitCode.OK;
   }
-  const answers: PushCheckAnswer[] = [];
+  const answers: PushCheckResponse[] = [];
   try {
     for (const call of calls) {
       answers.push(await input.client.checkPush(input.project, { username: input.username, changes: call }));

@@ -1,18 +1,17 @@
-import type { PushCheckAnswer, PushCheckChange } from '../platform.client.js';
+import type { PushCheckChange, PushCheckResponse } from '@lfs-depot/contracts';
+import { MAX_PUSH_CHECK_PATHS, MAX_PUSH_CHECK_POINTERS } from '@lfs-depot/contracts';
+
 import type { RefChange } from './push-changes.js';
 
-/** The server's per-call limits (apps/api push-check): bigger pushes are checked in several calls. */
-export const PATHS_PER_CALL = 10_000;
-export const POINTERS_PER_CALL = 10_000;
-
 /**
- * Splits ref changes into requests that each name at most `maxPaths` paths and `maxPointers` pointers, cutting a
- * ref's change in pieces when it alone is too big. Refs with nothing to check are left out.
+ * Splits ref changes into requests that each name at most `maxPaths` paths and `maxPointers` pointers (the server's
+ * per-call limits by default), cutting a ref's change in pieces when it alone is too big. Refs with nothing to check
+ * are left out.
  */
 export function splitIntoCalls(
   changes: readonly RefChange[],
-  maxPaths = PATHS_PER_CALL,
-  maxPointers = POINTERS_PER_CALL,
+  maxPaths = MAX_PUSH_CHECK_PATHS,
+  maxPointers = MAX_PUSH_CHECK_POINTERS,
 ): PushCheckChange[][] {
   const calls: PushCheckChange[][] = [];
   let current: PushCheckChange[] = [];
@@ -48,7 +47,7 @@ export function splitIntoCalls(
 }
 
 /** Combines the answers of several calls into one, merging the paths of an object reported more than once. */
-export function mergeAnswers(answers: readonly PushCheckAnswer[]): PushCheckAnswer {
+export function mergeAnswers(answers: readonly PushCheckResponse[]): PushCheckResponse {
   const missing = new Map<string, { oid: string; size: number; paths: Set<string> }>();
   for (const entry of answers.flatMap((answer) => answer.missing)) {
     const key = `${entry.oid}:${entry.size}`;

@@ -1,10 +1,10 @@
-import type { PushCheckAnswer } from '../platform.client.js';
+import type { PushCheckResponse } from '@lfs-depot/contracts';
 
 /**
  * The message a refused pusher reads (git prefixes each line with `remote: `): every locked path with its lock's
  * owner, every missing object with its oid and paths, and what to do about each.
  */
-export function formatRefusal(answer: PushCheckAnswer): string {
+export function formatRefusal(answer: PushCheckResponse): string {
   const lines: string[] = ['lfs-depot: push refused.'];
   if (answer.locked.length > 0) {
     lines.push('', 'These paths are locked by someone else:');

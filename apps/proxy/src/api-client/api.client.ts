@@ -7,13 +7,13 @@ import type {
   UploadAuthorization,
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
-import type { ErrorBody } from '@lfs-depot/contracts';
 import {
+  apiUnreachableMessage,
   ErrorCode,
+  errorAnswer,
   INTERNAL_AUTHORIZE_MEDIA_TYPE,
   INTERNAL_PATHS,
   INTERNAL_SIGNATURE_HEADER,
-  LFS_MEDIA_TYPE,
 } from '@lfs-depot/contracts';
 
 import { keepAliveAgent } from '../http/keep-alive-agent.js';
@@ -36,13 +36,15 @@ export class ApiDenial extends Error {
   }
 }
 
+/** What the client of a transfer route is told when the API cannot be asked: the forwarder's answer, as a denial. */
 function unreachableAnswer(error: NodeJS.ErrnoException, requestId: string): ApiAnswer {
-  const body: ErrorBody = {
-    message: `The lfs-depot API is not reachable (${error.code ?? error.message}); try again shortly`,
+  const { status, headers, body } = errorAnswer({
     code: ErrorCode.SERVICE_UNAVAILABLE,
-    request_id: requestId,
-  };
-  return { status: 502, contentType: `${LFS_MEDIA_TYPE}; charset=utf-8`, body: JSON.stringify(body) };
+    message: apiUnreachableMessage(error.code ?? error.message),
+    requestId,
+    lfs: true,
+  });
+  return { status, contentType: headers['Content-Type'] ?? '', body: JSON.stringify(body) };
 }
 
 /**
@@ -158,8 +160,8 @@ export class ApiClient {
           res.on('error', reject);
         },
       );
-      // Not reaching the API is an answer too: a 502 like the forwarder's, so that transfers, which relay the
-      // answer as a denial, say the same thing as every other route instead of failing as a proxy 500.
+      // Not reaching the API is an answer too: SERVICE_UNAVAILABLE like the forwarder's, so that transfers, which
+      // relay the answer as a denial, say the same thing as every other route instead of failing as a proxy 500.
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
           reject(new StaleSocketError(error));

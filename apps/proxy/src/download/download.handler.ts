@@ -99,7 +99,7 @@ export async function handleDownload(
       deps.log(
         `integrity: ${route.oid} is linked to ${route.project} but missing from storage [${requestId}]`,
       );
-      sendJsonError(res, 404, ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist', requestId, true);
+      sendJsonError(res, ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist', requestId, true);
     } else if (res.headersSent) {
       if (error instanceof StoredLengthMismatch) {
         deps.log(`integrity: stored bytes of ${route.oid} do not match its recorded size [${requestId}]`);
@@ -107,7 +107,7 @@ export async function handleDownload(
       res.destroy();
     } else {
       deps.log(`download ${route.oid} from ${route.project} failed [${requestId}]: ${String(error)}`);
-      sendJsonError(res, 500, ErrorCode.INTERNAL, 'The object could not be read; try again', requestId, true);
+      sendJsonError(res, ErrorCode.INTERNAL, 'The object could not be read; try again', requestId, true);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import http from 'node:http';
 
-import { ErrorCode } from '@lfs-depot/contracts';
+import { apiUnreachableMessage, ErrorCode } from '@lfs-depot/contracts';
 
 import { sendJsonError } from '../http/json-error.js';
 import { keepAliveAgent } from '../http/keep-alive-agent.js';
@@ -74,9 +74,8 @@ export class ApiForwarder {
       if (!res.headersSent) {
         sendJsonError(
           res,
-          502,
           ErrorCode.SERVICE_UNAVAILABLE,
-          `The lfs-depot API is not reachable (${(error as NodeJS.ErrnoException).code ?? error.message}); try again shortly`,
+          apiUnreachableMessage((error as NodeJS.ErrnoException).code ?? error.message),
           requestId,
           lfs,
         );

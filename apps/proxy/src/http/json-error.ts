@@ -1,16 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
-import type { ErrorBody, ErrorCode } from '@lfs-depot/contracts';
+import { errorAnswer } from '@lfs-depot/contracts';
+import type { ErrorCode } from '@lfs-depot/contracts';
 
 /**
- * Writes a JSON error from the proxy itself, in the same shape the API uses. Given the request whose body is still
- * arriving, it closes the connection after the answer: the unread rest of the body would otherwise be taken for
- * the next request on a kept-alive socket.
+ * Writes a JSON error from the proxy itself: the contracts' errorAnswer, so the status, headers and body are the
+ * API's for the same code. Given the request whose body is still arriving, it closes the connection after the
+ * answer: the unread rest of the body would otherwise be taken for the next request on a kept-alive socket.
  */
 export function sendJsonError(
   res: ServerResponse,
-  status: number,
   code: ErrorCode,
   message: string,
   requestId: string,
@@ -21,11 +20,11 @@ export function sendJsonError(
     res.destroy();
     return;
   }
-  const body: ErrorBody = { message, code, request_id: requestId };
+  const { status, headers, body } = errorAnswer({ code, message, requestId, lfs });
   const payload = JSON.stringify(body);
   const unread = req !== undefined && !req.readableEnded;
   res.writeHead(status, {
-    'Content-Type': `${lfs ? LFS_MEDIA_TYPE : 'application/json'}; charset=utf-8`,
+    ...headers,
     'Content-Length': Buffer.byteLength(payload),
     'X-Request-Id': requestId,
     ...(unread && { Connection: 'close' }),

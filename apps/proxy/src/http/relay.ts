@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import { LFS_AUTHENTICATE_CHALLENGE, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import type { ApiAnswer } from '../api-client/api.client.js';
 
 /**
  * The answer's content type as the client must see it. The API answers the proxy's internal calls with plain JSON
  * (they are not LFS routes to it), but the client asked on an LFS transfer route, where every error carries the Git
- * LFS media type (DESIGN.md, Errors); the body itself is relayed unchanged.
+ * LFS media type (README, HTTP API); the body itself is relayed unchanged.
  */
 function clientContentType(contentType: string): string {
   if (!contentType) {
@@ -37,8 +37,8 @@ export function relayAnswer(
     'X-Request-Id': requestId,
   };
   if (answer.status === 401) {
-    headers['LFS-Authenticate'] = 'Basic realm="lfs-depot", charset="UTF-8"';
-    headers['WWW-Authenticate'] = 'Basic realm="lfs-depot", charset="UTF-8"';
+    headers['LFS-Authenticate'] = LFS_AUTHENTICATE_CHALLENGE;
+    headers['WWW-Authenticate'] = LFS_AUTHENTICATE_CHALLENGE;
   }
   if (!req.readableEnded) {
     headers.Connection = 'close';

@@ -30,7 +30,6 @@ export async function handleUpload(
   if (declared !== undefined && Number(declared) !== route.size) {
     sendJsonError(
       res,
-      422,
       ErrorCode.OBJECT_MISMATCH,
       `Content-Length ${declared} does not match the object size ${route.size} in the upload URL`,
       requestId,
@@ -77,21 +76,14 @@ export async function handleUpload(
     if (error instanceof ApiDenial) {
       relayAnswer(req, res, error.answer, requestId);
     } else if (error instanceof StorageVerificationError) {
-      sendJsonError(res, 422, ErrorCode.OBJECT_MISMATCH, error.message, requestId, true, req);
+      sendJsonError(res, ErrorCode.OBJECT_MISMATCH, error.message, requestId, true, req);
     } else if (controller.signal.aborted) {
       res.destroy();
     } else {
       deps.log(
         `upload ${route.oid} to ${route.project} failed [${requestId}]: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
-      sendJsonError(
-        res,
-        500,
-        ErrorCode.INTERNAL,
-        'The upload could not be stored; try again',
-        requestId,
-        true,
-      );
+      sendJsonError(res, ErrorCode.INTERNAL, 'The upload could not be stored; try again', requestId, true);
     }
   }
 }
