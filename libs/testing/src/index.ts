@@ -1,3 +1,4 @@
+export * from './object-storage.contract.js';
 export * from './s3-server.js';
 export * from './upload-bodies.js';
 export * from './waiting.js';
