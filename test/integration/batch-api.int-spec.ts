@@ -1,17 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatBasicAuthorization } from '@lfs-depot/auth';
 import { oidOf } from '@lfs-depot/testing';
 
 import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
-import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
+import { randomOid, TestFactory } from '../helpers/factories.js';
 import { validateAgainstSchema } from '../helpers/lfs-schemas.js';
-import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
-import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 
@@ -387,11 +383,7 @@ describe('batch API and LFS authentication', () => {
     it('answers a per-object 404 on download of an object the project does not link, even if another project does', async () => {
       const oid = oidOf('elsewhere');
       const other = await api.app.get(ProjectsRepository, { strict: false }).findProjectByPath('acme/public');
-      await new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache())).linkObjectToProject(
-        other!.id,
-        { oid, size: 3, storageKey: `x/y/${oid}` },
-        null,
-      );
+      await TestFactory.forApi(api).linkedObject(other!.id, { oid, size: 3 });
 
       const result = await batch(
         'acme/private',
@@ -437,7 +429,7 @@ describe('batch API and LFS authentication', () => {
       const counts = { cold: [] as number[], warm: [] as number[] };
       for (const n of [1, 100, 1000]) {
         const objects = Array.from({ length: n }, () => ({
-          oid: createHash('sha256').update(randomBytes(8)).digest('hex'),
+          oid: randomOid(),
           size: 10,
         }));
         const send = () => batch('acme/private', { operation: 'download', objects }, { auth });

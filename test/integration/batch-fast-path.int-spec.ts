@@ -3,11 +3,9 @@ import { formatBasicAuthorization } from '@lfs-depot/auth';
 import { oidOf } from '@lfs-depot/testing';
 
 import { BatchHttpHandler } from '../../apps/api/src/batch/batch-http.handler.js';
-import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
-import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
-import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
+import { TestFactory } from '../helpers/factories.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 
@@ -77,15 +75,13 @@ describe('batch fast path', () => {
     const admin = adminClient(api.url);
     await admin.createUser('fast-writer', 'fast-writer-password');
     await admin.createUser('fast-reader', 'fast-reader-password');
-    const project = (await admin.createProject('fast/repo')).body?.id as string;
-    await admin.createProject('fast/public', 'public');
-    await admin.setMember('fast/repo', 'fast-writer', 'write');
-    await admin.setMember('fast/repo', 'fast-reader', 'read');
-    await new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache())).linkObjectToProject(
-      project,
-      { oid: linked, size: 5, storageKey: `fast/${linked}` },
-      null,
-    );
+    const factory = TestFactory.forApi(api);
+    const project = await factory.project({
+      path: 'fast/repo',
+      members: { 'fast-writer': 'write', 'fast-reader': 'read' },
+    });
+    await factory.project({ path: 'fast/public', visibility: 'public' });
+    await factory.linkedObject(project.id, { oid: linked, size: 5 });
   });
 
   afterEach(() => {

@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatBasicAuthorization } from '@lfs-depot/auth';
 import { eventually, oidOf } from '@lfs-depot/testing';
 
-import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
-import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
-import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, describeWithSecondInstance, startApiHarness } from '../helpers/api-harness.js';
+import { TestFactory } from '../helpers/factories.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 const PROJECT = 'links/repo';
@@ -34,14 +32,14 @@ describe('remembered object links follow every unlink at once', () => {
   let api: ApiHarness;
   let admin: ReturnType<typeof adminClient>;
   let auth: string;
+  let factory: TestFactory;
+  let projectId: string;
 
   /** Links new objects to the project as a finished upload does; returns their oids. */
   async function linked(...names: string[]): Promise<string[]> {
-    const project = (await admin.call('GET', `/projects/${encodeURIComponent(PROJECT)}`)).body?.id as string;
-    const objects = new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache()));
     const oids = names.map((name) => oidOf(`links-${name}`));
     for (const oid of oids) {
-      await objects.linkObjectToProject(project, { oid, size: 10, storageKey: `links/${oid}` }, null);
+      await factory.linkedObject(projectId, { oid, size: 10 });
     }
     return oids;
   }
@@ -52,7 +50,8 @@ describe('remembered object links follow every unlink at once', () => {
   beforeAll(async () => {
     api = await startApiHarness();
     admin = adminClient(api.url);
-    await admin.createProject(PROJECT);
+    factory = TestFactory.forApi(api);
+    projectId = (await factory.project({ path: PROJECT })).id;
     await admin.createUser('puller', 'puller-password');
     await admin.setMember(PROJECT, 'puller', 'read');
     const token = (await admin.createToken('puller', 'ci')).body?.token as string;

@@ -3,6 +3,7 @@ import { formatBasicAuthorization } from '@lfs-depot/auth';
 
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
+import { TestFactory } from '../helpers/factories.js';
 import { validateAgainstSchema } from '../helpers/lfs-schemas.js';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -31,6 +32,7 @@ interface LfsResult {
 describe('file locking API', () => {
   let api: ApiHarness;
   let admin: ReturnType<typeof adminClient>;
+  let factory: TestFactory;
   const alice: Account = { username: 'alice', password: 'alice-password' };
   const bob: Account = { username: 'bob', password: 'bob-password' };
   const reader: Account = { username: 'reader', password: 'reader-password' };
@@ -76,17 +78,17 @@ describe('file locking API', () => {
   /** A fresh private project where alice and bob write, reader reads and maintainer maintains. */
   async function newProject(visibility: 'private' | 'public' = 'private'): Promise<string> {
     projectCounter += 1;
-    const project = `acme/sub/locks-${projectCounter}`;
-    expect((await admin.createProject(project, visibility)).status).toBe(201);
-    for (const [who, role] of [
-      [alice, 'write'],
-      [bob, 'write'],
-      [reader, 'read'],
-      [maintainer, 'maintainer'],
-    ] as const) {
-      expect((await admin.setMember(project, who.username, role)).status).toBeLessThan(300);
-    }
-    return project;
+    const project = await factory.project({
+      path: `acme/sub/locks-${projectCounter}`,
+      visibility,
+      members: {
+        [alice.username]: 'write',
+        [bob.username]: 'write',
+        [reader.username]: 'read',
+        [maintainer.username]: 'maintainer',
+      },
+    });
+    return project.path;
   }
 
   async function lockAs(project: string, who: Account, path: string): Promise<LockBody> {
@@ -104,6 +106,7 @@ describe('file locking API', () => {
   beforeAll(async () => {
     api = await startApiHarness();
     admin = adminClient(api.url);
+    factory = TestFactory.forApi(api);
     for (const who of [alice, bob, reader, maintainer, outsider]) {
       expect((await admin.createUser(who.username, who.password)).status).toBe(201);
     }

@@ -1,5 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DomainError } from '@lfs-depot/contracts';
 import type { DataSource } from 'typeorm';
@@ -9,34 +7,17 @@ import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
+import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
+import { objectRow, randomOid, TestFactory } from '../helpers/factories.js';
 import type { TestDatabase } from '../helpers/test-database.js';
 import { createTestDatabase } from '../helpers/test-database.js';
-import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
-
-function newObject(size = 100): { oid: string; size: number; storageKey: string } {
-  const oid = createHash('sha256').update(randomBytes(32)).digest('hex');
-  return { oid, size, storageKey: `${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}` };
-}
 
 describe(ObjectsRepository.name, () => {
   let database: TestDatabase;
   let dataSource: DataSource;
   let objects: ObjectsRepository;
   let projects: ProjectsRepository;
-  let counter = 0;
-
-  async function newProject(quotaBytes: number | null = null) {
-    counter += 1;
-    const project = await projects.createProject({
-      path: `group/p${counter}`,
-      visibility: 'private',
-      quotaBytes,
-    });
-    if (!project) {
-      throw new Error('project not created');
-    }
-    return project;
-  }
+  let factory: TestFactory;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -45,6 +26,7 @@ describe(ObjectsRepository.name, () => {
     await runMigrationsLocked(dataSource);
     objects = new ObjectsRepository(dataSource, new LinkCache(new MemoryCache()));
     projects = new ProjectsRepository(dataSource, new AccessCache(new MemoryCache()));
+    factory = TestFactory.forDataSource(dataSource);
   });
 
   afterAll(async () => {
@@ -63,16 +45,16 @@ describe(ObjectsRepository.name, () => {
 
   describe('linkObjectToProject', () => {
     it('links once and counts once, however often it is called', async () => {
-      const project = await newProject();
-      const object = newObject(1000);
+      const project = await factory.project();
+      const object = objectRow({ size: 1000 });
       expect(await objects.linkObjectToProject(project.id, object, null)).toEqual({ linked: true });
       expect(await objects.linkObjectToProject(project.id, object, null)).toEqual({ linked: false });
       expect(await projects.getStatistics(project.id)).toEqual({ lfsObjectsCount: 1, lfsObjectsSize: 1000 });
     });
 
     it('stores one lfs_objects row for an object linked to two projects, counted in both', async () => {
-      const [first, second] = [await newProject(), await newProject()];
-      const object = newObject(500);
+      const [first, second] = [await factory.project(), await factory.project()];
+      const object = objectRow({ size: 500 });
       await objects.linkObjectToProject(first.id, object, null);
       await objects.linkObjectToProject(second.id, object, null);
       const rows = await dataSource.query<{ n: number }[]>(
@@ -85,9 +67,9 @@ describe(ObjectsRepository.name, () => {
     });
 
     it('rejects with QUOTA_EXCEEDED and writes nothing when the object does not fit', async () => {
-      const project = await newProject(1000);
-      await objects.linkObjectToProject(project.id, newObject(600), 1000);
-      const tooBig = newObject(500);
+      const project = await factory.project({ quotaBytes: 1000 });
+      await objects.linkObjectToProject(project.id, objectRow({ size: 600 }), 1000);
+      const tooBig = objectRow({ size: 500 });
       await expect(objects.linkObjectToProject(project.id, tooBig, 1000)).rejects.toMatchObject({
         code: 'QUOTA_EXCEEDED',
       });
@@ -96,8 +78,8 @@ describe(ObjectsRepository.name, () => {
     });
 
     it('keeps statistics exact under 20 concurrent links of one object', async () => {
-      const project = await newProject();
-      const object = newObject(123);
+      const project = await factory.project();
+      const object = objectRow({ size: 123 });
       const results = await Promise.all(
         Array.from({ length: 20 }, () => objects.linkObjectToProject(project.id, object, null)),
       );
@@ -106,8 +88,8 @@ describe(ObjectsRepository.name, () => {
     });
 
     it('never lets concurrent links overshoot the quota', async () => {
-      const project = await newProject(1000);
-      const candidates = Array.from({ length: 20 }, () => newObject(100));
+      const project = await factory.project({ quotaBytes: 1000 });
+      const candidates = Array.from({ length: 20 }, () => objectRow({ size: 100 }));
       const results = await Promise.allSettled(
         candidates.map((object) => objects.linkObjectToProject(project.id, object, 1000)),
       );
@@ -124,9 +106,9 @@ describe(ObjectsRepository.name, () => {
 
   describe('findLinkedObjects', () => {
     it('returns only objects the project links, never those of another project', async () => {
-      const [mine, theirs] = [await newProject(), await newProject()];
-      const shared = newObject(10);
-      const secret = newObject(20);
+      const [mine, theirs] = [await factory.project(), await factory.project()];
+      const shared = objectRow({ size: 10 });
+      const secret = objectRow({ size: 20 });
       await objects.linkObjectToProject(mine.id, shared, null);
       await objects.linkObjectToProject(theirs.id, shared, null);
       await objects.linkObjectToProject(theirs.id, secret, null);
@@ -138,15 +120,15 @@ describe(ObjectsRepository.name, () => {
 
   describe('findLinkedSizes', () => {
     it('gives the sizes of the objects the project links, never those of another project', async () => {
-      const [mine, theirs] = [await newProject(), await newProject()];
-      const small = newObject(7);
-      const large = newObject(2 ** 40); // beyond int4: sizes come back as exact numbers
-      const secret = newObject(20);
+      const [mine, theirs] = [await factory.project(), await factory.project()];
+      const small = objectRow({ size: 7 });
+      const large = objectRow({ size: 2 ** 40 }); // beyond int4: sizes come back as exact numbers
+      const secret = objectRow({ size: 20 });
       for (const object of [small, large]) {
         await objects.linkObjectToProject(mine.id, object, null);
       }
       await objects.linkObjectToProject(theirs.id, secret, null);
-      const unknown = newObject(1).oid;
+      const unknown = randomOid();
       // Repeated past the five executions after which PostgreSQL may switch a prepared statement to a generic plan.
       for (let i = 0; i < 8; i += 1) {
         const found = await objects.findLinkedSizes(mine.id, [
@@ -170,8 +152,8 @@ describe(ObjectsRepository.name, () => {
 
   describe('unlinkObjectFromProject', () => {
     it('removes the link and its share of the statistics, keeping other projects intact', async () => {
-      const [first, second] = [await newProject(), await newProject()];
-      const object = newObject(300);
+      const [first, second] = [await factory.project(), await factory.project()];
+      const object = objectRow({ size: 300 });
       await objects.linkObjectToProject(first.id, object, null);
       await objects.linkObjectToProject(second.id, object, null);
       expect(await objects.unlinkObjectFromProject(first.id, object.oid)).toBe(true);
@@ -183,8 +165,8 @@ describe(ObjectsRepository.name, () => {
 
   describe('listProjectObjects', () => {
     it('pages through every object in oid order', async () => {
-      const project = await newProject();
-      const created = Array.from({ length: 5 }, () => newObject(1));
+      const project = await factory.project();
+      const created = Array.from({ length: 5 }, () => objectRow({ size: 1 }));
       for (const object of created) {
         await objects.linkObjectToProject(project.id, object, null);
       }
@@ -200,8 +182,8 @@ describe(ObjectsRepository.name, () => {
 
   describe('project deletion', () => {
     it('cascades to links and statistics but keeps the shared object row', async () => {
-      const [doomed, survivor] = [await newProject(), await newProject()];
-      const object = newObject(42);
+      const [doomed, survivor] = [await factory.project(), await factory.project()];
+      const object = objectRow({ size: 42 });
       await objects.linkObjectToProject(doomed.id, object, null);
       await objects.linkObjectToProject(survivor.id, object, null);
       expect(await projects.deleteProject(doomed.id)).toBe(true);

@@ -1,30 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { objectKey } from '@lfs-depot/storage';
 import { oidOf } from '@lfs-depot/testing';
 
-import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
-import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
-import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
+import { TestFactory } from '../helpers/factories.js';
 
 describe('admin API: project objects', () => {
   let api: ApiHarness;
   let admin: ReturnType<typeof adminClient>;
-  let objects: ObjectsRepository;
+  let factory: TestFactory;
 
   /** Creates a project and links `count` objects of sizes 10, 11, 12, … to it; returns their oids, sorted. */
   async function projectWithObjects(path: string, count: number, prefix = path): Promise<string[]> {
-    const created = await admin.createProject(path);
-    expect(created.status).toBe(201);
+    const project = await factory.project({ path });
     const oids: string[] = [];
     for (let index = 0; index < count; index += 1) {
       const oid = oidOf(`${prefix}-${index}`);
-      await objects.linkObjectToProject(
-        created.body?.id as string,
-        { oid, size: 10 + index, storageKey: objectKey(oid) },
-        null,
-      );
+      await factory.linkedObject(project.id, { oid, size: 10 + index });
       oids.push(oid);
     }
     return oids.sort();
@@ -36,7 +28,7 @@ describe('admin API: project objects', () => {
   beforeAll(async () => {
     api = await startApiHarness();
     admin = adminClient(api.url);
-    objects = new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache()));
+    factory = TestFactory.forApi(api);
   });
 
   afterAll(async () => {

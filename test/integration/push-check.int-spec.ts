@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { oidOf } from '@lfs-depot/testing';
 
-import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
-import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
-import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
+import { TestFactory } from '../helpers/factories.js';
 
 describe('push check API', () => {
   let api: ApiHarness;
@@ -31,18 +29,14 @@ describe('push check API', () => {
   beforeAll(async () => {
     api = await startApiHarness();
     admin = adminClient(api.url);
+    const factory = TestFactory.forApi(api);
     for (const username of ['alice', 'bob']) {
-      userIds[username] = (await admin.createUser(username)).body?.id as string;
+      userIds[username] = (await factory.user({ username })).id;
     }
-    projectId = (await admin.createProject('games/engine')).body?.id as string;
-    otherProjectId = (await admin.createProject('games/other')).body?.id as string;
-    const objects = new ObjectsRepository(api.dataSource, new LinkCache(new MemoryCache()));
-    await objects.linkObjectToProject(projectId, { oid: linkedOid, size: 10, storageKey: linkedOid }, null);
-    await objects.linkObjectToProject(
-      otherProjectId,
-      { oid: elsewhereOid, size: 20, storageKey: elsewhereOid },
-      null,
-    );
+    projectId = (await factory.project({ path: 'games/engine' })).id;
+    otherProjectId = (await factory.project({ path: 'games/other' })).id;
+    await factory.linkedObject(projectId, { oid: linkedOid, size: 10 });
+    await factory.linkedObject(otherProjectId, { oid: elsewhereOid, size: 20 });
   });
 
   afterAll(async () => {

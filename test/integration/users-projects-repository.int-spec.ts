@@ -7,6 +7,7 @@ import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
 import { UsersRepository } from '../../apps/api/src/users/users.repository.js';
+import { TestFactory } from '../helpers/factories.js';
 import type { TestDatabase } from '../helpers/test-database.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
@@ -95,12 +96,7 @@ describe('users and projects repositories', () => {
         tokenHash: hashToken('lfsd_u6'),
         expiresAt: null,
       });
-      const project = await projects.createProject({
-        path: 'cascade/users',
-        visibility: 'private',
-        quotaBytes: null,
-      });
-      await projects.setMember(project!.id, user!.id, 'write');
+      await TestFactory.forDataSource(dataSource).project({ members: { u6: 'write' } });
       expect(await users.deleteUser(user!.id)).toBe(true);
       expect(await count('SELECT count(*)::int AS n FROM access_tokens WHERE user_id = $1', [user!.id])).toBe(
         0,
@@ -152,7 +148,11 @@ describe('users and projects repositories', () => {
     it('rejects a negative quota at the database level too', async () => {
       await expect(
         projects.createProject({ path: 'neg/quota', visibility: 'private', quotaBytes: -1 }),
-      ).rejects.toThrow();
+      ).rejects.toMatchObject({
+        name: 'QueryFailedError',
+        driverError: { code: '23514', table: 'projects', constraint: 'projects_quota_bytes_check' },
+      });
+      expect(await projects.findProjectByPath('neg/quota')).toBeNull();
     });
 
     it('returns sizes beyond 32 bits exactly', async () => {
