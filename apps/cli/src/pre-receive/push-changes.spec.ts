@@ -85,7 +85,9 @@ describe(collectRefChanges.name, () => {
     const base = await repo.commit({ 'mine.txt': 'm', 'shared.txt': 'mine\n' });
     await repo.accept('main');
     // Conflict on shared.txt only; resolve it with new content.
-    await expect(repo.git(repo.work, 'merge', '-q', 'theirs')).rejects.toThrow();
+    await expect(repo.git(repo.work, 'merge', '-q', 'theirs')).rejects.toMatchObject({
+      stdout: expect.stringContaining('CONFLICT (content): Merge conflict in shared.txt'),
+    });
     await repo.commit({ 'shared.txt': 'resolved\n' }, 'merge theirs');
     const merge = await repo.head();
     await repo.receive('main');

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { UploadAuthorization, UploadFinalizeRequest } from '@lfs-depot/contracts';
 import { LocalStorage, objectKey } from '@lfs-depot/storage';
+import { eventually } from '@lfs-depot/testing';
 
 import type { ApiClient } from '../api-client/api.client.js';
 import { ApiDenial } from '../api-client/api.client.js';
@@ -60,18 +61,28 @@ describe(handleUpload.name, () => {
   let server: http.Server;
   let port: number;
   let api: FakeApi;
+  /** Every handleUpload call's promise: settled means the handler is done and will never finalize any more. */
+  let handlers: Promise<void>[];
+
+  /** Resolves once every upload handled so far has finished, whatever its outcome. */
+  async function handlersFinished(): Promise<void> {
+    await Promise.allSettled(handlers);
+  }
 
   beforeEach(async () => {
+    handlers = [];
     root = await mkdtemp(path.join(os.tmpdir(), 'upload-handler-'));
     storage = new LocalStorage(root);
     server = http.createServer((req, res) => {
       const [, oid = '', size = '0'] = /objects\/([0-9a-f]{64})\/(\d+)$/.exec(req.url ?? '') ?? [];
-      void handleUpload({ project: 'g/p', oid, size: Number(size) }, req, res, 'req-1', {
-        api: api as unknown as ApiClient,
-        storage,
-        log: () => undefined,
-        trustedProxyHops: 0,
-      });
+      handlers.push(
+        handleUpload({ project: 'g/p', oid, size: Number(size) }, req, res, 'req-1', {
+          api: api as unknown as ApiClient,
+          storage,
+          log: () => undefined,
+          trustedProxyHops: 0,
+        }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -109,6 +120,7 @@ describe(handleUpload.name, () => {
       status: 401,
       body: '{"message":"Credentials needed"}',
     });
+    await handlersFinished();
     expect(api.finalized).toEqual([]);
     expect(await storedFiles(root)).toEqual([]);
   });
@@ -121,6 +133,7 @@ describe(handleUpload.name, () => {
     const result = await put(oid, data.length, data);
     expect(result.status).toBe(422);
     expect(JSON.parse(result.body)).toMatchObject({ code: 'OBJECT_MISMATCH' });
+    await handlersFinished();
     expect(api.finalized).toEqual([]);
     expect(await storedFiles(root)).toEqual([]);
   });
@@ -149,6 +162,7 @@ describe(handleUpload.name, () => {
 
     expect(result.status).toBe(422);
     expect(JSON.parse(result.body)).toMatchObject({ code: 'OBJECT_MISMATCH' });
+    await handlersFinished();
     expect(api.finalized).toEqual([]);
     expect(await storedFiles(root)).toEqual(before);
     expect((await readFile(path.join(root, objectKey(oid)))).equals(data)).toBe(true);
@@ -163,7 +177,9 @@ describe(handleUpload.name, () => {
       return allowing(oid)();
     });
     expect((await put(oid, 11, data)).status).toBe(422);
+    await handlersFinished();
     expect(asked).toBe(false);
+    expect(api.finalized).toEqual([]);
   });
 
   it('stores nothing and never finalizes when the client disconnects mid-body', async () => {
@@ -171,16 +187,18 @@ describe(handleUpload.name, () => {
     const oid = createHash('sha256').update(data).digest('hex');
     api = new FakeApi(allowing(oid));
 
-    await new Promise<void>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write(
-          `PUT /g/p.git/info/lfs/objects/${oid}/${data.length} HTTP/1.1\r\nHost: x\r\nContent-Length: ${data.length}\r\n\r\n`,
-        );
-        socket.write(data.subarray(0, 40_000), () => setTimeout(() => socket.destroy(), 100));
-      });
-      socket.on('close', () => resolve());
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(
+        `PUT /g/p.git/info/lfs/objects/${oid}/${data.length} HTTP/1.1\r\nHost: x\r\nContent-Length: ${data.length}\r\n\r\n`,
+      );
+      socket.write(data.subarray(0, 40_000));
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The handler has authorized and is streaming the body into storage: hang up in the middle of it.
+    await eventually(async () => (await storedFiles(root)).length > 0);
+    socket.destroy();
+
+    expect(handlers).toHaveLength(1);
+    await handlersFinished();
     expect(api.finalized).toEqual([]);
     expect(await storedFiles(root)).toEqual([]);
   });
