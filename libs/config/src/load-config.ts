@@ -163,12 +163,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       );
     }
   }
-  if (
-    apiUrl === undefined &&
-    port !== 0 &&
-    port === apiPort &&
-    host === (reader.string('API_HOST') ?? '127.0.0.1')
-  ) {
+  if (apiUrl === undefined && port !== 0 && port === apiPort && host === apiHost) {
     reader.problems.push(`PORT and API_PORT are both ${port}; the proxy and the API need different ports`);
   }
 

@@ -1,9 +1,8 @@
-import type { BatchObjectSpec, Operation } from '@lfs-depot/contracts';
+import type { Operation } from '@lfs-depot/contracts';
 import { DomainError, ErrorCode, isRecord } from '@lfs-depot/contracts';
 
 export interface ParsedBatchRequest {
   operation: Operation;
-  refName: string | null;
   /** Every object as sent, valid or not: invalid ones get a per-object 422 in the answer. */
   objects: { oid: unknown; size: unknown }[];
 }
@@ -49,16 +48,15 @@ export function parseBatchRequest(body: unknown, maxObjects: number): ParsedBatc
       `None of the offered transfer adapters (${transfers.join(', ')}) is supported; this server speaks "basic"`,
     );
   }
+  // batch.md allows an optional `ref: {name}` naming the server ref the objects belong to. Access here is per project,
+  // not per ref, so nothing reads it; its shape is still checked, as for every field the spec defines.
   if (ref !== undefined && ref !== null && !(isRecord(ref) && typeof ref.name === 'string')) {
     throw new DomainError(ErrorCode.VALIDATION_FAILED, 'ref must be an object with a string name');
   }
   return {
     operation,
-    refName: isRecord(ref) && typeof ref.name === 'string' ? ref.name : null,
     objects: objects.map((entry: unknown) =>
       isRecord(entry) ? { oid: entry.oid, size: entry.size } : { oid: undefined, size: undefined },
     ),
   };
 }
-
-export type { BatchObjectSpec };

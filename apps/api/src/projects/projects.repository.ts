@@ -55,7 +55,7 @@ export class ProjectsRepository {
         return undefined;
       }
       await manager.insert(ProjectStatistics, { projectId: id, lfsObjectsCount: 0, lfsObjectsSize: 0 });
-      return (await manager.findOneByOrFail(Project, { id })) ?? undefined;
+      return manager.findOneByOrFail(Project, { id });
     });
   }
 

@@ -28,7 +28,7 @@ import { TransferAuthorizer } from './transfer-authorizer.js';
 const TICKET_TTL_SECONDS = 48 * 3600;
 
 interface UploadTicket {
-  /** Kind tag: transfer tokens are sealed with the same key and must never pass for a ticket. */
+  /** Kind tag: whatever else may ever be sealed with the internal secret must never pass for a ticket. */
   t: 'ticket';
   p: string;
   o: string;
