@@ -160,7 +160,7 @@ export class AdminClient {
 }
 
 function projectRoute(path: string): string {
-  // One path segment: `group/sub/name` travels as `group%2Fsub%2Fname` (DESIGN.md, admin API).
+  // One path segment: `group/sub/name` travels as `group%2Fsub%2Fname` (README, HTTP API).
   return `/projects/${encodeURIComponent(path)}`;
 }
 

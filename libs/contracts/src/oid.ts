@@ -5,8 +5,8 @@ const HEX_DIGITS = /^[0-9a-f]+$/;
 
 /** Returns whether the value is a well-formed sha256 oid. */
 export function isValidOid(value: unknown): value is string {
-  // Same answer as OID_PATTERN in half the time (V8 runs a counted repetition slower than a plain one); a batch
-  // checks every oid it names.
+  // Same answer as OID_PATTERN, faster (V8 runs a counted repetition slower than a plain one; bench/README.md); a
+  // batch checks every oid it names.
   return typeof value === 'string' && value.length === 64 && HEX_DIGITS.test(value);
 }
 

@@ -5,8 +5,8 @@ import type { ObjectStorage } from './object-storage.js';
 
 /**
  * Builds the backend named by the storage slice of the configuration. The S3 backend (and the AWS SDK behind it) is
- * only loaded when configured: a heap twice the size makes each of the garbage collections that streaming a large
- * object triggers (one per ~64 MiB of buffers) twice as expensive, which cost local-disk downloads half their speed.
+ * only loaded when configured: the SDK makes the heap much larger, and every garbage collection that streaming a
+ * large object triggers walks all of it, which slowed local-disk downloads badly (bench/README.md).
  */
 export async function createStorage(config: StorageConfig): Promise<ObjectStorage> {
   switch (config.kind) {

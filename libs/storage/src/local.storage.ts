@@ -29,8 +29,8 @@ import { VerifyingStream } from './verifying-stream.js';
 const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 // Between the socket and the file only a little needs to wait: the file stream's 1 MiB buffer batches the writes.
 // Each upload holds this twice (both sides of the transform), so it is what concurrent uploads multiply. One socket
-// read (64 KiB) is enough: at 256 KiB, 16 concurrent uploads peaked at 146-152 MiB in a full benchmark run, at
-// 64 KiB at 126 MiB, with single-upload throughput unchanged.
+// read (64 KiB) is enough: larger buffers raised the peak memory of concurrent uploads without making a single
+// upload faster (bench/README.md).
 const VERIFIER_HIGH_WATER_MARK = 64 * 1024;
 
 // Objects are private to the user running lfs-depot: access goes through the API's rules, never the filesystem.

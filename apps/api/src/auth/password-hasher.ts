@@ -1,6 +1,9 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-/** scrypt cost: ~50 ms per hash here, slow enough to blunt offline guessing; verified hashes are cached briefly. */
+/**
+ * scrypt cost: slow enough to blunt offline guessing (bench/README.md has the time per hash); verified hashes are
+ * cached briefly.
+ */
 const N = 2 ** 15;
 const R = 8;
 const P = 1;

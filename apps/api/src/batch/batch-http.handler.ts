@@ -26,8 +26,8 @@ type BodyResult = { body: unknown } | { failure: 'malformed' | 'too-large' | 'ab
 /**
  * Answers the batch API — the one route every clone, fetch and push calls, in bursts — straight from Node's request
  * event, ahead of Express and Nest. Their pipeline (middleware, router, guards, parameter decorators, body parser,
- * `res.send`) cost ~230 µs of the ~600 µs a warm 100-object batch took the API; without it the batch rate through the
- * proxy doubled (bench/README.md).
+ * `res.send`) was over a third of the API's time for a warm batch; without it the batch rate through the proxy
+ * roughly doubled (bench/README.md has the figures).
  *
  * It does what that pipeline does for this route, with the same pieces: the request id and request metrics, the
  * media-type check, HTTP Basic authentication (the client address as Express's `trust proxy` gives it), a UTF-8 JSON

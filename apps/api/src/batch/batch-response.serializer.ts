@@ -15,15 +15,15 @@ export interface BatchResponseJson {
 }
 
 /**
- * The batch answer as JSON text, byte for byte what JSON.stringify makes of it, for less: a batch of 100 downloads is
- * ~38 KB of hrefs, oids and credentials, and V8's generic walk over 100 × 4 nested objects (escaping every string
- * character by character) was a fifth of the API's CPU per batch. This walk knows the shape, checks each string with
- * one regular expression, and serializes an action header shared by all objects only once.
+ * The batch answer as JSON text, byte for byte what JSON.stringify makes of it, for less: a batch answer is mostly
+ * hrefs, oids and credentials, and V8's generic walk over its nested objects (escaping every string character by
+ * character) was a large share of the API's CPU per batch. This walk knows the shape, checks each string with one
+ * regular expression, and serializes an action header shared by all objects only once.
  *
  * The pieces (about 13 per object) are joined once at the end: concatenating them as they come builds a rope that
- * has to be flattened before it can be written, which made serializing and writing 100 objects ~100 µs instead of
- * ~75 µs. And it tells whether the text is plain ASCII, as it almost always is: such text is sent as Latin-1, a plain
- * copy, instead of being measured and encoded as UTF-8.
+ * has to be flattened before it can be written, which is slower. And it tells whether the text is plain ASCII, as it
+ * almost always is: such text is sent as Latin-1, a plain copy, instead of being measured and encoded as UTF-8. The
+ * measurements behind each choice are in bench/README.md.
  */
 export function serializeBatchResponse(response: BatchResponse): BatchResponseJson {
   const out = new JsonWriter();

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Runs `text` as a named prepared statement, which PostgreSQL parses and plans once per connection instead of on
- * every call (for the batch lookup, planning was about 40 % of the database's time per request).
+ * every call: for a lookup as hot as the batch's, planning is a large share of the database's time (bench/README.md).
  *
  * TypeORM's `query()` hands its first argument to node-postgres unchanged, and node-postgres takes a `{name, text}`
  * config wherever it takes SQL text; TypeORM still logs, counts and wraps errors as for any query. The integration

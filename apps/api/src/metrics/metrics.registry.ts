@@ -5,7 +5,7 @@ type Labels = Record<string, string>;
 function labelKey(labels: Labels): string {
   return (
     Object.entries(labels)
-      // Plain code-unit order: label names are ASCII, and localeCompare cost ~5 µs a request.
+      // Plain code-unit order: label names are ASCII, and localeCompare was a measurable cost per request.
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, value]) => `${name}="${value.replace(/["\\\n]/g, '_')}"`)
       .join(',')
