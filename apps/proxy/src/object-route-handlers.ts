@@ -7,6 +7,8 @@ import { handleUpload } from './upload/upload.handler.js';
 
 /** Serves the object transfer routes (upload and download) straight from and to storage. */
 export class ObjectRouteHandlers {
+  private readonly running = new Set<Promise<void>>();
+
   constructor(private readonly deps: TransferDeps) {}
 
   handle(
@@ -20,9 +22,20 @@ export class ObjectRouteHandlers {
       route.kind === 'upload'
         ? handleUpload(route, req, res, requestId, this.deps, onAuthorized)
         : handleDownload(route, req, res, requestId, this.deps);
-    done.catch((error: unknown) => {
-      this.deps.log(`unhandled ${route.kind} failure [${requestId}]: ${String(error)}`);
-      res.destroy();
-    });
+    const settled = done
+      .catch((error: unknown) => {
+        this.deps.log(`unhandled ${route.kind} failure [${requestId}]: ${String(error)}`);
+        res.destroy();
+      })
+      .finally(() => this.running.delete(settled));
+    this.running.add(settled);
+  }
+
+  /**
+   * Resolves once every transfer started so far has finished, finalize included: after it, nothing a failed
+   * transfer refrained from doing can still happen (what tests of "never finalized" wait for).
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.running);
   }
 }

@@ -65,6 +65,11 @@ export class ProxyServer {
     this.forwarder.forward(req, res, requestId, isLfsPath((req.url ?? '/').split('?')[0] ?? '/'));
   }
 
+  /** Resolves once every upload and download started so far has finished (see ObjectRouteHandlers.settled). */
+  transfersSettled(): Promise<void> {
+    return this.objects.settled();
+  }
+
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
