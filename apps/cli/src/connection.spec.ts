@@ -4,8 +4,10 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
+import { PROJECT, useCliHarness } from '../test/cli-harness.js';
 import { CliError } from './cli.errors.js';
 import { DEFAULT_URL, resolveConnection, TOKEN_NOT_SET } from './connection.js';
+import { main } from './main.js';
 
 describe(resolveConnection.name, () => {
   let cwd: string;
@@ -81,5 +83,65 @@ describe(resolveConnection.name, () => {
     expect(() => resolveConnection({ env: { LFS_DEPOT_URL: url, LFS_DEPOT_TOKEN: 't' }, cwd })).toThrow(
       message,
     );
+  });
+});
+
+// The same resolution end to end: lfs-depot run through main() against a fake admin API.
+describe(main.name, () => {
+  const cli = useCliHarness();
+
+  describe('configuration', () => {
+    let cwd: string;
+    beforeEach(() => {
+      cwd = mkdtempSync(join(tmpdir(), 'lfs-depot-cli-cwd-'));
+    });
+    afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+    it('reads the token from ./data/admin-token relative to the working directory', async () => {
+      mkdirSync(join(cwd, 'data'));
+      writeFileSync(join(cwd, 'data', 'admin-token'), 'from-file\n', { mode: 0o600 });
+      cli.server.reply('GET', '/api/v1/projects/p', { status: 200, body: PROJECT });
+
+      const result = await cli.run(['projects', 'show', 'p'], {
+        env: { LFS_DEPOT_URL: cli.server.url },
+        cwd,
+      });
+
+      expect(result.code).toBe(0);
+      expect(cli.server.requests[0]?.authorization).toBe('Bearer from-file');
+    });
+
+    it('lets --url and --token override the environment, before or after the command', async () => {
+      cli.server.reply('GET', '/api/v1/projects/p', { status: 200, body: PROJECT });
+      const env = { LFS_DEPOT_URL: 'http://127.0.0.1:1', LFS_DEPOT_TOKEN: 'from-env' };
+
+      const after = await cli.run(
+        ['projects', 'show', 'p', '--url', cli.server.url, '--token', 'from-flag'],
+        {
+          env,
+        },
+      );
+      const before = await cli.run(
+        ['--url', cli.server.url, '--token=from-global', 'projects', 'show', 'p'],
+        {
+          env,
+        },
+      );
+
+      expect([after.code, before.code]).toEqual([0, 0]);
+      expect(cli.server.requests.map((r) => r.authorization)).toEqual([
+        'Bearer from-flag',
+        'Bearer from-global',
+      ]);
+    });
+
+    it('rejects a URL that is not http or https', async () => {
+      const result = await cli.run(['stats', 'p', '--url', 'ftp://example.com', '--token', 't']);
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        "lfs-depot: invalid server URL 'ftp://example.com' (from --url): only http and https are supported\n",
+      );
+    });
   });
 });

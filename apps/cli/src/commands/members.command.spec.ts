@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { useCliHarness } from '../../test/cli-harness.js';
+import { main } from '../main.js';
+
+// lfs-depot run through main() against a fake admin API, as the shell runs it.
+describe(main.name, () => {
+  const cli = useCliHarness();
+
+  describe('members', () => {
+    it('puts the role of a member', async () => {
+      cli.server.reply('PUT', '/api/v1/projects/group%2Fname/members/alice', {
+        status: 200,
+        body: { project: 'group/name', username: 'alice', role: 'write' },
+      });
+
+      const result = await cli.run(['members', 'set', 'group/name', 'alice', 'write']);
+
+      expect(result).toEqual({ code: 0, stdout: 'alice now has role write in group/name\n', stderr: '' });
+      expect(cli.server.requests[0]).toMatchObject({ method: 'PUT', body: { role: 'write' } });
+    });
+
+    it('rejects an unknown role', async () => {
+      const result = await cli.run(['members', 'set', 'group/name', 'alice', 'owner']);
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("lfs-depot: role must be read, write or maintainer, not 'owner'\n");
+      expect(cli.server.requests).toEqual([]);
+    });
+
+    it('removes a member', async () => {
+      cli.server.reply('DELETE', '/api/v1/projects/group%2Fname/members/alice', { status: 204 });
+
+      const result = await cli.run(['members', 'remove', 'group/name', 'alice']);
+
+      expect(result).toEqual({ code: 0, stdout: 'Removed alice from group/name\n', stderr: '' });
+      expect(cli.server.requests[0]).toMatchObject({ method: 'DELETE', body: undefined });
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { TOKEN, useCliHarness } from '../test/cli-harness.js';
+import { closedPortUrl } from '../test/fake-admin.server.js';
+import { main } from './main.js';
+
+// lfs-depot run through main() against a fake admin API, as the shell runs it.
+describe(main.name, () => {
+  const cli = useCliHarness();
+
+  describe('errors', () => {
+    it("prints the server's message and status and exits 1 on a 4xx", async () => {
+      cli.server.reply('GET', '/api/v1/projects/nope/statistics', {
+        status: 404,
+        body: { message: 'project not found', request_id: 'req-1', code: 'PROJECT_NOT_FOUND' },
+      });
+
+      const result = await cli.run(['stats', 'nope']);
+
+      expect(result).toEqual({ code: 1, stdout: '', stderr: 'lfs-depot: project not found (HTTP 404)\n' });
+    });
+
+    it('adds a hint about the token on 401', async () => {
+      cli.server.reply('POST', '/api/v1/users', {
+        status: 401,
+        body: { message: 'bad credentials', request_id: 'r' },
+      });
+
+      const result = await cli.run(['users', 'create', 'alice']);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'lfs-depot: bad credentials (HTTP 401)\n' +
+          'lfs-depot: the admin token was refused; check LFS_DEPOT_TOKEN or --token\n',
+      );
+    });
+
+    it('explains a refused connection', async () => {
+      const url = await closedPortUrl();
+
+      const result = await cli.run(['stats', 'p'], { env: { LFS_DEPOT_URL: url, LFS_DEPOT_TOKEN: TOKEN } });
+
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `lfs-depot: cannot reach ${url} (connect ECONNREFUSED ${url.replace('http://', '')}); ` +
+          'is the server running? Set LFS_DEPOT_URL.\n',
+      );
+    });
+
+    it('asks for a token when none is configured, without calling the server', async () => {
+      const result = await cli.run(['stats', 'p'], { env: { LFS_DEPOT_URL: cli.server.url } });
+
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'lfs-depot: LFS_DEPOT_TOKEN is not set (the server printed where its admin token is, usually data/admin-token)\n',
+      });
+      expect(cli.server.requests).toEqual([]);
+    });
+  });
+});
