@@ -5,8 +5,10 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import { signClientAddress } from '@lfs-depot/auth';
 import type { Config } from '@lfs-depot/config';
 import { loadConfig } from '@lfs-depot/config';
+import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
 import { LocalStorage } from '@lfs-depot/storage';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource, Logger } from 'typeorm';
@@ -130,12 +132,18 @@ export async function startApiHarness(
 }
 
 /** A small admin-API client for tests. */
-export function adminClient(baseUrl: string, token = TEST_ADMIN_TOKEN) {
+/** The header the proxy adds to say (signed) which address a request came from, as the API believes it. */
+export function clientAddressHeader(address: string): Record<string, string> {
+  return { [CLIENT_ADDRESS_HEADER]: signClientAddress(TEST_INTERNAL_SECRET, address) };
+}
+
+export function adminClient(baseUrl: string, token = TEST_ADMIN_TOKEN, client?: string) {
   const call = async (method: string, urlPath: string, body?: unknown) => {
     const response = await fetch(`${baseUrl}/api/v1${urlPath}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
+        ...(client === undefined ? {} : clientAddressHeader(client)),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

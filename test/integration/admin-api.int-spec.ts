@@ -31,6 +31,30 @@ describe('admin API', () => {
       expect(result.status).toBe(401);
     });
 
+    it('answers 429 to a client address after 20 wrong bearer tokens, the right one included, and counts no success', async () => {
+      const client = '198.51.100.40';
+      const rightOnes = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          adminClient(api.url, undefined, client).call('GET', '/users/nobody'),
+        ),
+      );
+      expect(rightOnes.map((answer) => answer.status)).toEqual(Array.from({ length: 30 }, () => 404));
+
+      const wrong: number[] = [];
+      for (let attempt = 0; attempt < 21; attempt += 1) {
+        const guess = adminClient(api.url, `wrong-token-${attempt}-0123456789`, client);
+        wrong.push((await guess.call('GET', '/users/nobody')).status);
+      }
+      expect(wrong).toEqual([...Array.from({ length: 20 }, () => 401), 429]);
+      const limited = await adminClient(api.url, undefined, client).call('GET', '/users/nobody');
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('300');
+      expect(limited.body).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(
+        (await adminClient(api.url, undefined, '198.51.100.41').call('GET', '/users/nobody')).status,
+      ).toBe(404);
+    });
+
     it("accepts an admin user's token and refuses a regular user's", async () => {
       await admin.createUser('root2', 'password-root2', true);
       await admin.createUser('plain', 'password-plain');

@@ -5,7 +5,7 @@ import { oidOf } from '@lfs-depot/testing';
 import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
-import { adminClient, startApiHarness } from '../helpers/api-harness.js';
+import { adminClient, clientAddressHeader, startApiHarness } from '../helpers/api-harness.js';
 import { randomOid, TestFactory } from '../helpers/factories.js';
 import { validateAgainstSchema } from '../helpers/lfs-schemas.js';
 
@@ -22,7 +22,7 @@ describe('batch API and LFS authentication', () => {
   async function batch(
     project: string,
     body: unknown,
-    options: { auth?: string; accept?: string; raw?: string; forwardedFor?: string } = {},
+    options: { auth?: string; accept?: string; raw?: string; forwardedFor?: string; client?: string } = {},
   ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
     const response = await fetch(`${api.url}/${project}.git/info/lfs/objects/batch`, {
       method: 'POST',
@@ -31,6 +31,7 @@ describe('batch API and LFS authentication', () => {
         'content-type': LFS,
         ...(options.auth ? { authorization: options.auth } : {}),
         ...(options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {}),
+        ...(options.client ? clientAddressHeader(options.client) : {}),
       },
       body: options.raw ?? JSON.stringify(body),
     });
@@ -112,24 +113,22 @@ describe('batch API and LFS authentication', () => {
       const body = { operation: 'download', objects: [] };
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 21; attempt += 1) {
-        statuses.push(
-          (await batch('acme/private', body, { ...guessing, forwardedFor: '203.0.113.9' })).status,
-        );
+        statuses.push((await batch('acme/private', body, { ...guessing, client: '203.0.113.9' })).status);
       }
       expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
-      const limited = await batch('acme/private', body, { auth: basic(writer), forwardedFor: '203.0.113.9' });
+      const limited = await batch('acme/private', body, { auth: basic(writer), client: '203.0.113.9' });
       expect(statuses[20]).toBe(429);
       // The right password from the same client and username waits too; other clients are unaffected.
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('300');
       expect(
-        (await batch('acme/private', body, { auth: basic(writer), forwardedFor: '203.0.113.10' })).status,
+        (await batch('acme/private', body, { auth: basic(writer), client: '203.0.113.10' })).status,
       ).toBe(200);
     });
 
     it('answers 200 to every one of many parallel sign-ins with the right password, and counts none of them', async () => {
       const body = { operation: 'download', objects: [] };
-      const client = { forwardedFor: '203.0.113.70' };
+      const client = { client: '203.0.113.70' };
       const farm = await Promise.all(
         Array.from({ length: 50 }, () => batch('acme/private', body, { auth: basic(reader), ...client })),
       );
@@ -145,13 +144,45 @@ describe('batch API and LFS authentication', () => {
       expect((await batch('acme/private', body, { auth: basic(reader), ...client })).status).toBe(429);
     });
 
+    it('ignores X-Forwarded-For from a client that reaches the API port directly', async () => {
+      const body = { operation: 'download', objects: [] };
+      const guess = basic({ username: 'spoofer', password: 'guess-guess' });
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 21; attempt += 1) {
+        statuses.push(
+          (await batch('acme/private', body, { auth: guess, forwardedFor: `192.0.2.${attempt}` })).status,
+        );
+      }
+
+      expect(statuses).toEqual([...Array.from({ length: 20 }, () => 401), 429]);
+    });
+
+    it('answers a fast 429 to sign-ins beyond what the password checks can take, and never a 500', async () => {
+      const body = { operation: 'download', objects: [] };
+      const flood = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          batch('acme/private', body, {
+            auth: basic({ username: `nobody-${i}`, password: 'bogus' }),
+            client: `198.51.100.${i}`,
+          }),
+        ),
+      );
+      const statuses = flood.map((answer) => answer.status);
+      const busy = flood.filter((answer) => answer.status === 429);
+
+      expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy[0]?.headers.get('retry-after')).toBe('1');
+      expect(busy[0]?.body).toMatchObject({ code: 'RATE_LIMITED' });
+    });
+
     it('lets at most the budget of parallel wrong guesses through to a password check', async () => {
       const guesses = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
           batch(
             'acme/private',
             { operation: 'download', objects: [] },
-            { auth: basic({ username: 'reader', password: `wrong-${i}` }), forwardedFor: '203.0.113.50' },
+            { auth: basic({ username: 'reader', password: `wrong-${i}` }), client: '203.0.113.50' },
           ),
         ),
       );

@@ -25,10 +25,10 @@ export async function createApiApp(
   });
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Only the proxy reaches the API, and it appends the address it saw to X-Forwarded-For: trust that hop, plus the
-  // load balancers the operator declared in front of the proxy.
-  app.set('trust proxy', 1 + runtime.config.http.trustedProxyHops);
-  installBatchFastPath(app, 1 + runtime.config.http.trustedProxyHops);
+  // X-Forwarded-For is trusted from no one: whoever reaches the API port could write it. The proxy signs the
+  // client's address instead (requestClientAddress).
+  app.set('trust proxy', false);
+  installBatchFastPath(app);
   app.use(requestIdMiddleware);
   app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   app.use(jsonBodyParser());

@@ -27,7 +27,7 @@ export class ProxyServer {
 
   constructor(options: ProxyOptions) {
     const log = options.log ?? ((message: string) => console.warn(message));
-    this.forwarder = new ApiForwarder(options.apiUrl);
+    this.forwarder = new ApiForwarder(options.apiUrl, options.internalSecret, options.trustedProxyHops ?? 0);
     this.api = new ApiClient(options.apiUrl, options.internalSecret);
     this.objects = new ObjectRouteHandlers({
       api: this.api,

@@ -49,6 +49,36 @@ export function verifyInternalRequest(
   return timingSafeEqual(expected, Buffer.from(match[2] ?? '', 'hex'));
 }
 
+function clientAddressDigest(secret: string, address: string, timestamp: number): Buffer {
+  return createHmac('sha256', secret).update(`client-address\n${address}\n${timestamp}`).digest();
+}
+
+/** The proxy's signed statement of a client's address, for the CLIENT_ADDRESS_HEADER header. */
+export function signClientAddress(secret: string, address: string, now: number = Date.now()): string {
+  address = address.replace(/[\s,]/g, '').slice(0, 100) || 'unknown';
+  const timestamp = Math.floor(now / 1000);
+  return `t=${timestamp},s=${clientAddressDigest(secret, address, timestamp).toString('hex')},a=${address}`;
+}
+
+/** The address in a CLIENT_ADDRESS_HEADER value signed with `secret` recently, or undefined for any other value. */
+export function verifyClientAddress(
+  secret: string,
+  header: string | undefined,
+  now: number = Date.now(),
+): string | undefined {
+  const match = /^t=(\d{1,12}),s=([0-9a-f]{64}),a=([^\s,]{1,100})$/.exec(header ?? '');
+  if (!match) {
+    return undefined;
+  }
+  const [, timestampText = '', signature = '', address = ''] = match;
+  const timestamp = Number(timestampText);
+  if (Math.abs(Math.floor(now / 1000) - timestamp) > MAX_SKEW_SECONDS) {
+    return undefined;
+  }
+  const expected = clientAddressDigest(secret, address, timestamp);
+  return timingSafeEqual(expected, Buffer.from(signature, 'hex')) ? address : undefined;
+}
+
 /** Seals a JSON payload so that only a holder of `secret` could have produced it. */
 export function sealPayload(secret: string, payload: object): string {
   const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');

@@ -3,12 +3,17 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import type { LfsRequest } from '../http/request-context.js';
+import { ApiSecrets } from './api-secrets.js';
 import { AuthService } from './auth.service.js';
+import { requestClientAddress } from './request-client.js';
 
 /** Admin API: `Authorization: Bearer <bootstrap admin token or an admin user's token>`. */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly secrets: ApiSecrets,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<LfsRequest>();
@@ -19,9 +24,12 @@ export class AdminGuard implements CanActivate {
         'The admin API needs Authorization: Bearer <admin token>',
       );
     }
-    // Bearer tokens are long random values (or LFS_ADMIN_TOKEN, 16+ characters): guessing them is hopeless, so
-    // they are not throttled, and a flood of bad ones can't lock the platform backend out.
-    const principal = await this.auth.authenticateAdmin(match[1]);
+    // Only failures are counted, per client address: a flood of bad tokens from elsewhere can't lock the platform
+    // backend out, and a guesser (or a script with a stale token) is slowed down.
+    const principal = await this.auth.authenticateAdmin(
+      match[1],
+      requestClientAddress(req, this.secrets.internalSecret),
+    );
     if (!principal) {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid or non-admin token');
     }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import { parseBasicAuthorization } from '@lfs-depot/auth';
@@ -9,7 +9,7 @@ import { SharedCache } from '../cache/shared-cache.js';
 import type { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ApiSecrets } from './api-secrets.js';
-import { LoginThrottle } from './login-throttle.js';
+import { adminThrottleKeys, LoginThrottle, passwordThrottleKeys } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import type { Principal } from './principal.js';
 import { BOOTSTRAP_ADMIN } from './principal.js';
@@ -39,6 +39,7 @@ interface KnownToken {
 export class AuthService {
   /** Password checks in flight, by client and keyed credentials. */
   private readonly passwordChecks = new Map<string, Promise<Principal | undefined>>();
+  private readonly adminTokenDigest: Buffer;
 
   constructor(
     private readonly users: UsersRepository,
@@ -47,7 +48,9 @@ export class AuthService {
     private readonly secrets: ApiSecrets,
     private readonly transferTokens: TransferTokenService,
     private readonly throttle: LoginThrottle,
-  ) {}
+  ) {
+    this.adminTokenDigest = createHash('sha256').update(secrets.adminToken).digest();
+  }
 
   /**
    * Authenticates an `Authorization: Basic …` header (LFS routes and transfers), throwing UNAUTHENTICATED for one
@@ -89,7 +92,11 @@ export class AuthService {
     let pending = this.passwordChecks.get(shared);
     if (!pending) {
       pending = this.throttle
-        .attempt(`${client}:${username}`, () => this.authenticatePassword(username, secret, keyed))
+        .attempt(
+          passwordThrottleKeys(client, username),
+          () => this.authenticatePassword(username, secret, keyed),
+          { reserve: true },
+        )
         .finally(() => this.passwordChecks.delete(shared));
       this.passwordChecks.set(shared, pending);
     }
@@ -197,12 +204,23 @@ export class AuthService {
     };
   }
 
-  /** Authenticates an admin API bearer token: the bootstrap token or an admin user's unrestricted token. */
-  async authenticateAdmin(bearer: string): Promise<Principal | undefined> {
-    const bootstrap = this.secrets.adminToken;
-    const given = Buffer.from(bearer);
-    const expected = Buffer.from(bootstrap);
-    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+  /**
+   * Authenticates an admin API bearer token: the bootstrap token or an admin user's unrestricted token. Failures are
+   * throttled per `client` when it is given; a success costs nothing.
+   */
+  async authenticateAdmin(bearer: string, client?: string): Promise<Principal | undefined> {
+    if (client === undefined) {
+      return this.checkAdminToken(bearer);
+    }
+    // Not reserved: a right token is checked in microseconds, and a platform backend's parallel calls must not wait.
+    return this.throttle.attempt(adminThrottleKeys(client), () => this.checkAdminToken(bearer), {
+      reserve: false,
+    });
+  }
+
+  private async checkAdminToken(bearer: string): Promise<Principal | undefined> {
+    // Digests of equal length compared in constant time: neither the content nor the length of the token leaks.
+    if (timingSafeEqual(createHash('sha256').update(bearer).digest(), this.adminTokenDigest)) {
       return BOOTSTRAP_ADMIN;
     }
     const principal = await this.authenticateToken(bearer);

@@ -2,7 +2,9 @@ import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
 
 import type { LfsRequest } from '../http/request-context.js';
+import { ApiSecrets } from './api-secrets.js';
 import { AuthService } from './auth.service.js';
+import { requestClientAddress } from './request-client.js';
 
 /**
  * Authenticates LFS requests that carry HTTP Basic credentials (a username with a password or an access token, as
@@ -11,13 +13,19 @@ import { AuthService } from './auth.service.js';
  */
 @Injectable()
 export class LfsAuthGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly secrets: ApiSecrets,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<LfsRequest>();
     const { authorization } = req.headers;
     if (authorization) {
-      req.principal = await this.auth.authenticateAuthorization(authorization, req.ip ?? 'unknown');
+      req.principal = await this.auth.authenticateAuthorization(
+        authorization,
+        requestClientAddress(req, this.secrets.internalSecret),
+      );
     }
     return true;
   }

@@ -1,41 +1,76 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
+import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+
+import { BoundedQueue } from './bounded-queue.js';
+
 /**
- * scrypt cost: slow enough to blunt offline guessing (bench/README.md has the time per hash); verified hashes are
- * cached briefly.
+ * scrypt cost as OWASP's password storage cheat sheet recommends (N=2^17, r=8, p=1): 128 MiB per hash, and the time
+ * bench/README.md gives. Hashes say which costs made them, so those made with earlier ones still verify.
  */
-const N = 2 ** 15;
-const R = 8;
-const P = 1;
+export const SCRYPT_COST = { N: 2 ** 17, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
-const MAX_MEMORY = 128 * N * R * 2;
+/** Stored costs beyond these are no hash of ours; refusing them keeps a bad row from asking for gigabytes. */
+const MAX_N = 2 ** 20;
+const MAX_R = 16;
+const MAX_P = 4;
+
+/**
+ * Every scrypt runs on libuv's small thread pool (shared with file and DNS work) and holds 128 MiB while it does:
+ * two at a time at most, a short line behind them, and sign-ins beyond that are refused at once (429) rather than
+ * left to pile up, so a flood of bogus sign-ins can neither saturate the pool nor the memory.
+ */
+export const scryptQueue = new BoundedQueue(2, 32);
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(
-      password,
-      salt,
-      KEY_LENGTH,
-      { N: n, r, p, maxmem: Math.max(MAX_MEMORY, 128 * n * r * 2) },
-      (error, key) => (error ? reject(error) : resolve(key)),
+    // Node's default maxmem (32 MiB) is below what N=2^17, r=8 needs (128 * N * r bytes, plus a little).
+    scrypt(password, salt, KEY_LENGTH, { N: n, r, p, maxmem: 2 * 128 * n * r * p }, (error, key) =>
+      error ? reject(error) : resolve(key),
     );
   });
 }
 
 /** Hashes a password as `scrypt$N$r$p$salt$hash` (base64url), self-describing so costs can rise later. */
 export async function hashPassword(password: string): Promise<string> {
+  const { N, r, p } = SCRYPT_COST;
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P);
-  return ['scrypt', N, R, P, salt.toString('base64url'), key.toString('base64url')].join('$');
+  // Admin calls wait their turn instead of being refused: they are authenticated, but must not exceed the memory.
+  const key = await scryptQueue.run(() => derive(password, salt, N, r, p));
+  return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-/** Returns whether `password` matches `encoded`, comparing in constant time. */
+/**
+ * Returns whether `password` matches `encoded` (made with any costs up to the limits), comparing in constant time.
+ * Throws RATE_LIMITED when too many checks are already running or waiting.
+ */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = encoded.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) {
+  const [scheme, nText, rText, pText, salt, hash] = encoded.split('$');
+  const [n, r, p] = [Number(nText), Number(rText), Number(pText)];
+  if (
+    scheme !== 'scrypt' ||
+    !salt ||
+    !hash ||
+    ![n, r, p].every(Number.isSafeInteger) ||
+    n < 2 ||
+    n > MAX_N ||
+    (n & (n - 1)) !== 0 ||
+    r < 1 ||
+    r > MAX_R ||
+    p < 1 ||
+    p > MAX_P
+  ) {
     return false;
   }
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
+  const derived = scryptQueue.tryRun(() => derive(password, Buffer.from(salt, 'base64url'), n, r, p));
+  if (!derived) {
+    throw new DomainError(
+      ErrorCode.RATE_LIMITED,
+      'Too many sign-ins are being checked right now; try again in a second',
+      { retry_after_seconds: 1 },
+    );
+  }
+  const actual = await derived;
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 
 import type { INestApplication } from '@nestjs/common';
-import { clientAddress, isLfsMediaType, LFS_MEDIA_TYPE, parseLfsPath } from '@lfs-depot/contracts';
+import { isLfsMediaType, LFS_MEDIA_TYPE, parseLfsPath } from '@lfs-depot/contracts';
 
+import { ApiSecrets } from '../auth/api-secrets.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
+import { requestClientAddress } from '../auth/request-client.js';
 import { JSON_BODY_LIMIT_BYTES, writeBodyTooLarge, writeMalformedJson } from '../http/body-parser.js';
 import { writeExceptionResponse } from '../http/lfs-exception.filter.js';
 import { assignRequestId } from '../http/request-id.middleware.js';
@@ -30,7 +32,7 @@ type BodyResult = { body: unknown } | { failure: 'malformed' | 'too-large' | 'ab
  * roughly doubled (bench/README.md has the figures).
  *
  * It does what that pipeline does for this route, with the same pieces: the request id and request metrics, the
- * media-type check, HTTP Basic authentication (the client address as Express's `trust proxy` gives it), a UTF-8 JSON
+ * media-type check, HTTP Basic authentication (with the client address the proxy signed), a UTF-8 JSON
  * body with the same limit and strictness, BatchService, and errors through the same writer as LfsExceptionFilter.
  * Only the common request is answered here; anything unusual (another Accept or Content-Type, a charset or
  * Content-Encoding, a query string, no body at all) goes to Express unchanged, where BatchController answers it.
@@ -40,8 +42,8 @@ export class BatchHttpHandler {
     private readonly auth: AuthService,
     private readonly batches: BatchService,
     private readonly metrics: MetricsRegistry,
-    /** Proxies in front of the API whose X-Forwarded-For entries are trusted (the lfs-depot proxy included). */
-    private readonly trustedHops: number,
+    /** Checks the client address the proxy signed. */
+    private readonly secrets: ApiSecrets,
   ) {}
 
   /** The project path when this handler answers the request; undefined sends it to Express. */
@@ -87,7 +89,7 @@ export class BatchHttpHandler {
         if (authorization) {
           principal = await this.auth.authenticateAuthorization(
             authorization,
-            clientAddress(req, this.trustedHops),
+            requestClientAddress(req, this.secrets.internalSecret),
           );
         }
         const { json, ascii } = serializeBatchResponse(
@@ -156,7 +158,7 @@ function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
  * Puts a BatchHttpHandler in front of Express on the application's HTTP server. Call once, after the application is
  * created and before it listens.
  */
-export function installBatchFastPath(app: INestApplication, trustedHops: number): void {
+export function installBatchFastPath(app: INestApplication): void {
   const server = app.getHttpServer() as Server;
   const listeners = server.listeners('request') as RequestListener[];
   const [express] = listeners;
@@ -167,7 +169,7 @@ export function installBatchFastPath(app: INestApplication, trustedHops: number)
     app.get(AuthService),
     app.get(BatchService),
     app.get(MetricsRegistry),
-    trustedHops,
+    app.get(ApiSecrets),
   );
   server.removeListener('request', express);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import http from 'node:http';
 
-import { apiUnreachableMessage, ErrorCode } from '@lfs-depot/contracts';
+import { signClientAddress } from '@lfs-depot/auth';
+import { apiUnreachableMessage, CLIENT_ADDRESS_HEADER, clientAddress, ErrorCode } from '@lfs-depot/contracts';
 
 import { sendJsonError } from '../http/json-error.js';
 import { keepAliveAgent } from '../http/keep-alive-agent.js';
@@ -39,7 +40,12 @@ export class ApiForwarder {
   private readonly target: URL;
   private readonly agent: http.Agent;
 
-  constructor(apiUrl: string) {
+  constructor(
+    apiUrl: string,
+    private readonly internalSecret: string,
+    /** TRUSTED_PROXY_HOPS: load balancers in front whose X-Forwarded-For entries name the client. */
+    private readonly trustedProxyHops: number,
+  ) {
     this.target = new URL(apiUrl);
     this.agent = keepAliveAgent();
   }
@@ -52,6 +58,12 @@ export class ApiForwarder {
     headers['x-forwarded-proto'] ??= 'encrypted' in req.socket ? 'https' : 'http';
     headers['x-forwarded-host'] ??= req.headers.host ?? '';
     headers['x-request-id'] = requestId;
+    // The API throttles sign-ins by this address and believes it only with our signature (whatever a client sent
+    // under this name is replaced here).
+    headers[CLIENT_ADDRESS_HEADER] = signClientAddress(
+      this.internalSecret,
+      clientAddress(req, this.trustedProxyHops),
+    );
 
     const upstream = http.request({
       protocol: this.target.protocol,

@@ -1,0 +1,18 @@
+import type { IncomingMessage } from 'node:http';
+
+import { verifyClientAddress } from '@lfs-depot/auth';
+import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
+
+/**
+ * The client's address for throttling: the one the lfs-depot proxy signed (it applies TRUSTED_PROXY_HOPS to what it
+ * saw), else the socket's peer. X-Forwarded-For is never read here: a client that reaches the API port directly
+ * could write any address in it and get a fresh sign-in budget with each.
+ */
+export function requestClientAddress(req: IncomingMessage, internalSecret: string): string {
+  const header = req.headers[CLIENT_ADDRESS_HEADER];
+  return (
+    verifyClientAddress(internalSecret, typeof header === 'string' ? header : undefined) ??
+    req.socket.remoteAddress ??
+    'unknown'
+  );
+}

@@ -1,0 +1,69 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { signClientAddress, verifyClientAddress } from '@lfs-depot/auth';
+import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
+
+import { ApiForwarder } from './api-forwarder.js';
+
+const SECRET = 'forwarder-test-secret-0123456789-abcdef';
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe(ApiForwarder.name, () => {
+  const servers: http.Server[] = [];
+  const forwarders: ApiForwarder[] = [];
+
+  afterEach(async () => {
+    forwarders.splice(0).forEach((forwarder) => forwarder.close());
+    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  /** Forwards one request with `headers` through a proxy trusting `hops`; returns the headers the API received. */
+  async function forwardedHeaders(
+    hops: number,
+    headers: Record<string, string>,
+  ): Promise<IncomingHttpHeaders> {
+    let received: IncomingHttpHeaders = {};
+    const api = http.createServer((req, res) => {
+      received = req.headers;
+      res.end('{}');
+    });
+    servers.push(api);
+    const forwarder = new ApiForwarder(await listen(api), SECRET, hops);
+    forwarders.push(forwarder);
+    const proxy = http.createServer((req, res) => forwarder.forward(req, res, 'request-id-1', false));
+    servers.push(proxy);
+    const response = await fetch(`${await listen(proxy)}/api/v1/users`, { headers });
+    await response.text();
+    return received;
+  }
+
+  describe('forward', () => {
+    it('signs the address it saw itself, replacing whatever the client claimed', async () => {
+      const received = await forwardedHeaders(0, {
+        'x-forwarded-for': '192.0.2.1',
+        [CLIENT_ADDRESS_HEADER]: signClientAddress('a-guessed-secret-0123456789-0123456789', '192.0.2.1'),
+      });
+
+      const header = received[CLIENT_ADDRESS_HEADER];
+      expect(verifyClientAddress(SECRET, typeof header === 'string' ? header : undefined)).toMatch(
+        /^(::ffff:)?127\.0\.0\.1$/,
+      );
+    });
+
+    it('signs the address the trusted load balancer appended, not the ones further left', async () => {
+      const received = await forwardedHeaders(1, { 'x-forwarded-for': 'spoofed, 198.51.100.7' });
+
+      const header = received[CLIENT_ADDRESS_HEADER];
+      expect(verifyClientAddress(SECRET, typeof header === 'string' ? header : undefined)).toBe(
+        '198.51.100.7',
+      );
+    });
+  });
+});
