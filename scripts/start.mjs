@@ -3,6 +3,7 @@
 // Both are child processes so each is the same program that runs in production (docker-compose runs them apart).
 import { fork, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,14 +57,20 @@ async function stopAll(code) {
   process.exit(code);
 }
 
-function launch(file, name) {
+function launch(file, name, env = {}, listener = undefined) {
   return new Promise((resolve, reject) => {
     // Own process groups: Ctrl-C reaches only this script, which then stops the apps in order.
-    const child = fork(file, [], { stdio: 'inherit', detached: true });
+    const child = fork(file, [], {
+      stdio: 'inherit',
+      detached: true,
+      env: { ...process.env, ...env, LFS_DEPOT_START_PID: String(process.pid) },
+    });
     children.set(name, child);
     child.on('message', (message) => {
       if (message && message.ready === name) {
-        resolve(child);
+        resolve(message);
+      } else if (message && message.wants === 'listener' && listener) {
+        child.send({ listener: true }, listener);
       }
     });
     child.on('exit', (code, signal) => {
@@ -77,12 +84,52 @@ function launch(file, name) {
   });
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+/**
+ * PORT=0 asks for any free port, but the API must know it before it hands out hrefs, and before the proxy starts.
+ * So this script binds it, tells both apps the real port, and hands the bound socket to the proxy.
+ */
+async function bindPublicPort() {
+  const host = process.env.HOST?.trim() || '127.0.0.1';
+  const server = net.createServer();
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, resolve);
+    });
+  } catch (error) {
+    console.error(`lfs-depot: cannot listen on HOST=${host} with PORT=0 (${error.code ?? error.message})`);
+    process.exit(1);
+  }
+  return { server, port: server.address().port };
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => void stopAll(0));
+}
+// `npm start` runs this under `sh -c`; were npm or the shell killed without the signal reaching us (kill -9, or a
+// shell that does not forward it), the apps must not be left running unsupervised.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) {
+    console.error('lfs-depot: the process that started this one is gone; stopping.');
+    void stopAll(0);
+  }
+}, 500).unref();
 
 try {
-  await launch(apiMain, 'api');
-  await launch(proxyMain, 'proxy');
+  const publicListener = process.env.PORT?.trim() === '0' ? await bindPublicPort() : undefined;
+  const shared = publicListener ? { PORT: String(publicListener.port) } : {};
+  const api = await launch(apiMain, 'api', shared);
+  const proxyEnv = { ...shared };
+  if (process.env.API_PORT?.trim() === '0' && !process.env.API_URL?.trim() && typeof api.port === 'number') {
+    proxyEnv.API_URL = `http://127.0.0.1:${api.port}`;
+  }
+  if (publicListener) {
+    proxyEnv.LFS_DEPOT_INHERIT_LISTENER = '1';
+  }
+  await launch(proxyMain, 'proxy', proxyEnv, publicListener?.server);
+  // The proxy has its own copy of the socket now.
+  publicListener?.server.close();
 } catch {
   // launch() already reported and started the shutdown.
 }

@@ -23,9 +23,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** Runs `npm start`'s script in its own process group, as a terminal would. */
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
+/** Runs `npm start`'s script (or `npm start` itself) in its own process group, as a terminal would. */
+function start(env: Record<string, string>, viaNpm = false): Started {
+  const [command, args] = viaNpm
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, [path.join(root, 'scripts/start.mjs')]];
+  const child = spawn(command, args, {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     detached: true,
@@ -46,6 +49,51 @@ async function waitFor(started: Started, text: string, timeoutMs = 60_000): Prom
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Every process below `pid` (children, grandchildren, …). */
+function descendantsOf(pid: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [child, ppid] of rows) {
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until none of `pids` runs; returns the ones still running at the deadline. */
+async function survivorsOf(pids: number[], timeoutMs = 30_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = pids.filter(isRunning);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = left.filter(isRunning);
+  }
+  return left;
+}
+
+function withoutColours(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
 function postgresProcessesUsing(dataDir: string): string[] {
@@ -195,5 +243,130 @@ describe('npm start with embedded defaults', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a second start on the same DATA_DIR, naming the running one, which keeps serving', async () => {
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), API_PORT: String(await freePort()) };
+    const first = start(env);
+    await waitFor(first, 'lfs-depot listening');
+    const apiPid = descendantsOf(first.child.pid!).find((pid) =>
+      execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).includes(
+        'apps/api/src/main.js',
+      ),
+    );
+    const postgresBefore = postgresProcessesUsing(dataDir);
+
+    const second = start({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+    });
+    expect(await second.exited).not.toBe(0);
+    expect(withoutColours(second.output())).toContain(
+      `lfs-depot: DATA_DIR ${dataDir} is in use by another lfs-depot instance (scripts/start.mjs pid ` +
+        `${first.child.pid}, API pid ${apiPid}, PORT ${env.PORT}, API_PORT ${env.API_PORT}, since `,
+    );
+    expect(first.child.exitCode).toBeNull();
+    expect(postgresProcessesUsing(dataDir)).toEqual(postgresBefore);
+    expect((await fetch(`http://127.0.0.1:${env.PORT}/-/readiness`)).status).toBe(200);
+
+    process.kill(-first.child.pid!, 'SIGINT');
+    expect(await first.exited).toBe(0);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'stops everything when only the `npm start` process gets %s, and PORT=0 hrefs name the real port',
+    async (signal) => {
+      const env = {
+        DATA_DIR: dataDir,
+        PORT: '0',
+        API_PORT: '0',
+        LFS_ADMIN_TOKEN: 'startup-test-admin-token',
+      };
+      const started = start(env, true);
+      await waitFor(started, 'lfs-depot listening');
+      const [, port] = /public URL http:\/\/127\.0\.0\.1:(\d+)\)/.exec(started.output()) ?? [];
+      expect(Number(port)).toBeGreaterThan(0);
+      const base = `http://127.0.0.1:${port}`;
+      const admin = { authorization: `Bearer ${env.LFS_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+      const project = `ports/${signal.toLowerCase()}`;
+      for (const [url, body] of [
+        ['/api/v1/users', { username: `port-${signal.toLowerCase()}` }],
+        ['/api/v1/projects', { path: project, visibility: 'public' }],
+      ] as const) {
+        const created = await fetch(`${base}${url}`, {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify(body),
+        });
+        expect([201, 409]).toContain(created.status);
+      }
+      const authenticated = await fetch(
+        `${base}/api/v1/projects/${encodeURIComponent(project)}/lfs-authenticate`,
+        {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify({ username: `port-${signal.toLowerCase()}`, operation: 'download' }),
+        },
+      );
+      expect(((await authenticated.json()) as { href?: string }).href).toBe(
+        `${base}/${project}.git/info/lfs`,
+      );
+
+      const everything = descendantsOf(started.child.pid!);
+      expect(everything.length).toBeGreaterThanOrEqual(3); // the script, the API, the proxy, PostgreSQL's
+      process.kill(started.child.pid!, signal);
+      expect(await started.exited).toBe(0);
+      expect(await survivorsOf(everything)).toEqual([]);
+      expect(postgresProcessesUsing(dataDir)).toEqual([]);
+    },
+  );
+
+  it('stops the apps and their PostgreSQL when the start script itself is killed', async () => {
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), API_PORT: String(await freePort()) };
+    const started = start(env);
+    await waitFor(started, 'lfs-depot listening');
+    const everything = descendantsOf(started.child.pid!);
+    process.kill(started.child.pid!, 'SIGKILL');
+    expect(await survivorsOf(everything)).toEqual([]);
+    expect(postgresProcessesUsing(dataDir)).toEqual([]);
+  });
+
+  it.each(['PORT', 'API_PORT'] as const)(
+    'reports %s already in use in one line, leaving nothing running',
+    async (variable) => {
+      const taken = net.createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const takenPort = (taken.address() as net.AddressInfo).port;
+      try {
+        const env = { DATA_DIR: dataDir, PORT: String(await freePort()), API_PORT: String(await freePort()) };
+        env[variable] = String(takenPort);
+        const started = start(env);
+        expect(await started.exited).not.toBe(0);
+        const output = withoutColours(started.output());
+        expect(output).toContain(`lfs-depot: ${variable}=${takenPort} is already in use on 127.0.0.1`);
+        expect(output).not.toMatch(/^\s+at /m);
+        expect(output).not.toContain('EADDRINUSE');
+        expect(postgresProcessesUsing(dataDir)).toEqual([]);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
+    },
+  );
+
+  it('reports an unreachable DATABASE_URL in one line', async () => {
+    const started = start({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+      DATABASE_URL: `postgres://lfs:secret@127.0.0.1:${await freePort()}/lfs`,
+    });
+    expect(await started.exited).not.toBe(0);
+    const output = withoutColours(started.output());
+    expect(output).toMatch(
+      /lfs-depot: DATABASE_URL postgres:\/\/lfs:\*\*\*@127\.0\.0\.1:\d+\/lfs is not reachable: connect ECONNREFUSED/,
+    );
+    expect(output).not.toContain('secret');
+    expect(output).not.toMatch(/^\s+at /m);
   });
 });

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 
+import type { Server } from 'node:http';
+
 import { ConsoleLogger, Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@lfs-depot/config';
+import { ConfigError, describeListenError, loadConfig } from '@lfs-depot/config';
 
 import { createApiApp } from './api.app.js';
 import { startApiRuntime } from './bootstrap/api-runtime.factory.js';
@@ -13,6 +15,10 @@ const logger = new Logger('lfs-depot api');
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  // The API builds the hrefs clients are handed, so it is the one to say when they will not work.
+  for (const warning of config.warnings) {
+    logger.warn(warning);
+  }
   const started = await startApiRuntime(config, logger);
   const levels = (['error', 'warn', 'log', 'debug'] as const).slice(
     0,
@@ -24,14 +30,31 @@ async function main(): Promise<void> {
         ? new ConsoleLogger({ logLevels: [...levels] })
         : new QuietLogger({ logLevels: [...levels] }),
   });
-  await app.listen(config.api.port, config.api.host);
-  logger.log(
-    `API listening on http://${config.api.host}:${config.api.port} (internal; the proxy is the front door)`,
-  );
+  const server = app.getHttpServer() as Server;
+  try {
+    // Listening here rather than through app.listen(), which logs a failure with its stack before rethrowing it.
+    await app.init();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.api.port, config.api.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // What already runs (the embedded PostgreSQL above all) must not outlive this failed start.
+    await app.close().catch(() => undefined);
+    await started.close();
+    const line = describeListenError('API_PORT', config.api.host, config.api.port, error);
+    throw line ? new StartupError(line, { cause: error }) : error;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  logger.log(`API listening on http://${config.api.host}:${port} (internal; the proxy is the front door)`);
   if (started.adminTokenFile) {
     logger.log(`Admin token: ${started.adminTokenFile} (mode 0600; use it as LFS_DEPOT_TOKEN)`);
   }
-  process.send?.({ ready: 'api' });
+  process.send?.({ ready: 'api', port });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -49,6 +72,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Launched by `npm start`, which died without stopping us (kill -9): stop rather than linger as an orphan.
+  process.on('disconnect', () => shutdown('npm start went away'));
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,27 @@
-import { ConfigError, loadConfig, resolveInternalSecret } from '@lfs-depot/config';
+import type { Server } from 'node:net';
+
+import { ConfigError, describeListenError, loadConfig, resolveInternalSecret } from '@lfs-depot/config';
 import { createStorage } from '@lfs-depot/storage';
 
 import { ProxyServer } from './proxy.server.js';
+
+/** Thrown for failures that one line explains; printed without a stack trace. */
+class ProxyStartupError extends Error {}
+
+/**
+ * `npm start` binds PORT=0 itself, so the API's hrefs can name the real port before the proxy runs, and hands the
+ * listening socket over (LFS_DEPOT_INHERIT_LISTENER=1).
+ */
+function inheritedListener(): Promise<Server> {
+  return new Promise((resolve) => {
+    process.on('message', (message: unknown, handle: unknown) => {
+      if ((message as { listener?: unknown } | null)?.listener === true && handle) {
+        resolve(handle as Server);
+      }
+    });
+    process.send?.({ wants: 'listener' });
+  });
+}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -13,10 +33,21 @@ async function main(): Promise<void> {
     storage,
     trustedProxyHops: config.http.trustedProxyHops,
   });
-  const port = await proxy.listen(config.http.port, config.http.host);
-  console.log(
-    `lfs-depot listening on http://${config.http.host}:${port} (public URL ${config.http.publicUrl})`,
-  );
+  let port: number;
+  try {
+    port =
+      process.env.LFS_DEPOT_INHERIT_LISTENER === '1' && process.send
+        ? await proxy.listen(await inheritedListener())
+        : await proxy.listen(config.http.port, config.http.host);
+  } catch (error) {
+    const line = describeListenError('PORT', config.http.host, config.http.port, error);
+    throw line ? new ProxyStartupError(line, { cause: error }) : error;
+  }
+  // A derived public URL names the port actually bound (PORT=0 picks one).
+  const publicUrl = config.http.publicUrlConfigured
+    ? config.http.publicUrl
+    : config.http.publicUrl.replace(/:\d+$/, `:${port}`);
+  console.log(`lfs-depot listening on http://${config.http.host}:${port} (public URL ${publicUrl})`);
   process.send?.({ ready: 'proxy', port });
 
   let stopping = false;
@@ -31,11 +62,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Launched by `npm start`, which died without stopping us (kill -9): stop rather than linger as an orphan.
+  process.on('disconnect', shutdown);
 }
 
 main().catch((error: unknown) => {
   console.error(
-    error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error),
+    error instanceof ConfigError
+      ? error.message
+      : error instanceof ProxyStartupError
+        ? `lfs-depot: ${error.message}`
+        : error instanceof Error
+          ? error.stack
+          : String(error),
   );
   process.exit(1);
 });

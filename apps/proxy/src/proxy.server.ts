@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
+import type net from 'node:net';
 
 import { isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
@@ -70,14 +71,22 @@ export class ProxyServer {
     return this.objects.settled();
   }
 
-  listen(port: number, host: string): Promise<number> {
+  /** Listens on port and host, or on a socket another process already bound (`npm start` with PORT=0). */
+  listen(port: number, host: string): Promise<number>;
+  listen(bound: net.Server): Promise<number>;
+  listen(where: number | net.Server, host?: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      const onListening = (): void => {
         this.server.off('error', reject);
         const address = this.server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
+        resolve(typeof address === 'object' && address ? address.port : Number(where));
+      };
+      if (typeof where === 'number') {
+        this.server.listen(where, host, onListening);
+      } else {
+        this.server.listen(where, onListening);
+      }
     });
   }
 

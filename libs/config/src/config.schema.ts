@@ -5,6 +5,8 @@ export interface HttpConfig {
   port: number;
   /** Base of every href handed to clients, without a trailing slash. */
   publicUrl: string;
+  /** False when publicUrl was derived from HOST and PORT (PUBLIC_URL unset). */
+  publicUrlConfigured: boolean;
   /** Reverse proxies or load balancers in front of ours whose X-Forwarded-For entries are trusted. */
   trustedProxyHops: number;
 }
@@ -57,4 +59,6 @@ export interface Config {
   limits: LimitsConfig;
   secrets: SecretsConfig;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Settings that work but are probably a mistake; printed at startup. */
+  warnings: readonly string[];
 }

@@ -1,3 +1,4 @@
 export * from './config.schema.js';
 export * from './load-config.js';
 export * from './secret-files.js';
+export * from './listen-errors.js';

@@ -14,8 +14,10 @@ describe(loadConfig.name, () => {
       host: '127.0.0.1',
       port: 8080,
       publicUrl: 'http://127.0.0.1:8080',
+      publicUrlConfigured: false,
       trustedProxyHops: 0,
     });
+    expect(config.warnings).toEqual([]);
     expect(config.database).toEqual({ kind: 'embedded', dataDir: path.join('/srv/app/data', 'postgres') });
     expect(config.redis).toEqual({ kind: 'memory' });
     expect(config.storage).toEqual({ kind: 'file', root: '/srv/app/data/objects' });
@@ -128,7 +130,37 @@ describe(loadConfig.name, () => {
     [{ API_URL: 'http://api:9000/prefix' }, 'API_URL must be a plain base URL'],
     [{ PORT: '9000', API_PORT: '9000' }, 'need different ports'],
     [{ TRUSTED_PROXY_HOPS: '-1' }, 'TRUSTED_PROXY_HOPS'],
+    [
+      { API_URL: 'http://127.0.0.1:8080' },
+      "API_URL http://127.0.0.1:8080 points at the proxy's own listener",
+    ],
+    [
+      { API_URL: 'http://localhost:9000', HOST: '0.0.0.0', PORT: '9000' },
+      "points at the proxy's own listener",
+    ],
+    [
+      { API_URL: 'http://lfs.internal', HOST: 'lfs.internal', PORT: '80' },
+      "points at the proxy's own listener",
+    ],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts an API_URL on another port or host than the proxy', () => {
+    expect(loadConfig({ API_URL: 'http://127.0.0.1:8081' }).api.url).toBe('http://127.0.0.1:8081');
+    expect(loadConfig({ API_URL: 'http://api:8080', HOST: '0.0.0.0' }).api.url).toBe('http://api:8080');
+  });
+
+  it('warns when HOST is a wildcard address and PUBLIC_URL is unset', () => {
+    const [warning] = loadConfig({ HOST: '0.0.0.0' }).warnings;
+    expect(warning).toMatch(
+      /^HOST=0\.0\.0\.0 without PUBLIC_URL: clients will be handed hrefs on http:\/\/0\.0\.0\.0:8080/,
+    );
+    expect(loadConfig({ HOST: '0.0.0.0', PUBLIC_URL: 'https://lfs.example.com' }).warnings).toEqual([]);
+  });
+
+  it('warns when PORT=0 leaves the public URL without a port', () => {
+    expect(loadConfig({ PORT: '0' }).warnings).toEqual([expect.stringMatching(/^PORT=0 without PUBLIC_URL/)]);
+    expect(loadConfig({ PORT: '0', PUBLIC_URL: 'http://lfs:9000' }).warnings).toEqual([]);
   });
 });

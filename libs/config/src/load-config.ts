@@ -167,6 +167,26 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     reader.problems.push(`PORT and API_PORT are both ${port}; the proxy and the API need different ports`);
   }
 
+  if (apiUrl && pointsAtListener(apiUrl, host, port)) {
+    // The proxy forwards every non-object request to API_URL: pointed at itself, each request would loop forever.
+    reader.problems.push(
+      `API_URL ${apiUrl.origin} points at the proxy's own listener (HOST ${host}, PORT ${port}); it must name the API (API_HOST, API_PORT)`,
+    );
+  }
+  const warnings: string[] = [];
+  if (!publicUrl && WILDCARD_HOSTS.has(host)) {
+    warnings.push(
+      `HOST=${host} without PUBLIC_URL: clients will be handed hrefs on http://${host.includes(':') ? `[${host}]` : host}:${port}, ` +
+        'an address they cannot connect to; set PUBLIC_URL to the URL clients use to reach this server',
+    );
+  }
+  if (!publicUrl && port === 0) {
+    warnings.push(
+      'PORT=0 without PUBLIC_URL: the API cannot know which port the proxy picks, so hrefs name port 0; ' +
+        'set PUBLIC_URL (`npm start` resolves PORT=0 by itself)',
+    );
+  }
+
   const adminToken = reader.secret('LFS_ADMIN_TOKEN', ADMIN_TOKEN_RULES);
   const internalSecret = reader.secret('INTERNAL_SECRET', INTERNAL_SECRET_RULES);
   const logLevel = reader.string('LOG_LEVEL') ?? 'log';
@@ -183,6 +203,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       publicUrl: (
         publicUrl?.toString() ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
       ).replace(/\/+$/, ''),
+      publicUrlConfigured: publicUrl !== undefined,
     },
     api: {
       host: apiHost,
@@ -199,11 +220,30 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     secrets: { adminToken, internalSecret },
     logLevel: logLevel as Config['logLevel'],
+    warnings,
   };
   if (reader.problems.length > 0) {
     throw new ConfigError(reader.problems);
   }
   return deepFreeze(config);
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '::0']);
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** Whether `url` reaches the listener on host:port of this machine (the same address, or loopback to a wildcard). */
+function pointsAtListener(url: URL, host: string, port: number): boolean {
+  const urlPort = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  if (port === 0 || urlPort !== port) {
+    return false;
+  }
+  const urlHost = url.hostname.toLowerCase();
+  const listenHost = host.toLowerCase();
+  return (
+    urlHost === listenHost ||
+    urlHost === `[${listenHost}]` ||
+    (LOOPBACK_HOSTS.has(urlHost) && (WILDCARD_HOSTS.has(listenHost) || LOOPBACK_HOSTS.has(listenHost)))
+  );
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -25,6 +25,8 @@ const ERROR_CATALOGUE = {
   INTERNAL: { status: 500 },
   SERVICE_UNAVAILABLE: { status: 503 },
   QUOTA_EXCEEDED: { status: 507 },
+  /** API_URL leads back to a proxy (RFC 5842's Loop Detected). */
+  FORWARDING_LOOP: { status: 508 },
 } as const satisfies Record<string, { status: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

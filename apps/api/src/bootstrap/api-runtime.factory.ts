@@ -11,7 +11,9 @@ import type { ApiRuntime } from '../core/api-runtime.js';
 import { createDataSource, runMigrationsLocked } from '../database/data-source.js';
 import type { EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
+import { acquireInstanceLock } from './instance-lock.js';
 import { shutdownState } from './shutdown-state.js';
+import { StartupError } from './startup-error.js';
 
 export interface StartedRuntime {
   runtime: ApiRuntime;
@@ -35,6 +37,18 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
   try {
     let databaseUrl: string;
     if (config.database.kind === 'embedded') {
+      // Before anything touches the cluster: a second start on this DATA_DIR would otherwise take the running
+      // instance's PostgreSQL for a leftover and stop it.
+      const startPid = Number.parseInt(process.env.LFS_DEPOT_START_PID ?? '', 10);
+      const lock = await acquireInstanceLock(config.dataDir, {
+        description: {
+          pid: process.pid,
+          ...(Number.isSafeInteger(startPid) && { startPid }),
+          port: config.http.port,
+          apiPort: config.api.port,
+        },
+      });
+      cleanups.push(() => lock.release());
       logger.log(`Starting embedded PostgreSQL in ${config.database.dataDir}`);
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.database.dataDir, {
         notice: (line) => logger.warn(line),
@@ -54,7 +68,15 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       databaseUrl = config.database.url;
     }
     const dataSource = createDataSource(databaseUrl);
-    await dataSource.initialize();
+    try {
+      await dataSource.initialize();
+    } catch (error) {
+      throw new StartupError(
+        `${config.database.kind === 'embedded' ? 'The embedded PostgreSQL' : `DATABASE_URL ${redactedUrl(databaseUrl)}`} ` +
+          `is not reachable: ${describeConnectionError(error)}`,
+        { cause: error },
+      );
+    }
     cleanups.push(() => dataSource.destroy());
     const applied = await runMigrationsLocked(dataSource);
     if (applied.length > 0) {
@@ -86,4 +108,30 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
     await close();
     throw error;
   }
+}
+
+/** The URL without its password, fit for a log line. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) {
+      parsed.password = '***';
+    }
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** pg reports a refused connection to a name with several addresses as an AggregateError with no message. */
+export function describeConnectionError(error: unknown): string {
+  if (!(error instanceof Error)) {
+    return String(error);
+  }
+  if (error.message) {
+    return error.message;
+  }
+  const inner = error instanceof AggregateError ? (error.errors as unknown[]) : [];
+  const code = (error as NodeJS.ErrnoException).code;
+  return inner.length > 0 ? inner.map(describeConnectionError).join('; ') : (code ?? error.name);
 }

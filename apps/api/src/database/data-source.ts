@@ -22,6 +22,9 @@ export function createDataSource(
     ...(options.logger && { logger: options.logger }),
     poolSize: options.poolSize ?? 10,
     applicationName: 'lfs-depot',
+    // Without it a black-holed database host holds startup, and every request while it is down, for the kernel's
+    // TCP connect timeout (minutes).
+    connectTimeoutMS: 10_000,
   });
 }
 

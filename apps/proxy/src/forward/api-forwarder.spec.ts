@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { signClientAddress, verifyClientAddress } from '@lfs-depot/auth';
 import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
 
-import { ApiForwarder } from './api-forwarder.js';
+import { ApiForwarder, VIA_HEADER } from './api-forwarder.js';
 
 const SECRET = 'forwarder-test-secret-0123456789-abcdef';
 
@@ -64,6 +64,35 @@ describe(ApiForwarder.name, () => {
       expect(verifyClientAddress(SECRET, typeof header === 'string' ? header : undefined)).toBe(
         '198.51.100.7',
       );
+    });
+
+    it('rejects with 508 a request that came back to the proxy that forwarded it, after one round', async () => {
+      let passes = 0;
+      const self: { forwarder?: ApiForwarder } = {};
+      const server = http.createServer((req, res) => {
+        passes++;
+        self.forwarder?.forward(req, res, 'request-id-1', true);
+      });
+      servers.push(server);
+      // API_URL pointing at the proxy itself.
+      const url = await listen(server);
+      const forwarder = new ApiForwarder(url, SECRET, 0);
+      forwarders.push(forwarder);
+      self.forwarder = forwarder;
+      const answer = await fetch(`${url}/x/info/lfs/locks`);
+      expect(answer.status).toBe(508);
+      expect(await answer.json()).toMatchObject({
+        message: expect.stringContaining('API_URL leads back to this proxy') as string,
+        code: 'FORWARDING_LOOP',
+        request_id: 'request-id-1',
+      });
+      expect(passes).toBe(2);
+    });
+
+    it('adds itself to the proxies a request went through', async () => {
+      const received = await forwardedHeaders(0, { [VIA_HEADER]: 'another-proxy' });
+
+      expect(received[VIA_HEADER]).toMatch(/^another-proxy, [0-9a-f-]{36}$/);
     });
   });
 });

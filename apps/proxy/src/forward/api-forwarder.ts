@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import http from 'node:http';
 
@@ -35,10 +36,17 @@ function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return result;
 }
 
+/**
+ * Each forwarded request names the proxies it went through. An API_URL that leads back to a proxy (directly, or
+ * through a load balancer) would otherwise forward the same request round and round, each hop holding a socket.
+ */
+export const VIA_HEADER = 'x-lfs-depot-via';
+
 /** Streams requests that are not object transfers to the API, and its answers back, unchanged. */
 export class ApiForwarder {
   private readonly target: URL;
   private readonly agent: http.Agent;
+  private readonly id = randomUUID();
 
   constructor(
     apiUrl: string,
@@ -51,7 +59,21 @@ export class ApiForwarder {
   }
 
   forward(req: IncomingMessage, res: ServerResponse, requestId: string, lfs: boolean): void {
+    const via = req.headers[VIA_HEADER];
+    const hops = typeof via === 'string' ? via.split(',').map((hop) => hop.trim()) : [];
+    if (hops.includes(this.id)) {
+      sendJsonError(
+        res,
+        ErrorCode.FORWARDING_LOOP,
+        'API_URL leads back to this proxy instead of to the lfs-depot API (a forwarding loop); fix API_URL',
+        requestId,
+        lfs,
+        req,
+      );
+      return;
+    }
     const headers = forwardableHeaders(req.headers);
+    headers[VIA_HEADER] = [...hops, this.id].join(', ');
     const remote = req.socket.remoteAddress ?? '';
     const priorFor = req.headers['x-forwarded-for'];
     headers['x-forwarded-for'] = priorFor ? `${String(priorFor)}, ${remote}` : remote;
