@@ -182,8 +182,8 @@ async function startStack({ name, workDir, env }) {
   const admin = adminClient(product.url, product.adminToken);
   const user = await admin.setUp('bench/transfers', 'bench');
   for (const project of ['bench/batch', 'bench/locks']) {
-    await admin.call('POST', '/projects', { path: project });
-    await admin.call('PUT', `/projects/${encodeURIComponent(project)}/members/bench`, { role: 'maintainer' });
+    await admin.ok('POST', '/projects', { path: project });
+    await admin.ok('PUT', `/projects/${encodeURIComponent(project)}/members/bench`, { role: 'maintainer' });
   }
   return {
     name,

@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
+import { adminClient as sandboxAdminClient } from '../../test/helpers/sandbox.mjs';
+
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const API_MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
 const PROXY_MAIN = path.join(ROOT, 'dist/apps/proxy/src/main.js');
@@ -163,39 +165,25 @@ export async function embeddedDatabaseUrl(dataDir) {
   return `postgres://lfs_depot:${encodeURIComponent(password)}@127.0.0.1:${lines[3].trim()}/postgres`;
 }
 
-/** Admin API calls (through the proxy, which forwards them). */
+/** The admin API client the tests use (through the proxy, which forwards it), plus the benchmark's set-up. */
 export function adminClient(url, token) {
-  const call = async (method, urlPath, body) => {
-    const response = await fetch(`${url}/api/v1${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`admin ${method} ${urlPath} answered ${response.status}: ${text}`);
-    }
-    return text ? JSON.parse(text) : undefined;
-  };
+  const admin = sandboxAdminClient(url, token);
   return {
-    call,
+    ...admin,
     /** Creates a user with a password and an access token, and a project they may write to. */
     async setUp(project, username) {
       const password = randomBytes(12).toString('hex');
-      await call('POST', '/users', { username, password });
-      const { token } = await call('POST', `/users/${username}/tokens`, { name: 'bench' });
-      await call('POST', '/projects', { path: project });
-      await call('PUT', `/projects/${encodeURIComponent(project)}/members/${username}`, {
+      await admin.ok('POST', '/users', { username, password });
+      const { token: accessToken } = await admin.ok('POST', `/users/${username}/tokens`, { name: 'bench' });
+      await admin.ok('POST', '/projects', { path: project });
+      await admin.ok('PUT', `/projects/${encodeURIComponent(project)}/members/${username}`, {
         role: 'maintainer',
       });
       return {
         username,
         password,
-        token,
-        basic: `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`,
+        token: accessToken,
+        basic: `Basic ${Buffer.from(`${username}:${accessToken}`).toString('base64')}`,
       };
     },
   };

@@ -8,58 +8,12 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 
+import { git, lfsUrl, sandboxGitEnvironment } from '../../test/helpers/sandbox.mjs';
 import { syntheticObject } from '../lib/content.mjs';
 import { row, skipped } from '../lib/report.mjs';
 
 const execFileAsync = promisify(execFile);
 const MIB = 1024 * 1024;
-
-async function gitEnvironment(home) {
-  await mkdir(home, { recursive: true });
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_AUTHOR_NAME: 'Bench',
-    GIT_AUTHOR_EMAIL: 'bench@example.com',
-    GIT_COMMITTER_NAME: 'Bench',
-    GIT_COMMITTER_EMAIL: 'bench@example.com',
-    LANG: 'C',
-  };
-  await writeFile(
-    path.join(home, '.gitconfig'),
-    [
-      '[init]',
-      '\tdefaultBranch = main',
-      '[filter "lfs"]',
-      '\tclean = git-lfs clean -- %f',
-      '\tsmudge = git-lfs smudge -- %f',
-      '\tprocess = git-lfs filter-process',
-      '\trequired = true',
-      '[lfs]',
-      '\tlocksverify = false',
-      '[credential]',
-      '\thelper = ',
-      '',
-    ].join('\n'),
-  );
-  return env;
-}
-
-async function git(cwd, env, ...args) {
-  try {
-    return await execFileAsync('git', args, { cwd, env, maxBuffer: 64 * MIB });
-  } catch (error) {
-    throw new Error(
-      `git ${args.join(' ')} failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`,
-      {
-        cause: error,
-      },
-    );
-  }
-}
 
 export async function hasGitLfs() {
   try {
@@ -73,7 +27,7 @@ export async function hasGitLfs() {
 /** Commits `files` (written by `write(dir)`) in a new repository and times `git lfs push origin main`. */
 async function timedPush(ctx, stack, name, write) {
   const home = path.join(ctx.workDir, `git-${name}`);
-  const env = await gitEnvironment(home);
+  const env = await sandboxGitEnvironment(home, { name: 'Bench', email: 'bench@example.com' });
   const work = path.join(home, 'work');
   await mkdir(work, { recursive: true });
   await git(work, env, 'init', '-q');
@@ -84,11 +38,12 @@ async function timedPush(ctx, stack, name, write) {
   const bare = path.join(home, 'remote.git');
   await git(home, env, 'init', '-q', '--bare', bare);
   await git(work, env, 'remote', 'add', 'origin', bare);
-  const lfsUrl = new URL(`${stack.product.url}/${stack.project}.git/info/lfs`);
-  lfsUrl.username = stack.user.username;
-  lfsUrl.password = stack.user.token;
+  const url = lfsUrl(stack.product.url, stack.project, {
+    username: stack.user.username,
+    password: stack.user.token,
+  });
   const started = performance.now();
-  await git(work, env, '-c', `lfs.url=${lfsUrl}`, 'lfs', 'push', 'origin', 'main');
+  await git(work, env, '-c', `lfs.url=${url}`, 'lfs', 'push', 'origin', 'main');
   const ms = performance.now() - started;
   return { ms, bytes };
 }

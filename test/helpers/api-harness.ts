@@ -19,6 +19,7 @@ import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { RedisCache } from '../../apps/api/src/cache/redis.cache.js';
 import type { SharedCache } from '../../apps/api/src/cache/shared-cache.js';
 import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
+import { adminClient as sandboxAdminClient, type AdminClient } from './sandbox.mjs';
 import type { TestDatabase } from './test-database.js';
 import { createTestDatabase, testRedisUrl } from './test-database.js';
 
@@ -131,56 +132,19 @@ export async function startApiHarness(
   };
 }
 
-/** A small admin-API client for tests. */
 /** The header the proxy adds to say (signed) which address a request came from, as the API believes it. */
 export function clientAddressHeader(address: string): Record<string, string> {
   return { [CLIENT_ADDRESS_HEADER]: signClientAddress(TEST_INTERNAL_SECRET, address) };
 }
 
-export function adminClient(baseUrl: string, token = TEST_ADMIN_TOKEN, client?: string) {
-  const call = async (method: string, urlPath: string, body?: unknown) => {
-    const response = await fetch(`${baseUrl}/api/v1${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(client === undefined ? {} : clientAddressHeader(client)),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
-    };
-  };
-  return {
-    call,
-    createUser: (username: string, password?: string, admin = false) =>
-      call('POST', '/users', { username, ...(password === undefined ? {} : { password }), admin }),
-    createToken: async (username: string, name = 'test', expiresAt?: string) => {
-      const result = await call('POST', `/users/${username}/tokens`, {
-        name,
-        ...(expiresAt ? { expires_at: expiresAt } : {}),
-      });
-      return result;
-    },
-    createProject: (
-      projectPath: string,
-      visibility: 'private' | 'public' = 'private',
-      quotaBytes?: number | null,
-    ) =>
-      call('POST', '/projects', {
-        path: projectPath,
-        visibility,
-        ...(quotaBytes === undefined ? {} : { quota_bytes: quotaBytes }),
-      }),
-    setMember: (projectPath: string, username: string, role: string) =>
-      call('PUT', `/projects/${encodeURIComponent(projectPath)}/members/${username}`, { role }),
-    statistics: (projectPath: string) =>
-      call('GET', `/projects/${encodeURIComponent(projectPath)}/statistics`),
-  };
+/**
+ * The admin API client of sandbox.mjs, with the test deployment's admin token unless told otherwise; with `client`,
+ * every call says it came from that address, as the proxy does.
+ */
+export function adminClient(baseUrl: string, token = TEST_ADMIN_TOKEN, client?: string): AdminClient {
+  return sandboxAdminClient(baseUrl, token, {
+    headers: client === undefined ? {} : clientAddressHeader(client),
+  });
 }
 
 /**

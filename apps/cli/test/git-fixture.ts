@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 
-const execFileAsync = promisify(execFile);
+import { git, sandboxGitEnvironment } from '../../../test/helpers/sandbox.mjs';
 
 export const NULL_ID = '0'.repeat(40);
 
@@ -30,19 +28,8 @@ export class GitFixture {
 
   static async create(): Promise<GitFixture> {
     const root = await mkdtemp(join(tmpdir(), 'lfs-depot-hook-'));
-    const env = {
-      PATH: process.env['PATH'],
-      HOME: root,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: join(root, 'gitconfig'),
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 'Test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-      LANG: 'C',
-    };
-    await writeFile(join(root, 'gitconfig'), '[init]\n\tdefaultBranch = main\n');
+    // Without the LFS filter: pointers are committed as the plain text they are, and git-lfs need not be installed.
+    const env = await sandboxGitEnvironment(root, { lfs: false });
     const fixture = new GitFixture(root, join(root, 'server.git'), join(root, 'work'), env);
     await fixture.git(root, 'init', '-q', '--bare', fixture.bare);
     await fixture.git(root, 'init', '-q', fixture.work);
@@ -50,7 +37,7 @@ export class GitFixture {
   }
 
   async git(cwd: string, ...args: string[]): Promise<string> {
-    const { stdout } = await execFileAsync('git', args, { cwd, env: this.env });
+    const { stdout } = await git(cwd, this.env, ...args);
     return stdout.trim();
   }
 
