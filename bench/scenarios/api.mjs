@@ -151,7 +151,7 @@ export async function statementsPerBatch(ctx, stack, { databaseUrl, objects }) {
   const { createDataSource } = await import(dist('database/data-source.js'));
   const { MemoryCache } = await import(dist('cache/memory.cache.js'));
   const { LinkCache } = await import(dist('cache/link-cache.js'));
-  const { ApiSecrets } = await import(dist('auth/api-secrets.js'));
+  const { ApiSecrets } = await import(dist('core/api-secrets.js'));
   const { loadConfig } = await import('@lfs-depot/config');
   const { createStorage } = await import('@lfs-depot/storage');
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { objectKey } from '@lfs-depot/storage';
 
-import { ApiSecrets } from '../../apps/api/src/auth/api-secrets.js';
 import { TransferTokenService } from '../../apps/api/src/auth/transfer-token.service.js';
+import { ApiSecrets } from '../../apps/api/src/core/api-secrets.js';
 import { TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET } from '../helpers/api-harness.js';
 import {
   alice,

@@ -14,14 +14,14 @@ import type { ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource, Logger } from 'typeorm';
 
 import { createApiApp } from '../../apps/api/src/api.app.js';
-import { ApiSecrets } from '../../apps/api/src/auth/api-secrets.js';
 import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { RedisCache } from '../../apps/api/src/cache/redis.cache.js';
 import type { SharedCache } from '../../apps/api/src/cache/shared-cache.js';
+import { ApiSecrets } from '../../apps/api/src/core/api-secrets.js';
 import { createDataSource, runMigrationsLocked } from '../../apps/api/src/database/data-source.js';
 import { adminClient as sandboxAdminClient, type AdminClient } from './sandbox.mjs';
-import type { TestDatabase } from './test-database.js';
 import { createTestDatabase, testRedisUrl } from './test-database.js';
+import type { TestDatabase } from './test-database.js';
 
 /** A TypeORM logger that only counts statements, so tests can prove a request costs a constant number of them. */
 export class QueryCounter implements Logger {

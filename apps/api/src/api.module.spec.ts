@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { GUARDS_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 
-import { FEATURE_MODULES } from './api.module.js';
+import { FEATURE_MODULES, SHARED_MODULES } from './api.module.js';
 import { IS_PUBLIC_KEY } from './http/public.decorator.js';
 
 type Constructor = abstract new (...args: never[]) => unknown;
@@ -19,7 +19,7 @@ function routeHandlers(controller: Constructor): [string, object][] {
 }
 
 describe('API routes', () => {
-  const controllers = FEATURE_MODULES.flatMap((module) => controllersOf(module));
+  const controllers = [...SHARED_MODULES, ...FEATURE_MODULES].flatMap((module) => controllersOf(module));
 
   it('finds the controllers of every feature module', () => {
     expect(controllers.length).toBeGreaterThanOrEqual(5);

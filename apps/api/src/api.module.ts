@@ -6,11 +6,14 @@ import { BatchModule } from './batch/batch.module.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { CoreModule } from './core/core.module.js';
 import { HealthModule } from './health/health.module.js';
-import { MetricsModule } from './metrics/metrics.module.js';
 import { LocksModule } from './locks/locks.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { PlatformModule } from './platform/platform.module.js';
 import { PushCheckModule } from './push-check/push-check.module.js';
 import { TransfersModule } from './transfers/transfers.module.js';
+
+/** Infrastructure beside the CoreModule that features use (metrics): it imports no feature. */
+export const SHARED_MODULES = [MetricsModule];
 
 /**
  * Every feature module; each declares its own routes. Express tries routes in registration order, so the ones
@@ -21,7 +24,6 @@ export const FEATURE_MODULES = [
   TransfersModule,
   LocksModule,
   HealthModule,
-  MetricsModule,
   AdminModule,
   PushCheckModule,
   PlatformModule,
@@ -32,7 +34,8 @@ export class ApiModule {
   static forRoot(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(runtime), ...FEATURE_MODULES],
+      // Shared modules are global (order does not matter to injection); listed last, their routes come last too.
+      imports: [CoreModule.forRoot(runtime), ...FEATURE_MODULES, ...SHARED_MODULES],
     };
   }
 }

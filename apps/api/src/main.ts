@@ -9,7 +9,7 @@ import { createApiApp } from './api.app.js';
 import { startApiRuntime } from './bootstrap/api-runtime.factory.js';
 import { QuietLogger } from './bootstrap/quiet.logger.js';
 import { shutdownState } from './bootstrap/shutdown-state.js';
-import { StartupError } from './bootstrap/startup-error.js';
+import { StartupError } from './core/startup-error.js';
 
 const logger = new Logger('lfs-depot api');
 

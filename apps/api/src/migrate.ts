@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 import { ConfigError, loadConfig } from '@lfs-depot/config';
 
-import { StartupError } from './bootstrap/startup-error.js';
+import { StartupError } from './core/startup-error.js';
 import { createDataSource, runMigrationsLocked } from './database/data-source.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 

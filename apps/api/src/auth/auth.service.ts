@@ -6,13 +6,13 @@ import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
+import { ApiSecrets } from '../core/api-secrets.js';
+import { BOOTSTRAP_ADMIN } from '../core/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { ApiSecrets } from './api-secrets.js';
 import { adminThrottleKeys, LoginThrottle, passwordThrottleKeys } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
-import type { Principal } from './principal.js';
-import { BOOTSTRAP_ADMIN } from './principal.js';
 import { hashToken, TOKEN_PREFIX } from './token-hash.js';
 import { TRANSFER_TOKEN_PREFIX, TransferTokenService } from './transfer-token.service.js';
 

@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { verifyInternalRequest } from '@lfs-depot/auth';
 import { DomainError, ErrorCode, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 
+import { ApiSecrets } from '../core/api-secrets.js';
 import type { LfsRequest } from '../http/request-context.js';
-import { ApiSecrets } from './api-secrets.js';
 
 /** Internal endpoints answer only calls signed by the proxy with the shared secret, loopback or not. */
 @Injectable()

@@ -1,8 +1,8 @@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
 
+import { ApiSecrets } from '../core/api-secrets.js';
 import type { LfsRequest } from '../http/request-context.js';
-import { ApiSecrets } from './api-secrets.js';
 import { AuthService } from './auth.service.js';
 import { requestClientAddress } from './request-client.js';
 

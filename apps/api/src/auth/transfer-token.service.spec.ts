@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { ApiSecrets } from './api-secrets.js';
-import type { Principal } from './principal.js';
+import { ApiSecrets } from '../core/api-secrets.js';
+import type { Principal } from '../core/principal.js';
 import { TransferTokenService } from './transfer-token.service.js';
 
 const secrets = new ApiSecrets('admin-token-0123456789', 'internal-secret-0123456789-0123456789-abcdef');

@@ -3,8 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Role } from '@lfs-depot/contracts';
 
-import { ApiSecrets } from './api-secrets.js';
-import type { Principal } from './principal.js';
+import { ApiSecrets } from '../core/api-secrets.js';
+import type { Principal } from '../core/principal.js';
 
 /** Prefix of the short-lived credentials we put in batch actions. */
 export const TRANSFER_TOKEN_PREFIX = 'lfsx_';

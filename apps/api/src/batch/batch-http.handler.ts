@@ -3,10 +3,10 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { INestApplication } from '@nestjs/common';
 import { isLfsMediaType, LFS_MEDIA_TYPE, parseLfsPath } from '@lfs-depot/contracts';
 
-import { ApiSecrets } from '../auth/api-secrets.js';
 import { AuthService } from '../auth/auth.service.js';
-import type { Principal } from '../auth/principal.js';
 import { requestClientAddress } from '../auth/request-client.js';
+import { ApiSecrets } from '../core/api-secrets.js';
+import type { Principal } from '../core/principal.js';
 import { JSON_BODY_LIMIT_BYTES, writeBodyTooLarge, writeMalformedJson } from '../http/body-parser.js';
 import { writeExceptionResponse } from '../http/lfs-exception.filter.js';
 import { assignRequestId } from '../http/request-id.middleware.js';

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
 import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
 import { serializeBatchResponse } from './batch-response.serializer.js';

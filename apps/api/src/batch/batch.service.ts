@@ -3,9 +3,9 @@ import type { Config } from '@lfs-depot/config';
 import type { BatchAction, BatchObjectResult, BatchResponse } from '@lfs-depot/contracts';
 import { formatBytes, isValidOid, isValidSize, quotaExceededError } from '@lfs-depot/contracts';
 
-import type { Principal } from '../auth/principal.js';
 import { TransferTokenService } from '../auth/transfer-token.service.js';
 import { CONFIG } from '../core/api-runtime.js';
+import type { Principal } from '../core/principal.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { Project } from '../projects/project.entity.js';

@@ -3,17 +3,17 @@ import type { Config } from '@lfs-depot/config';
 import { resolveAdminToken, resolveInternalSecret } from '@lfs-depot/config';
 import { createStorage } from '@lfs-depot/storage';
 
-import { ApiSecrets } from '../auth/api-secrets.js';
 import { MemoryCache } from '../cache/memory.cache.js';
 import { RedisCache } from '../cache/redis.cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
 import type { ApiRuntime } from '../core/api-runtime.js';
+import { ApiSecrets } from '../core/api-secrets.js';
+import { StartupError } from '../core/startup-error.js';
 import { createDataSource, runMigrationsLocked } from '../database/data-source.js';
-import type { EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
+import type { EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { shutdownState } from './shutdown-state.js';
-import { StartupError } from './startup-error.js';
 
 export interface StartedRuntime {
   runtime: ApiRuntime;

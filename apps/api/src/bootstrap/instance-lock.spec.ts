@@ -4,8 +4,8 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
+import { StartupError } from '../core/startup-error.js';
 import { acquireInstanceLock, INSTANCE_LOCK_FILE, type InstanceLockOptions } from './instance-lock.js';
-import { StartupError } from './startup-error.js';
 
 /** Several "processes" in one: each pid is running while it is in `running`. */
 function processes(running: Set<number>): (pid: number) => InstanceLockOptions {

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { ensureDataDir } from '@lfs-depot/config';
 
-import { StartupError } from './startup-error.js';
+import { StartupError } from '../core/startup-error.js';
 
 /** What a running instance says about itself in its lock file, so a second start can name it. */
 export interface InstanceDescription {

@@ -2,8 +2,8 @@ import type { Config } from '@lfs-depot/config';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource } from 'typeorm';
 
-import type { ApiSecrets } from '../auth/api-secrets.js';
 import type { SharedCache } from '../cache/shared-cache.js';
+import type { ApiSecrets } from './api-secrets.js';
 
 /** Everything the API needs from the outside world, built once at startup (or by a test) and injected. */
 export interface ApiRuntime {

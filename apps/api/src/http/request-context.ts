@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 
 /** What our guards and middleware attach to an Express request. */
 export interface LfsRequest extends Request {

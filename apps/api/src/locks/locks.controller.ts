@@ -4,7 +4,7 @@ import type { LockListResponse, LockResponse, LockVerifyResponse } from '@lfs-de
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
 import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
 

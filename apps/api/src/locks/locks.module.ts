@@ -10,5 +10,7 @@ import { LocksService } from './locks.service.js';
   imports: [AuthModule, ProjectsModule],
   controllers: [LocksController],
   providers: [LocksRepository, LocksService],
+  // The push check asks the same table which of a push's paths others have locked.
+  exports: [LocksRepository],
 })
 export class LocksModule {}

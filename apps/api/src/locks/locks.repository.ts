@@ -106,6 +106,23 @@ export class LocksRepository {
     return rows.map(toLockRecord);
   }
 
+  /** Locks of the project on any of `paths` held by someone other than `userId` (the push check's question). */
+  async findLocksHeldByOthers(
+    projectId: string,
+    userId: string,
+    paths: readonly string[],
+  ): Promise<LockRecord[]> {
+    if (paths.length === 0) {
+      return [];
+    }
+    const rows = await this.dataSource.query<LockRow[]>(
+      `SELECT ${LOCK_COLUMNS} FROM lfs_file_locks l JOIN users u ON u.id = l.user_id
+        WHERE l.project_id = $1 AND l.user_id <> $2 AND l.path = ANY($3::text[])`,
+      [projectId, userId, paths],
+    );
+    return rows.map(toLockRecord);
+  }
+
   /**
    * Deletes the lock and returns it; with `ownerId`, only when that user still owns it. Undefined when nothing
    * was deleted (already unlocked, possibly by a concurrent request).

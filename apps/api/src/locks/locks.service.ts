@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import type { LockListResponse, LockResponse, LockVerifyResponse, LockView } from '@lfs-depot/contracts';
 
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
 

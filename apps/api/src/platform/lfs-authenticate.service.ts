@@ -3,9 +3,9 @@ import type { Config } from '@lfs-depot/config';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import type { LfsAuthenticateView, Role } from '@lfs-depot/contracts';
 
-import type { Principal } from '../auth/principal.js';
 import { TransferTokenService } from '../auth/transfer-token.service.js';
 import { CONFIG } from '../core/api-runtime.js';
+import type { Principal } from '../core/principal.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { LfsOperation } from './lfs-authenticate.dto.js';

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import type { Role } from '@lfs-depot/contracts';
 
-import type { Principal } from '../auth/principal.js';
 import { AccessCache } from '../cache/access-cache.js';
+import type { Principal } from '../core/principal.js';
 import type { Project } from './project.entity.js';
 import { ProjectsRepository } from './projects.repository.js';
 

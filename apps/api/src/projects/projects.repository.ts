@@ -4,8 +4,8 @@ import type { Role, Visibility } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { parseInt8 } from '../database/bigint.js';
-import { ProjectStatistics } from '../objects/project-statistics.entity.js';
 import { ProjectMember } from './project-member.entity.js';
+import { ProjectStatistics } from './project-statistics.entity.js';
 import { Project } from './project.entity.js';
 
 export interface ProjectStatisticsView {

@@ -2,8 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import type { LockedPathView, PushCheckResponse } from '@lfs-depot/contracts';
 
+import { LocksRepository } from '../locks/locks.repository.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
+import { ProjectsRepository } from '../projects/projects.repository.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { parsePushCheckRequest } from './push-check-request.parser.js';
-import { pointerKey, PushCheckRepository } from './push-check.repository.js';
+
+/** How a pointer is identified in sets and maps: by oid and size, as a pointer names its object. */
+function pointerKey(oid: string, size: number): string {
+  return `${oid}:${size}`;
+}
 
 /**
  * The server side of lock enforcement: a pre-receive hook asks whether a push may land. It may not when it changes
@@ -12,22 +20,30 @@ import { pointerKey, PushCheckRepository } from './push-check.repository.js';
  */
 @Injectable()
 export class PushCheckService {
-  constructor(private readonly repository: PushCheckRepository) {}
+  constructor(
+    private readonly projects: ProjectsRepository,
+    private readonly users: UsersRepository,
+    private readonly locks: LocksRepository,
+    private readonly objects: ObjectsRepository,
+  ) {}
 
   async checkPush(projectPath: string, body: unknown): Promise<PushCheckResponse> {
     const request = parsePushCheckRequest(body);
-    const { projectId, userId } = await this.repository.findSubjects(projectPath, request.username);
-    if (projectId === null) {
+    const [project, user] = await Promise.all([
+      this.projects.findProjectByPath(projectPath),
+      this.users.findUserByUsername(request.username),
+    ]);
+    if (project === null) {
       throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, `Project '${projectPath}' not found`);
     }
-    if (userId === null) {
+    if (user === null) {
       throw new DomainError(ErrorCode.USER_NOT_FOUND, `User '${request.username}' not found`);
     }
 
     const allPaths = new Set(request.changes.flatMap((change) => change.paths));
     const allOids = new Set(request.changes.flatMap((change) => change.pointers.map((p) => p.oid)));
-    const locks = await this.repository.findLocksHeldByOthers(projectId, userId, [...allPaths]);
-    const linked = await this.repository.findLinkedPointerKeys(projectId, [...allOids]);
+    const locks = await this.locks.findLocksHeldByOthers(project.id, user.id, [...allPaths]);
+    const linked = await this.objects.findLinkedObjects(project.id, [...allOids]);
 
     const lockByPath = new Map(locks.map((lock) => [lock.path, lock]));
     const locked: LockedPathView[] = [];
@@ -38,7 +54,7 @@ export class PushCheckService {
           locked.push({
             path,
             ref: change.ref,
-            owner: lock.owner,
+            owner: lock.ownerName,
             lock_id: lock.id,
             locked_at: lock.lockedAt.toISOString(),
           });
@@ -48,10 +64,11 @@ export class PushCheckService {
 
     const missing = new Map<string, { oid: string; size: number; paths: Set<string> }>();
     for (const { oid, size, paths } of request.changes.flatMap((change) => change.pointers)) {
-      const key = pointerKey(oid, size);
-      if (linked.has(key)) {
+      // The stated size must match too: a pointer naming a linked oid with another size points at no object.
+      if (linked.get(oid)?.size === size) {
         continue;
       }
+      const key = pointerKey(oid, size);
       const entry = missing.get(key) ?? { oid, size, paths: new Set<string>() };
       paths.forEach((path) => entry.paths.add(path));
       missing.set(key, entry);

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Role } from '@lfs-depot/contracts';
 
 import { AuthService } from '../auth/auth.service.js';
-import type { Principal } from '../auth/principal.js';
-import type { ProjectAccess } from '../projects/project-access.service.js';
+import type { Principal } from '../core/principal.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
+import type { ProjectAccess } from '../projects/project-access.service.js';
 
 /** Checks the credentials a client sent on a transfer request (relayed by the proxy) against the project. */
 @Injectable()

@@ -18,8 +18,8 @@ import {
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
 
-import { ApiSecrets } from '../auth/api-secrets.js';
 import { CONFIG, OBJECT_STORAGE } from '../core/api-runtime.js';
+import { ApiSecrets } from '../core/api-secrets.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { TransferAuthorizer } from './transfer-authorizer.js';
