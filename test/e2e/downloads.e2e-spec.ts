@@ -65,6 +65,9 @@ describe('object transfers through the proxy (local disk storage)', () => {
       );
       expect(answer.status).toBe(200);
       expect(answer.headers['content-length']).toBe('5000');
+      expect(answer.headers['content-type']).toBe('application/octet-stream');
+      // A browser must never render an object as HTML or script (someone may have uploaded exactly that).
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
       expect(answer.data.equals(object.data)).toBe(true);
     });
 
@@ -76,6 +79,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
       expect(answer.status).toBe(206);
       expect(answer.headers['content-range']).toBe('bytes 10-19/5000');
       expect(answer.headers['content-length']).toBe('10');
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
       const bytes = await fetch(download.href, { headers: { ...download.header, range: 'bytes=10-19' } });
       expect(Buffer.from(await bytes.arrayBuffer()).equals(object.data.subarray(10, 20))).toBe(true);
     });

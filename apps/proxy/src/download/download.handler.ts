@@ -73,6 +73,8 @@ export async function handleDownload(
     const range = requested.kind === 'range' ? requested.range : undefined;
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/octet-stream',
+      // Objects are whatever was uploaded (HTML, SVG, scripts): a browser must not sniff them into something it runs.
+      'X-Content-Type-Options': 'nosniff',
       'Accept-Ranges': 'bytes',
       'Content-Length': range ? range.end - range.start + 1 : size,
       'X-Request-Id': requestId,
