@@ -457,6 +457,37 @@ describe('file locking API', () => {
       }
     });
 
+    it.each([
+      ['a form post', { 'content-type': 'application/x-www-form-urlencoded' }, 'force=true'],
+      ['a multipart form post', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--\r\n'],
+      ['JSON sent as text/plain (a no-cors fetch)', { 'content-type': 'text/plain' }, '{"force":true}'],
+      ['a body without a content type', {}, '{"force":true}'],
+      ['no body at all', {}, undefined],
+    ])('answers 415 to %s and leaves the lock in place', async (_, headers, body) => {
+      const project = await newProject();
+      const lock = await lockAs(project, alice, 'csrf.psd');
+      const response = await fetch(`${api.url}/${project}.git/info/lfs/locks/${lock.id}/unlock`, {
+        method: 'POST',
+        headers: {
+          accept: LFS,
+          authorization: formatBasicAuthorization(alice.username, alice.password),
+          ...headers,
+        },
+        body,
+      });
+
+      expectLfsError(
+        {
+          status: response.status,
+          headers: response.headers,
+          body: (await response.json()) as Record<string, unknown>,
+        },
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+      expect((await listLocks(project, alice)).body).toEqual({ locks: [lock] });
+    });
+
     it('needs push access and a boolean force', async () => {
       const project = await newProject();
       const lock = await lockAs(project, alice, 'guarded.psd');

@@ -5,6 +5,7 @@ import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
 import type { Principal } from '../core/principal.js';
+import { JsonBodyGuard } from '../http/json-body.guard.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
 import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
 
@@ -50,6 +51,7 @@ export class LocksController {
   }
 
   @Post('*project/info/lfs/locks/:id/unlock')
+  @UseGuards(JsonBodyGuard)
   @HttpCode(200)
   @Header('Content-Type', LFS_MEDIA_TYPE)
   unlock(
