@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 
 import { captureIo } from '../../test/captured-io.js';
@@ -89,6 +91,43 @@ describe('lfs-depot authenticate', () => {
       code: 1,
       stdout: '',
       stderr: "lfs-depot: You need the write role on 'games/engine' for this; you have read (HTTP 403)\n",
+    });
+  });
+
+  describe('with a path that looks like an option', () => {
+    const hostile = '--url=http://127.0.0.1:1';
+    const hostileRoute = `/api/v1/projects/${encodeURIComponent(hostile)}/lfs-authenticate`;
+
+    it('takes everything after -- as <project> and <operation>, never as options', async () => {
+      const result = await run(['--user', 'alice', '--', '--token=stolen', 'download']);
+
+      expect(result.code).toBe(1);
+      expect(server.requests).toEqual([
+        expect.objectContaining({
+          url: `/api/v1/projects/${encodeURIComponent('--token=stolen')}/lfs-authenticate`,
+          authorization: `Bearer ${TOKEN}`,
+        }),
+      ]);
+    });
+
+    it("is passed as the project by README's git-lfs-authenticate recipe, so the token goes nowhere else", async () => {
+      const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+      const recipe = /^exec \S+\/lfs-depot authenticate (.+)$/m.exec(readme)?.[1];
+      expect(recipe).toBeDefined();
+      // The shell's word splitting of that line, with what sshd hands the script.
+      const argv = (recipe ?? '').split(' ').map((word) =>
+        word
+          .replace(/^"\$1"$/, hostile)
+          .replace(/^"\$2"$/, 'download')
+          .replace(/^"\$LFS_DEPOT_USER"$/, 'alice'),
+      );
+
+      const result = await run(argv);
+
+      expect(result.code).toBe(1);
+      expect(server.requests).toEqual([
+        expect.objectContaining({ url: hostileRoute, authorization: `Bearer ${TOKEN}` }),
+      ]);
     });
   });
 });

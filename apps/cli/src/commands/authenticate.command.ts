@@ -25,9 +25,10 @@ export const authenticateCommand = defineAdminCommand({
     },
   },
   epilog:
-    'Example, as the git-lfs-authenticate command of an SSH server:\n' +
+    'Example, as the git-lfs-authenticate command of an SSH server (the -- keeps a path that looks like an\n' +
+    'option, such as --url=..., from being read as one):\n' +
     '  #!/bin/sh\n' +
-    '  exec lfs-depot authenticate "$1" "$2" --user "$SSH_USER"',
+    '  exec lfs-depot authenticate --user "$SSH_USER" -- "$1" "$2"',
   async run({ args, values, ctx, usageError }) {
     const operation = args.operation;
     if (!(OPERATIONS as readonly string[]).includes(operation)) {
