@@ -3,6 +3,27 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Import patterns every file obeys. Flat config replaces a rule's options in each block that sets the rule, so the
+ * blocks below that add patterns of their own spread these in rather than restating (or losing) them;
+ * scripts/check-lint-rules.mjs lints snippets that must fail, so a pattern that stops applying is caught.
+ */
+const LIB_ENTRY_PATTERNS = [
+  {
+    group: ['@lfs-depot/*/src/*', '@lfs-depot/*/dist/*'],
+    message: 'Import libs through @lfs-depot/<lib> only.',
+  },
+  {
+    group: ['**/libs/*/src/*', '**/libs/*/src'],
+    message: 'Import libs through @lfs-depot/<lib> only.',
+  },
+];
+
+/** no-restricted-imports with the global patterns plus a block's own. */
+function restrictedImports(...patterns) {
+  return ['error', { patterns: [...LIB_ENTRY_PATTERNS, ...patterns] }];
+}
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'bench/results/**', '.tmp/**'],
@@ -23,43 +44,25 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: 'error',
       curly: 'error',
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@lfs-depot/*/src/*', '@lfs-depot/*/dist/*'],
-              message: 'Import libs through @lfs-depot/<lib> only.',
-            },
-            {
-              group: ['**/libs/*/src/*', '**/libs/*/src'],
-              message: 'Import libs through @lfs-depot/<lib> only.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': restrictedImports(),
     },
   },
   {
     files: ['libs/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/apps/**'], message: 'Libraries never import apps.' }] },
-      ],
+      'no-restricted-imports': restrictedImports({
+        group: ['**/apps/**'],
+        message: 'Libraries never import apps.',
+      }),
     },
   },
   {
     files: ['apps/**/*.controller.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/*.repository.js'], message: 'Controllers call services, not repositories.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': restrictedImports({
+        group: ['**/*.repository.js'],
+        message: 'Controllers call services, not repositories.',
+      }),
     },
   },
   {
@@ -75,7 +78,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', 'bin/*'],
+    files: ['**/*.mjs', '**/*.cjs', 'bin/*'],
     ...tseslint.configs.disableTypeChecked,
   },
 );
