@@ -82,7 +82,7 @@ describe(ApiForwarder.name, () => {
       const answer = await fetch(`${url}/x/info/lfs/locks`);
       expect(answer.status).toBe(508);
       expect(await answer.json()).toMatchObject({
-        message: expect.stringContaining('API_URL leads back to this proxy') as string,
+        message: expect.stringContaining('API_URL leads back to this proxy'),
         code: 'FORWARDING_LOOP',
         request_id: 'request-id-1',
       });
