@@ -27,12 +27,21 @@ function dummyPasswordHash(): Promise<string> {
 /** How long a verified username/password pair is remembered, so git-lfs's per-request Basic auth costs one scrypt. */
 const VERIFIED_PASSWORD_TTL_SECONDS = 60;
 
-/** An access token as remembered in the AccessCache: who it signs in, and what could make it stop working. */
-interface KnownToken {
-  principal: Principal;
+/** What could make an access token stop working, as remembered in the AccessCache. */
+interface TokenState {
+  userId: string;
   revoked: boolean;
   /** Epoch milliseconds, or null for a token that never expires. */
   expiresAt: number | null;
+}
+
+/** An access token as remembered in the AccessCache: who it signs in, and what could make it stop working. */
+interface KnownToken extends Omit<TokenState, 'userId'> {
+  principal: Principal;
+}
+
+function usable(token: Omit<TokenState, 'userId'>, now = Date.now()): boolean {
+  return !token.revoked && (token.expiresAt === null || token.expiresAt > now);
 }
 
 @Injectable()
@@ -117,6 +126,14 @@ export class AuthService {
     if (!user || user.username !== username) {
       return undefined;
     }
+    // The parent token's revocation empties the AccessCache on every instance, so this stops the transfer token too.
+    if (claims.parentTokenId !== undefined) {
+      const parentId = claims.parentTokenId;
+      const parent = await this.accessCache.load(`token-id:${parentId}`, () => this.tokenState(parentId));
+      if (!parent || parent.userId !== claims.userId || !usable(parent)) {
+        return undefined;
+      }
+    }
     // Membership is still checked on use; the token only narrows what the user may do, never widens it.
     return {
       userId: user.id,
@@ -125,6 +142,7 @@ export class AuthService {
       tokenProjectId: claims.projectId,
       maxRole: claims.role,
       credentialExpiresAt: claims.expiresAt,
+      ...(claims.parentTokenId === undefined ? {} : { credentialTokenId: claims.parentTokenId }),
     };
   }
 
@@ -132,7 +150,7 @@ export class AuthService {
   async authenticateToken(token: string): Promise<Principal | undefined> {
     const tokenHash = hashToken(token);
     const known = await this.accessCache.load(`token:${tokenHash}`, () => this.lookUpToken(tokenHash));
-    if (!known || known.revoked || (known.expiresAt !== null && known.expiresAt <= Date.now())) {
+    if (!known || !usable(known)) {
       return undefined;
     }
     return { ...known.principal };
@@ -151,16 +169,24 @@ export class AuthService {
         admin: user.admin && row.projectId === null,
         tokenProjectId: row.projectId,
         maxRole: null,
+        credentialTokenId: row.id,
+        ...(row.expiresAt ? { credentialExpiresAt: Math.floor(row.expiresAt.getTime() / 1000) } : {}),
       },
       revoked: row.revokedAt !== null,
       expiresAt: row.expiresAt?.getTime() ?? null,
     };
-    const usable = !known.revoked && (known.expiresAt === null || known.expiresAt > Date.now());
     // Looked up at most once per AccessCache lifetime: skip even that write while the recorded last use is recent.
-    if (usable && (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000)) {
+    if (usable(known) && (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000)) {
       await this.users.touchToken(row.id);
     }
     return known;
+  }
+
+  private async tokenState(id: string): Promise<TokenState | undefined> {
+    const row = await this.users.findTokenById(id);
+    return row
+      ? { userId: row.userId, revoked: row.revokedAt !== null, expiresAt: row.expiresAt?.getTime() ?? null }
+      : undefined;
   }
 
   private async userById(id: string): Promise<User | undefined> {

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 import { describe, expect, it } from '@jest/globals';
 
 import { ApiSecrets } from '../core/api-secrets.js';
@@ -33,9 +35,29 @@ describe(TransferTokenService.name, () => {
       const token = tokens.issue({ ...alice, credentialExpiresAt: now / 1000 + 10 }, '7', 'read', 3600, now);
       expect(tokens.verify(token, now)?.expiresAt).toBe(now / 1000 + 10);
     });
+
+    it('names the access token it was minted from, so its revocation can stop this one', () => {
+      const token = tokens.issue({ ...alice, credentialTokenId: '9001' }, '7', 'read', 3600, now);
+      expect(tokens.verify(token, now)?.parentTokenId).toBe('9001');
+      expect(tokens.verify(tokens.issue(alice, '7', 'read', 3600, now), now)?.parentTokenId).toBeUndefined();
+    });
   });
 
   describe('verify', () => {
+    it('refuses a version 1 token, which could not name its parent', () => {
+      const token = tokens.issue(alice, '7', 'read', 3600, now);
+      const payload = Buffer.from(token.slice('lfsx_'.length).split('.')[0] ?? '', 'base64url');
+      payload[0] = 1;
+      const mac = createHmac('sha256', secrets.internalSecret)
+        .update('lfs-depot transfer token v1\n')
+        .update(payload)
+        .digest()
+        .subarray(0, 16);
+      expect(
+        tokens.verify(`lfsx_${payload.toString('base64url')}.${mac.toString('base64url')}`, now),
+      ).toBeUndefined();
+    });
+
     it('returns undefined once expired', () => {
       const token = tokens.issue(alice, '7', 'read', 60, now);
       expect(tokens.verify(token, now + 61_000)).toBeUndefined();

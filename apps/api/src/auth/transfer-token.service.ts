@@ -16,9 +16,12 @@ export interface TransferClaims {
   role: Role;
   /** Unix seconds. */
   expiresAt: number;
+  /** The access token it was minted from (checked again on every use); undefined for password sign-ins. */
+  parentTokenId?: string;
 }
 
-const FORMAT_VERSION = 1;
+/** Version 2 added the parent token's id; version 1 tokens, which lack it, are refused. */
+const FORMAT_VERSION = 2;
 const ROLE_CODES: Record<Role, number> = { read: 1, write: 2, maintainer: 3 };
 const ROLES_BY_CODE: Record<number, Role | undefined> = { 1: 'read', 2: 'write', 3: 'maintainer' };
 /** 128 bits: plenty against forgery within a token's lifetime, and half the length of a full SHA-256. */
@@ -31,7 +34,8 @@ const MAC_CONTEXT = 'lfs-depot transfer token v1\n';
  * upload that outlives its token still completes; expiry only bounds when a transfer may begin.
  *
  * Every action of a batch answer carries one, so they are packed small: version, expiry and role in six
- * bytes, then the two ids, then a truncated HMAC — about 40 characters where sealed JSON took 160.
+ * bytes, then the two ids (three with the parent token's), then a truncated HMAC — about 45 characters where sealed
+ * JSON took 160.
  */
 @Injectable()
 export class TransferTokenService {
@@ -53,7 +57,9 @@ export class TransferTokenService {
     header.writeUInt8(FORMAT_VERSION, 0);
     header.writeUInt32BE(expiresAt, 1);
     header.writeUInt8(ROLE_CODES[role], 5);
-    const payload = Buffer.concat([header, Buffer.from(`${principal.userId}.${projectId}`, 'latin1')]);
+    const parent = principal.credentialTokenId === undefined ? '' : `.${principal.credentialTokenId}`;
+    const ids = `${principal.userId}.${projectId}${parent}`;
+    const payload = Buffer.concat([header, Buffer.from(ids, 'latin1')]);
     return `${TRANSFER_TOKEN_PREFIX}${payload.toString('base64url')}.${this.mac(payload).toString('base64url')}`;
   }
 
@@ -73,7 +79,7 @@ export class TransferTokenService {
     }
     const expiresAt = payload.readUInt32BE(1);
     const role = ROLES_BY_CODE[payload.readUInt8(5)];
-    const match = /^(\d{1,19})\.(\d{1,19})$/.exec(payload.subarray(6).toString('latin1'));
+    const match = /^(\d{1,19})\.(\d{1,19})(?:\.(\d{1,19}))?$/.exec(payload.subarray(6).toString('latin1'));
     if (
       payload.readUInt8(0) !== FORMAT_VERSION ||
       !role ||
@@ -83,6 +89,10 @@ export class TransferTokenService {
     ) {
       return undefined;
     }
-    return { userId: match[1], projectId: match[2], role, expiresAt };
+    const claims: TransferClaims = { userId: match[1], projectId: match[2], role, expiresAt };
+    if (match[3]) {
+      claims.parentTokenId = match[3];
+    }
+    return claims;
   }
 }

@@ -37,7 +37,13 @@ export class BatchService {
     const linked = await this.objects.findLinkedSizes(project.id, [...validOids]);
     const actionHeader = this.actionHeader(principal, project, needed);
     const base = `${this.config.http.publicUrl}/${project.path}.git/info/lfs/objects`;
-    const expiresIn = this.config.limits.actionTtlSeconds;
+    const ttl = this.config.limits.actionTtlSeconds;
+    // The actions' token is capped at its parent credential's expiry, so git-lfs must be told the shorter lifetime.
+    const parentExpiry = principal?.credentialExpiresAt;
+    const expiresIn =
+      parentExpiry === undefined
+        ? ttl
+        : Math.max(0, Math.min(ttl, parentExpiry - Math.floor(Date.now() / 1000)));
 
     if (request.operation === 'upload') {
       await this.assertQuotaRoom(project, request.objects, linked);

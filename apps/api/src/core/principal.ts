@@ -11,6 +11,11 @@ export interface Principal {
   maxRole: Role | null;
   /** When the credential itself expires (unix seconds), for credentials derived from it never to outlive it. */
   credentialExpiresAt?: number;
+  /**
+   * The access token behind this credential (directly, or as the parent of a transfer token), so that revoking it
+   * also stops the transfer tokens minted from it.
+   */
+  credentialTokenId?: string;
 }
 
 /** The bootstrap administrator behind LFS_ADMIN_TOKEN, which is no user row. */

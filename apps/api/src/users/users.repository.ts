@@ -112,6 +112,10 @@ export class UsersRepository {
     return { token, user };
   }
 
+  findTokenById(id: string): Promise<AccessToken | null> {
+    return this.dataSource.getRepository(AccessToken).findOneBy({ id });
+  }
+
   listTokens(userId: string): Promise<AccessToken[]> {
     return this.dataSource.getRepository(AccessToken).find({ where: { userId }, order: { id: 'ASC' } });
   }
