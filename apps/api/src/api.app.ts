@@ -1,12 +1,14 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Config } from '@lfs-depot/config';
 
 import { ApiModule } from './api.module.js';
 import { installBatchFastPath } from './batch/batch-http.handler.js';
 import type { ApiRuntime } from './core/api-runtime.js';
-import { bodyParserErrorHandler, jsonBodyParser } from './http/body-parser.js';
+import { CONFIG } from './core/api-runtime.js';
+import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
 import { requestIdMiddleware } from './http/request-id.middleware.js';
 import { createValidationPipe } from './http/validation.pipe.js';
@@ -31,9 +33,9 @@ export async function createApiApp(
   installBatchFastPath(app);
   app.use(requestIdMiddleware);
   app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
-  app.use(jsonBodyParser());
-  app.use(bodyParserErrorHandler);
+  // No body parser here: each route's body is read by JsonBodyInterceptor after its guards (see @JsonBody).
   app.useGlobalFilters(new LfsExceptionFilter());
+  app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector), app.get<Config>(CONFIG)));
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(

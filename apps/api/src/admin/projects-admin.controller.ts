@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { MembershipView, ProjectDetailsView, ProjectView, StatisticsView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
+import { BODY_LIMITS } from '../http/json-body.js';
+import { JsonBody } from '../http/json-body.interceptor.js';
 import { CreateProjectDto, SetMemberDto, UpdateProjectDto } from './admin.dto.js';
 import { ProjectsAdminService } from './projects-admin.service.js';
 
@@ -10,6 +12,7 @@ import { ProjectsAdminService } from './projects-admin.service.js';
 @ApiTags('projects')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
+@JsonBody(BODY_LIMITS.admin)
 @Controller('api/v1/projects')
 export class ProjectsAdminController {
   constructor(private readonly projects: ProjectsAdminService) {}

@@ -3,12 +3,15 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { CreatedTokenView, TokenView, UserView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
+import { BODY_LIMITS } from '../http/json-body.js';
+import { JsonBody } from '../http/json-body.interceptor.js';
 import { CreateTokenDto, CreateUserDto } from './admin.dto.js';
 import { UsersAdminService } from './users-admin.service.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
+@JsonBody(BODY_LIMITS.admin)
 @Controller('api/v1/users')
 export class UsersAdminController {
   constructor(private readonly users: UsersAdminService) {}

@@ -8,6 +8,7 @@ import { CONFIG } from '../core/api-runtime.js';
 import type { Principal } from '../core/principal.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
+import type { ProjectAccess } from '../projects/project-access.service.js';
 import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { parseBatchRequest } from './batch-request.parser.js';
@@ -23,10 +24,19 @@ export class BatchService {
     private readonly transferTokens: TransferTokenService,
   ) {}
 
-  async batch(principal: Principal | undefined, projectPath: string, body: unknown): Promise<BatchResponse> {
+  /** `readAccess`: the caller's access as checked for 'read' before the body was read, reused for a download. */
+  async batch(
+    principal: Principal | undefined,
+    projectPath: string,
+    body: unknown,
+    readAccess?: ProjectAccess,
+  ): Promise<BatchResponse> {
     const request = parseBatchRequest(body, this.config.limits.maxObjectsPerBatch);
     const needed = request.operation === 'upload' ? 'write' : 'read';
-    const { project } = await this.access.requireAccess(principal, projectPath, needed);
+    const { project } =
+      needed === 'read' && readAccess
+        ? readAccess
+        : await this.access.requireAccess(principal, projectPath, needed);
 
     const validOids = new Set<string>();
     for (const { oid } of request.objects) {

@@ -3,6 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { errorAnswer, isLfsPath } from '@lfs-depot/contracts';
 import type { ErrorAnswerInput } from '@lfs-depot/contracts';
 
+import { closeIfBodyUnread } from './json-body.js';
+
 /** Writes an error in the one JSON shape every route uses (the contracts' errorAnswer), unless a body has started. */
 export function writeErrorResponse(
   res: ServerResponse,
@@ -22,6 +24,7 @@ export function writeErrorResponse(
       res.setHeader(name, value);
     }
   }
+  closeIfBodyUnread(res);
   res.statusCode = status;
   res.end(JSON.stringify(body));
 }

@@ -5,6 +5,7 @@ import { Catch, HttpException, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode, errorCodeForStatus } from '@lfs-depot/contracts';
 
 import { writeErrorResponse } from './error-response.js';
+import { BodyAbortedError } from './json-body.js';
 import type { LfsRequest } from './request-context.js';
 
 const logger = new Logger('Errors');
@@ -20,6 +21,10 @@ export function writeExceptionResponse(
   requestId: string | undefined,
   exception: unknown,
 ): void {
+  if (exception instanceof BodyAbortedError) {
+    res.destroy();
+    return;
+  }
   if (exception instanceof DomainError) {
     writeErrorResponse(res, urlPath, requestId, {
       code: exception.code,

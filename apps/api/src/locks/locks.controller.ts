@@ -6,8 +6,11 @@ import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
 import type { Principal } from '../core/principal.js';
 import { JsonBodyGuard } from '../http/json-body.guard.js';
+import { BODY_LIMITS } from '../http/json-body.js';
+import { JsonBody } from '../http/json-body.interceptor.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
 import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
+import { NeedsProjectAccess } from '../projects/project-access.guard.js';
 
 import { LocksService } from './locks.service.js';
 
@@ -19,6 +22,8 @@ export class LocksController {
   constructor(private readonly locksService: LocksService) {}
 
   @Post('*project/info/lfs/locks')
+  @NeedsProjectAccess('write')
+  @JsonBody(BODY_LIMITS.locks)
   @HttpCode(201)
   @Header('Content-Type', LFS_MEDIA_TYPE)
   createLock(
@@ -40,6 +45,8 @@ export class LocksController {
   }
 
   @Post('*project/info/lfs/locks/verify')
+  @NeedsProjectAccess('write')
+  @JsonBody(BODY_LIMITS.locks)
   @HttpCode(200)
   @Header('Content-Type', LFS_MEDIA_TYPE)
   verifyLocks(
@@ -51,6 +58,8 @@ export class LocksController {
   }
 
   @Post('*project/info/lfs/locks/:id/unlock')
+  @NeedsProjectAccess('write')
+  @JsonBody(BODY_LIMITS.locks)
   @UseGuards(JsonBodyGuard)
   @HttpCode(200)
   @Header('Content-Type', LFS_MEDIA_TYPE)

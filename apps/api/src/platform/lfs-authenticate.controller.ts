@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { LfsAuthenticateView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
+import { BODY_LIMITS } from '../http/json-body.js';
+import { JsonBody } from '../http/json-body.interceptor.js';
 import { LfsAuthenticateDto } from './lfs-authenticate.dto.js';
 import { LfsAuthenticateService } from './lfs-authenticate.service.js';
 
@@ -10,6 +12,7 @@ import { LfsAuthenticateService } from './lfs-authenticate.service.js';
 @ApiTags('platform')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
+@JsonBody(BODY_LIMITS.admin)
 @Controller('api/v1/projects')
 export class LfsAuthenticateController {
   constructor(private readonly lfsAuthenticate: LfsAuthenticateService) {}

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { PushCheckResponse } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
+import { BODY_LIMITS } from '../http/json-body.js';
+import { JsonBody } from '../http/json-body.interceptor.js';
 import { PushCheckService } from './push-check.service.js';
 
 /**
@@ -12,6 +14,7 @@ import { PushCheckService } from './push-check.service.js';
 @ApiTags('push check')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
+@JsonBody(BODY_LIMITS.pushCheck)
 @Controller('api/v1/projects')
 export class PushCheckController {
   constructor(private readonly pushCheck: PushCheckService) {}

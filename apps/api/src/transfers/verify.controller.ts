@@ -2,6 +2,8 @@ import { Body, Controller, Header, Headers, HttpCode, Ip, Post, UseGuards } from
 import { ApiExcludeController } from '@nestjs/swagger';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
+import { BODY_LIMITS } from '../http/json-body.js';
+import { JsonBody } from '../http/json-body.interceptor.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
 import { ProjectPath } from '../http/project-path.decorator.js';
 import { Public } from '../http/public.decorator.js';
@@ -11,6 +13,7 @@ import { TransfersService } from './transfers.service.js';
 @ApiExcludeController()
 @Public()
 @UseGuards(LfsMediaTypeGuard)
+@JsonBody(BODY_LIMITS.verify)
 @Controller()
 export class VerifyController {
   constructor(private readonly transfers: TransfersService) {}
