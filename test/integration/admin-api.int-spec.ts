@@ -176,13 +176,21 @@ describe('admin API', () => {
       expect((await admin.call('GET', `/projects/${encoded}`)).status).toBe(404);
     });
 
-    it.each(['', '/leading', 'trailing/', 'a//b', 'x.git', 'a/.hidden', '-dash', 'sp ace'])(
-      'rejects the path %j with 422',
-      async (projectPath) => {
-        const result = await admin.createProject(projectPath);
-        expect(result.status).toBe(422);
-      },
-    );
+    it.each([
+      '',
+      '/leading',
+      'trailing/',
+      'a//b',
+      'x.git',
+      'a/.hidden',
+      '-dash',
+      'sp ace',
+      'team/info/lfs/x',
+      'info/lfs',
+    ])('rejects the path %j with 422', async (projectPath) => {
+      const result = await admin.createProject(projectPath);
+      expect(result.status).toBe(422);
+    });
 
     it('rejects a negative quota with 422', async () => {
       expect((await admin.createProject('neg-quota', 'private', -1)).status).toBe(422);

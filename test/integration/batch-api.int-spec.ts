@@ -363,16 +363,21 @@ describe('batch API and LFS authentication', () => {
             { oid: good, size: -1 },
             { oid: good.toUpperCase(), size: 1 },
             { oid: good, size: 2 * 1024 ** 3 },
+            { oid: { toString: 1 }, size: 1 },
+            { oid: [good], size: { valueOf: 1 } },
+            { oid: good, size: '10' },
             { oid: good, size: 10 },
           ],
         },
         { auth: basic(writer) },
       );
       expect(result.status).toBe(200);
-      const objects = result.body.objects as { error?: { code: number }; actions?: unknown }[];
-      expect(objects.map((o) => o.error?.code)).toEqual([422, 422, 422, 422, undefined]);
+      const objects = result.body.objects as { oid: string; error?: { code: number }; actions?: unknown }[];
+      expect(objects.map((o) => o.error?.code)).toEqual([422, 422, 422, 422, 422, 422, 422, undefined]);
+      // An oid of another type is answered as an empty one: nothing converts a client's object to a string.
+      expect(objects.slice(4, 6).map((o) => o.oid)).toEqual(['', '']);
       expect(validateAgainstSchema('http-batch-response-schema.json', result.body)).toEqual([]);
-      expect(objects[4]?.actions).toBeDefined();
+      expect(objects[7]?.actions).toBeDefined();
     });
   });
 

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatBasicAuthorization } from '@lfs-depot/auth';
 
@@ -147,9 +149,9 @@ describe('file locking API', () => {
       expect(rows).toEqual([{ path: 'art/hero.psd', ref_name: 'refs/heads/main' }]);
     });
 
-    it('stores paths exactly as given and answers on project paths with and without .git', async () => {
+    it('stores canonical paths exactly as given and answers on project paths with and without .git', async () => {
       const project = await newProject();
-      const paths = ['Ünïcødé/файл 1.psd', ' padded ', 'dir\\back\\slash', 'a'.repeat(4096), './x/../y'];
+      const paths = ['Ünïcødé/файл 1.psd', ' padded ', '.hidden/x', 'a'.repeat(2048)];
       for (const path of paths) {
         expect((await lockAs(project, alice, path)).path).toBe(path);
       }
@@ -210,7 +212,8 @@ describe('file locking API', () => {
         { path: '' },
         { path: 42 },
         { path: ['a'] },
-        { path: 'a'.repeat(4097) },
+        { path: 'a'.repeat(2049) },
+        { path: { toString: 1 } },
         { path: 'a\u0000b' },
         { path: 'lone\ud800surrogate' },
         { path: 'ok.bin', ref: 'refs/heads/main' },
@@ -222,6 +225,88 @@ describe('file locking API', () => {
       }
       const unparseable = await lfs('POST', project, '', { as: alice, raw: '{"path":' });
       expectLfsError(unparseable, 400, 'MALFORMED_JSON');
+      expect((await listLocks(project, alice)).body).toEqual({ locks: [] });
+    });
+
+    it('answers 422 to a path as git never names one, which push enforcement would never match', async () => {
+      const project = await newProject();
+      for (const path of ['/a', './a', 'b/../a', 'a\\b', 'a//b', 'a/']) {
+        const result = await createLock(project, alice, { path });
+        expectLfsError(result, 422, 'VALIDATION_FAILED');
+        expect(result.body.message).toContain(`path ${JSON.stringify(path)} is not a path as git names it`);
+      }
+      expectLfsError(
+        await listLocks(project, alice, `path=${encodeURIComponent('./a')}`),
+        422,
+        'VALIDATION_FAILED',
+      );
+      expect((await listLocks(project, alice)).body).toEqual({ locks: [] });
+    });
+
+    it('answers 422, not a database error, to a long path the index could not hold', async () => {
+      const project = await newProject();
+      // ~2,700 poorly compressible bytes: too big for a btree index entry.
+      const path = randomBytes(1350).toString('hex');
+      expectLfsError(await createLock(project, alice, { path }), 422, 'VALIDATION_FAILED');
+      const longest = randomBytes(1024).toString('hex');
+      expect((await createLock(project, alice, { path: longest })).status).toBe(201);
+    });
+
+    it('refuses the lock after MAX_LOCKS_PER_PROJECT with 422, exactly, however many race for the last ones', async () => {
+      const limited = await startApiHarness({ MAX_LOCKS_PER_PROJECT: '5' }, { shareWith: api });
+      try {
+        for (let round = 0; round < 5; round++) {
+          const project = await newProject();
+          expect((await createLock(project, alice, { path: 'first.psd' })).status).toBe(201);
+          const results = await Promise.all(
+            Array.from({ length: 12 }, async (_, index) => {
+              const response = await fetch(`${limited.url}/${project}.git/info/lfs/locks`, {
+                method: 'POST',
+                headers: {
+                  accept: LFS,
+                  'content-type': LFS,
+                  authorization: formatBasicAuthorization(alice.username, alice.password),
+                },
+                body: JSON.stringify({ path: `race/${index}.psd` }),
+              });
+              return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+            }),
+          );
+          expect(results.filter((result) => result.status === 201)).toHaveLength(4);
+          const refused = results.filter((result) => result.status !== 201);
+          expect(refused).toHaveLength(8);
+          for (const result of refused) {
+            expect(result).toMatchObject({ status: 422, body: { code: 'TOO_MANY_LOCKS' } });
+          }
+          // A path already locked is still reported as such, with its lock.
+          const again = await fetch(`${limited.url}/${project}.git/info/lfs/locks`, {
+            method: 'POST',
+            headers: {
+              accept: LFS,
+              'content-type': LFS,
+              authorization: formatBasicAuthorization(bob.username, bob.password),
+            },
+            body: JSON.stringify({ path: 'first.psd' }),
+          });
+          expect(again.status).toBe(409);
+          const rows = await api.dataSource.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM lfs_file_locks l JOIN projects p ON p.id = l.project_id WHERE p.path = $1`,
+            [project],
+          );
+          expect(rows[0]?.n).toBe(5);
+        }
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('answers 404 to a URL whose project path holds info/lfs or a NUL, never acting on a shorter project', async () => {
+      const project = await newProject();
+      for (const prefix of [`${project}/info/lfs/x`, `${project}%2Finfo%2Flfs%2Fx`, `${project}%00`]) {
+        const result = await lfs('POST', prefix, '', { as: alice, body: { path: 'a.psd' } });
+        expect(result.status).toBe(404);
+        expect(result.body).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+      }
       expect((await listLocks(project, alice)).body).toEqual({ locks: [] });
     });
 

@@ -38,6 +38,8 @@ export interface LimitsConfig {
   maxObjectsPerBatch: number;
   /** Largest object accepted, in bytes. */
   maxObjectSize: number;
+  /** Most locks one project may hold at once. */
+  maxLocksPerProject: number;
   /** Lifetime of the credentials put in batch actions, in seconds. */
   actionTtlSeconds: number;
 }

@@ -216,6 +216,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     limits: {
       maxObjectsPerBatch: reader.integer('MAX_OBJECTS_PER_BATCH', 1000, 1, 100_000),
       maxObjectSize: reader.integer('MAX_OBJECT_SIZE', 5 * 1024 ** 4, 1),
+      maxLocksPerProject: reader.integer('MAX_LOCKS_PER_PROJECT', 10_000, 1, 10_000_000),
       actionTtlSeconds: reader.integer('ACTION_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     },
     secrets: { adminToken, internalSecret },

@@ -21,6 +21,8 @@ const ERROR_CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415 },
   VALIDATION_FAILED: { status: 422 },
   OBJECT_MISMATCH: { status: 422 },
+  /** The project holds MAX_LOCKS_PER_PROJECT locks already. */
+  TOO_MANY_LOCKS: { status: 422 },
   RATE_LIMITED: { status: 429 },
   INTERNAL: { status: 500 },
   SERVICE_UNAVAILABLE: { status: 503 },

@@ -1,6 +1,10 @@
+const HAS_LFS_SEGMENTS = /(?:^|\/)info\/lfs(?:\/|$)/;
+
 /**
  * LFS endpoints live below a project path of any depth: `/{group/sub/name}[.git]/info/lfs/...`.
- * Returns the project path (without `.git`) and the LFS sub-path, or undefined for other URLs.
+ * Returns the project path (without `.git`) and the LFS sub-path, or undefined for other URLs: those naming no
+ * project a valid path could name (an `info/lfs` pair inside it, which would make `team/info/lfs/x` act on `team`,
+ * or a NUL or other control character, which no project has and PostgreSQL would refuse).
  */
 export function parseLfsPath(urlPath: string): { project: string; rest: string } | undefined {
   const match = /^\/(.+?)(?:\.git)?\/info\/lfs(\/.*)?$/.exec(urlPath);
@@ -13,7 +17,16 @@ export function parseLfsPath(urlPath: string): { project: string; rest: string }
   } catch {
     return undefined;
   }
-  return { project, rest: match[2] ?? '/' };
+  const rest = match[2] ?? '/';
+  if (
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]/.test(project) ||
+    HAS_LFS_SEGMENTS.test(project) ||
+    HAS_LFS_SEGMENTS.test(rest)
+  ) {
+    return undefined;
+  }
+  return { project, rest };
 }
 
 /** Whether a request path is an LFS route (errors there use the Git LFS media type). */

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -18,11 +18,24 @@ import { OID_PATTERN, ROLES, VISIBILITIES } from '@lfs-depot/contracts';
 import type { Role, Visibility } from '@lfs-depot/contracts';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** One to ten segments of letters, digits, `.`, `_`, `-`; no segment starts with `.` or `-`, none ends in `.git`. */
+/**
+ * One to ten segments of letters, digits, `.`, `_`, `-`; no segment starts with `.` or `-`, none ends in `.git`, and
+ * no `info` segment is followed by `lfs`: LFS URLs are `/{project}/info/lfs/…`, and `team/info/lfs/x` would read as
+ * project `team`.
+ */
 export const PROJECT_PATH_PATTERN =
-  /^(?!.*\.git(?:\/|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,9}$/;
+  /^(?!.*\.git(?:\/|$))(?!(?:.*\/)?info\/lfs(?:\/|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,9}$/;
 
 const MAX_QUOTA = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A decimal string (a query value, or a quota sent as text) as a number; anything else stays as sent for the
+ * validators to refuse. class-transformer's @Type(() => Number) would call Number() on objects and arrays too,
+ * which throws a TypeError (a 500) on `[{"toString": null}]`.
+ */
+const numericString = Transform(({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value,
+);
 
 export class CreateUserDto {
   @ApiProperty({ example: 'alice' })
@@ -61,7 +74,8 @@ export class CreateProjectDto {
   @IsString()
   @MaxLength(255)
   @Matches(PROJECT_PATH_PATTERN, {
-    message: 'path must be 1-10 "/"-separated segments of letters, digits, ".", "_" or "-", without ".git"',
+    message:
+      'path must be 1-10 "/"-separated segments of letters, digits, ".", "_" or "-", without ".git" or "info/lfs"',
   })
   path!: string;
 
@@ -73,7 +87,7 @@ export class CreateProjectDto {
   @ApiPropertyOptional({ nullable: true, description: 'Bytes; null or omitted for no quota' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
-  @Type(() => Number)
+  @numericString
   @IsInt()
   @Min(0)
   @Max(MAX_QUOTA)
@@ -104,7 +118,7 @@ export class SetMemberDto {
 export class ListProjectObjectsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
-  @Type(() => Number)
+  @numericString
   @IsInt()
   @Min(1)
   @Max(1000)

@@ -3,8 +3,11 @@ import { DomainError, ErrorCode, isRecord } from '@lfs-depot/contracts';
 
 export interface ParsedBatchRequest {
   operation: Operation;
-  /** Every object as sent, valid or not: invalid ones get a per-object 422 in the answer. */
-  objects: { oid: unknown; size: unknown }[];
+  /**
+   * Every object as sent, valid or not (invalid ones get a per-object 422 in the answer), with a field of the wrong
+   * type read as absent: nothing downstream ever converts a client's object or array to a string.
+   */
+  objects: { oid: string | undefined; size: number | undefined }[];
 }
 
 /**
@@ -56,7 +59,12 @@ export function parseBatchRequest(body: unknown, maxObjects: number): ParsedBatc
   return {
     operation,
     objects: objects.map((entry: unknown) =>
-      isRecord(entry) ? { oid: entry.oid, size: entry.size } : { oid: undefined, size: undefined },
+      isRecord(entry)
+        ? {
+            oid: typeof entry.oid === 'string' ? entry.oid : undefined,
+            size: typeof entry.size === 'number' ? entry.size : undefined,
+          }
+        : { oid: undefined, size: undefined },
     ),
   };
 }

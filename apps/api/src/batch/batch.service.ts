@@ -63,7 +63,7 @@ export class BatchService {
       const invalid = this.validateObject(oid, size, request.operation, validOids);
       if (invalid) {
         return {
-          oid: typeof oid === 'string' ? oid : String(oid),
+          oid: oid ?? '',
           // The published response schema wants a non-negative integer even when the request's was not.
           size: isValidSize(size) ? size : 0,
           error: invalid,

@@ -2,7 +2,13 @@ import { DomainError, ErrorCode, isRecord } from '@lfs-depot/contracts';
 
 export const DEFAULT_LOCK_PAGE_SIZE = 100;
 export const MAX_LOCK_PAGE_SIZE = 1000;
+/** The longest ref name accepted (refs are not indexed). */
 export const MAX_LOCK_PATH_LENGTH = 4096;
+/**
+ * The longest lock path, in UTF-8 bytes. Paths are keys of the unique (project_id, path) btree index, whose entries
+ * must fit in a third of a page (2,704 bytes): a longer path that does not compress would fail the insert.
+ */
+export const MAX_LOCK_PATH_BYTES = 2048;
 
 /** Largest value of the bigserial `lfs_file_locks.id`; longer digit strings can name no lock. */
 const MAX_LOCK_ID = 9223372036854775807n;
@@ -49,15 +55,40 @@ function isStorableText(value: string): boolean {
   return !value.includes('\0') && !/\p{Cs}/u.test(value);
 }
 
+/**
+ * Why `path` is not a canonical repository path, or undefined when it is. Git names files relative to the root of the
+ * working tree with "/" between folders; push enforcement compares those names byte for byte, so a lock on `./a`,
+ * `/a`, `b/../a` or `a\\b` would never match the file `a` that git reports.
+ */
+export function lockPathProblem(path: string): string | undefined {
+  if (path.includes('\\')) {
+    return 'use "/" between folders, not "\\"';
+  }
+  if (path.startsWith('/')) {
+    return 'it must be relative to the repository root, without a leading "/"';
+  }
+  if (path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return 'it must not have empty, "." or ".." segments (nor a trailing "/")';
+  }
+  return undefined;
+}
+
 function parseLockPath(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw invalid(`${field} must be a non-empty string`);
   }
-  if (value.length > MAX_LOCK_PATH_LENGTH) {
-    throw invalid(`${field} must be at most ${MAX_LOCK_PATH_LENGTH} characters long`);
+  if (Buffer.byteLength(value, 'utf8') > MAX_LOCK_PATH_BYTES) {
+    throw invalid(`${field} must be at most ${MAX_LOCK_PATH_BYTES} bytes long (UTF-8)`);
   }
   if (!isStorableText(value)) {
     throw invalid(`${field} must not contain NUL characters or unpaired surrogates`);
+  }
+  const problem = lockPathProblem(value);
+  if (problem) {
+    throw invalid(
+      `${field} ${JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value)} is not a path as git ` +
+        `names it: ${problem}, e.g. "art/hero.psd"`,
+    );
   }
   return value;
 }

@@ -38,32 +38,51 @@ function toLockRecord(row: LockRow): LockRecord {
 
 const LOCK_COLUMNS = 'l.id, l.path, l.created_at, l.user_id, u.username';
 
-/** Reads and writes `lfs_file_locks`; every method is one statement. */
+/** Reads and writes `lfs_file_locks`; every method but createLock (a short transaction) is one statement. */
 @Injectable()
 export class LocksRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Locks `path` for the user; undefined when the path is already locked (the unique (project_id, path) index
-   * decides, so concurrent creates yield exactly one lock) or when the user no longer exists.
+   * decides, so concurrent creates yield exactly one lock), when the project holds `maxLocks` locks already, or when
+   * the user no longer exists.
    */
   async createLock(
     projectId: string,
     path: string,
     userId: string,
     refName: string | null,
+    maxLocks: number,
   ): Promise<LockRecord | undefined> {
-    const rows = await this.dataSource.query<LockRow[]>(
-      `WITH inserted AS (
-         INSERT INTO lfs_file_locks (project_id, path, user_id, ref_name)
-         SELECT $1::bigint, $2::text, u.id, $4::text FROM users u WHERE u.id = $3::bigint
-         ON CONFLICT (project_id, path) DO NOTHING
-         RETURNING id, path, created_at, user_id
-       )
-       SELECT ${LOCK_COLUMNS} FROM inserted l JOIN users u ON u.id = l.user_id`,
-      [projectId, path, userId, refName],
+    return this.dataSource.transaction(async (manager) => {
+      // Creates in one project take turns, so that two cannot both count room for one more lock: the insert below
+      // is a new statement, whose snapshot sees what the previous holder committed. NO KEY UPDATE leaves the row's
+      // KEY SHARE locks (foreign keys to the project, e.g. object links) unblocked.
+      await manager.query('SELECT 1 FROM projects WHERE id = $1 FOR NO KEY UPDATE', [projectId]);
+      const rows = await manager.query<LockRow[]>(
+        `WITH inserted AS (
+           INSERT INTO lfs_file_locks (project_id, path, user_id, ref_name)
+           SELECT $1::bigint, $2::text, u.id, $4::text FROM users u
+            WHERE u.id = $3::bigint
+              AND (SELECT count(*) FROM lfs_file_locks WHERE project_id = $1::bigint) < $5::bigint
+           ON CONFLICT (project_id, path) DO NOTHING
+           RETURNING id, path, created_at, user_id
+         )
+         SELECT ${LOCK_COLUMNS} FROM inserted l JOIN users u ON u.id = l.user_id`,
+        [projectId, path, userId, refName, maxLocks],
+      );
+      return rows[0] ? toLockRecord(rows[0]) : undefined;
+    });
+  }
+
+  /** How many locks the project holds. */
+  async countLocks(projectId: string): Promise<number> {
+    const [row] = await this.dataSource.query<{ count: number }[]>(
+      'SELECT count(*)::int AS count FROM lfs_file_locks WHERE project_id = $1',
+      [projectId],
     );
-    return rows[0] ? toLockRecord(rows[0]) : undefined;
+    return row?.count ?? 0;
   }
 
   /**

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Config } from '@lfs-depot/config';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import type { LockListResponse, LockResponse, LockVerifyResponse, LockView } from '@lfs-depot/contracts';
 
 import type { Principal } from '../core/principal.js';
+import { CONFIG } from '../core/api-runtime.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
 
@@ -29,6 +31,7 @@ function toLockView(lock: LockRecord): LockView {
 @Injectable()
 export class LocksService {
   constructor(
+    @Inject(CONFIG) private readonly config: Config,
     private readonly access: ProjectAccessService,
     private readonly locks: LocksRepository,
   ) {}
@@ -43,7 +46,14 @@ export class LocksService {
     const request = parseCreateLockRequest(body);
     // Two rounds at most: the lock that beat our insert may itself be unlocked before we read it.
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const created = await this.locks.createLock(project.id, request.path, user.userId, request.refName);
+      const maxLocks = this.config.limits.maxLocksPerProject;
+      const created = await this.locks.createLock(
+        project.id,
+        request.path,
+        user.userId,
+        request.refName,
+        maxLocks,
+      );
       if (created) {
         return { lock: toLockView(created) };
       }
@@ -53,6 +63,12 @@ export class LocksService {
           ErrorCode.LOCK_EXISTS,
           `'${existing.path}' is already locked by ${existing.ownerName}`,
           { lock: toLockView(existing) },
+        );
+      }
+      if ((await this.locks.countLocks(project.id)) >= maxLocks) {
+        throw new DomainError(
+          ErrorCode.TOO_MANY_LOCKS,
+          `This project holds ${maxLocks} locks, the most it may (MAX_LOCKS_PER_PROJECT); unlock some first`,
         );
       }
     }

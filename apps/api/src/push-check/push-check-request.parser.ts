@@ -72,8 +72,8 @@ export function parsePushCheckRequest(body: unknown): PushCheckRequest {
     invalid('The push check request must be a JSON object {username, changes}');
   }
   const { username, changes } = body;
-  if (typeof username !== 'string' || username === '') {
-    invalid('username must be a non-empty string');
+  if (typeof username !== 'string' || username === '' || username.includes('\0')) {
+    invalid('username must be a non-empty string without NUL characters');
   }
   if (!Array.isArray(changes)) {
     invalid('changes must be an array of {ref, paths, pointers}');
@@ -86,8 +86,8 @@ export function parsePushCheckRequest(body: unknown): PushCheckRequest {
       invalid(`${where} must be an object {ref, paths, pointers}`);
     }
     const { ref, paths, pointers } = change;
-    if (typeof ref !== 'string' || ref === '' || ref.length > MAX_REF_LENGTH) {
-      invalid(`${where}.ref must be a non-empty string of at most ${MAX_REF_LENGTH} characters`);
+    if (typeof ref !== 'string' || ref === '' || ref.length > MAX_REF_LENGTH || ref.includes('\0')) {
+      invalid(`${where}.ref must be a non-empty string of at most ${MAX_REF_LENGTH} characters, without NUL`);
     }
     if (!Array.isArray(pointers) && pointers !== undefined) {
       invalid(`${where}.pointers must be an array of {oid, size}`);
