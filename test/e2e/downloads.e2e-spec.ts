@@ -2,7 +2,7 @@ import { rm, truncate } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { objectKey } from '@lfs-depot/storage';
 
 import {
@@ -12,7 +12,7 @@ import {
   json,
   request,
   testObject,
-  TransferStack,
+  useTransferStack,
   type BatchAction,
   type BatchObject,
 } from '../helpers/transfer-stack.js';
@@ -21,27 +21,24 @@ import {
 // public projects.
 // Raw HTTP against the whole stack (proxy in front of the API, local disk).
 describe('object transfers through the proxy (local disk storage)', () => {
-  let t: TransferStack;
-
-  beforeAll(async () => {
-    t = await TransferStack.start([
-      { path: 'team/other' },
-      { path: 'team/main' },
-      { path: 'team/public', visibility: 'public' },
-    ]);
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTransferStack([
+    { path: 'team/other' },
+    { path: 'team/main' },
+    { path: 'team/public', visibility: 'public' },
+  ]);
 
   describe('download', () => {
     const object = testObject(5000);
     let download: BatchAction;
 
     beforeAll(async () => {
-      await t.upload('team/other', object);
-      const answer = await t.batch('team/other', 'download', [object], basic(alice.username, alice.password));
+      await t().upload('team/other', object);
+      const answer = await t().batch(
+        'team/other',
+        'download',
+        [object],
+        basic(alice.username, alice.password),
+      );
       const action = (json(answer).objects as BatchObject[])[0]?.actions?.download;
       if (!action) {
         throw new Error(`no download action: ${answer.body}`);
@@ -94,22 +91,27 @@ describe('object transfers through the proxy (local disk storage)', () => {
     });
 
     it('answers 404 for an object linked only to another project (proof of possession)', async () => {
-      const answer = await request(t.lfs('team/main', `objects/${object.oid}`), {
+      const answer = await request(t().lfs('team/main', `objects/${object.oid}`), {
         method: 'GET',
         headers: { authorization: basic(alice.username, alice.password) },
       });
       expect(answer.status).toBe(404);
       expect(answer.headers['content-type']).toMatch(/^application\/vnd\.git-lfs\+json/);
       expect(json(answer)).toMatchObject({ code: 'OBJECT_NOT_FOUND' });
-      const listed = await t.batch('team/main', 'download', [object], basic(alice.username, alice.password));
+      const listed = await t().batch(
+        'team/main',
+        'download',
+        [object],
+        basic(alice.username, alice.password),
+      );
       expect((json(listed).objects as BatchObject[])[0]?.error?.code).toBe(404);
     });
 
     it('answers 404 JSON, not 500, when a linked object has lost its bytes', async () => {
       const lost = testObject(300);
-      await t.upload('team/other', lost);
-      await rm(path.join(t.storageRoot, ...objectKey(lost.oid).split('/')));
-      const answer = await request(t.lfs('team/other', `objects/${lost.oid}`), {
+      await t().upload('team/other', lost);
+      await rm(path.join(t().storageRoot, ...objectKey(lost.oid).split('/')));
+      const answer = await request(t().lfs('team/other', `objects/${lost.oid}`), {
         method: 'GET',
         headers: { authorization: basic(alice.username, alice.password) },
       });
@@ -120,12 +122,12 @@ describe('object transfers through the proxy (local disk storage)', () => {
 
     it('cuts the connection instead of hanging when the stored bytes are shorter than recorded', async () => {
       const shortened = testObject(4000);
-      await t.upload('team/other', shortened);
-      await truncate(path.join(t.storageRoot, ...objectKey(shortened.oid).split('/')), 1000);
+      await t().upload('team/other', shortened);
+      await truncate(path.join(t().storageRoot, ...objectKey(shortened.oid).split('/')), 1000);
       const outcome = await new Promise<string>((resolve) => {
         http
           .get(
-            t.lfs('team/other', `objects/${shortened.oid}`),
+            t().lfs('team/other', `objects/${shortened.oid}`),
             {
               headers: { authorization: basic(alice.username, alice.password) },
               agent: false,
@@ -144,8 +146,8 @@ describe('object transfers through the proxy (local disk storage)', () => {
 
     it('serves a public project anonymously', async () => {
       const open = testObject(777);
-      await t.upload('team/public', open);
-      const listed = await t.batch('team/public', 'download', [open]);
+      await t().upload('team/public', open);
+      const listed = await t().batch('team/public', 'download', [open]);
       expect(listed.status).toBe(200);
       const action = (json(listed).objects as BatchObject[])[0]?.actions?.download;
       expect(action?.header).toBeUndefined();

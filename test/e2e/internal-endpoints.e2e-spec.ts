@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { signInternalRequest } from '@lfs-depot/auth';
 import { INTERNAL_PATHS, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 
-import { TEST_INTERNAL_SECRET } from '../helpers/api-harness.js';
-import { json, request, TransferStack } from '../helpers/transfer-stack.js';
+import { signedInternalHeaders, TEST_INTERNAL_SECRET } from '../helpers/api-harness.js';
+import { json, request, useTransferStack } from '../helpers/transfer-stack.js';
 
 // The API's internal authorize and finalize endpoints refuse every call the proxy did not sign.
 // Raw HTTP against the whole stack (proxy in front of the API, local disk).
 describe('object transfers through the proxy (local disk storage)', () => {
-  let t: TransferStack;
-
-  beforeAll(async () => {
-    t = await TransferStack.start([{ path: 'team/main' }]);
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTransferStack([{ path: 'team/main' }]);
 
   describe('internal endpoints', () => {
     const payload = JSON.stringify({ project: 'team/main', oid: 'a'.repeat(64), size: 1 });
 
     it('refuses an unsigned authorize call with 403', async () => {
-      const answer = await request(`${t.stack.api.url}${INTERNAL_PATHS.authorizeUpload}`, {
+      const answer = await request(`${t().stack.api.url}${INTERNAL_PATHS.authorizeUpload}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: payload,
@@ -40,7 +32,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
           'garbage',
         ];
         for (const signature of signatures) {
-          const answer = await request(`${t.stack.api.url}${internalPath}`, {
+          const answer = await request(`${t().stack.api.url}${internalPath}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', [INTERNAL_SIGNATURE_HEADER]: signature },
             body: payload,
@@ -49,17 +41,9 @@ describe('object transfers through the proxy (local disk storage)', () => {
         }
       }
       // The same call correctly signed gets through the guard (here: to a 401 for the missing credentials).
-      const signed = await request(`${t.stack.api.url}${INTERNAL_PATHS.authorizeUpload}`, {
+      const signed = await request(`${t().stack.api.url}${INTERNAL_PATHS.authorizeUpload}`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(
-            TEST_INTERNAL_SECRET,
-            'POST',
-            INTERNAL_PATHS.authorizeUpload,
-            payload,
-          ),
-        },
+        headers: signedInternalHeaders(INTERNAL_PATHS.authorizeUpload, payload),
         body: payload,
       });
       expect(signed.status).toBe(401);

@@ -1,28 +1,20 @@
 import net from 'node:net';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { DOCUMENTATION_URL, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { ProxyServer } from '../../apps/proxy/src/proxy.server.js';
 import { TEST_INTERNAL_SECRET } from '../helpers/api-harness.js';
-import { alice, basic, json, request, testObject, TransferStack } from '../helpers/transfer-stack.js';
+import { alice, basic, json, request, testObject, useTransferStack } from '../helpers/transfer-stack.js';
 
 // Malformed object requests through the proxy get JSON errors, never a 500, and an unreachable API a 503.
 // Raw HTTP against the whole stack (proxy in front of the API, local disk).
 describe('object transfers through the proxy (local disk storage)', () => {
-  let t: TransferStack;
-
-  beforeAll(async () => {
-    t = await TransferStack.start([{ path: 'team/main' }]);
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTransferStack([{ path: 'team/main' }]);
 
   describe('malformed requests through the proxy', () => {
     it('forwards a PUT with a bad oid to the API and answers a JSON 404', async () => {
-      const answer = await request(t.lfs('team/main', 'objects/not-an-oid/10'), {
+      const answer = await request(t().lfs('team/main', 'objects/not-an-oid/10'), {
         method: 'PUT',
         headers: { authorization: basic(alice.username, alice.password) },
         body: '0123456789',
@@ -32,7 +24,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
     });
 
     it('answers a batch with broken JSON with 400 JSON', async () => {
-      const answer = await request(t.lfs('team/main', 'objects/batch'), {
+      const answer = await request(t().lfs('team/main', 'objects/batch'), {
         method: 'POST',
         headers: {
           accept: LFS_MEDIA_TYPE,
@@ -57,7 +49,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
       const orphan = new ProxyServer({
         apiUrl: `http://127.0.0.1:${closed}`,
         internalSecret: TEST_INTERNAL_SECRET,
-        storage: t.stack.api.storage,
+        storage: t().stack.api.storage,
         log: () => undefined,
       });
       const port = await orphan.listen(0, '127.0.0.1');
@@ -78,7 +70,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
             documentation_url: DOCUMENTATION_URL,
           });
         }
-        expect(await t.tempFiles()).toEqual([]);
+        expect(await t().tempFiles()).toEqual([]);
       } finally {
         await orphan.close();
       }
@@ -88,13 +80,13 @@ describe('object transfers through the proxy (local disk storage)', () => {
       const oid = 'b'.repeat(64);
       const auth = { authorization: basic(alice.username, alice.password) };
       const cases: [string, string, Record<string, string>][] = [
-        ['PUT', t.lfs('team/main', `objects/${oid}/99999999999999999`), auth],
-        ['PUT', t.lfs('team/main', `objects/${oid}/9999999999999999`), auth],
-        ['PUT', t.lfs('no/such-project', `objects/${oid}/1`), auth],
-        ['GET', t.lfs('team/main', `objects/${oid}`), auth],
-        ['GET', t.lfs('team/main', `objects/${oid}/12`), auth],
-        ['GET', `${t.stack.url}/%E0%A4%A.git/info/lfs/objects/${oid}`, auth],
-        ['PUT', t.lfs('team/main', `objects/${oid}/1`), { authorization: 'Basic !!!' }],
+        ['PUT', t().lfs('team/main', `objects/${oid}/99999999999999999`), auth],
+        ['PUT', t().lfs('team/main', `objects/${oid}/9999999999999999`), auth],
+        ['PUT', t().lfs('no/such-project', `objects/${oid}/1`), auth],
+        ['GET', t().lfs('team/main', `objects/${oid}`), auth],
+        ['GET', t().lfs('team/main', `objects/${oid}/12`), auth],
+        ['GET', `${t().stack.url}/%E0%A4%A.git/info/lfs/objects/${oid}`, auth],
+        ['PUT', t().lfs('team/main', `objects/${oid}/1`), { authorization: 'Basic !!!' }],
       ];
       for (const [method, url, headers] of cases) {
         const answer = await request(url, { method, headers, body: method === 'PUT' ? 'x' : undefined });

@@ -5,10 +5,10 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { signClientAddress } from '@lfs-depot/auth';
+import { signClientAddress, signInternalRequest } from '@lfs-depot/auth';
 import type { Config } from '@lfs-depot/config';
 import { loadConfig } from '@lfs-depot/config';
-import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
+import { CLIENT_ADDRESS_HEADER, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 import { LocalStorage } from '@lfs-depot/storage';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource, Logger } from 'typeorm';
@@ -135,6 +135,14 @@ export async function startApiHarness(
 /** The header the proxy adds to say (signed) which address a request came from, as the API believes it. */
 export function clientAddressHeader(address: string): Record<string, string> {
   return { [CLIENT_ADDRESS_HEADER]: signClientAddress(TEST_INTERNAL_SECRET, address) };
+}
+
+/** The headers of a JSON POST to an internal endpoint, signed as the proxy signs it. */
+export function signedInternalHeaders(internalPath: string, body: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_INTERNAL_SECRET, 'POST', internalPath, body),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 
-import { expect } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { LocalStorage } from '@lfs-depot/storage';
 
@@ -263,4 +263,24 @@ export class TransferStack {
     this.projectIds.set(project, created.body?.id as string);
     expect((await this.admin.setMember(project, alice.username, 'write')).status).toBe(200);
   }
+}
+
+/**
+ * Starts a TransferStack for the describe block it is called in and closes it after the block; the returned function
+ * gives the stack inside its tests and hooks.
+ */
+export function useTransferStack(projects: ProjectSpec[]): () => TransferStack {
+  let transfers: TransferStack | undefined;
+  beforeAll(async () => {
+    transfers = await TransferStack.start(projects);
+  });
+  afterAll(async () => {
+    await transfers?.close();
+  });
+  return () => {
+    if (!transfers) {
+      throw new Error('the transfer stack is only there inside the tests and hooks of its describe block');
+    }
+    return transfers;
+  };
 }

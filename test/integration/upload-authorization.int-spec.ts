@@ -3,14 +3,13 @@ import { truncate } from 'node:fs/promises';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { signInternalRequest } from '@lfs-depot/auth';
 import type { UploadAuthorization } from '@lfs-depot/contracts';
-import { INTERNAL_PATHS, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
+import { INTERNAL_PATHS } from '@lfs-depot/contracts';
 import { type LocalStorage, objectKey } from '@lfs-depot/storage';
 import { bodyOf, expectedFor } from '@lfs-depot/testing';
 
 import type { ApiHarness } from '../helpers/api-harness.js';
-import { startApiHarness, TEST_INTERNAL_SECRET } from '../helpers/api-harness.js';
+import { signedInternalHeaders, startApiHarness } from '../helpers/api-harness.js';
 import { TestFactory } from '../helpers/factories.js';
 
 // The API's authorizeUpload is the one place that decides whether an upload's bytes are already stored (the proxy
@@ -28,15 +27,7 @@ describe('upload authorization: alreadyStored', () => {
     const body = JSON.stringify({ project: projectPath, ...object, authorization });
     const response = await fetch(`${api.url}${INTERNAL_PATHS.authorizeUpload}`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(
-          TEST_INTERNAL_SECRET,
-          'POST',
-          INTERNAL_PATHS.authorizeUpload,
-          body,
-        ),
-      },
+      headers: signedInternalHeaders(INTERNAL_PATHS.authorizeUpload, body),
       body,
     });
     expect(response.status).toBe(200);
