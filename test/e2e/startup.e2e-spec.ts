@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -321,6 +322,31 @@ describe('npm start with embedded defaults', () => {
       expect(postgresProcessesUsing(dataDir)).toEqual([]);
     },
   );
+
+  it('removes upload temp files older than a day, left by uploads that were killed, when it starts', async () => {
+    const tempDir = path.join(dataDir, 'objects', 'tmp');
+    await mkdir(tempDir, { recursive: true, mode: 0o700 });
+    const crashed = path.join(tempDir, 'crashed-by-kill-9.part');
+    const young = path.join(tempDir, 'young.part');
+    await writeFile(crashed, 'partial', { mode: 0o600 });
+    await writeFile(young, 'partial', { mode: 0o600 });
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    await utimes(crashed, twoDaysAgo, twoDaysAgo);
+    const started = start({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+    });
+    try {
+      await waitFor(started, 'removed 1 upload temp file(s) left by uploads that never finished');
+      expect(existsSync(crashed)).toBe(false);
+      expect(existsSync(young)).toBe(true);
+    } finally {
+      process.kill(-started.child.pid!, 'SIGINT');
+      await started.exited;
+      await rm(young, { force: true });
+    }
+  });
 
   it('stops the apps and their PostgreSQL when the start script itself is killed', async () => {
     const env = { DATA_DIR: dataDir, PORT: String(await freePort()), API_PORT: String(await freePort()) };

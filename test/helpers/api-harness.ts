@@ -71,11 +71,13 @@ export interface ApiHarness {
  */
 export async function startApiHarness(
   env: Record<string, string> = {},
-  options: { storage?: ObjectStorage; shareWith?: ApiHarness } = {},
+  options: { storage?: ObjectStorage; shareWith?: ApiHarness; databaseUrl?: string } = {},
 ): Promise<ApiHarness> {
   const { shareWith } = options;
-  const database: TestDatabase = shareWith
-    ? { url: shareWith.databaseUrl, drop: () => Promise.resolve() }
+  // databaseUrl: a database the test owns (e.g. on a PostgreSQL it starts and stops itself); left as it is.
+  const ownUrl = shareWith?.databaseUrl ?? options.databaseUrl;
+  const database: TestDatabase = ownUrl
+    ? { url: ownUrl, drop: () => Promise.resolve() }
     : await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-test-'));
   const cachePrefix = shareWith?.cachePrefix ?? `lfs-test-${path.basename(dataDir)}:`;

@@ -265,6 +265,25 @@ describe('admin API', () => {
       expect(text).toMatch(/lfs_depot_http_requests_total\{method="GET",route="other",status="200"\} \d+/);
     });
 
+    it('answers 404 without a query to project paths and usernames holding a NUL', async () => {
+      for (const [method, urlPath] of [
+        ['GET', '/projects/team%00x'],
+        ['GET', '/projects/team%00x/statistics'],
+        ['PATCH', '/projects/team%00x'],
+        ['GET', '/users/al%00ice'],
+        ['POST', '/users/al%00ice/tokens'],
+      ] as const) {
+        let status = 0;
+        const queries = await api.queries.during(async () => {
+          const body =
+            method === 'GET' ? undefined : method === 'PATCH' ? { visibility: 'public' } : { name: 'x' };
+          status = (await admin.call(method, urlPath, body)).status;
+        });
+        expect({ method, urlPath, status }).toEqual({ method, urlPath, status: 404 });
+        expect(queries).toBe(0);
+      }
+    });
+
     it('answers unknown routes with a JSON 404', async () => {
       const response = await fetch(`${api.url}/nope`);
       expect(response.status).toBe(404);

@@ -87,6 +87,22 @@ describe('batch API and LFS authentication', () => {
       }
     });
 
+    it('answers 401 without a query to a Basic username holding a NUL, and 404 to such a project path', async () => {
+      let status = 0;
+      const queries = await api.queries.during(async () => {
+        status = (
+          await batch(
+            'acme/private',
+            { operation: 'download', objects: [] },
+            { auth: basic({ username: 'wri\u0000ter', password: 'whatever-password' }) },
+          )
+        ).status;
+      });
+      expect(status).toBe(401);
+      expect(queries).toBe(0);
+      expect((await batch('acme%00private', { operation: 'download', objects: [] })).status).toBe(404);
+    });
+
     it('answers 401 to a wrong password and to an unknown user', async () => {
       expect(
         (

@@ -1,7 +1,8 @@
 import type { Server } from 'node:net';
 
 import { ConfigError, describeListenError, loadConfig, resolveInternalSecret } from '@lfs-depot/config';
-import { createStorage } from '@lfs-depot/storage';
+import { createStorage, TEMP_FILE_MAX_AGE_MS } from '@lfs-depot/storage';
+import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ProxyServer } from './proxy.server.js';
 
@@ -21,6 +22,28 @@ function inheritedListener(): Promise<Server> {
     });
     process.send?.({ wants: 'listener' });
   });
+}
+
+const SWEEP_INTERVAL_MS = 3600 * 1000;
+
+/** Upload temp files of crashed uploads (kill -9) are removed at start and every hour; nothing else would. */
+function sweepTempFilesNowAndHourly(storage: ObjectStorage): void {
+  const sweep = (): void => {
+    storage
+      .sweepTempFiles?.(TEMP_FILE_MAX_AGE_MS)
+      .then((removed) => {
+        if (removed > 0) {
+          console.log(
+            `lfs-depot: removed ${removed} upload temp file(s) left by uploads that never finished`,
+          );
+        }
+      })
+      .catch((error: unknown) =>
+        console.warn(`lfs-depot: sweeping upload temp files failed: ${String(error)}`),
+      );
+  };
+  sweep();
+  setInterval(sweep, SWEEP_INTERVAL_MS).unref();
 }
 
 async function main(): Promise<void> {
@@ -47,6 +70,7 @@ async function main(): Promise<void> {
   const publicUrl = config.http.publicUrlConfigured
     ? config.http.publicUrl
     : config.http.publicUrl.replace(/:\d+$/, `:${port}`);
+  sweepTempFilesNowAndHourly(storage);
   console.log(`lfs-depot listening on http://${config.http.host}:${port} (public URL ${publicUrl})`);
   process.send?.({ ready: 'proxy', port });
 

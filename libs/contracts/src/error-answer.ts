@@ -53,9 +53,11 @@ export function errorAnswer(input: ErrorAnswerInput): ErrorAnswer {
       headers['WWW-Authenticate'] = ADMIN_AUTHENTICATE_CHALLENGE;
     }
   }
+  const retryAfter = input.details?.retry_after_seconds;
   if (status === 429) {
-    const retryAfter = input.details?.retry_after_seconds;
     headers['Retry-After'] = String(typeof retryAfter === 'number' ? retryAfter : 1);
+  } else if (status === 503 && typeof retryAfter === 'number') {
+    headers['Retry-After'] = String(retryAfter);
   }
   return { status, headers, body };
 }

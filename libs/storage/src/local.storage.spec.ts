@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { bodyOf, describeObjectStorageContract, expectedFor } from '@lfs-depot/testing';
@@ -53,6 +54,44 @@ describe(LocalStorage.name, () => {
 
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
+  });
+
+  describe('sweepTempFiles', () => {
+    it('removes temp files older than the age, never a young one or one of an upload in progress', async () => {
+      const tempDir = path.join(root, TEMP_DIRECTORY);
+      await mkdir(tempDir, { recursive: true });
+      const dayAgo = new Date(Date.now() - 25 * 3600 * 1000);
+      for (const name of ['crashed-1.part', 'crashed-2.part', 'young.part', 'not-a-temp-file']) {
+        await writeFile(path.join(tempDir, name), 'partial');
+        if (name !== 'young.part') {
+          await utimes(path.join(tempDir, name), dayAgo, dayAgo);
+        }
+      }
+      // An upload whose body stalls: its temp file is as old as the crashed ones.
+      const content = randomBytes(1000);
+      const body = new PassThrough();
+      const upload = storage.put(objectKey(expectedFor(content).oid), body, expectedFor(content));
+      body.write(content.subarray(0, 10));
+      let stalled: string | undefined;
+      while (stalled === undefined) {
+        await new Promise((resolve) => setImmediate(resolve));
+        stalled = (await readdir(tempDir)).find(
+          (name) =>
+            name.endsWith('.part') && !['crashed-1.part', 'crashed-2.part', 'young.part'].includes(name),
+        );
+      }
+      await utimes(path.join(tempDir, stalled), dayAgo, dayAgo);
+
+      expect(await storage.sweepTempFiles(24 * 3600 * 1000)).toBe(2);
+      expect((await readdir(tempDir)).sort()).toEqual(['not-a-temp-file', stalled, 'young.part'].sort());
+      body.end(content.subarray(10));
+      await upload;
+      expect(await readFile(path.join(root, objectKey(expectedFor(content).oid)))).toEqual(content);
+    });
+
+    it('returns 0 when no upload ever made the temp folder', async () => {
+      expect(await storage.sweepTempFiles(0)).toBe(0);
+    });
   });
 
   describe('put', () => {

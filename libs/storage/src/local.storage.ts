@@ -8,7 +8,7 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,6 +46,8 @@ export class LocalStorage implements ObjectStorage {
   readonly kind = 'file' as const;
   readonly root: string;
   private readonly tempDir: string;
+  /** Temp files of this process's uploads in progress: never swept, however old (a stalled body). */
+  private readonly inProgress = new Set<string>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -66,6 +68,7 @@ export class LocalStorage implements ObjectStorage {
     const stopWatching = verifier.abortOn(options.signal);
     try {
       const temp = await this.createTempFile();
+      this.inProgress.add(temp.path);
       try {
         await this.writeAndCommit(temp, target, verifier, received);
       } catch (error) {
@@ -74,6 +77,8 @@ export class LocalStorage implements ObjectStorage {
         await releaseTempFile(temp).catch(() => undefined);
         await rm(temp.path, { force: true });
         throw error;
+      } finally {
+        this.inProgress.delete(temp.path);
       }
     } catch (error) {
       verifier.destroy();
@@ -82,6 +87,34 @@ export class LocalStorage implements ObjectStorage {
     } finally {
       stopWatching();
     }
+  }
+
+  /**
+   * Removes upload temp files last written more than `olderThanMs` ago: the leftovers of uploads cut off by a crash
+   * or kill -9, which no code path of theirs will ever remove. This process's own uploads in progress are skipped
+   * whatever their age; another instance's live upload keeps writing, so its file stays young. Returns how many
+   * files were removed.
+   */
+  async sweepTempFiles(olderThanMs: number, now: number = Date.now()): Promise<number> {
+    const names = await readdir(this.tempDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        return [];
+      }
+      throw error;
+    });
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(this.tempDir, name);
+      if (!name.endsWith('.part') || this.inProgress.has(file)) {
+        continue;
+      }
+      const info = await stat(file).catch(() => undefined);
+      if (info?.isFile() && now - info.mtimeMs > olderThanMs) {
+        await rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   async verify(

@@ -3,6 +3,12 @@ import { isValidOid } from '@lfs-depot/contracts';
 /** Top-level folder (local) or key segment (S3) that both backends keep for in-flight uploads. */
 export const TEMP_DIRECTORY = 'tmp';
 
+/**
+ * Age past which an upload temp file with no upload of this process behind it is swept (at proxy start and every
+ * hour): far beyond any upload's idle time, so only leftovers of crashed uploads go.
+ */
+export const TEMP_FILE_MAX_AGE_MS = 24 * 3600 * 1000;
+
 // No segment may start with a dot, which rules out "." and ".." (path traversal) along with hidden files.
 const KEY_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 const MAX_KEY_LENGTH = 512;

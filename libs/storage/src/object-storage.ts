@@ -16,6 +16,11 @@ export interface ByteRange {
 export interface ObjectStorage {
   readonly kind: 'file' | 's3';
   /**
+   * Removes temp files of uploads that died (kill -9) and were last written more than `olderThanMs` ago, never one
+   * of an upload still in progress in this process; returns how many. Absent where a backend keeps none (S3).
+   */
+  sweepTempFiles?(olderThanMs: number): Promise<number>;
+  /**
    * Streams `body` into storage under `key` while hashing (SHA-256) and counting bytes. It always writes: an object
    * already under `key` is replaced, by verified identical bytes. The object becomes visible under `key` only after
    * the hash and size match `expected`; on any failure (mismatch, too many bytes, truncated body or stream error,

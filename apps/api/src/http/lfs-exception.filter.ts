@@ -4,11 +4,15 @@ import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, HttpException, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode, errorCodeForStatus } from '@lfs-depot/contracts';
 
+import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { writeErrorResponse } from './error-response.js';
 import { BodyAbortedError } from './json-body.js';
 import type { LfsRequest } from './request-context.js';
 
 const logger = new Logger('Errors');
+
+/** What a client is told to wait while the database is unreachable (connections time out after 10 s). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The one place errors become HTTP responses, for Nest's routes (through LfsExceptionFilter) and for the batch fast
@@ -41,6 +45,16 @@ export function writeExceptionResponse(
       logger.error(`${method} ${urlPath} [${requestId}]: ${exception.message}`, exception.stack);
     }
     writeErrorResponse(res, urlPath, requestId, { code, message, status });
+    return;
+  }
+  if (isDatabaseUnavailable(exception)) {
+    // Not a bug: the database is down or restarting. One line, and an answer that tells clients to come back.
+    logger.warn(`${method} ${urlPath} [${requestId}]: database unavailable (${String(exception)})`);
+    writeErrorResponse(res, urlPath, requestId, {
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      message: 'The database is not reachable right now; try again shortly',
+      details: { retry_after_seconds: DATABASE_RETRY_AFTER_SECONDS },
+    });
     return;
   }
   logger.error(

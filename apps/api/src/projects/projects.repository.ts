@@ -4,6 +4,7 @@ import type { Role, Visibility } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { parseInt8 } from '../database/bigint.js';
+import { isStorableText } from '../database/storable-text.js';
 import { ProjectMember } from './project-member.entity.js';
 import { ProjectStatistics } from './project-statistics.entity.js';
 import { Project } from './project.entity.js';
@@ -64,6 +65,9 @@ export class ProjectsRepository {
   }
 
   findProjectByPath(path: string): Promise<Project | null> {
+    if (!isStorableText(path)) {
+      return Promise.resolve(null);
+    }
     return this.dataSource.getRepository(Project).findOneBy({ path });
   }
 
@@ -113,6 +117,9 @@ export class ProjectsRepository {
     path: string,
     userId: string | null,
   ): Promise<{ project: Project; role: Role | null } | undefined> {
+    if (!isStorableText(path)) {
+      return undefined;
+    }
     const rows = await this.dataSource.query<ProjectWithRoleRow[]>(
       `SELECT p.id, p.path, p.visibility, p.quota_bytes, p.created_at, m.role
          FROM projects p

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { AccessCache } from '../cache/access-cache.js';
+import { isStorableText } from '../database/storable-text.js';
 import { AccessToken } from './access-token.entity.js';
 import { User } from './user.entity.js';
 
@@ -53,6 +54,9 @@ export class UsersRepository {
   }
 
   findUserByUsername(username: string): Promise<User | null> {
+    if (!isStorableText(username)) {
+      return Promise.resolve(null);
+    }
     return this.dataSource.getRepository(User).findOneBy({ username });
   }
 
