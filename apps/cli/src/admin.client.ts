@@ -62,6 +62,14 @@ export class AdminClient {
     return this.json<CreatedTokenView>('POST', `/users/${encodeURIComponent(username)}/tokens`, body);
   }
 
+  /** POST /platform-tokens */
+  createPlatformToken(body: {
+    name: string;
+    projects?: string[];
+  }): Promise<{ id: string; name: string; token: string }> {
+    return this.json<{ id: string; name: string; token: string }>('POST', '/platform-tokens', body);
+  }
+
   /** POST /projects */
   createProject(body: CreateProjectRequest): Promise<ProjectView> {
     return this.json<ProjectView>('POST', '/projects', body);

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -67,6 +70,25 @@ export class CreateTokenDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   expires_at?: string;
+}
+
+export class CreatePlatformTokenDto {
+  @ApiProperty({ example: 'gitlab-hooks' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional({
+    example: ['games/engine'],
+    description: 'project paths the token is limited to; omit for every project',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @MaxLength(255, { each: true })
+  projects?: string[];
 }
 
 export class CreateProjectDto {

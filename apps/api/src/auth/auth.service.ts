@@ -13,7 +13,7 @@ import type { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { adminThrottleKeys, LoginThrottle, passwordThrottleKeys } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
-import { hashToken, TOKEN_PREFIX } from './token-hash.js';
+import { hashToken, PLATFORM_TOKEN_PREFIX, TOKEN_PREFIX } from './token-hash.js';
 import { TRANSFER_TOKEN_PREFIX, TransferTokenService } from './transfer-token.service.js';
 
 let dummyHash: Promise<string> | undefined;
@@ -249,7 +249,29 @@ export class AuthService {
     if (timingSafeEqual(createHash('sha256').update(bearer).digest(), this.adminTokenDigest)) {
       return BOOTSTRAP_ADMIN;
     }
+    if (bearer.startsWith(PLATFORM_TOKEN_PREFIX)) {
+      return this.authenticatePlatformToken(bearer);
+    }
     const principal = await this.authenticateToken(bearer);
     return principal?.admin && principal.tokenProjectId === null ? principal : undefined;
+  }
+
+  /** A platform token signs in no user: AdminGuard lets it through on platform routes only. */
+  private async authenticatePlatformToken(bearer: string): Promise<Principal | undefined> {
+    const tokenHash = hashToken(bearer);
+    const row = await this.accessCache.load(`platform:${tokenHash}`, () =>
+      this.users.findPlatformTokenByHash(tokenHash),
+    );
+    if (!row || row.revokedAt !== null) {
+      return undefined;
+    }
+    return {
+      userId: '0',
+      username: `platform:${row.name}`,
+      admin: false,
+      tokenProjectId: null,
+      maxRole: null,
+      platform: { tokenId: row.id, projectPaths: row.projectPaths },
+    };
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/comm
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { LfsAuthenticateView } from '@lfs-depot/contracts';
 
-import { AdminGuard } from '../auth/admin.guard.js';
+import { AdminGuard, PlatformRoute } from '../auth/admin.guard.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
 import { LfsAuthenticateDto } from './lfs-authenticate.dto.js';
@@ -13,6 +13,7 @@ import { LfsAuthenticateService } from './lfs-authenticate.service.js';
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
 @JsonBody(BODY_LIMITS.admin)
+@PlatformRoute()
 @Controller('api/v1/projects')
 export class LfsAuthenticateController {
   constructor(private readonly lfsAuthenticate: LfsAuthenticateService) {}

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/comm
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { PushCheckResponse } from '@lfs-depot/contracts';
 
-import { AdminGuard } from '../auth/admin.guard.js';
+import { AdminGuard, PlatformRoute } from '../auth/admin.guard.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
 import { PushCheckService } from './push-check.service.js';
@@ -15,6 +15,7 @@ import { PushCheckService } from './push-check.service.js';
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
 @JsonBody(BODY_LIMITS.pushCheck)
+@PlatformRoute()
 @Controller('api/v1/projects')
 export class PushCheckController {
   constructor(private readonly pushCheck: PushCheckService) {}

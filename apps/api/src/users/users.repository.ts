@@ -6,6 +6,35 @@ import { isStorableText } from '../database/storable-text.js';
 import { AccessToken } from './access-token.entity.js';
 import { User } from './user.entity.js';
 
+/** A platform token's row: a credential for a git host's hooks, not for any user. */
+export interface PlatformTokenRow {
+  id: string;
+  name: string;
+  projectPaths: string[] | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+interface PlatformTokenDbRow {
+  id: string;
+  name: string;
+  project_paths: string[] | null;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+function platformToken(row: PlatformTokenDbRow): PlatformTokenRow {
+  return {
+    id: row.id,
+    name: row.name,
+    projectPaths: row.project_paths,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+const PLATFORM_COLUMNS = 'id, name, project_paths, created_at, revoked_at';
+
 export interface TokenWithUser {
   token: AccessToken;
   user: User;
@@ -130,6 +159,47 @@ export class UsersRepository {
       .update({ id: tokenId, userId }, { revokedAt: () => 'now()' });
     await this.accessCache.invalidate();
     return (result.affected ?? 0) > 0;
+  }
+
+  async createPlatformToken(fields: {
+    name: string;
+    tokenHash: string;
+    projectPaths: string[] | null;
+  }): Promise<PlatformTokenRow> {
+    const rows = await this.dataSource.query<PlatformTokenDbRow[]>(
+      `INSERT INTO platform_tokens (name, token_hash, project_paths) VALUES ($1, $2, $3)
+       RETURNING ${PLATFORM_COLUMNS}`,
+      [fields.name, fields.tokenHash, fields.projectPaths],
+    );
+    const row = rows[0];
+    if (!row) {
+      throw new Error('INSERT … RETURNING returned no row');
+    }
+    return platformToken(row);
+  }
+
+  async findPlatformTokenByHash(tokenHash: string): Promise<PlatformTokenRow | undefined> {
+    const rows = await this.dataSource.query<PlatformTokenDbRow[]>(
+      `SELECT ${PLATFORM_COLUMNS} FROM platform_tokens WHERE token_hash = $1`,
+      [tokenHash],
+    );
+    return rows[0] ? platformToken(rows[0]) : undefined;
+  }
+
+  async listPlatformTokens(): Promise<PlatformTokenRow[]> {
+    const rows = await this.dataSource.query<PlatformTokenDbRow[]>(
+      `SELECT ${PLATFORM_COLUMNS} FROM platform_tokens ORDER BY id`,
+    );
+    return rows.map(platformToken);
+  }
+
+  async revokePlatformToken(id: string): Promise<boolean> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `UPDATE platform_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id`,
+      [id],
+    );
+    await this.accessCache.invalidate();
+    return rows.length > 0;
   }
 
   async touchToken(tokenId: string): Promise<void> {

@@ -7,6 +7,46 @@ import { main } from '../main.js';
 describe(main.name, () => {
   const cli = useCliHarness();
 
+  describe('tokens create-platform', () => {
+    it('prints the platform token alone, limited to the projects given', async () => {
+      cli.server.reply('POST', '/api/v1/platform-tokens', {
+        status: 201,
+        body: {
+          id: '3',
+          name: 'hooks',
+          token: 'lfsp_0123456789abcdef',
+          projects: ['games/engine', 'games/art'],
+        },
+      });
+
+      const result = await cli.run([
+        'tokens',
+        'create-platform',
+        'hooks',
+        '--projects',
+        'games/engine,games/art',
+      ]);
+
+      expect(result).toEqual({ code: 0, stdout: 'lfsp_0123456789abcdef\n', stderr: '' });
+      expect(cli.server.requests[0]?.body).toEqual({
+        name: 'hooks',
+        projects: ['games/engine', 'games/art'],
+      });
+    });
+
+    it('sends no project list without --projects, and refuses an empty path', async () => {
+      cli.server.reply('POST', '/api/v1/platform-tokens', {
+        status: 201,
+        body: { id: '4', name: 'ssh', token: 'lfsp_x', projects: null },
+      });
+      expect((await cli.run(['tokens', 'create-platform', 'ssh'])).code).toBe(0);
+      expect(cli.server.requests[0]?.body).toEqual({ name: 'ssh' });
+      const refused = await cli.run(['tokens', 'create-platform', 'ssh', '--projects', 'a/b,,c/d']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('--projects');
+    });
+  });
+
   describe('tokens create', () => {
     const created = {
       id: 9,

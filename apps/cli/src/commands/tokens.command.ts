@@ -35,5 +35,43 @@ const tokensCreate = defineAdminCommand({
   },
 });
 
+const tokensCreatePlatform = defineAdminCommand({
+  name: 'tokens create-platform',
+  summary: "create a platform token for a git host's hooks and SSH server and print it (shown only once)",
+  usage: 'lfs-depot tokens create-platform <name> [--projects <path,path,…>]',
+  description:
+    'Creates a platform token labelled <name> and prints it alone on standard output. It may only call\n' +
+    'push-check (the pre-receive hook) and lfs-authenticate (git-lfs-authenticate); every other admin route\n' +
+    'refuses it with 403. With --projects it is valid for those project paths only. The server keeps only a\n' +
+    'hash: this is the only time the token is shown.',
+  positionals: ['name'],
+  options: {
+    projects: {
+      type: 'string',
+      value: 'paths',
+      help: 'comma-separated project paths the token is limited to (default: every project)',
+    },
+  },
+  epilog:
+    'Example:\n  HOOK_TOKEN=$(lfs-depot tokens create-platform gitlab-hooks --projects games/engine,games/art)',
+  async run({ args, values, admin, output, usageError }) {
+    let projects: string[] | undefined;
+    if (values.projects !== undefined) {
+      projects = values.projects.split(',').map((project) => project.trim());
+      if (projects.some((project) => project === '')) {
+        usageError(`--projects: '${values.projects}' names an empty project path`);
+      }
+    }
+    const created = await admin().createPlatformToken({
+      name: args.name,
+      ...(projects === undefined ? {} : { projects }),
+    });
+    output.result(created, (t) => t.token);
+  },
+});
+
 /** `lfs-depot tokens …` */
-export const tokensCommand = defineGroup('tokens', 'manage access tokens', [tokensCreate]);
+export const tokensCommand = defineGroup('tokens', 'manage access tokens', [
+  tokensCreate,
+  tokensCreatePlatform,
+]);
