@@ -6,28 +6,23 @@ import {
   isValidSize,
   MAX_PUSH_CHECK_PATHS,
   MAX_PUSH_CHECK_POINTERS,
+  type PushCheckChange as WirePushCheckChange,
+  type PushCheckPointer as WirePushCheckPointer,
+  type PushCheckRequest as WirePushCheckRequest,
 } from '@lfs-depot/contracts';
 
 const MAX_REF_LENGTH = 1024;
 const MAX_PATH_LENGTH = 4096;
 
-export interface PushCheckPointer {
-  oid: string;
-  size: number;
-  /** Where the push adds this pointer, when the caller said; echoed back in `missing`. */
-  paths: string[];
-}
+/** A pointer as parsed: `paths` always there (empty when the caller said none), echoed back in `missing`. */
+export type PushCheckPointer = Required<WirePushCheckPointer>;
 
-export interface PushCheckChange {
-  ref: string;
-  /** Paths the push changes on this ref. */
-  paths: string[];
-  /** LFS pointers the push adds on this ref. */
+/** A change as parsed: the wire change with every pointer's `paths` filled in. */
+export interface PushCheckChange extends Omit<WirePushCheckChange, 'pointers'> {
   pointers: PushCheckPointer[];
 }
 
-export interface PushCheckRequest {
-  username: string;
+export interface PushCheckRequest extends Omit<WirePushCheckRequest, 'changes'> {
   changes: PushCheckChange[];
 }
 
