@@ -215,7 +215,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     storage: readStorage(reader, env, dataDir),
     limits: {
       maxObjectsPerBatch: reader.integer('MAX_OBJECTS_PER_BATCH', 1000, 1, 100_000),
-      maxObjectSize: reader.integer('MAX_OBJECT_SIZE', 5 * 1024 ** 4, 1),
+      // 50 GiB by default; at most what S3 storage can take (10,000 parts of 64 MiB, S3Storage's largest part).
+      maxObjectSize: reader.integer('MAX_OBJECT_SIZE', 50 * 1024 ** 3, 1, 10_000 * 64 * 1024 ** 2),
       maxLocksPerProject: reader.integer('MAX_LOCKS_PER_PROJECT', 10_000, 1, 10_000_000),
       actionTtlSeconds: reader.integer('ACTION_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     },

@@ -7,3 +7,4 @@ export * from './object-storage.js';
 export type { S3Storage } from './s3.storage.js';
 export * from './storage.errors.js';
 export * from './verifying-stream.js';
+export * from './part-buffer-pool.js';

@@ -1,8 +1,20 @@
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { describeObjectStorageContract, startS3Server, type S3TestServer } from '@lfs-depot/testing';
+import { randomBytes } from 'node:crypto';
 
-import { S3Storage } from './s3.storage.js';
+import {
+  bodyOf,
+  describeObjectStorageContract,
+  endlessBody,
+  eventually,
+  expectedFor,
+  startS3Server,
+  type S3TestServer,
+} from '@lfs-depot/testing';
+
+import { PartBufferPool } from './part-buffer-pool.js';
+import { S3_MAX_PART_SIZE, S3Storage } from './s3.storage.js';
+import { StorageVerificationError } from './storage.errors.js';
 
 const MIB = 1024 * 1024;
 // The smallest part size S3 allows, so that multipart cases need only a few MiB.
@@ -12,8 +24,9 @@ let server: S3TestServer;
 let client: S3Client;
 let testCount = 0;
 
-function storageFor(bucket: string, prefix: string): S3Storage {
+function storageFor(bucket: string, prefix: string, partBuffers?: PartBufferPool): S3Storage {
   return new S3Storage({
+    partBuffers,
     bucket,
     prefix,
     region: server.region,
@@ -85,6 +98,57 @@ describe(S3Storage.name, () => {
         await expect(missing.check()).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
       } finally {
         missing.destroy();
+      }
+    });
+  });
+
+  describe('part buffers', () => {
+    it('shares one bounded pool: an upload waits for buffers rather than allocating past it', async () => {
+      // Room for one 12 MiB upload (three 5 MiB parts at most, the object's 12 MiB here) at a time.
+      const pool = new PartBufferPool(3 * PART_SIZE);
+      const storage = storageFor(server.bucket, freshPrefix(), pool);
+      try {
+        const contents = [randomBytes(12 * MIB), randomBytes(12 * MIB)];
+        const uploads = contents.map((content, index) =>
+          storage.put(`pool/object-${index}`, bodyOf(content), expectedFor(content)),
+        );
+        await eventually(() => pool.waiters === 1);
+        await Promise.all(uploads);
+        expect(pool.peakReserved).toBeLessThanOrEqual(3 * PART_SIZE);
+        expect(pool.reserved).toBe(0);
+      } finally {
+        storage.destroy();
+      }
+    });
+
+    it('caps the part size: a huge declared size reserves at most three 64 MiB parts before the size check fails', async () => {
+      const storage = storageFor(server.bucket, freshPrefix());
+      try {
+        const content = randomBytes(MIB);
+        const put = storage.put('aa/bb/huge', bodyOf(content), {
+          ...expectedFor(content),
+          size: 600 * 1024 * MIB,
+        });
+        await expect(put).rejects.toBeInstanceOf(StorageVerificationError);
+        expect(storage.partBuffers.peakReserved).toBeGreaterThan(0);
+        expect(storage.partBuffers.peakReserved).toBeLessThanOrEqual(3 * S3_MAX_PART_SIZE);
+        expect(storage.partBuffers.reserved).toBe(0);
+      } finally {
+        storage.destroy();
+      }
+    });
+
+    it('refuses an object too large for 10,000 parts of 64 MiB before reading or reserving anything', async () => {
+      const storage = storageFor(server.bucket, freshPrefix());
+      try {
+        const body = endlessBody();
+        const put = storage.put('aa/bb/too-huge', body, { oid: 'a'.repeat(64), size: 5 * 1024 ** 4 });
+        await expect(put).rejects.toThrow(/needs parts over 64 MiB/);
+        expect(body.produced).toBe(0);
+        expect(storage.partBuffers.peakReserved).toBe(0);
+        body.destroy();
+      } finally {
+        storage.destroy();
       }
     });
   });

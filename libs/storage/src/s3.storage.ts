@@ -11,6 +11,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 
 import { assertValidKey } from './object-key.js';
+import { PartBufferPool } from './part-buffer-pool.js';
 import {
   assertValidRange,
   type ByteRange,
@@ -24,7 +25,15 @@ import { VerifyingStream } from './verifying-stream.js';
 const MIB = 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * MIB;
 const DEFAULT_QUEUE_SIZE = 2;
-const MAX_PARTS = 10_000;
+/** S3's limit on the parts of one multipart upload. */
+export const S3_MAX_PARTS = 10_000;
+/**
+ * The largest part an upload uses: part size grows with the object only until here, so one upload never holds more
+ * than (queueSize + 1) × 64 MiB, and the largest object S3 storage takes is S3_MAX_PARTS × 64 MiB (625 GiB).
+ */
+export const S3_MAX_PART_SIZE = 64 * MIB;
+/** Part buffers all uploads of a process may hold together, unless S3StorageOptions.uploadMemory says otherwise. */
+export const DEFAULT_UPLOAD_MEMORY = 256 * MIB;
 
 /** Where and how to reach the bucket; credentials default to the AWS SDK chain (env, profile, instance role). */
 export interface S3StorageOptions {
@@ -35,10 +44,20 @@ export interface S3StorageOptions {
   endpoint?: string;
   forcePathStyle: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Multipart part size in bytes (at least 5 MiB); raised per object so that it fits in 10,000 parts. */
+  /**
+   * Multipart part size in bytes (5 to 64 MiB); raised per object so that it fits in 10,000 parts, up to
+   * S3_MAX_PART_SIZE.
+   */
   partSize?: number;
   /** Parts in flight per upload; an upload holds about (queueSize + 1) × partSize bytes of memory. */
   queueSize?: number;
+  /**
+   * The part buffers of every upload together (bytes, default 256 MiB): an upload reserves what it may hold before
+   * it starts and waits while others hold the rest. At least (queueSize + 1) × S3_MAX_PART_SIZE.
+   */
+  uploadMemory?: number;
+  /** A pool to share instead of one of `uploadMemory` bytes (tests use a small one). */
+  partBuffers?: PartBufferPool;
 }
 
 /** Objects in an S3-compatible bucket under `prefix/`, written with verified multipart uploads. */
@@ -49,12 +68,22 @@ export class S3Storage implements ObjectStorage {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly queueSize: number;
+  /** Shared by every upload through this storage (one per process). */
+  readonly partBuffers: PartBufferPool;
 
   constructor(options: S3StorageOptions) {
     this.bucket = options.bucket;
     this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
     this.queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    if (this.partSize < 5 * MIB || this.partSize > S3_MAX_PART_SIZE) {
+      throw new RangeError(`S3 part size must be between 5 and 64 MiB, not ${this.partSize} bytes`);
+    }
+    this.partBuffers =
+      options.partBuffers ??
+      new PartBufferPool(
+        Math.max(options.uploadMemory ?? DEFAULT_UPLOAD_MEMORY, (this.queueSize + 1) * S3_MAX_PART_SIZE),
+      );
     this.client = new S3Client({
       region: options.region,
       endpoint: options.endpoint,
@@ -87,6 +116,17 @@ export class S3Storage implements ObjectStorage {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     const s3Key = this.keyOf(key);
+    let partSize: number;
+    let release: () => void;
+    try {
+      partSize = this.partSizeFor(expected.size);
+      // Before the body is touched: the client's bytes wait in the socket while the upload waits for buffers.
+      release = await this.partBuffers.reserve(this.bufferBytesFor(expected.size, partSize), options.signal);
+    } catch (error) {
+      // Refused before reading: nobody else will consume or close the body.
+      body.destroy();
+      throw error;
+    }
     const verifier = new VerifyingStream(expected);
     // A body error destroys the verifier (and fails the upload through it); a verifier error destroys the body.
     pipeline(body, verifier, () => undefined);
@@ -95,7 +135,7 @@ export class S3Storage implements ObjectStorage {
       const upload = new Upload({
         client: this.client,
         params: { Bucket: this.bucket, Key: s3Key, Body: verifier, ContentType: 'application/octet-stream' },
-        partSize: this.partSizeFor(expected.size),
+        partSize,
         queueSize: this.queueSize,
         leavePartsOnError: false,
       });
@@ -106,6 +146,7 @@ export class S3Storage implements ObjectStorage {
       throw verifier.errored ?? error;
     } finally {
       stopWatching();
+      release();
     }
     if (!verifier.isVerified) {
       // The invariant above, checked in case a future lib-storage completes uploads before its body ends.
@@ -196,7 +237,21 @@ export class S3Storage implements ObjectStorage {
   }
 
   private partSizeFor(size: number): number {
-    return Math.max(this.partSize, Math.ceil(size / MAX_PARTS / MIB) * MIB);
+    const partSize = Math.max(this.partSize, Math.ceil(size / S3_MAX_PARTS / MIB) * MIB);
+    if (partSize > S3_MAX_PART_SIZE) {
+      throw new RangeError(
+        `An object of ${size} bytes needs parts over 64 MiB; S3 storage takes at most ${S3_MAX_PARTS * S3_MAX_PART_SIZE} bytes`,
+      );
+    }
+    return partSize;
+  }
+
+  /**
+   * What lib-storage can hold for one upload: the part it is filling and `queueSize` parts in flight, each at most
+   * `partSize`; never more than the object (a small object is one PutObject of its own size).
+   */
+  private bufferBytesFor(size: number, partSize: number): number {
+    return Math.min(size, (this.queueSize + 1) * partSize);
   }
 }
 
