@@ -1,6 +1,5 @@
-import net from 'node:net';
-
 import type { ObjectStorage } from '@lfs-depot/storage';
+import { freePort } from '@lfs-depot/testing';
 
 import { ProxyServer } from '../../apps/proxy/src/proxy.server.js';
 import type { ApiHarness } from './api-harness.js';
@@ -12,17 +11,6 @@ export interface Stack {
   /** The public URL (the proxy). */
   url: string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Both apps as in production: the proxy in front, the API behind it, sharing one storage. */

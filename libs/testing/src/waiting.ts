@@ -19,3 +19,6 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** A loopback port nothing listens on right now, for a server a test starts on it (the same port closedPort finds). */
+export const freePort = closedPort;
