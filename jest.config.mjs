@@ -26,6 +26,13 @@ export default {
       slowTestThreshold: 30,
     },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // Real processes killed, restarted and flooded; `npm run test:reliability` (README, Development).
+    {
+      ...shared,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.rel-spec.ts'],
+      slowTestThreshold: 120,
+    },
   ],
   testTimeout: 120000,
 };

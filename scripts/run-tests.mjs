@@ -8,7 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Without --selectProjects: every tier but the reliability suite, which `npm run test:reliability` runs (it kills,
+// restarts and floods real processes on servers of its own, so one run in CI is enough).
+const DEFAULT_PROJECTS = ['--selectProjects', 'unit', 'integration', 'e2e'];
 const extraArgs = process.argv.slice(2);
+const jestArgs = extraArgs.some((arg) => arg.startsWith('--selectProjects'))
+  ? extraArgs
+  : [...DEFAULT_PROJECTS, ...extraArgs];
 
 const build = spawnSync(
   process.execPath,
@@ -111,7 +117,7 @@ const jest = spawnSync(
     '--experimental-vm-modules',
     '--no-warnings=ExperimentalWarning',
     path.join(root, 'node_modules/jest/bin/jest.js'),
-    ...extraArgs,
+    ...jestArgs,
   ],
   { cwd: root, stdio: 'inherit', env },
 );
