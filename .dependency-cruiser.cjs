@@ -14,6 +14,7 @@ const API_LAYERS = [
   'database', // data source, migrations runner, SQL helpers (and, through entities.ts, every *.entity.ts)
   'http', // request context, error writing, filters, pipes, decorators
   'metrics', // the registry and request counters features report to
+  'audit', // the audit trail every change (admin, force-unlock, deletion, GC) records in its own transaction
   'users',
   'auth',
   'projects',

@@ -1,10 +1,12 @@
 import { CreateInitialSchema1764115200000 } from './1764115200000-CreateInitialSchema.js';
 import { AddLfsFileLocksProjectIdIndex1764201600000 } from './1764201600000-AddLfsFileLocksProjectIdIndex.js';
 import { CreatePlatformTokens1764979200000 } from './1764979200000-CreatePlatformTokens.js';
+import { CreateAuditEvents1765065600000 } from './1765065600000-CreateAuditEvents.js';
 
 /** Every migration, in order. Listed explicitly because ESM builds can't be globbed by TypeORM's loader. */
 export const MIGRATIONS = [
   CreateInitialSchema1764115200000,
   AddLfsFileLocksProjectIdIndex1764201600000,
   CreatePlatformTokens1764979200000,
+  CreateAuditEvents1765065600000,
 ];

@@ -5,8 +5,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Config } from '@lfs-depot/config';
 
 import { ApiModule } from './api.module.js';
+import { clientAddressMiddleware } from './auth/request-client.js';
 import { installBatchFastPath } from './batch/batch-http.handler.js';
 import type { ApiRuntime } from './core/api-runtime.js';
+import { ApiSecrets } from './core/api-secrets.js';
 import { CONFIG } from './core/api-runtime.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
@@ -32,6 +34,7 @@ export async function createApiApp(
   app.set('trust proxy', false);
   installBatchFastPath(app);
   app.use(requestIdMiddleware);
+  app.use(clientAddressMiddleware(app.get(ApiSecrets).internalSecret));
   app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   // No body parser here: each route's body is read by JsonBodyInterceptor after its guards (see @JsonBody).
   app.useGlobalFilters(new LfsExceptionFilter());

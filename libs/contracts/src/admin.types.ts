@@ -110,3 +110,78 @@ export interface LfsAuthenticateView {
   expires_in: number;
   expires_at: string;
 }
+
+/** Who made an audited change: the bootstrap admin token, a platform token, a user (by token or password), or lfs-depot itself (GC). */
+export const AUDIT_ACTOR_TYPES = ['admin_token', 'platform_token', 'user', 'system'] as const;
+export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
+
+/** Every audited action, `<what>.<verb>`; `GET /api/v1/audit?action=` takes one of these. */
+export const AUDIT_ACTIONS = [
+  'user.create',
+  'user.delete',
+  'user.password_change',
+  'token.create',
+  'token.revoke',
+  'platform_token.create',
+  'platform_token.revoke',
+  'project.create',
+  'project.update',
+  'project.delete',
+  'member.set',
+  'member.remove',
+  'lock.force_unlock',
+  'object.unlink',
+  'object.delete',
+  'gc.unlink',
+  'gc.purge',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** What an audited change is about. */
+export const AUDIT_TARGET_TYPES = [
+  'user',
+  'token',
+  'platform_token',
+  'project',
+  'member',
+  'lock',
+  'object',
+] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+export interface AuditActorView {
+  type: AuditActorType;
+  /** The user's or platform token's id; null for the admin token and for lfs-depot itself. */
+  id: string | null;
+  /** The username, the platform token's name, `admin` for the admin token, or the system task (`gc`). */
+  name: string;
+}
+
+export interface AuditTargetView {
+  type: AuditTargetType;
+  /** The row's id when it has one (user, token, project, lock); null for an object (its name is the oid). */
+  id: string | null;
+  /** Username, token name, project path, member's username, lock path, or oid. */
+  name: string;
+}
+
+/** One audited change (GET /api/v1/audit). */
+export interface AuditEventView {
+  id: string;
+  created_at: string;
+  actor: AuditActorView;
+  action: AuditAction;
+  target: AuditTargetView;
+  /** Path of the project the change concerns, if any (kept after the project is deleted). */
+  project: string | null;
+  /** What changed, by action: e.g. `{role}` for member.set, `{visibility, quota_bytes}` (new values) for project.update. */
+  details: Record<string, unknown>;
+  /** The client's address as the API learnt it (signed by the proxy); null for lfs-depot's own tasks. */
+  client_address: string | null;
+  request_id: string | null;
+}
+
+export interface AuditPageView {
+  events: AuditEventView[];
+  next_cursor: string | null;
+}

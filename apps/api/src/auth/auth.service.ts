@@ -271,7 +271,7 @@ export class AuthService {
       admin: false,
       tokenProjectId: null,
       maxRole: null,
-      platform: { tokenId: row.id, projectPaths: row.projectPaths },
+      platform: { tokenId: row.id, name: row.name, projectPaths: row.projectPaths },
     };
   }
 }

@@ -1,7 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 
+import type { RequestHandler } from 'express';
+
 import { verifyClientAddress } from '@lfs-depot/auth';
 import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
+
+import type { LfsRequest } from '../http/request-context.js';
 
 /**
  * The client's address for throttling: the one the lfs-depot proxy signed (it applies TRUSTED_PROXY_HOPS to what it
@@ -15,4 +19,12 @@ export function requestClientAddress(req: IncomingMessage, internalSecret: strin
     req.socket.remoteAddress ??
     'unknown'
   );
+}
+
+/** Sets each request's clientAddress (requestClientAddress), which audit events record. */
+export function clientAddressMiddleware(internalSecret: string): RequestHandler {
+  return (req, _res, next) => {
+    (req as LfsRequest).clientAddress = requestClientAddress(req, internalSecret);
+    next();
+  };
 }

@@ -20,7 +20,7 @@ export interface Principal {
    * Set for a platform token (a git host's hooks and SSH server): it may only call the routes marked
    * @PlatformRoute(), and only for these project paths when they are given.
    */
-  platform?: { tokenId: string; projectPaths: string[] | null };
+  platform?: { tokenId: string; name: string; projectPaths: string[] | null };
 }
 
 /** The bootstrap administrator behind LFS_ADMIN_TOKEN, which is no user row. */

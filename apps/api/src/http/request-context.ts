@@ -6,4 +6,6 @@ import type { Principal } from '../core/principal.js';
 export interface LfsRequest extends Request {
   requestId?: string;
   principal?: Principal;
+  /** The client's address (signed by the proxy, else the socket's peer), for the audit trail. */
+  clientAddress?: string;
 }

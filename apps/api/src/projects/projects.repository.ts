@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Role, Visibility } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { parseInt8 } from '../database/bigint.js';
 import { isStorableText } from '../database/storable-text.js';
+import { inTransaction } from '../database/transaction.js';
+import type { Transaction } from '../database/transaction.js';
 import { ProjectMember } from './project-member.entity.js';
 import { ProjectStatistics } from './project-statistics.entity.js';
 import { Project } from './project.entity.js';
@@ -30,7 +33,8 @@ interface ProjectWithRoleRow {
 
 /**
  * Projects, memberships and statistics. Changes that could make a remembered role wrong (visibility, quota,
- * deletion, membership) empty the AccessCache; inserts need not, as nothing absent is remembered.
+ * deletion, membership) empty the AccessCache; inserts need not, as nothing absent is remembered. Every change takes
+ * an optional Transaction (the audit trail's): given one, it runs in it and empties the cache after the commit.
  */
 @Injectable()
 export class ProjectsRepository {
@@ -39,13 +43,27 @@ export class ProjectsRepository {
     private readonly accessCache: AccessCache,
   ) {}
 
+  private readonly invalidateAccess = (): Promise<void> => this.accessCache.invalidate();
+
+  private db(tx: Transaction | undefined): DataSource | EntityManager {
+    return tx?.manager ?? this.dataSource;
+  }
+
+  /** Empties the access memory now, or after the commit of `tx`. */
+  private async changed(tx: Transaction | undefined): Promise<void> {
+    if (tx) {
+      tx.afterCommit(this.invalidateAccess);
+    } else {
+      await this.invalidateAccess();
+    }
+  }
+
   /** Creates the project and its zeroed statistics row together; undefined when the path is taken. */
-  createProject(fields: {
-    path: string;
-    visibility: Visibility;
-    quotaBytes: number | null;
-  }): Promise<Project | undefined> {
-    return this.dataSource.transaction(async (manager) => {
+  createProject(
+    fields: { path: string; visibility: Visibility; quotaBytes: number | null },
+    tx?: Transaction,
+  ): Promise<Project | undefined> {
+    return inTransaction(this.dataSource, tx, async ({ manager }) => {
       const inserted = await manager.query<{ id: string }[]>(
         `INSERT INTO projects (path, visibility, quota_bytes) VALUES ($1, $2, $3)
          ON CONFLICT (path) DO NOTHING RETURNING id`,
@@ -74,33 +92,38 @@ export class ProjectsRepository {
   async updateProject(
     id: string,
     changes: Partial<{ visibility: Visibility; quotaBytes: number | null }>,
+    tx?: Transaction,
   ): Promise<Project | null> {
     if (Object.keys(changes).length > 0) {
-      await this.dataSource.getRepository(Project).update({ id }, changes);
-      await this.accessCache.invalidate();
+      await this.db(tx).getRepository(Project).update({ id }, changes);
+      await this.changed(tx);
     }
-    return this.dataSource.getRepository(Project).findOneBy({ id });
+    return this.db(tx).getRepository(Project).findOneBy({ id });
   }
 
   /** Deletes the project; memberships, object links, statistics and locks go with it (ON DELETE CASCADE). */
-  async deleteProject(id: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(Project).delete({ id });
-    await this.accessCache.invalidate();
+  async deleteProject(id: string, tx?: Transaction): Promise<boolean> {
+    const result = await this.db(tx).getRepository(Project).delete({ id });
+    await this.changed(tx);
     return (result.affected ?? 0) > 0;
   }
 
-  async setMember(projectId: string, userId: string, role: Role): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)
-       ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role`,
+  /** Gives the user `role` in the project; returns the role they had before (null when they were no member). */
+  async setMember(projectId: string, userId: string, role: Role, tx?: Transaction): Promise<Role | null> {
+    const rows = await this.db(tx).query<{ previous: Role | null }[]>(
+      `WITH previous AS (SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2)
+       INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)
+       ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role
+       RETURNING (SELECT role FROM previous) AS previous`,
       [projectId, userId, role],
     );
-    await this.accessCache.invalidate();
+    await this.changed(tx);
+    return rows[0]?.previous ?? null;
   }
 
-  async removeMember(projectId: string, userId: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(ProjectMember).delete({ projectId, userId });
-    await this.accessCache.invalidate();
+  async removeMember(projectId: string, userId: string, tx?: Transaction): Promise<boolean> {
+    const result = await this.db(tx).getRepository(ProjectMember).delete({ projectId, userId });
+    await this.changed(tx);
     return (result.affected ?? 0) > 0;
   }
 

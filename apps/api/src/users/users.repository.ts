@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { isStorableText } from '../database/storable-text.js';
+import type { Transaction } from '../database/transaction.js';
 import { AccessToken } from './access-token.entity.js';
 import { User } from './user.entity.js';
 
@@ -58,7 +60,8 @@ interface TokenWithUserRow {
 
 /**
  * Users and their access tokens. Changes that could make a remembered sign-in wrong (a deletion, a revocation) empty
- * the AccessCache; inserts need not, as nothing absent is remembered.
+ * the AccessCache; inserts need not, as nothing absent is remembered. Every change takes an optional Transaction
+ * (the audit trail's): given one, it runs in it and empties the cache after the commit.
  */
 @Injectable()
 export class UsersRepository {
@@ -67,19 +70,33 @@ export class UsersRepository {
     private readonly accessCache: AccessCache,
   ) {}
 
+  private readonly invalidateAccess = (): Promise<void> => this.accessCache.invalidate();
+
+  private db(tx: Transaction | undefined): DataSource | EntityManager {
+    return tx?.manager ?? this.dataSource;
+  }
+
+  /** Empties the access memory now, or after the commit of `tx`. */
+  private async changed(tx: Transaction | undefined): Promise<void> {
+    if (tx) {
+      tx.afterCommit(this.invalidateAccess);
+    } else {
+      await this.invalidateAccess();
+    }
+  }
+
   /** Inserts a user; returns undefined when the username is taken. */
-  async createUser(fields: {
-    username: string;
-    passwordHash: string | null;
-    admin: boolean;
-  }): Promise<User | undefined> {
-    const inserted = await this.dataSource.query<{ id: string }[]>(
+  async createUser(
+    fields: { username: string; passwordHash: string | null; admin: boolean },
+    tx?: Transaction,
+  ): Promise<User | undefined> {
+    const inserted = await this.db(tx).query<{ id: string }[]>(
       `INSERT INTO users (username, password_hash, admin) VALUES ($1, $2, $3)
        ON CONFLICT (username) DO NOTHING RETURNING id`,
       [fields.username, fields.passwordHash, fields.admin],
     );
     const id = inserted[0]?.id;
-    return id ? ((await this.findUserById(id)) ?? undefined) : undefined;
+    return id ? ((await this.db(tx).getRepository(User).findOneBy({ id })) ?? undefined) : undefined;
   }
 
   findUserByUsername(username: string): Promise<User | null> {
@@ -93,20 +110,30 @@ export class UsersRepository {
     return this.dataSource.getRepository(User).findOneBy({ id });
   }
 
-  async deleteUser(id: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(User).delete({ id });
-    await this.accessCache.invalidate();
+  async deleteUser(id: string, tx?: Transaction): Promise<boolean> {
+    const result = await this.db(tx).getRepository(User).delete({ id });
+    await this.changed(tx);
     return (result.affected ?? 0) > 0;
   }
 
-  createToken(fields: {
-    userId: string;
-    name: string;
-    tokenHash: string;
-    expiresAt: Date | null;
-    projectId?: string | null;
-  }): Promise<AccessToken> {
-    const repository = this.dataSource.getRepository(AccessToken);
+  /** Replaces the user's password hash (null: token sign-in only); false when the user is gone. */
+  async setPasswordHash(id: string, passwordHash: string | null, tx?: Transaction): Promise<boolean> {
+    const result = await this.db(tx).getRepository(User).update({ id }, { passwordHash });
+    await this.changed(tx);
+    return (result.affected ?? 0) > 0;
+  }
+
+  createToken(
+    fields: {
+      userId: string;
+      name: string;
+      tokenHash: string;
+      expiresAt: Date | null;
+      projectId?: string | null;
+    },
+    tx?: Transaction,
+  ): Promise<AccessToken> {
+    const repository = this.db(tx).getRepository(AccessToken);
     return repository.save(repository.create({ ...fields, projectId: fields.projectId ?? null }));
   }
 
@@ -153,20 +180,19 @@ export class UsersRepository {
     return this.dataSource.getRepository(AccessToken).find({ where: { userId }, order: { id: 'ASC' } });
   }
 
-  async revokeToken(userId: string, tokenId: string): Promise<boolean> {
-    const result = await this.dataSource
+  async revokeToken(userId: string, tokenId: string, tx?: Transaction): Promise<boolean> {
+    const result = await this.db(tx)
       .getRepository(AccessToken)
       .update({ id: tokenId, userId }, { revokedAt: () => 'now()' });
-    await this.accessCache.invalidate();
+    await this.changed(tx);
     return (result.affected ?? 0) > 0;
   }
 
-  async createPlatformToken(fields: {
-    name: string;
-    tokenHash: string;
-    projectPaths: string[] | null;
-  }): Promise<PlatformTokenRow> {
-    const rows = await this.dataSource.query<PlatformTokenDbRow[]>(
+  async createPlatformToken(
+    fields: { name: string; tokenHash: string; projectPaths: string[] | null },
+    tx?: Transaction,
+  ): Promise<PlatformTokenRow> {
+    const rows = await this.db(tx).query<PlatformTokenDbRow[]>(
       `INSERT INTO platform_tokens (name, token_hash, project_paths) VALUES ($1, $2, $3)
        RETURNING ${PLATFORM_COLUMNS}`,
       [fields.name, fields.tokenHash, fields.projectPaths],
@@ -193,13 +219,14 @@ export class UsersRepository {
     return rows.map(platformToken);
   }
 
-  async revokePlatformToken(id: string): Promise<boolean> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `UPDATE platform_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id`,
+  async revokePlatformToken(id: string, tx?: Transaction): Promise<PlatformTokenRow | undefined> {
+    const rows = await this.db(tx).query<PlatformTokenDbRow[]>(
+      `UPDATE platform_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+       RETURNING ${PLATFORM_COLUMNS}`,
       [id],
     );
-    await this.accessCache.invalidate();
-    return rows.length > 0;
+    await this.changed(tx);
+    return rows[0] ? platformToken(rows[0]) : undefined;
   }
 
   async touchToken(tokenId: string): Promise<void> {

@@ -1,0 +1,16 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+
+import type { LfsRequest } from '../http/request-context.js';
+import { requestAuditContext } from './audit-context.js';
+import type { AuditContext } from './audit-context.js';
+
+/** The audit context of an authenticated request: its principal, client address and request id. */
+export const Audited = createParamDecorator((_data: unknown, context: ExecutionContext): AuditContext => {
+  const req = context.switchToHttp().getRequest<LfsRequest>();
+  if (!req.principal) {
+    // Only routes behind a guard that sets the principal take this parameter.
+    throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Credentials needed');
+  }
+  return requestAuditContext(req.principal, req.clientAddress ?? null, req.requestId ?? null);
+});
