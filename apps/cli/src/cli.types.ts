@@ -10,32 +10,14 @@ export interface Io {
   readonly stdin: AsyncIterable<string | Uint8Array>;
 }
 
-/** Options accepted before the command name (`lfs-depot --url … stats x`); a command's own flags win. */
-export interface GlobalOptions {
-  readonly url?: string;
-  readonly token?: string;
-  readonly json?: boolean;
-}
-
-/** Everything a command may depend on besides its arguments. */
-export interface CommandContext {
+/** Everything a command may depend on besides its arguments, for one run of the program. */
+export interface CliContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly io: Io;
-  /** Directory that relative paths (./data/admin-token) resolve against. */
+  /** Directory that relative paths (./data/admin-token, a relative DATA_DIR) resolve against. */
   readonly cwd: string;
-  readonly globals: GlobalOptions;
-}
-
-/** One entry of the command table: a leaf (`stats`, `projects create`) or a group (`projects`). */
-export interface Command {
-  /** The full name as typed, e.g. `stats` or `projects create`. */
-  readonly name: string;
-  /** One line for the command list in `lfs-depot --help`. */
-  readonly summary: string;
-  /** Usage lines without the leading `usage: `. */
-  readonly usage: readonly string[];
-  /** A group's subcommands; absent on leaves. */
-  readonly subcommands?: readonly Command[];
-  /** Runs with the arguments after the command name and resolves to the process exit code. */
-  run(args: readonly string[], ctx: CommandContext): Promise<number>;
+  /** The lfs-depot checkout this CLI belongs to (its data/ is where `npm start` keeps the admin token), if known. */
+  readonly installDir: string | undefined;
+  /** What main() returns once the command has run; a command that decides its own status (pre-receive) sets it. */
+  exitCode: number;
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
 import { PROJECT, useCliHarness } from '../test/cli-harness.js';
 import { CliError } from './cli.errors.js';
-import { DEFAULT_URL, resolveConnection, TOKEN_NOT_SET } from './connection.js';
+import { DEFAULT_URL, resolveConnection } from './connection.js';
 import { main } from './main.js';
 
 describe(resolveConnection.name, () => {
@@ -25,6 +25,7 @@ describe(resolveConnection.name, () => {
     expect(resolveConnection({ env: { LFS_DEPOT_TOKEN: 't' }, cwd })).toEqual({
       baseUrl: DEFAULT_URL,
       token: 't',
+      tokenSource: 'LFS_DEPOT_TOKEN',
     });
   });
 
@@ -40,6 +41,7 @@ describe(resolveConnection.name, () => {
     expect(resolveConnection({ env, cwd, url: 'http://flag:2/', token: 'flag' })).toEqual({
       baseUrl: 'http://flag:2',
       token: 'flag',
+      tokenSource: '--token',
     });
   });
 
@@ -50,20 +52,72 @@ describe(resolveConnection.name, () => {
     expect(resolveConnection({ env: { LFS_DEPOT_TOKEN: '' }, cwd }).token).toBe('secret-from-file');
   });
 
-  it('returns the token of $DATA_DIR/admin-token when DATA_DIR is set', () => {
+  it('returns the token of $DATA_DIR/admin-token when DATA_DIR is set, resolved against the working directory', () => {
     writeToken('elsewhere', 'dir-token');
+    writeToken('data', 'cwd-token');
 
-    expect(resolveConnection({ env: { DATA_DIR: 'elsewhere' }, cwd }).token).toBe('dir-token');
+    expect(resolveConnection({ env: { DATA_DIR: 'elsewhere' }, cwd })).toMatchObject({
+      token: 'dir-token',
+      tokenSource: join(cwd, 'elsewhere', 'admin-token'),
+    });
   });
 
-  it('rejects when no token is configured anywhere', () => {
-    expect(() => resolveConnection({ env: {}, cwd })).toThrow(new CliError(TOKEN_NOT_SET));
+  it('returns the token of --data-dir over DATA_DIR and ./data', () => {
+    writeToken('flag', 'flag-token');
+    writeToken('env', 'env-token');
+    writeToken('data', 'cwd-token');
+
+    expect(resolveConnection({ env: { DATA_DIR: 'env' }, cwd, dataDir: 'flag' }).token).toBe('flag-token');
+  });
+
+  it("returns the token of the checkout's data/ from any other folder", () => {
+    writeToken('checkout/data', 'checkout-token');
+
+    expect(
+      resolveConnection({ env: {}, cwd: join(cwd, 'somewhere'), installDir: join(cwd, 'checkout') }),
+    ).toMatchObject({ token: 'checkout-token', tokenSource: join(cwd, 'checkout', 'data', 'admin-token') });
+  });
+
+  it('falls back from a DATA_DIR without a token file to ./data and then the checkout', () => {
+    writeToken('checkout/data', 'checkout-token');
+
+    expect(
+      resolveConnection({ env: { DATA_DIR: 'nothing-here' }, cwd, installDir: join(cwd, 'checkout') }).token,
+    ).toBe('checkout-token');
+  });
+
+  it('rejects when no token is configured anywhere, naming every file it tried once', () => {
+    const checkout = join(cwd, 'checkout');
+
+    expect(() =>
+      resolveConnection({ env: { DATA_DIR: '/srv/lfs' }, cwd: checkout, installDir: checkout }),
+    ).toThrow(
+      new CliError(
+        [
+          'no admin token: LFS_DEPOT_TOKEN is not set and none of these files exists:',
+          '  /srv/lfs/admin-token (DATA_DIR)',
+          `  ${join(checkout, 'data', 'admin-token')} (the current folder)`,
+          "Pass --token, set LFS_DEPOT_TOKEN, or give --data-dir the server's DATA_DIR " +
+            '(the server prints where its admin token is when it generates one).',
+        ].join('\n'),
+      ),
+    );
+  });
+
+  it('rejects a --data-dir without a token file, without looking elsewhere', () => {
+    writeToken('data', 'cwd-token');
+
+    expect(() => resolveConnection({ env: {}, cwd, dataDir: 'nope' })).toThrow(
+      `  ${join(cwd, 'nope', 'admin-token')} (--data-dir)\n`,
+    );
   });
 
   it('rejects an empty token file', () => {
     writeToken('data', '\n');
 
-    expect(() => resolveConnection({ env: {}, cwd })).toThrow(/admin-token is empty/);
+    expect(() => resolveConnection({ env: {}, cwd })).toThrow(
+      new CliError(`the admin token file ${join(cwd, 'data', 'admin-token')} is empty`),
+    );
   });
 
   it('rejects an empty --token with exit code 2', () => {

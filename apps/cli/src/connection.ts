@@ -10,22 +10,29 @@ export interface Connection {
   /** Server base URL without a trailing slash, e.g. `http://127.0.0.1:8080`. */
   readonly baseUrl: string;
   readonly token: string;
+  /** Where the token came from (`--token`, `LFS_DEPOT_TOKEN` or a file), for the message when it is refused. */
+  readonly tokenSource?: string;
 }
 
-/** Inputs of resolveConnection: flags win over the environment, which wins over the token file. */
+/** Inputs of resolveConnection: flags win over the environment, which wins over the token files. */
 export interface ConnectionSources {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** The lfs-depot checkout the CLI runs from; its data/admin-token is the last place looked at. */
+  readonly installDir?: string | undefined;
   readonly url?: string | undefined;
   readonly token?: string | undefined;
+  /** --data-dir: the server's DATA_DIR; when given, its admin-token is the only file read. */
+  readonly dataDir?: string | undefined;
 }
 
-export const TOKEN_NOT_SET =
-  'LFS_DEPOT_TOKEN is not set (the server printed where its admin token is, usually data/admin-token)';
-
-/** Picks the server URL and admin token from flags, LFS_DEPOT_URL / LFS_DEPOT_TOKEN and data/admin-token. */
+/**
+ * Picks the server URL and admin token: --url, else LFS_DEPOT_URL, else the default; --token, else
+ * LFS_DEPOT_TOKEN, else the admin-token file of --data-dir, or else the first that exists of $DATA_DIR, ./data and
+ * the checkout's own data/ (where `npm start` generates it), so that the CLI works from any folder.
+ */
 export function resolveConnection(sources: ConnectionSources): Connection {
-  return { baseUrl: resolveUrl(sources), token: resolveToken(sources) };
+  return { baseUrl: resolveUrl(sources), ...resolveToken(sources) };
 }
 
 function resolveUrl({ url, env }: ConnectionSources): string {
@@ -52,37 +59,73 @@ function resolveUrl({ url, env }: ConnectionSources): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
-function resolveToken({ token, env, cwd }: ConnectionSources): string {
+/** One place an admin-token file may be, and why it is looked at. */
+interface TokenFile {
+  readonly file: string;
+  readonly reason: string;
+}
+
+function resolveToken(sources: ConnectionSources): { token: string; tokenSource: string } {
+  const { token, env } = sources;
   if (token !== undefined) {
     if (token.trim() === '') {
       throw new CliError('--token is empty', ExitCode.USAGE);
     }
-    return token.trim();
+    return { token: token.trim(), tokenSource: '--token' };
   }
   const fromEnv = nonEmpty(env['LFS_DEPOT_TOKEN']);
   if (fromEnv !== undefined) {
-    return fromEnv.trim();
+    return { token: fromEnv.trim(), tokenSource: 'LFS_DEPOT_TOKEN' };
   }
-  return readTokenFile(resolve(cwd, nonEmpty(env['DATA_DIR']) ?? 'data', 'admin-token'));
+  const candidates = tokenFiles(sources);
+  for (const { file } of candidates) {
+    const content = readTokenFile(file);
+    if (content !== undefined) {
+      const found = content.trim();
+      if (found === '') {
+        throw new CliError(`the admin token file ${file} is empty`);
+      }
+      return { token: found, tokenSource: file };
+    }
+  }
+  throw new CliError(
+    [
+      'no admin token: LFS_DEPOT_TOKEN is not set and none of these files exists:',
+      ...candidates.map(({ file, reason }) => `  ${file} (${reason})`),
+      "Pass --token, set LFS_DEPOT_TOKEN, or give --data-dir the server's DATA_DIR " +
+        '(the server prints where its admin token is when it generates one).',
+    ].join('\n'),
+  );
 }
 
-function readTokenFile(file: string): string {
-  let content: string;
+/** The admin-token files to try, in order, each once. */
+function tokenFiles({ dataDir, env, cwd, installDir }: ConnectionSources): TokenFile[] {
+  if (dataDir !== undefined) {
+    return [{ file: resolve(cwd, dataDir, 'admin-token'), reason: '--data-dir' }];
+  }
+  const fromEnv = nonEmpty(env['DATA_DIR']);
+  const candidates: TokenFile[] = [
+    ...(fromEnv === undefined ? [] : [{ file: resolve(cwd, fromEnv, 'admin-token'), reason: 'DATA_DIR' }]),
+    { file: resolve(cwd, 'data', 'admin-token'), reason: 'the current folder' },
+    ...(installDir === undefined
+      ? []
+      : [{ file: resolve(installDir, 'data', 'admin-token'), reason: 'the lfs-depot checkout' }]),
+  ];
+  return candidates.filter((c, i) => candidates.findIndex((other) => other.file === c.file) === i);
+}
+
+/** The file's text, or undefined when there is no such file. */
+function readTokenFile(file: string): string | undefined {
   try {
-    content = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     if (isError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) {
-      throw new CliError(TOKEN_NOT_SET);
+      return undefined;
     }
     throw new CliError(
       `cannot read the admin token from ${file}: ${isError(err) ? err.message : String(err)}`,
     );
   }
-  const token = content.trim();
-  if (token === '') {
-    throw new CliError(`${file} is empty; ${TOKEN_NOT_SET}`);
-  }
-  return token;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,17 +1,32 @@
-import { readLeadingOptions } from './args.js';
-import { ExitCode, UsageError } from './cli.errors.js';
-import type { Command, CommandContext, GlobalOptions, Io } from './cli.types.js';
-import { COMMANDS } from './commands/index.js';
-import { formatTopLevelHelp, TOP_USAGE } from './help.js';
+import type { Command } from 'commander';
+import { CommanderError } from 'commander';
+
+import { withConnectionOptions } from './admin-options.js';
+import { ExitCode } from './cli.errors.js';
+import type { CliContext, Io } from './cli.types.js';
+import { COMMANDS, type CommandFamily } from './commands/index.js';
+import { findInstallDir } from './install-dir.js';
+import { createProgram, usageError } from './program.js';
 import { reportError } from './report-error.js';
 
 /** Knobs that production takes from the process and tests set explicitly. */
 export interface MainOptions {
   /** Directory against which ./data/admin-token is resolved; defaults to process.cwd(). */
   readonly cwd?: string;
-  /** The command table; defaults to COMMANDS. */
-  readonly commands?: readonly Command[];
+  /** The checkout whose data/admin-token is the last resort; defaults to the one holding this module. */
+  readonly installDir?: string;
+  /** The command families to offer; defaults to COMMANDS. */
+  readonly commands?: readonly CommandFamily[];
 }
+
+const HELP_FOOTER = `
+Environment:
+  LFS_DEPOT_URL    server base URL (default http://127.0.0.1:8080)
+  LFS_DEPOT_TOKEN  admin token; if unset, read from the admin-token file of --data-dir, else of the first
+                   of $DATA_DIR, ./data and this checkout's data/ that has one
+
+Exit status: 0 on success, 1 when the request failed, 2 when the command line is wrong.
+Run 'lfs-depot <command> --help' for a command's arguments and options.`;
 
 /** Runs `lfs-depot <argv…>` and resolves to its exit code; never throws and never calls process.exit. */
 export async function main(
@@ -20,49 +35,52 @@ export async function main(
   io: Io,
   options: MainOptions = {},
 ): Promise<number> {
-  const commands = options.commands ?? COMMANDS;
-  const ctx = (globals: GlobalOptions): CommandContext => ({
+  const ctx: CliContext = {
     env,
     io,
     cwd: options.cwd ?? process.cwd(),
-    globals,
-  });
+    installDir: options.installDir ?? findInstallDir(),
+    exitCode: ExitCode.OK,
+  };
   try {
-    const { globals, help, rest } = readLeadingOptions(argv, TOP_USAGE);
-    const [name, ...args] = rest;
-    if (help || name === undefined || name === 'help') {
-      // `lfs-depot --help projects` and `lfs-depot help projects` mean the same.
-      const topics = help ? rest.filter((word) => word !== 'help') : name === 'help' ? args : undefined;
-      return await showHelp(topics, commands, ctx(globals));
-    }
-    return await findCommand(commands, name).run(args, ctx(globals));
+    await buildProgram(ctx, options.commands ?? COMMANDS).parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
   } catch (err) {
+    if (err instanceof CommanderError && err.code === 'commander.helpDisplayed') {
+      return ExitCode.OK;
+    }
     return reportError(err, io.stderr);
   }
 }
 
-/** `lfs-depot help [cmd…]` and `lfs-depot --help`; `lfs-depot` alone is a usage error. */
-async function showHelp(
-  topics: readonly string[] | undefined,
-  commands: readonly Command[],
-  ctx: CommandContext,
-): Promise<number> {
-  if (topics === undefined) {
-    throw new UsageError('missing command', TOP_USAGE.usage, TOP_USAGE.helpHint);
+/** The whole command tree for one run. */
+function buildProgram(ctx: CliContext, families: readonly CommandFamily[]): Command {
+  const program = withConnectionOptions(createProgram(ctx))
+    .description('lfs-depot: command line for the lfs-depot admin API')
+    .usage('[--url <url>] [--token <token>] [--data-dir <dir>] [--json] <command> [<args>]')
+    .addHelpText('after', HELP_FOOTER)
+    .argument('[command...]')
+    .action((words: string[], _options: unknown, command: Command) => {
+      throw usageError(command, words[0] === undefined ? 'missing command' : `unknown command '${words[0]}'`);
+    });
+  for (const add of families) {
+    add(program, ctx);
   }
-  const [topic, ...more] = topics;
-  if (topic === undefined) {
-    ctx.io.stdout.write(formatTopLevelHelp(commands));
-    return ExitCode.OK;
-  }
-  // `help projects create` is `projects create --help`.
-  return findCommand(commands, topic).run([...more, '--help'], ctx);
-}
-
-function findCommand(commands: readonly Command[], name: string): Command {
-  const command = commands.find((candidate) => candidate.name === name);
-  if (command === undefined) {
-    throw new UsageError(`unknown command '${name}'`, TOP_USAGE.usage, TOP_USAGE.helpHint);
-  }
-  return command;
+  program
+    .command('help')
+    .summary('show help for a command')
+    .argument('[command...]')
+    .action((words: string[]) => {
+      // `help projects create` is `projects create --help`.
+      let target: Command = program;
+      for (const word of words) {
+        const next = target.commands.find((c) => c.name() === word);
+        if (next === undefined) {
+          throw usageError(program, `unknown command '${words.join(' ')}'`);
+        }
+        target = next;
+      }
+      target.outputHelp();
+    });
+  return program;
 }

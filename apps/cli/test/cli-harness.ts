@@ -29,10 +29,13 @@ export interface CliResult {
 export interface CliHarness {
   /** The fake admin API, emptied of requests and canned answers before each test. */
   readonly server: FakeAdminServer;
-  /** Runs `lfs-depot <argv…>` against the fake server with TOKEN, from a folder holding no admin-token file. */
+  /**
+   * Runs `lfs-depot <argv…>` against the fake server with TOKEN, from a folder holding no admin-token file (also
+   * standing in for the checkout the CLI is installed in).
+   */
   run(
     argv: string[],
-    opts?: { env?: Record<string, string>; stdin?: string; cwd?: string },
+    opts?: { env?: Record<string, string>; stdin?: string; cwd?: string; installDir?: string },
   ): Promise<CliResult>;
 }
 
@@ -66,7 +69,11 @@ export function useCliHarness(): CliHarness {
     async run(argv, opts = {}) {
       const captured = captureIo(opts.stdin);
       const env = opts.env ?? { LFS_DEPOT_URL: started().url, LFS_DEPOT_TOKEN: TOKEN };
-      const code = await main(argv, env, captured.io, { cwd: opts.cwd ?? emptyDir });
+      // installDir too: the checkout running the tests may hold a real data/admin-token.
+      const code = await main(argv, env, captured.io, {
+        cwd: opts.cwd ?? emptyDir,
+        installDir: opts.installDir ?? emptyDir,
+      });
       return { code, stdout: captured.stdout(), stderr: captured.stderr() };
     },
   };

@@ -69,7 +69,7 @@ describe('lfs-depot authenticate', () => {
   it('exits 2 for an unknown operation and 1 without a user, calling nothing', async () => {
     const bad = await run(['games/engine', 'delete', '--user', 'alice']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('upload or download');
+    expect(bad.stderr).toContain('Allowed choices are upload, download.');
     const noUser = await run(['games/engine', 'upload']);
     expect(noUser.code).toBe(1);
     expect(noUser.stderr).toContain('--user');

@@ -1,22 +1,28 @@
-import type { Command } from '../cli.types.js';
-import { authenticateCommand } from './authenticate.command.js';
-import { membersCommand } from './members.command.js';
-import { preReceiveCommand } from './pre-receive.command.js';
-import { projectsCommand } from './projects.command.js';
-import { statsCommand } from './stats.command.js';
-import { tokensCommand } from './tokens.command.js';
-import { usersCommand } from './users.command.js';
+import type { Command } from 'commander';
+
+import type { CliContext } from '../cli.types.js';
+import { addAuthenticateCommand } from './authenticate.command.js';
+import { addMembersCommands } from './members.command.js';
+import { addPreReceiveCommand } from './pre-receive.command.js';
+import { addProjectsCommands } from './projects.command.js';
+import { addStatsCommand } from './stats.command.js';
+import { addTokensCommands } from './tokens.command.js';
+import { addUsersCommands } from './users.command.js';
+
+/** Adds one top-level command (or group of commands) to the program, with `program.command(…)`. */
+export type CommandFamily = (program: Command, ctx: CliContext) => void;
 
 /**
- * Every top-level command, in the order `lfs-depot --help` lists them. A new command (`pre-receive`,
- * `authenticate`) is a new file under commands/ built with defineCommand or defineAdminCommand, plus one line here.
+ * Every top-level command, in the order `lfs-depot --help` lists them. A new command is a file under commands/
+ * exporting a CommandFamily (commander's `.command()`, with withConnectionOptions and adminSession when it calls
+ * the admin API), plus one line here.
  */
-export const COMMANDS: readonly Command[] = [
-  usersCommand,
-  tokensCommand,
-  projectsCommand,
-  membersCommand,
-  statsCommand,
-  preReceiveCommand,
-  authenticateCommand,
+export const COMMANDS: readonly CommandFamily[] = [
+  addUsersCommands,
+  addTokensCommands,
+  addProjectsCommands,
+  addMembersCommands,
+  addStatsCommand,
+  addPreReceiveCommand,
+  addAuthenticateCommand,
 ];

@@ -24,7 +24,9 @@ describe(main.name, () => {
       const result = await cli.run(['members', 'set', 'group/name', 'alice', 'owner']);
 
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain("lfs-depot: role must be read, write or maintainer, not 'owner'\n");
+      expect(result.stderr).toContain(
+        "lfs-depot: command-argument value 'owner' is invalid for argument 'role'. Allowed choices are read, write, maintainer.\n",
+      );
       expect(cli.server.requests).toEqual([]);
     });
 

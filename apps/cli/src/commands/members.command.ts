@@ -1,42 +1,39 @@
+import type { Role } from '@lfs-depot/contracts';
 import { ROLES } from '@lfs-depot/contracts';
+import type { Command } from 'commander';
+import { Argument } from 'commander';
 
-import { defineAdminCommand } from '../admin-command.js';
-import { defineGroup } from '../command.js';
-
-const membersSet = defineAdminCommand({
-  name: 'members set',
-  summary: 'add a user to a project or change their role',
-  usage: 'lfs-depot members set <project> <username> <read|write|maintainer>',
-  description:
-    'Gives <username> a role in <project>: read (download), write (also upload and lock) or maintainer\n' +
-    "(also remove other users' locks). Setting a role again replaces the previous one.",
-  positionals: ['project', 'username', 'role'],
-  options: {},
-  async run({ args, admin, output, usageError }) {
-    const role = ROLES.find((r) => r === args.role);
-    if (role === undefined) {
-      return usageError(`role must be read, write or maintainer, not '${args.role}'`);
-    }
-    const membership = await admin().setMember(args.project, args.username, role);
-    output.result(membership, (m) => `${m.username} now has role ${m.role} in ${m.project}`);
-  },
-});
-
-const membersRemove = defineAdminCommand({
-  name: 'members remove',
-  summary: 'remove a user from a project',
-  usage: 'lfs-depot members remove <project> <username>',
-  description: 'Removes <username> from <project>. With --json nothing is printed on success.',
-  positionals: ['project', 'username'],
-  options: {},
-  async run({ args, admin, output }) {
-    await admin().removeMember(args.project, args.username);
-    output.result(undefined, () => `Removed ${args.username} from ${args.project}`);
-  },
-});
+import { adminSession, withConnectionOptions } from '../admin-options.js';
+import type { CliContext } from '../cli.types.js';
+import { addGroup } from '../program.js';
 
 /** `lfs-depot members …` */
-export const membersCommand = defineGroup('members', 'manage who may use a project', [
-  membersSet,
-  membersRemove,
-]);
+export function addMembersCommands(program: Command, ctx: CliContext): void {
+  const members = addGroup(program, 'members', 'manage who may use a project');
+
+  withConnectionOptions(members.command('set'))
+    .summary('add a user to a project or change their role')
+    .description(
+      'Gives <username> a role in <project>: read (download), write (also upload and lock) or maintainer ' +
+        "(also remove other users' locks). Setting a role again replaces the previous one.",
+    )
+    .argument('<project>')
+    .argument('<username>')
+    .addArgument(new Argument('<role>').choices(ROLES))
+    .action(async (project: string, username: string, role: Role, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const membership = await admin().setMember(project, username, role);
+      output.result(membership, (m) => `${m.username} now has role ${m.role} in ${m.project}`);
+    });
+
+  withConnectionOptions(members.command('remove'))
+    .summary('remove a user from a project')
+    .description('Removes <username> from <project>. With --json nothing is printed on success.')
+    .argument('<project>')
+    .argument('<username>')
+    .action(async (project: string, username: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      await admin().removeMember(project, username);
+      output.result(undefined, () => `Removed ${username} from ${project}`);
+    });
+}

@@ -46,7 +46,9 @@ describe(main.name, () => {
       const result = await cli.run(['projects', 'create', 'x', '--public', '--visibility', 'private']);
 
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('lfs-depot: conflicting visibility: public and private\n');
+      expect(result.stderr).toContain(
+        "lfs-depot: option '--public' cannot be used with option '--visibility <visibility>'\n",
+      );
       expect(cli.server.requests).toEqual([]);
     });
 
@@ -55,9 +57,13 @@ describe(main.name, () => {
       const quota = await cli.run(['projects', 'create', 'x', '--quota', '10X']);
 
       expect(visibility.code).toBe(2);
-      expect(visibility.stderr).toContain("--visibility must be private or public, not 'internal'");
+      expect(visibility.stderr).toContain(
+        "lfs-depot: option '--visibility <visibility>' argument 'internal' is invalid. Allowed choices are private, public.\n",
+      );
       expect(quota.code).toBe(2);
-      expect(quota.stderr).toContain("lfs-depot: --quota: '10X' is not a size");
+      expect(quota.stderr).toContain(
+        "lfs-depot: option '--quota <size>' argument '10X' is invalid. '10X' is not a size",
+      );
       expect(cli.server.requests).toEqual([]);
     });
 

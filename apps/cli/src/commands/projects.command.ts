@@ -1,157 +1,131 @@
 import type { ProjectDetailsView, ProjectView, Visibility } from '@lfs-depot/contracts';
 import { VISIBILITIES } from '@lfs-depot/contracts';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
-import { defineAdminCommand } from '../admin-command.js';
+import { adminSession, withConnectionOptions } from '../admin-options.js';
 import { describeBytes, parseSize } from '../bytes.js';
+import type { CliContext } from '../cli.types.js';
 import { isError } from '../cli.errors.js';
-import { defineGroup } from '../command.js';
 import { formatFields } from '../output.js';
+import { addGroup } from '../program.js';
 
-const VISIBILITY_OPTIONS = {
-  public: { type: 'boolean', help: 'anyone may download without credentials (same as --visibility public)' },
-  private: { type: 'boolean', help: 'only members may read (same as --visibility private)' },
-  visibility: { type: 'string', value: 'private|public', help: 'who may download' },
-} as const;
+interface VisibilityOptions {
+  public?: boolean;
+  private?: boolean;
+  visibility?: Visibility;
+}
 
-const QUOTA_OPTION = {
-  quota: {
-    type: 'string',
-    value: 'size',
-    help: 'storage quota, e.g. 500M or 10G (none: no quota)',
-  },
-} as const;
+interface QuotaOptions {
+  /** A size, null for `--quota none`, false for `--no-quota`. */
+  quota?: number | null | false;
+}
 
 const SIZE_HELP = 'Sizes are bytes or a number with K, M, G or T (powers of 1024): 1024, 500M, 1.5G, 10G.';
 
-const projectsCreate = defineAdminCommand({
-  name: 'projects create',
-  summary: 'create a project (the LFS namespace of one repository)',
-  usage: 'lfs-depot projects create <path> [--public | --visibility private|public] [--quota <size>]',
-  description:
-    'Creates a project. <path> is the repository path, e.g. group/sub/name; its LFS endpoint is then\n' +
-    '<server>/group/sub/name.git/info/lfs. Projects are private and without quota unless told otherwise.',
-  positionals: ['path'],
-  options: { ...VISIBILITY_OPTIONS, ...QUOTA_OPTION },
-  epilog: `${SIZE_HELP}\n\nExample:\n  lfs-depot projects create games/engine --quota 10G`,
-  async run({ args, values, admin, output, usageError }) {
-    const visibility = readVisibility(values, usageError);
-    const quota = values.quota === undefined ? undefined : readQuota(values.quota, usageError);
-    const project = await admin().createProject({
-      path: args.path,
-      ...(visibility === undefined ? {} : { visibility }),
-      ...(quota === undefined ? {} : { quota_bytes: quota }),
+/** `lfs-depot projects …` */
+export function addProjectsCommands(program: Command, ctx: CliContext): void {
+  const projects = addGroup(program, 'projects', 'create, show, update and delete projects');
+
+  withVisibilityAndQuota(withConnectionOptions(projects.command('create')))
+    .summary('create a project (the LFS namespace of one repository)')
+    .description(
+      'Creates a project. <path> is the repository path, e.g. group/sub/name; its LFS endpoint is then ' +
+        '<server>/group/sub/name.git/info/lfs. Projects are private and without quota unless told otherwise.',
+    )
+    .argument('<path>')
+    .addHelpText('after', `\n${SIZE_HELP}\n\nExample:\n  lfs-depot projects create games/engine --quota 10G`)
+    .action(async (path: string, options: VisibilityOptions & QuotaOptions, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const visibility = readVisibility(options);
+      const project = await admin().createProject({
+        path,
+        ...(visibility === undefined ? {} : { visibility }),
+        ...(options.quota === undefined || options.quota === false ? {} : { quota_bytes: options.quota }),
+      });
+      output.result(project, (p) => `Created project ${p.path}\n${formatProject(p, '  ')}`);
     });
-    output.result(project, (p) => `Created project ${p.path}\n${formatProject(p, '  ')}`);
-  },
-});
 
-const projectsShow = defineAdminCommand({
-  name: 'projects show',
-  summary: "show a project's settings",
-  usage: 'lfs-depot projects show <path>',
-  description: "Shows a project's id, visibility, quota and creation time.",
-  positionals: ['path'],
-  options: {},
-  async run({ args, admin, output }) {
-    const project = await admin().getProject(args.path);
-    output.result(project, (p) => formatProject(p));
-  },
-});
+  withConnectionOptions(projects.command('show'))
+    .summary("show a project's settings")
+    .description("Shows a project's id, visibility, quota, creation time and members.")
+    .argument('<path>')
+    .action(async (path: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const project = await admin().getProject(path);
+      output.result(project, (p) => formatProject(p));
+    });
 
-const projectsUpdate = defineAdminCommand({
-  name: 'projects update',
-  summary: "change a project's visibility or quota",
-  usage:
-    'lfs-depot projects update <path> [--public | --private | --visibility private|public] [--quota <size> | --no-quota]',
-  description: 'Changes the given settings of a project and leaves the others as they are.',
-  positionals: ['path'],
-  options: {
-    ...VISIBILITY_OPTIONS,
-    ...QUOTA_OPTION,
-    'no-quota': { type: 'boolean', help: 'remove the quota' },
-  },
-  epilog: SIZE_HELP,
-  async run({ args, values, admin, output, usageError }) {
-    const visibility = readVisibility(values, usageError);
-    if (values.quota !== undefined && values['no-quota'] === true) {
-      usageError('give either --quota or --no-quota, not both');
+  const update = withVisibilityAndQuota(withConnectionOptions(projects.command('update')))
+    .summary("change a project's visibility or quota")
+    .description('Changes the given settings of a project and leaves the others as they are.')
+    .argument('<path>')
+    .option('--no-quota', 'remove the quota')
+    .addHelpText('after', `\n${SIZE_HELP}`);
+  // --quota and --no-quota set the same value, which commander's .conflicts() cannot tell apart.
+  const quotaFlags = new Set<string>();
+  update.on('option:quota', () => quotaFlags.add('--quota'));
+  update.on('option:no-quota', () => quotaFlags.add('--no-quota'));
+  update.action(async (path: string, options: VisibilityOptions & QuotaOptions, command: Command) => {
+    const visibility = readVisibility(options);
+    if (quotaFlags.size > 1) {
+      command.error('give either --quota or --no-quota, not both');
     }
-    const quota =
-      values['no-quota'] === true
-        ? null
-        : values.quota === undefined
-          ? undefined
-          : readQuota(values.quota, usageError);
+    const quota = options.quota === false ? null : options.quota;
     if (visibility === undefined && quota === undefined) {
-      usageError('nothing to update: give --visibility, --public, --private, --quota or --no-quota');
+      command.error('nothing to update: give --visibility, --public, --private, --quota or --no-quota');
     }
-    const project = await admin().updateProject(args.path, {
+    const { admin, output } = adminSession(ctx, command);
+    const project = await admin().updateProject(path, {
       ...(visibility === undefined ? {} : { visibility }),
       ...(quota === undefined ? {} : { quota_bytes: quota }),
     });
     output.result(project, (p) => `Updated project ${p.path}\n${formatProject(p, '  ')}`);
-  },
-});
+  });
 
-const projectsDelete = defineAdminCommand({
-  name: 'projects delete',
-  summary: 'delete a project',
-  usage: 'lfs-depot projects delete <path>',
-  description:
-    'Deletes a project. Objects that other projects also link stay stored for them. With --json nothing\n' +
-    'is printed on success (the server answers 204 without a body).',
-  positionals: ['path'],
-  options: {},
-  async run({ args, admin, output }) {
-    await admin().deleteProject(args.path);
-    output.result(undefined, () => `Deleted project ${args.path}`);
-  },
-});
-
-/** `lfs-depot projects …` */
-export const projectsCommand = defineGroup('projects', 'create, show, update and delete projects', [
-  projectsCreate,
-  projectsShow,
-  projectsUpdate,
-  projectsDelete,
-]);
-
-function readVisibility(
-  values: { public?: boolean; private?: boolean; visibility?: string },
-  usageError: (message: string) => never,
-): Visibility | undefined {
-  const chosen = new Set<string>();
-  if (values.public === true) {
-    chosen.add('public');
-  }
-  if (values.private === true) {
-    chosen.add('private');
-  }
-  if (values.visibility !== undefined) {
-    chosen.add(values.visibility);
-  }
-  if (chosen.size > 1) {
-    usageError(`conflicting visibility: ${[...chosen].join(' and ')}`);
-  }
-  const [visibility] = chosen;
-  if (visibility === undefined) {
-    return undefined;
-  }
-  const known = VISIBILITIES.find((v) => v === visibility);
-  if (known === undefined) {
-    usageError(`--visibility must be private or public, not '${visibility}'`);
-  }
-  return known;
+  withConnectionOptions(projects.command('delete'))
+    .summary('delete a project')
+    .description(
+      'Deletes a project. Objects that other projects also link stay stored for them. With --json nothing ' +
+        'is printed on success (the server answers 204 without a body).',
+    )
+    .argument('<path>')
+    .action(async (path: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      await admin().deleteProject(path);
+      output.result(undefined, () => `Deleted project ${path}`);
+    });
 }
 
-function readQuota(text: string, usageError: (message: string) => never): number | null {
+function withVisibilityAndQuota(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--public',
+        'anyone may download without credentials (same as --visibility public)',
+      ).conflicts(['private', 'visibility']),
+    )
+    .addOption(
+      new Option('--private', 'only members may read (same as --visibility private)').conflicts('visibility'),
+    )
+    .addOption(new Option('--visibility <visibility>', 'who may download').choices(VISIBILITIES))
+    .addOption(
+      new Option('--quota <size>', 'storage quota, e.g. 500M or 10G (none: no quota)').argParser(parseQuota),
+    );
+}
+
+function readVisibility(options: VisibilityOptions): Visibility | undefined {
+  return options.public === true ? 'public' : options.private === true ? 'private' : options.visibility;
+}
+
+function parseQuota(text: string): number | null {
   if (text.toLowerCase() === 'none') {
     return null;
   }
   try {
     return parseSize(text);
   } catch (err) {
-    return usageError(`--quota: ${isError(err) ? err.message : String(err)}`);
+    throw new InvalidArgumentError(isError(err) ? err.message : String(err));
   }
 }
 

@@ -1,24 +1,26 @@
 import type { StatisticsView } from '@lfs-depot/contracts';
+import type { Command } from 'commander';
 
-import { defineAdminCommand } from '../admin-command.js';
+import { adminSession, withConnectionOptions } from '../admin-options.js';
 import { describeBytes } from '../bytes.js';
+import type { CliContext } from '../cli.types.js';
 import { formatFields } from '../output.js';
 
 /** `lfs-depot stats <project>` */
-export const statsCommand = defineAdminCommand({
-  name: 'stats',
-  summary: "show a project's LFS object count, stored size and quota use",
-  usage: 'lfs-depot stats <project>',
-  description:
-    'Shows how many LFS objects <project> links, their total size and how much of its quota that uses.\n' +
-    'Objects shared with other projects count in full for each of them.',
-  positionals: ['project'],
-  options: {},
-  async run({ args, admin, output }) {
-    const statistics = await admin().getStatistics(args.project);
-    output.result(statistics, (s) => formatStatistics(args.project, s));
-  },
-});
+export function addStatsCommand(program: Command, ctx: CliContext): void {
+  withConnectionOptions(program.command('stats'))
+    .summary("show a project's LFS object count, stored size and quota use")
+    .description(
+      'Shows how many LFS objects <project> links, their total size and how much of its quota that uses. ' +
+        'Objects shared with other projects count in full for each of them.',
+    )
+    .argument('<project>')
+    .action(async (project: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const statistics = await admin().getStatistics(project);
+      output.result(statistics, (s) => formatStatistics(project, s));
+    });
+}
 
 function formatStatistics(project: string, s: StatisticsView): string {
   return formatFields([

@@ -88,7 +88,9 @@ describe(main.name, () => {
       const result = await cli.run(['tokens', 'create', 'ci-bot', 'deploy', '--expires-at', 'next tuesday']);
 
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain("lfs-depot: --expires-at: 'next tuesday' is not an ISO 8601 date\n");
+      expect(result.stderr).toContain(
+        "lfs-depot: option '--expires-at <date>' argument 'next tuesday' is invalid. 'next tuesday' is not an ISO 8601 date\n",
+      );
       expect(cli.server.requests).toEqual([]);
     });
 
@@ -96,7 +98,7 @@ describe(main.name, () => {
       const result = await cli.run(['tokens', 'create', 'ci-bot']);
 
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('lfs-depot: missing <name>\n');
+      expect(result.stderr).toContain("lfs-depot: missing required argument 'name'\n");
     });
   });
 });

@@ -59,7 +59,7 @@ describe(main.name, () => {
 
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('lfs-depot: give either --password or --password-stdin, not both\n');
-      expect(result.stderr).toContain('usage: lfs-depot users create <username>');
+      expect(result.stderr).toContain('usage: lfs-depot users create [options] <username>');
       expect(cli.server.requests).toEqual([]);
     });
 
