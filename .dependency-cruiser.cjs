@@ -23,7 +23,7 @@ const API_LAYERS = [
 ];
 
 /** apps/api/src folders that are features: each depends only on the layers above, never on another feature. */
-const API_FEATURES = ['admin', 'batch', 'health', 'platform', 'push-check', 'transfers'];
+const API_FEATURES = ['admin', 'batch', 'health', 'platform', 'push-check', 'references', 'transfers'];
 
 const api = (folders) => `^apps/api/src/(${folders.join('|')})/`;
 

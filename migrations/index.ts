@@ -2,6 +2,7 @@ import { CreateInitialSchema1764115200000 } from './1764115200000-CreateInitialS
 import { AddLfsFileLocksProjectIdIndex1764201600000 } from './1764201600000-AddLfsFileLocksProjectIdIndex.js';
 import { CreatePlatformTokens1764979200000 } from './1764979200000-CreatePlatformTokens.js';
 import { CreateAuditEvents1765065600000 } from './1765065600000-CreateAuditEvents.js';
+import { AddReferencesAndObjectStates1765152000000 } from './1765152000000-AddReferencesAndObjectStates.js';
 
 /** Every migration, in order. Listed explicitly because ESM builds can't be globbed by TypeORM's loader. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   AddLfsFileLocksProjectIdIndex1764201600000,
   CreatePlatformTokens1764979200000,
   CreateAuditEvents1765065600000,
+  AddReferencesAndObjectStates1765152000000,
 ];

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
-import type { LocalStorage } from '@lfs-depot/storage';
+import type { LocalStorage, ObjectStorage } from '@lfs-depot/storage';
 
 import { adminClient } from './api-harness.js';
 import type { Stack } from './stack.js';
@@ -146,12 +146,17 @@ export class TransferStack {
     readonly aliceId: string,
   ) {}
 
-  static async start(projects: ProjectSpec[]): Promise<TransferStack> {
-    const stack = await startStack();
+  static async start(
+    projects: ProjectSpec[],
+    options: { storage?: ObjectStorage } = {},
+  ): Promise<TransferStack> {
+    const stack = await startStack({}, options);
     const admin = adminClient(stack.url);
     const aliceId = (await admin.createUser(alice.username, alice.password)).body?.id as string;
     await admin.createUser(bob.username, bob.password);
-    const transfers = new TransferStack(stack, admin, (stack.api.storage as LocalStorage).root, aliceId);
+    // storageRoot means something on local disk only; S3 specs look into their bucket instead.
+    const root = (stack.api.storage as Partial<LocalStorage>).root ?? '';
+    const transfers = new TransferStack(stack, admin, root, aliceId);
     for (const project of projects) {
       await transfers.createProject(project);
     }
@@ -269,10 +274,13 @@ export class TransferStack {
  * Starts a TransferStack for the describe block it is called in and closes it after the block; the returned function
  * gives the stack inside its tests and hooks.
  */
-export function useTransferStack(projects: ProjectSpec[]): () => TransferStack {
+export function useTransferStack(
+  projects: ProjectSpec[],
+  options: { storage?: () => Promise<ObjectStorage> } = {},
+): () => TransferStack {
   let transfers: TransferStack | undefined;
   beforeAll(async () => {
-    transfers = await TransferStack.start(projects);
+    transfers = await TransferStack.start(projects, { storage: await options.storage?.() });
   });
   afterAll(async () => {
     await transfers?.close();

@@ -10,6 +10,7 @@ import { LocksModule } from './locks/locks.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PlatformModule } from './platform/platform.module.js';
 import { PushCheckModule } from './push-check/push-check.module.js';
+import { ReferencesModule } from './references/references.module.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 
 /** Infrastructure beside the CoreModule that features use (metrics): it imports no feature. */
@@ -27,6 +28,7 @@ export const FEATURE_MODULES = [
   AdminModule,
   PushCheckModule,
   PlatformModule,
+  ReferencesModule,
 ];
 
 @Module({})

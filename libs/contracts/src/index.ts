@@ -7,6 +7,7 @@ export * from './internal-upload.types.js';
 export * from './json-values.js';
 export * from './lfs-errors.js';
 export * from './lfs-paths.js';
+export * from './lifecycle.types.js';
 export * from './lock.types.js';
 export * from './media-types.js';
 export * from './oid.js';

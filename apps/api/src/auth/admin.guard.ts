@@ -11,7 +11,7 @@ import { requestClientAddress } from './request-client.js';
 const PLATFORM_ROUTE = 'lfs-depot:platform-route';
 
 /**
- * Marks an admin route a platform token may call too (push-check, lfs-authenticate), for the project named by the
+ * Marks an admin route a platform token may call too (push-check, lfs-authenticate, references), for the project named by the
  * route's `:path` parameter when the token is limited to a set of projects.
  */
 export const PlatformRoute = (): MethodDecorator & ClassDecorator => SetMetadata(PLATFORM_ROUTE, true);
@@ -54,7 +54,7 @@ export class AdminGuard implements CanActivate {
       if (!allowed) {
         throw new DomainError(
           ErrorCode.FORBIDDEN,
-          'A platform token may only call push-check and lfs-authenticate',
+          'A platform token may only call push-check, lfs-authenticate and references',
         );
       }
       const { projectPaths } = principal.platform;

@@ -16,6 +16,14 @@ export class LfsObject {
   @Column({ name: 'storage_key', type: 'text' })
   storageKey!: string;
 
+  /** `present`, or `purging` while its bytes are deleted (then the row goes). */
+  @Column({ type: 'text', default: 'present' })
+  state!: 'present' | 'purging';
+
+  /** When the last project link went (null while linked): garbage collection purges after GC_PURGE_GRACE. */
+  @Column({ name: 'unlinked_at', type: 'timestamptz', nullable: true })
+  unlinkedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -12,6 +12,48 @@ export interface StoredObject {
   storageKey: string;
 }
 
+/**
+ * An object row's state. `present`: its bytes may be linked. `purging`: garbage collection or a deletion committed
+ * to deleting its bytes; nothing may link it, and its row goes (gone) once the bytes are deleted. README "Storage
+ * lifecycle" has the whole argument.
+ */
+export type ObjectState = 'present' | 'purging';
+
+export interface KnownObject extends StoredObject {
+  id: string;
+  state: ObjectState;
+}
+
+/** An object row whose bytes are (being) deleted: what ObjectPurger needs. */
+export interface PurgingObject {
+  id: string;
+  oid: string;
+  size: number;
+  storageKey: string;
+}
+
+export interface LinkOptions {
+  /**
+   * Called with the storage key while the object's row is locked as `present`, before the link is written: false
+   * refuses the link (the bytes are not there). No purge can be deleting that key meanwhile (see ObjectPurger).
+   */
+  confirmStored?: (storageKey: string) => Promise<boolean>;
+}
+
+/** Retried by git-lfs: the bytes were being purged while they were uploaded, so they must be sent again. */
+function objectBeingPurged(oid: string): DomainError {
+  return new DomainError(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    `Object ${oid} is being removed from storage; upload it again in a moment`,
+    { retry_after_seconds: PURGE_RETRY_AFTER_SECONDS },
+  );
+}
+
+const PURGE_RETRY_AFTER_SECONDS = 2;
+
+/** Objects unlinked in one transaction: bounds a transaction's locks when GC or a deletion unlinks many. */
+export const UNLINK_CHUNK = 1000;
+
 export interface LinkResult {
   /** False when the project already linked the object (nothing changed). */
   linked: boolean;
@@ -89,19 +131,24 @@ export class ObjectsRepository {
     return sizes;
   }
 
-  /** The stored object with this oid and size, linked or not (used to skip rewriting known bytes). */
-  async findObject(oid: string, size: number): Promise<StoredObject | undefined> {
-    const rows = await this.dataSource.query<ObjectRow[]>(
-      `SELECT oid, size, storage_key FROM lfs_objects WHERE oid = $1 AND size = $2`,
+  /** The stored object with this oid and size, linked or not, with its state (used to skip rewriting known bytes). */
+  async findObject(oid: string, size: number): Promise<KnownObject | undefined> {
+    const rows = await this.dataSource.query<(ObjectRow & { id: string; state: ObjectState })[]>(
+      `SELECT id, oid, size, storage_key, state FROM lfs_objects WHERE oid = $1 AND size = $2`,
       [oid, size],
     );
-    return rows[0] ? toStoredObject(rows[0]) : undefined;
+    const row = rows[0];
+    return row ? { ...toStoredObject(row), id: row.id, state: row.state } : undefined;
   }
 
-  /** Records verified bytes in lfs_objects (idempotent), whether or not any project links them yet. */
+  /**
+   * Records verified bytes in lfs_objects (idempotent), whether or not any project links them yet. A new row counts
+   * as unlinked from now, so garbage collection removes bytes that end up linked nowhere (quota refused).
+   */
   async recordObject(object: StoredObject): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO lfs_objects (oid, size, storage_key) VALUES ($1, $2, $3) ON CONFLICT (oid, size) DO NOTHING`,
+      `INSERT INTO lfs_objects (oid, size, storage_key, unlinked_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (oid, size) DO NOTHING`,
       [object.oid, object.size, object.storageKey],
     );
   }
@@ -110,11 +157,16 @@ export class ObjectsRepository {
    * Records a verified object and links it to the project, with statistics and the quota check in the same
    * transaction. The statistics row is locked first, so concurrent links to one project are serialised and can
    * never overshoot quota_bytes together. Throws QUOTA_EXCEEDED (nothing written) when the link would not fit.
+   *
+   * The object's row is locked (the upsert's DO UPDATE) and must be `present`: a row being purged refuses the link
+   * with a retryable 503, since its bytes are or will be deleted. With `confirmStored`, the bytes are checked under
+   * that lock, which is what makes a link to deleted bytes impossible (README "Storage lifecycle").
    */
   linkObjectToProject(
     projectId: string,
     object: StoredObject,
     quotaBytes: number | null,
+    options: LinkOptions = {},
   ): Promise<LinkResult> {
     return this.dataSource.transaction(async (manager) => {
       const statistics = await manager.query<{ lfs_objects_size: string; path: string }[]>(
@@ -127,16 +179,23 @@ export class ObjectsRepository {
       if (!statistics[0]) {
         throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
       }
-      const objectRows = await manager.query<{ id: string }[]>(
+      const objectRows = await manager.query<{ id: string; state: ObjectState; storage_key: string }[]>(
         `INSERT INTO lfs_objects (oid, size, storage_key) VALUES ($1, $2, $3)
          ON CONFLICT (oid, size) DO UPDATE SET oid = EXCLUDED.oid
-         RETURNING id`,
+         RETURNING id, state, storage_key`,
         [object.oid, object.size, object.storageKey],
       );
+      const objectRow = objectRows[0];
+      if (!objectRow || objectRow.state !== 'present') {
+        throw objectBeingPurged(object.oid);
+      }
+      if (options.confirmStored && !(await options.confirmStored(objectRow.storage_key))) {
+        throw objectBeingPurged(object.oid);
+      }
       const linkRows = await manager.query<unknown[]>(
         `INSERT INTO lfs_objects_projects (lfs_object_id, project_id) VALUES ($1, $2)
          ON CONFLICT DO NOTHING RETURNING lfs_object_id`,
-        [objectRows[0]?.id, projectId],
+        [objectRow.id, projectId],
       );
       if (linkRows.length === 0) {
         return { linked: false };
@@ -156,27 +215,67 @@ export class ObjectsRepository {
           WHERE project_id = $1`,
         [projectId, object.size],
       );
+      await manager.query(`UPDATE lfs_objects SET unlinked_at = NULL WHERE id = $1`, [objectRow.id]);
+      // Uploaded again: a deletion on purpose no longer answers 410 for it.
+      await manager.query(`DELETE FROM lfs_object_removals WHERE project_id = $1 AND oid = $2`, [
+        projectId,
+        object.oid,
+      ]);
       return { linked: true };
     });
   }
 
   /** Removes the project's link to an object and its share of the statistics, in one transaction. */
   async unlinkObjectFromProject(projectId: string, oid: string): Promise<boolean> {
-    const unlinked = await this.dataSource.transaction(async (manager) => {
+    const { count } = await this.unlinkObjects(projectId, { oids: [oid] });
+    return count > 0;
+  }
+
+  /**
+   * Removes the project's links to the given objects (by oid or by row id, at most UNLINK_CHUNK of them), with the
+   * statistics, in one transaction; with `removed`, also records them as deleted on purpose (batch answers 410).
+   * Locks the statistics row, then the object rows in id order (the order every link and purge takes them), and
+   * marks the objects that no project links any more as unlinked from now on.
+   */
+  async unlinkObjects(
+    projectId: string,
+    which: { oids: readonly string[] } | { ids: readonly string[] },
+    options: { removed?: boolean } = {},
+  ): Promise<{ count: number; size: number; objects: StoredObject[] }> {
+    const result = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM project_statistics WHERE project_id = $1 FOR UPDATE`, [projectId]);
-      const removed = await manager.query<[{ size: string }[], number] | { size: string }[]>(
-        `DELETE FROM lfs_objects_projects l USING lfs_objects o
-          WHERE l.lfs_object_id = o.id AND l.project_id = $1 AND o.oid = $2
-          RETURNING o.size`,
-        [projectId, oid],
+      const byOid = 'oids' in which;
+      const rows = await manager.query<(ObjectRow & { id: string })[]>(
+        `SELECT o.id, o.oid, o.size, o.storage_key
+           FROM lfs_objects_projects l JOIN lfs_objects o ON o.id = l.lfs_object_id
+          WHERE l.project_id = $1 AND ${byOid ? 'o.oid = ANY($2::char(64)[])' : 'o.id = ANY($2::bigint[])'}
+          ORDER BY o.id
+            FOR UPDATE OF o`,
+        [projectId, byOid ? which.oids : which.ids],
       );
-      // pg returns [rows, count] for DELETE … RETURNING through TypeORM's query(); normalise.
-      const rows = Array.isArray(removed[0])
-        ? (removed[0] as { size: string }[])
-        : (removed as { size: string }[]);
       if (rows.length === 0) {
-        return false;
+        return { count: 0, size: 0, objects: [] };
       }
+      if (options.removed) {
+        await manager.query(
+          `INSERT INTO lfs_object_removals (project_id, oid)
+           SELECT DISTINCT $1::bigint, oid FROM unnest($2::char(64)[]) AS removed(oid)
+           ON CONFLICT (project_id, oid) DO UPDATE SET removed_at = now()`,
+          [projectId, rows.map((row) => row.oid)],
+        );
+      }
+      const ids = rows.map((row) => row.id);
+      await manager.query(
+        `DELETE FROM lfs_objects_projects WHERE project_id = $1 AND lfs_object_id = ANY($2::bigint[])`,
+        [projectId, ids],
+      );
+      // A statement of its own, after the row locks: it sees every other unlink committed before them.
+      await manager.query(
+        `UPDATE lfs_objects o SET unlinked_at = now()
+          WHERE o.id = ANY($1::bigint[])
+            AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)`,
+        [ids],
+      );
       const size = rows.reduce((sum, row) => sum + parseInt8(row.size), 0);
       await manager.query(
         `UPDATE project_statistics
@@ -184,13 +283,127 @@ export class ObjectsRepository {
           WHERE project_id = $1`,
         [projectId, rows.length, size],
       );
-      return true;
+      return { count: rows.length, size, objects: rows.map(toStoredObject) };
     });
-    if (unlinked) {
+    if (result.count > 0) {
       // After the commit, so no instance can look the link up again from before the delete and remember it.
       await this.linkCache.invalidate();
     }
-    return unlinked;
+    return result;
+  }
+
+  /** Ids of the objects the project links, in id order after `afterId`: for unlinking all of them in chunks. */
+  async findProjectObjectIds(projectId: string, afterId: string, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT lfs_object_id AS id FROM lfs_objects_projects
+        WHERE project_id = $1 AND lfs_object_id > $2 ORDER BY lfs_object_id LIMIT $3`,
+      [projectId, afterId, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Ids of the projects linking an object with this oid (any size), for deleting it everywhere. */
+  async findProjectsLinkingOid(oid: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ project_id: string }[]>(
+      `SELECT DISTINCT l.project_id FROM lfs_objects_projects l JOIN lfs_objects o ON o.id = l.lfs_object_id
+        WHERE o.oid = $1 ORDER BY l.project_id`,
+      [oid],
+    );
+    return rows.map((row) => row.project_id);
+  }
+
+  /** Of the given oids, those deleted on purpose from the project and not uploaded again (batch answers 410). */
+  async findRemovedOids(projectId: string, oids: readonly string[]): Promise<Set<string>> {
+    if (oids.length === 0) {
+      return new Set();
+    }
+    const rows = await this.dataSource.query<{ oid: string }[]>(
+      `SELECT oid FROM lfs_object_removals WHERE project_id = $1 AND oid = ANY($2::char(64)[])`,
+      [projectId, oids],
+    );
+    return new Set(rows.map((row) => row.oid));
+  }
+
+  /**
+   * Rows whose bytes may be purged: those left `purging` by an interrupted purge, and those no project links that
+   * were unlinked at or before `unlinkedBefore`; in id order after `afterId`.
+   */
+  async findPurgeCandidates(unlinkedBefore: Date, afterId: string, limit: number): Promise<PurgingObject[]> {
+    const rows = await this.dataSource.query<(ObjectRow & { id: string })[]>(
+      `SELECT o.id, o.oid, o.size, o.storage_key FROM lfs_objects o
+        WHERE o.id > $2
+          AND (o.state = 'purging'
+               OR (o.unlinked_at <= $1
+                   AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)))
+        ORDER BY o.id
+        LIMIT $3`,
+      [unlinkedBefore, afterId, limit],
+    );
+    return rows.map((row) => ({ ...toStoredObject(row), id: row.id }));
+  }
+
+  /**
+   * Gives an unlinked time of now to rows that no project links but have none (their project was deleted while an
+   * upload linked into it), so that they too wait their grace and are then purged; returns how many.
+   */
+  async stampUnlinkedObjects(): Promise<number> {
+    const result = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE lfs_objects o SET unlinked_at = now()
+        WHERE o.unlinked_at IS NULL AND o.state = 'present'
+          AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)`,
+    );
+    return result[1];
+  }
+
+  /** Rows of this oid (any size) that no project links: what a deletion on purpose purges at once. */
+  async findUnlinkedObjectsByOid(oid: string): Promise<PurgingObject[]> {
+    const rows = await this.dataSource.query<(ObjectRow & { id: string })[]>(
+      `SELECT o.id, o.oid, o.size, o.storage_key FROM lfs_objects o
+        WHERE o.oid = $1
+          AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)
+        ORDER BY o.id`,
+      [oid],
+    );
+    return rows.map((row) => ({ ...toStoredObject(row), id: row.id }));
+  }
+
+  /**
+   * First step of a purge: under the row's lock, moves it from `present` to `purging` when no project links it and
+   * it was unlinked at or before `unlinkedBefore` (a row already `purging` is taken as it is: an earlier purge was
+   * interrupted). Committed before any byte is deleted. Undefined when it may not be purged (linked again, gone).
+   */
+  async markPurging(id: string, unlinkedBefore: Date): Promise<PurgingObject | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query<
+        (ObjectRow & { id: string; state: ObjectState; unlinked_at: Date | null })[]
+      >(`SELECT id, oid, size, storage_key, state, unlinked_at FROM lfs_objects WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
+      const row = rows[0];
+      if (!row) {
+        return undefined;
+      }
+      if (row.state === 'present') {
+        if (row.unlinked_at === null || row.unlinked_at > unlinkedBefore) {
+          return undefined;
+        }
+        // A statement of its own, after the lock: a link committed while we waited for it is seen.
+        const links = await manager.query<unknown[]>(
+          `SELECT 1 FROM lfs_objects_projects WHERE lfs_object_id = $1 LIMIT 1`,
+          [id],
+        );
+        if (links.length > 0) {
+          return undefined;
+        }
+        await manager.query(`UPDATE lfs_objects SET state = 'purging' WHERE id = $1`, [id]);
+      }
+      return { ...toStoredObject(row), id: row.id };
+    });
+  }
+
+  /** Last step of a purge, once the bytes are deleted: the row goes. No link can exist (a `purging` row takes none). */
+  async removePurgedObject(id: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM lfs_objects WHERE id = $1 AND state = 'purging'`, [id]);
   }
 
   /** A page of the project's objects in oid order, after `cursor` (an oid). */

@@ -82,6 +82,14 @@ export class TransfersService {
     // only the API sees both halves: a recorded row (bytes that a verified upload put there) and storage still
     // holding them at that size. Bytes without a row, or a row whose bytes are gone, are simply written again.
     const known = await this.objects.findObject(request.oid, request.size);
+    if (known?.state === 'purging') {
+      // Its bytes are being deleted: neither verified against nor overwritten until the row is gone.
+      throw new DomainError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        `Object ${request.oid} is being removed from storage; upload it again in a moment`,
+        { retry_after_seconds: 2 },
+      );
+    }
     const alreadyStored =
       known !== undefined && (await this.storage.stat(known.storageKey))?.size === request.size;
     const ticket: UploadTicket = {
@@ -122,7 +130,11 @@ export class TransfersService {
     if (!project) {
       throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
     }
-    return this.objects.linkObjectToProject(project.id, object, project.quotaBytes);
+    // The bytes are checked again under the object row's lock: whatever a purge did since authorize (deleted the
+    // bytes we verified against, or the ones we just wrote), a link is only ever made to bytes storage holds.
+    return this.objects.linkObjectToProject(project.id, object, project.quotaBytes, {
+      confirmStored: async (storageKey) => (await this.storage.stat(storageKey))?.size === object.size,
+    });
   }
 
   async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {

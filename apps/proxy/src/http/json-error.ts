@@ -15,12 +15,13 @@ export function sendJsonError(
   requestId: string,
   lfs: boolean,
   req?: IncomingMessage,
+  details?: Record<string, unknown>,
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const { status, headers, body } = errorAnswer({ code, message, requestId, lfs });
+  const { status, headers, body } = errorAnswer({ code, message, requestId, lfs, details });
   const payload = JSON.stringify(body);
   const unread = req !== undefined && !req.readableEnded;
   res.writeHead(status, {

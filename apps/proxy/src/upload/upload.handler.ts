@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { clientAddress, ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
-import { StorageVerificationError } from '@lfs-depot/storage';
+import { ObjectMissingError, StorageVerificationError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
 import { sendJsonError } from '../http/json-error.js';
@@ -77,6 +77,18 @@ export async function handleUpload(
       relayAnswer(req, res, error.answer, requestId);
     } else if (error instanceof StorageVerificationError) {
       sendJsonError(res, ErrorCode.OBJECT_MISMATCH, error.message, requestId, true, req);
+    } else if (error instanceof ObjectMissingError) {
+      // verify() found the stored copy gone (purged since authorize): the client sends the bytes again, and the
+      // API, seeing no stored copy, has them written.
+      sendJsonError(
+        res,
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'The stored copy of this object was removed during the upload; upload it again',
+        requestId,
+        true,
+        req,
+        { retry_after_seconds: 2 },
+      );
     } else if (controller.signal.aborted) {
       res.destroy();
     } else {

@@ -1,0 +1,95 @@
+// Storage lifecycle on the wire: reference snapshots, garbage collection, deletion on purpose and the jobs that
+// run the long operations (README "Storage lifecycle").
+
+/** One line of `PUT /api/v1/projects/{path}/references` (NDJSON); other fields (a path, say) are ignored. */
+export interface ReferenceLine {
+  oid: string;
+  size: number;
+}
+
+/** Longest line of a references body, in bytes; a pointer line is about 90. */
+export const MAX_REFERENCE_LINE_BYTES = 1024;
+
+/** Most lines of a references body. */
+export const MAX_REFERENCE_LINES = 50_000_000;
+
+/** The answer of `PUT` and `GET /api/v1/projects/{path}/references`. */
+export interface ReferencesView {
+  /** When the snapshot was taken (the request's arrival). */
+  taken_at: string;
+  /** Distinct `(oid, size)` pairs referenced. */
+  referenced: number;
+  /** Objects the project links that no ref references (GC phase 1 unlinks them after GC_LINK_GRACE). */
+  linked_unreferenced: number;
+  linked_unreferenced_size: number;
+  /** Pointers referenced that the project does not link (never uploaded, or pushed with --no-verify). */
+  referenced_missing: number;
+}
+
+/** `DELETE /api/v1/projects/{path}/objects/{oid}` and `DELETE /api/v1/objects/{oid}`. */
+export interface ObjectDeletionView {
+  oid: string;
+  /** Paths of the projects whose link was removed. */
+  unlinked_from: string[];
+  /** Whether the bytes were deleted from storage (false while another project still links them). */
+  purged: boolean;
+  /** Bytes deleted from storage. */
+  purged_size: number;
+}
+
+/** `POST /api/v1/gc` body. */
+export interface GcRequest {
+  /** Only phase 1 of this project (phase 2 still purges every object unlinked long enough). */
+  project?: string;
+  /** Count what would be done, change nothing. */
+  dry_run?: boolean;
+}
+
+/** What one garbage collection did (or, dry, would do). */
+export interface GcReport {
+  dry_run: boolean;
+  project: string | null;
+  /** Projects whose links phase 1 examined (those with a reference snapshot). */
+  projects_examined: number;
+  /** Phase 1: links removed (or to remove), and the bytes they counted in statistics. */
+  unlinked: number;
+  unlinked_size: number;
+  /** Phase 2: objects whose bytes were (or would be) deleted from storage, and their bytes. */
+  purged: number;
+  purged_size: number;
+}
+
+export const JOB_KINDS = ['gc'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** Where a job is: `done` of `total` steps (`total` null while unknown), and what it is doing. */
+export interface JobProgress {
+  phase: string;
+  done: number;
+  total: number | null;
+}
+
+export interface JobView {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  params: Record<string, unknown>;
+  progress: JobProgress | null;
+  /** The job's report once it succeeded (a GcReport for gc). */
+  result: Record<string, unknown> | null;
+  error: string | null;
+  cancel_requested: boolean;
+  /** How many times it was started (more than 1: an instance died or restarted while running it). */
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface JobsPageView {
+  jobs: JobView[];
+  next_cursor: string | null;
+}
