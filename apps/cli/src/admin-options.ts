@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 import { AdminClient } from './admin.client.js';
 import type { CliContext } from './cli.types.js';
@@ -84,4 +84,18 @@ export function adminSession(ctx: CliContext, command: Command): AdminSession {
     admin: () => (client ??= new AdminClient(connect(ctx, command))),
     output: new Output(ctx.io.stdout, connectionOptions(command).json ?? false),
   };
+}
+
+/** Adds --limit to a list command: at most that many items, however many pages that takes. */
+export function withLimitOption<C extends Command>(command: C): C {
+  command.option('--limit <count>', 'list at most this many (default: all, page after page)', parseLimit);
+  return command;
+}
+
+function parseLimit(text: string): number {
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(count) || count < 1) {
+    throw new InvalidArgumentError(`'${text}' is not a positive whole number`);
+  }
+  return count;
 }

@@ -5,9 +5,11 @@ import type {
   CreateUserRequest,
   MembershipView,
   ProjectDetailsView,
+  ProjectObjectView,
   ProjectView,
   Role,
   StatisticsView,
+  TokenView,
   UpdateProjectRequest,
   UserView,
 } from '@lfs-depot/contracts';
@@ -22,6 +24,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code?: string,
     readonly requestId?: string,
+    /** Where the refused token came from (`--token`, `LFS_DEPOT_TOKEN`, a file), set on a 401. */
+    readonly tokenSource?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -45,6 +49,12 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Items asked for per page: the admin API's default page size, within every list route's limit. */
+export const PAGE_SIZE = 100;
+
+/** Query parameters of a list route; undefined ones are left out. */
+export type ListQuery = Readonly<Record<string, string | undefined>>;
+
 /** Typed calls to the admin API under `<base>/api/v1`, one method per endpoint. */
 export class AdminClient {
   constructor(
@@ -59,7 +69,7 @@ export class AdminClient {
 
   /** POST /users/{username}/tokens; the answer holds the only copy of the token. */
   createToken(username: string, body: CreateTokenRequest): Promise<CreatedTokenView> {
-    return this.json<CreatedTokenView>('POST', `/users/${encodeURIComponent(username)}/tokens`, body);
+    return this.json<CreatedTokenView>('POST', `${userRoute(username)}/tokens`, body);
   }
 
   /** POST /platform-tokens */
@@ -103,6 +113,58 @@ export class AdminClient {
   /** GET /projects/{path}/statistics */
   getStatistics(path: string): Promise<StatisticsView> {
     return this.json<StatisticsView>('GET', `${projectRoute(path)}/statistics`);
+  }
+
+  /** DELETE /users/{username} */
+  async deleteUser(username: string): Promise<void> {
+    await this.send('DELETE', userRoute(username));
+  }
+
+  /** GET /users/{username}/tokens, every page. */
+  listTokens(username: string, limit?: number): Promise<TokenView[]> {
+    return this.list<TokenView>(`${userRoute(username)}/tokens`, 'tokens', {}, limit);
+  }
+
+  /** DELETE /users/{username}/tokens/{id} */
+  async revokeToken(username: string, id: string): Promise<void> {
+    await this.send('DELETE', `${userRoute(username)}/tokens/${encodeURIComponent(id)}`);
+  }
+
+  /** GET /projects/{path}/objects, every page. */
+  listObjects(path: string, limit?: number): Promise<ProjectObjectView[]> {
+    return this.list<ProjectObjectView>(`${projectRoute(path)}/objects`, 'objects', {}, limit);
+  }
+
+  /**
+   * The items of a paged list route (`{<key>: [...], next_cursor}`), following next_cursor until it is null or
+   * `limit` items are in hand. An answer that is a plain array is taken as the only page.
+   */
+  protected async list<T>(route: string, key: string, query: ListQuery, limit?: number): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const pageSize = limit === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, limit - items.length);
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries({ ...query, limit: String(pageSize), cursor })) {
+        if (value !== undefined) {
+          params.set(name, value);
+        }
+      }
+      const page = await this.json<Record<string, unknown> | T[]>('GET', `${route}?${params.toString()}`);
+      if (Array.isArray(page)) {
+        return limit === undefined ? page : page.slice(0, limit);
+      }
+      const found = page[key];
+      if (!Array.isArray(found)) {
+        throw new ApiError(`the server's answer has no '${key}' list; is LFS_DEPOT_URL right?`, 200);
+      }
+      items.push(...(found as T[]));
+      const next = page['next_cursor'];
+      if (typeof next !== 'string' || next === '' || (limit !== undefined && items.length >= limit)) {
+        return limit === undefined ? items : items.slice(0, limit);
+      }
+      cursor = next;
+    }
   }
 
   /** Sends one request and parses its JSON answer; errors become ApiError or ConnectionError. */
@@ -161,7 +223,7 @@ export class AdminClient {
       );
     }
     if (status >= 400) {
-      throw toApiError(status, statusText, text);
+      throw toApiError(status, statusText, text, status === 401 ? this.connection.tokenSource : undefined);
     }
     return { status, text };
   }
@@ -176,7 +238,11 @@ function memberRoute(path: string, username: string): string {
   return `${projectRoute(path)}/members/${encodeURIComponent(username)}`;
 }
 
-function toApiError(status: number, statusText: string, text: string): ApiError {
+function userRoute(username: string): string {
+  return `/users/${encodeURIComponent(username)}`;
+}
+
+function toApiError(status: number, statusText: string, text: string, tokenSource?: string): ApiError {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -185,7 +251,7 @@ function toApiError(status: number, statusText: string, text: string): ApiError 
   }
   const fallback = statusText === '' ? 'request failed' : statusText;
   if (typeof body !== 'object' || body === null) {
-    return new ApiError(fallback, status);
+    return new ApiError(fallback, status, undefined, undefined, tokenSource);
   }
   const fields = body as Record<string, unknown>;
   const { message, code, request_id: requestId } = fields;
@@ -201,6 +267,7 @@ function toApiError(status: number, statusText: string, text: string): ApiError 
     status,
     typeof code === 'string' ? code : undefined,
     typeof requestId === 'string' ? requestId : undefined,
+    tokenSource,
   );
 }
 

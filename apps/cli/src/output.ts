@@ -32,3 +32,36 @@ export function formatFields(
   const width = Math.max(0, ...shown.map(([label]) => label.length)) + 2;
   return shown.map(([label, value]) => `${indent}${label.padEnd(width)}${value}`).join('\n');
 }
+
+/** A column of a table: its heading and how to show one item in it. */
+export interface Column<T> {
+  readonly heading: string;
+  readonly value: (item: T) => string;
+}
+
+/**
+ * Lays `items` out as a table under upper-case headings, columns two spaces apart, or returns `empty` when there
+ * are none. Cells are single-line: a line break in a value (a name, say) would break the layout.
+ */
+export function formatTable<T>(
+  items: readonly T[],
+  columns: ReadonlyArray<Column<T>>,
+  empty: string,
+): string {
+  if (items.length === 0) {
+    return empty;
+  }
+  const rows = [
+    columns.map((c) => c.heading.toUpperCase()),
+    ...items.map((item) => columns.map((c) => c.value(item).replace(/[\r\n\t]/g, ' '))),
+  ];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -104,10 +104,15 @@ export function createProgram(ctx: CliContext): CliCommand {
 }
 
 /**
- * Adds a command such as `projects` that only dispatches to its subcommands. Alone, or followed by a word that is
- * none of them, it is a usage error; `<group> help` shows its help.
+ * Adds a command such as `projects` that only dispatches to its subcommands, or returns the one `parent` has
+ * already (so that two files can add commands to one group). Alone, or followed by a word that is none of its
+ * subcommands, it is a usage error; `<group> help` shows its help.
  */
 export function addGroup(parent: Command, name: string, summary: string): Command {
+  const existing = parent.commands.find((c) => c.name() === name);
+  if (existing !== undefined) {
+    return existing;
+  }
   return parent
     .command(name)
     .summary(summary)

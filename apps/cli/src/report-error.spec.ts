@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from '@jest/globals';
 
 import { TOKEN, useCliHarness } from '../test/cli-harness.js';
@@ -31,7 +35,26 @@ describe(main.name, () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
         'lfs-depot: bad credentials (HTTP 401)\n' +
-          'lfs-depot: the admin token was refused; check LFS_DEPOT_TOKEN or --token\n',
+          'lfs-depot: the admin token (from LFS_DEPOT_TOKEN) was refused; check LFS_DEPOT_TOKEN, --token or --data-dir\n',
+      );
+    });
+
+    it('names the admin-token file a refused token was read from', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'lfs-depot-stale-'));
+      writeFileSync(join(dataDir, 'admin-token'), 'stale\n');
+      cli.server.reply('GET', '/api/v1/projects/p/statistics', {
+        status: 401,
+        body: { message: 'bad credentials', request_id: 'r' },
+      });
+
+      const result = await cli.run(['stats', 'p', '--data-dir', dataDir], {
+        env: { LFS_DEPOT_URL: cli.server.url },
+      });
+      rmSync(dataDir, { recursive: true, force: true });
+
+      expect(cli.server.requests[0]?.authorization).toBe('Bearer stale');
+      expect(result.stderr).toContain(
+        `lfs-depot: the admin token (from ${join(dataDir, 'admin-token')}) was refused;`,
       );
     });
 

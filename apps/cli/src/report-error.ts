@@ -18,7 +18,10 @@ export function reportError(err: unknown, stderr: TextSink): number {
   if (err instanceof ApiError) {
     stderr.write(`lfs-depot: ${err.message} (HTTP ${err.status})\n`);
     if (err.status === 401) {
-      stderr.write('lfs-depot: the admin token was refused; check LFS_DEPOT_TOKEN or --token\n');
+      const from = err.tokenSource === undefined ? '' : ` (from ${err.tokenSource})`;
+      stderr.write(
+        `lfs-depot: the admin token${from} was refused; check LFS_DEPOT_TOKEN, --token or --data-dir\n`,
+      );
     }
     return ExitCode.FAILED;
   }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli.types.js';
 import { addAuthenticateCommand } from './authenticate.command.js';
 import { addMembersCommands } from './members.command.js';
+import { addObjectsCommands } from './objects.command.js';
 import { addPreReceiveCommand } from './pre-receive.command.js';
 import { addProjectsCommands } from './projects.command.js';
 import { addStatsCommand } from './stats.command.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandFamily[] = [
   addTokensCommands,
   addProjectsCommands,
   addMembersCommands,
+  addObjectsCommands,
   addStatsCommand,
   addPreReceiveCommand,
   addAuthenticateCommand,

@@ -101,4 +101,98 @@ describe(main.name, () => {
       expect(result.stderr).toContain("lfs-depot: missing required argument 'name'\n");
     });
   });
+
+  describe('tokens list and revoke', () => {
+    const active = {
+      id: '4',
+      name: 'laptop',
+      expires_at: null,
+      last_used_at: '2025-02-01T00:00:00.000Z',
+      revoked_at: null,
+      created_at: '2025-01-01T00:00:00.000Z',
+    };
+    const revoked = {
+      ...active,
+      id: '5',
+      name: 'old ci',
+      last_used_at: null,
+      revoked_at: '2025-01-05T00:00:00.000Z',
+    };
+    const expired = { ...active, id: '6', name: 'temp', expires_at: '2025-01-02T00:00:00.000Z' };
+
+    it('lists the tokens with their state, from a plain array answer as well as from pages', async () => {
+      cli.server.reply('GET', '/api/v1/users/alice/tokens?limit=100', {
+        status: 200,
+        body: [active, revoked, expired],
+      });
+
+      const result = await cli.run(['tokens', 'list', 'alice']);
+
+      expect(result).toEqual({
+        code: 0,
+        stdout: [
+          'ID  NAME    STATE    CREATED                   EXPIRES                   LAST USED',
+          '4   laptop  active   2025-01-01T00:00:00.000Z  never                     2025-02-01T00:00:00.000Z',
+          '5   old ci  revoked  2025-01-01T00:00:00.000Z  never                     never',
+          '6   temp    expired  2025-01-01T00:00:00.000Z  2025-01-02T00:00:00.000Z  2025-02-01T00:00:00.000Z',
+          '',
+        ].join('\n'),
+        stderr: '',
+      });
+    });
+
+    it('follows the pages of a paged answer, and prints JSON with --json', async () => {
+      cli.server.reply('GET', '/api/v1/users/alice/tokens?limit=100', {
+        status: 200,
+        body: { tokens: [active], next_cursor: 'n' },
+      });
+      cli.server.reply('GET', '/api/v1/users/alice/tokens?limit=100&cursor=n', {
+        status: 200,
+        body: { tokens: [revoked], next_cursor: null },
+      });
+
+      const result = await cli.run(['tokens', 'list', 'alice', '--json']);
+
+      expect(JSON.parse(result.stdout)).toEqual([active, revoked]);
+    });
+
+    it('revokes a token by id, or by the name of the one active token so named', async () => {
+      cli.server.reply('GET', '/api/v1/users/alice/tokens?limit=100', {
+        status: 200,
+        body: { tokens: [active, revoked, { ...revoked, id: '7', name: 'laptop' }], next_cursor: null },
+      });
+      cli.server.reply('DELETE', '/api/v1/users/alice/tokens/4', { status: 204 });
+      cli.server.reply('DELETE', '/api/v1/users/alice/tokens/5', { status: 204 });
+
+      const byId = await cli.run(['tokens', 'revoke', 'alice', '5']);
+      const byName = await cli.run(['tokens', 'revoke', 'alice', 'laptop']);
+
+      expect(byId).toEqual({ code: 0, stdout: 'Revoked token 5 of alice\n', stderr: '' });
+      expect(byName).toEqual({ code: 0, stdout: 'Revoked token 4 of alice\n', stderr: '' });
+      expect(cli.server.requests.filter((r) => r.method === 'DELETE').map((r) => r.url)).toEqual([
+        '/api/v1/users/alice/tokens/5',
+        '/api/v1/users/alice/tokens/4',
+      ]);
+    });
+
+    it('revokes nothing when the name is unknown or names several active tokens', async () => {
+      cli.server.reply('GET', '/api/v1/users/alice/tokens?limit=100', {
+        status: 200,
+        body: { tokens: [active, { ...active, id: '8' }], next_cursor: null },
+      });
+
+      const unknown = await cli.run(['tokens', 'revoke', 'alice', 'desktop']);
+      const ambiguous = await cli.run(['tokens', 'revoke', 'alice', 'laptop']);
+
+      expect(unknown).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: "lfs-depot: alice has no token with id desktop and no active token named 'desktop'\n",
+      });
+      expect(ambiguous.stderr).toBe(
+        "lfs-depot: alice has 2 active tokens named 'laptop' (ids 4, 8); revoke one by its id\n",
+      );
+      expect(cli.server.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+    });
+  });
 });

@@ -1,8 +1,12 @@
+import type { TokenView } from '@lfs-depot/contracts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 
-import { adminSession, withConnectionOptions } from '../admin-options.js';
+import { adminSession, withConnectionOptions, withLimitOption } from '../admin-options.js';
+import type { AdminClient } from '../admin.client.js';
+import { CliError } from '../cli.errors.js';
 import type { CliContext } from '../cli.types.js';
+import { formatTable } from '../output.js';
 import { addGroup } from '../program.js';
 
 /** `lfs-depot tokens …` */
@@ -58,6 +62,73 @@ export function addTokensCommands(program: Command, ctx: CliContext): void {
       });
       output.result(created, (t) => t.token);
     });
+
+  withLimitOption(withConnectionOptions(tokens.command('list')))
+    .summary("list a user's access tokens (never the tokens themselves)")
+    .description(
+      "Lists <username>'s access tokens: id, name, when each was created, expires and was last used, and " +
+        "whether it still works. With --json, a JSON array of the server's token objects.",
+    )
+    .argument('<username>')
+    .action(async (username: string, options: { limit?: number }, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const list = await admin().listTokens(username, options.limit);
+      output.result(list, (t) => formatTable(t, TOKEN_COLUMNS, `${username} has no access tokens`));
+    });
+
+  withConnectionOptions(tokens.command('revoke'))
+    .summary('revoke an access token, by the id that tokens list shows or by its name')
+    .description(
+      "Revokes one of <username>'s access tokens: the one whose id is <token>, else the one token still " +
+        'active named <token> (several such are an error naming their ids). From then on it signs in nothing, ' +
+        'and the transfer credentials minted from it stop working too. With --json nothing is printed on success.',
+    )
+    .argument('<username>')
+    .argument('<token>', 'id or name')
+    .action(async (username: string, token: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const id = await findToken(admin(), username, token);
+      await admin().revokeToken(username, id);
+      output.result(undefined, () => `Revoked token ${id} of ${username}`);
+    });
+}
+
+/** The id of `username`'s token `idOrName`: a token with that id, else the only active one of that name. */
+async function findToken(admin: AdminClient, username: string, idOrName: string): Promise<string> {
+  const list = await admin.listTokens(username);
+  if (list.some((t) => t.id === idOrName)) {
+    return idOrName;
+  }
+  const named = list.filter((t) => t.name === idOrName && tokenState(t) === 'active');
+  const [only, ...more] = named;
+  if (only === undefined) {
+    throw new CliError(
+      `${username} has no token with id ${idOrName} and no active token named '${idOrName}'`,
+    );
+  }
+  if (more.length > 0) {
+    throw new CliError(
+      `${username} has ${named.length} active tokens named '${idOrName}' (ids ${named.map((t) => t.id).join(', ')}); ` +
+        'revoke one by its id',
+    );
+  }
+  return only.id;
+}
+
+const TOKEN_COLUMNS = [
+  { heading: 'id', value: (t: TokenView) => t.id },
+  { heading: 'name', value: (t: TokenView) => t.name },
+  { heading: 'state', value: tokenState },
+  { heading: 'created', value: (t: TokenView) => t.created_at },
+  { heading: 'expires', value: (t: TokenView) => t.expires_at ?? 'never' },
+  { heading: 'last used', value: (t: TokenView) => t.last_used_at ?? 'never' },
+];
+
+function tokenState(token: TokenView): string {
+  if (token.revoked_at !== null) {
+    return 'revoked';
+  }
+  return token.expires_at !== null && Date.parse(token.expires_at) <= Date.now() ? 'expired' : 'active';
 }
 
 function parseDate(text: string): string {

@@ -71,4 +71,14 @@ describe(main.name, () => {
       expect(cli.server.requests).toEqual([]);
     });
   });
+
+  describe('users delete', () => {
+    it('deletes the user, addressing them as one encoded segment', async () => {
+      cli.server.reply('DELETE', '/api/v1/users/d.o%2Fe', { status: 204 });
+
+      const result = await cli.run(['users', 'delete', 'd.o/e']);
+
+      expect(result).toEqual({ code: 0, stdout: 'Deleted user d.o/e\n', stderr: '' });
+    });
+  });
 });

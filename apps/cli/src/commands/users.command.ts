@@ -39,6 +39,19 @@ export function addUsersCommands(program: Command, ctx: CliContext): void {
       });
       output.result(user, (u) => `Created ${u.admin ? 'admin user' : 'user'} ${u.username} (id ${u.id})`);
     });
+
+  withConnectionOptions(users.command('delete'))
+    .summary('delete a user with their tokens and memberships')
+    .description(
+      "Deletes <username>, their access tokens and their memberships; their locks go too. The user's " +
+        'transfer credentials stop working at once. With --json nothing is printed on success.',
+    )
+    .argument('<username>')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      await admin().deleteUser(username);
+      output.result(undefined, () => `Deleted user ${username}`);
+    });
 }
 
 /** The password of --password or --password-stdin, if either was given. */
