@@ -57,13 +57,24 @@ async function stopAll(code) {
   process.exit(code);
 }
 
-function launch(file, name, env = {}, listener = undefined) {
+/**
+ * What only the API may know. The public proxy is the part most exposed to attack, so it is started without them:
+ * API_SECRET mints transfer tokens and upload tickets (the proxy refuses to start holding it), the admin token makes
+ * its holder admin, and the database URL carries the database password.
+ */
+const API_ONLY_VARIABLES = ['API_SECRET', 'LFS_ADMIN_TOKEN', 'DATABASE_URL'];
+
+function launch(file, name, env = {}, listener = undefined, omit = []) {
   return new Promise((resolve, reject) => {
+    const inherited = { ...process.env };
+    for (const variable of omit) {
+      delete inherited[variable];
+    }
     // Own process groups: Ctrl-C reaches only this script, which then stops the apps in order.
     const child = fork(file, [], {
       stdio: 'inherit',
       detached: true,
-      env: { ...process.env, ...env, LFS_DEPOT_START_PID: String(process.pid) },
+      env: { ...inherited, ...env, LFS_DEPOT_START_PID: String(process.pid) },
     });
     children.set(name, child);
     child.on('message', (message) => {
@@ -127,7 +138,7 @@ try {
   if (publicListener) {
     proxyEnv.LFS_DEPOT_INHERIT_LISTENER = '1';
   }
-  await launch(proxyMain, 'proxy', proxyEnv, publicListener?.server);
+  await launch(proxyMain, 'proxy', proxyEnv, publicListener?.server, API_ONLY_VARIABLES);
   // The proxy has its own copy of the socket now.
   publicListener?.server.close();
 } catch {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -210,6 +210,7 @@ describe('npm start with embedded defaults', () => {
       const { statSync } = await import('node:fs');
       expect(statSync(path.join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
       expect(statSync(path.join(dir, 'internal-secret')).mode & 0o777).toBe(0o600);
+      expect(statSync(path.join(dir, 'api-secret')).mode & 0o777).toBe(0o600);
       // Others may at most pass through (as root, the embedded PostgreSQL's user must reach its cluster inside).
       expect(statSync(dir).mode & 0o066).toBe(0);
       expect(statSync(path.join(dir, 'postgres')).mode & 0o077).toBe(0);
@@ -218,6 +219,60 @@ describe('npm start with embedded defaults', () => {
     } finally {
       await rm(parent, { recursive: true, force: true });
     }
+  });
+
+  it('starts the proxy without API_SECRET, the admin token or the database URL in its environment', async () => {
+    const apiSecret = 'startup-test-api-secret-Qx7vR2mK9pL4wZ8n';
+    const started = start({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+      API_SECRET: apiSecret,
+      LFS_ADMIN_TOKEN: 'startup-test-admin-token',
+    });
+    await waitFor(started, 'lfs-depot listening');
+    const environmentOf = (main: string): Record<string, string> => {
+      const pid = descendantsOf(started.child.pid!).find((candidate) =>
+        readFileSync(`/proc/${candidate}/cmdline`, 'utf8').includes(main),
+      );
+      expect(pid).toBeDefined();
+      return Object.fromEntries(
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .filter(Boolean)
+          .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+      );
+    };
+
+    const proxy = environmentOf('dist/apps/proxy/src/main.js');
+    const api = environmentOf('dist/apps/api/src/main.js');
+
+    expect(api.API_SECRET).toBe(apiSecret);
+    expect(
+      Object.keys(proxy).filter((name) => ['API_SECRET', 'LFS_ADMIN_TOKEN', 'DATABASE_URL'].includes(name)),
+    ).toEqual([]);
+    expect(proxy.DATA_DIR).toBe(dataDir);
+    process.kill(-started.child.pid!, 'SIGINT');
+    expect(await started.exited).toBe(0);
+  });
+
+  it('refuses to start a proxy whose environment holds API_SECRET', async () => {
+    const proxy = spawn(process.execPath, [path.join(root, 'dist/apps/proxy/src/main.js')], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dataDir,
+        PORT: String(await freePort()),
+        API_SECRET: 'startup-test-api-secret-Qx7vR2mK9pL4wZ8n',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    proxy.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => proxy.on('exit', resolve));
+
+    expect(code).toBe(1);
+    expect(output).toContain("lfs-depot: API_SECRET is set in the proxy's environment");
   });
 
   it('refuses to start while a secret file in DATA_DIR is readable by others', async () => {

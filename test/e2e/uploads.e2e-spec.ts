@@ -7,7 +7,7 @@ import { objectKey } from '@lfs-depot/storage';
 
 import { TransferTokenService } from '../../apps/api/src/auth/transfer-token.service.js';
 import { ApiSecrets } from '../../apps/api/src/core/api-secrets.js';
-import { TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET } from '../helpers/api-harness.js';
+import { TEST_ADMIN_TOKEN, TEST_API_SECRET, TEST_INTERNAL_SECRET } from '../helpers/api-harness.js';
 import {
   alice,
   basic,
@@ -223,7 +223,9 @@ describe('object transfers through the proxy (local disk storage)', () => {
 
     it('completes an upload whose transfer token expires while the body is still arriving', async () => {
       const object = testObject(30 * 1024);
-      const tokens = new TransferTokenService(new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET));
+      const tokens = new TransferTokenService(
+        new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET, TEST_API_SECRET),
+      );
       const principal = {
         userId: t().aliceId,
         username: alice.username,

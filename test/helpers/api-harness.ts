@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { signClientAddress, signInternalRequest } from '@lfs-depot/auth';
+import { internalKeys, signClientAddress, signInternalRequest } from '@lfs-depot/auth';
 import type { Config } from '@lfs-depot/config';
 import { loadConfig } from '@lfs-depot/config';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
@@ -46,6 +46,10 @@ export class QueryCounter implements Logger {
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-0123456789';
+/** The API's own secret, which the proxy never holds. */
+export const TEST_API_SECRET = 'test-api-secret-9876543210fedcba-9876543210';
+/** The keys a proxy holding TEST_INTERNAL_SECRET signs with. */
+export const TEST_INTERNAL_KEYS = internalKeys(TEST_INTERNAL_SECRET);
 
 export interface ApiHarness {
   app: INestApplication;
@@ -87,6 +91,7 @@ export async function startApiHarness(
       DATABASE_URL: database.url,
       LFS_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      API_SECRET: TEST_API_SECRET,
       API_PORT: '0',
       PORT: '0',
       ...env,
@@ -108,7 +113,13 @@ export async function startApiHarness(
   }
   const storage = options.storage ?? new LocalStorage(path.join(dataDir, 'objects'));
   const app = await createApiApp(
-    { config, dataSource, cache, secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET), storage },
+    {
+      config,
+      dataSource,
+      cache,
+      secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET, TEST_API_SECRET),
+      storage,
+    },
     { logger: false },
   );
   await app.listen(0, '127.0.0.1');
@@ -136,14 +147,14 @@ export async function startApiHarness(
 
 /** The header the proxy adds to say (signed) which address a request came from, as the API believes it. */
 export function clientAddressHeader(address: string): Record<string, string> {
-  return { [CLIENT_ADDRESS_HEADER]: signClientAddress(TEST_INTERNAL_SECRET, address) };
+  return { [CLIENT_ADDRESS_HEADER]: signClientAddress(TEST_INTERNAL_KEYS.clientAddress, address) };
 }
 
 /** The headers of a JSON POST to an internal endpoint, signed as the proxy signs it. */
 export function signedInternalHeaders(internalPath: string, body: string): Record<string, string> {
   return {
     'content-type': 'application/json',
-    [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_INTERNAL_SECRET, 'POST', internalPath, body),
+    [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_INTERNAL_KEYS.request, 'POST', internalPath, body),
   };
 }
 

@@ -262,7 +262,7 @@ export class TransferStack {
     return rows[0]?.n ?? -1;
   }
 
-  private async createProject({ path: project, visibility = 'private', quota }: ProjectSpec): Promise<void> {
+  async createProject({ path: project, visibility = 'private', quota }: ProjectSpec): Promise<void> {
     const created = await this.admin.createProject(project, visibility, quota);
     expect(created.status).toBe(201);
     this.projectIds.set(project, created.body?.id as string);

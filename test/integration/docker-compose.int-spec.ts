@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { load } from 'js-yaml';
 
 interface ComposeService {
+  command?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
 }
@@ -25,15 +26,26 @@ describe('docker-compose.yml', () => {
     expect(literals).toEqual([]);
   });
 
-  it('gives the API and the proxy one DATA_DIR volume, so they share the generated internal secret', async () => {
+  it("keeps the API's DATA_DIR (API_SECRET, admin token) and the database password out of the proxy", async () => {
     const { api, proxy } = await composeServices();
-    const dataDir = api?.environment?.DATA_DIR;
+    const volumeNames = (service?: ComposeService): string[] =>
+      (service?.volumes ?? []).map((volume) => volume.split(':')[0] ?? '');
+    const dataVolume = api?.volumes?.find((volume) => volume.split(':')[1] === api.environment?.DATA_DIR);
 
-    expect(dataDir).toBeDefined();
-    expect(proxy?.environment?.DATA_DIR).toBe(dataDir);
-    const dataVolume = (service?: ComposeService): string | undefined =>
-      service?.volumes?.find((volume) => volume.split(':')[1] === dataDir);
-    expect(dataVolume(api)).toBeDefined();
-    expect(dataVolume(proxy)).toBe(dataVolume(api));
+    expect(dataVolume).toBeDefined();
+    expect(volumeNames(proxy)).toEqual(['lfs-depot-proxy-secrets']);
+    expect(volumeNames(api)).toEqual(
+      expect.arrayContaining(['lfs-depot-data', 'lfs-depot-secrets', 'lfs-depot-proxy-secrets']),
+    );
+    expect(proxy?.command?.join(' ')).not.toMatch(/db-password|API_SECRET|admin-token/);
+  });
+
+  it('gives the API and the proxy the same generated INTERNAL_SECRET', async () => {
+    const { api, proxy } = await composeServices();
+    const internalSecret = (service?: ComposeService): string | undefined =>
+      /INTERNAL_SECRET="\$+\(cat ([^)]+)\)"/.exec(service?.command?.join(' ') ?? '')?.[1];
+
+    expect(internalSecret(proxy)).toBe('/run/lfs-depot-proxy-secrets/internal-secret');
+    expect(internalSecret(api)).toBe(internalSecret(proxy));
   });
 });

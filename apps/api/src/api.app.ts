@@ -34,7 +34,7 @@ export async function createApiApp(
   app.set('trust proxy', false);
   installBatchFastPath(app);
   app.use(requestIdMiddleware);
-  app.use(clientAddressMiddleware(app.get(ApiSecrets).internalSecret));
+  app.use(clientAddressMiddleware(app.get(ApiSecrets).internal.clientAddress));
   app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   // No body parser here: each route's body is read by JsonBodyInterceptor after its guards (see @JsonBody).
   app.useGlobalFilters(new LfsExceptionFilter());

@@ -48,6 +48,13 @@ function sweepTempFilesNowAndHourly(storage: ObjectStorage): void {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  if (config.secrets.apiSecret !== undefined) {
+    // The public proxy is the part most exposed to attack: what it holds must not let anyone mint credentials.
+    throw new ProxyStartupError(
+      "API_SECRET is set in the proxy's environment; it mints transfer tokens and upload tickets, and only the API " +
+        'may hold it: unset it for the proxy (set it for the API alone)',
+    );
+  }
   const internalSecret = await resolveInternalSecret(config);
   const storage = await createStorage(config.storage);
   const proxy = new ProxyServer({

@@ -2,16 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type net from 'node:net';
 
-import { isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
+import { internalKeys } from '@lfs-depot/auth';
+import { ErrorCode, isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ApiClient } from './api-client/api.client.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
+import { sendJsonError } from './http/json-error.js';
 import { ObjectRouteHandlers } from './object-route-handlers.js';
-import { matchObjectRoute } from './routes.js';
+import { isInternalApiPath, matchObjectRoute } from './routes.js';
 
 export interface ProxyOptions {
   apiUrl: string;
+  /** INTERNAL_SECRET: signs the proxy's calls and client addresses. The proxy holds no key that mints credentials. */
   internalSecret: string;
   storage: ObjectStorage;
   log?: (message: string) => void;
@@ -28,8 +31,9 @@ export class ProxyServer {
 
   constructor(options: ProxyOptions) {
     const log = options.log ?? ((message: string) => console.warn(message));
-    this.forwarder = new ApiForwarder(options.apiUrl, options.internalSecret, options.trustedProxyHops ?? 0);
-    this.api = new ApiClient(options.apiUrl, options.internalSecret);
+    const keys = internalKeys(options.internalSecret);
+    this.forwarder = new ApiForwarder(options.apiUrl, keys.clientAddress, options.trustedProxyHops ?? 0);
+    this.api = new ApiClient(options.apiUrl, keys.request);
     this.objects = new ObjectRouteHandlers({
       api: this.api,
       storage: options.storage,
@@ -60,10 +64,24 @@ export class ProxyServer {
       );
       return;
     }
+    const lfs = isLfsPath((req.url ?? '/').split('?')[0] ?? '/');
+    if (isInternalApiPath(req.url)) {
+      // The API's internal endpoints are for the proxy's own signed calls; from outside, there is no such route.
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      sendJsonError(
+        res,
+        ErrorCode.ROUTE_NOT_FOUND,
+        `No route for ${req.method} ${path}`,
+        requestId,
+        lfs,
+        req,
+      );
+      return;
+    }
     if (expectsContinue) {
       res.writeContinue();
     }
-    this.forwarder.forward(req, res, requestId, isLfsPath((req.url ?? '/').split('?')[0] ?? '/'));
+    this.forwarder.forward(req, res, requestId, lfs);
   }
 
   /** Resolves once every upload and download started so far has finished (see ObjectRouteHandlers.settled). */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 import { describe, expect, it } from '@jest/globals';
 
-import { matchObjectRoute } from './routes.js';
+import { isInternalApiPath, matchObjectRoute } from './routes.js';
 
 const oid = 'a'.repeat(64);
 const request = (method: string, url: string) => ({ method, url }) as IncomingMessage;
@@ -42,5 +42,34 @@ describe(matchObjectRoute.name, () => {
     ['GET', `/api/v1/projects`],
   ])('returns undefined for %s %s (forwarded to the API)', (method, url) => {
     expect(matchObjectRoute(request(method, url))).toBeUndefined();
+  });
+});
+
+describe(isInternalApiPath.name, () => {
+  it.each([
+    '/internal/uploads/authorize',
+    '/internal/uploads/finalize?x=1',
+    '/internal',
+    '/internal/',
+    '/INTERNAL/uploads/authorize',
+    '/%69nternal/uploads/authorize',
+    '//internal/downloads/authorize',
+    '/x/../internal/uploads/authorize',
+    'http://api.example/internal/uploads/authorize',
+    '/internal%2Fuploads%2Fauthorize',
+  ])('returns true for %s', (url) => {
+    expect(isInternalApiPath(url)).toBe(true);
+  });
+
+  it.each([
+    '/',
+    '/internals',
+    '/team/internal/info/lfs/objects/batch',
+    '/internal/info/lfs/objects/batch',
+    '/internal/sub/info/lfs/locks',
+    '/api/v1/users',
+    '/-/health',
+  ])('returns false for %s', (url) => {
+    expect(isInternalApiPath(url)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-import { isValidOid, parseLfsPath } from '@lfs-depot/contracts';
+import { isLfsPath, isValidOid, parseLfsPath } from '@lfs-depot/contracts';
 
 /** The object transfer routes the proxy serves itself; everything else goes to the API. */
 export type ObjectRoute =
@@ -23,4 +23,31 @@ export function matchObjectRoute(req: IncomingMessage): ObjectRoute | undefined 
     return { kind: 'download', project: lfs.project, oid: match[1] };
   }
   return undefined;
+}
+
+/**
+ * Whether a request URL names one of the API's internal endpoints however it is spelt: Express routes
+ * case-insensitively, takes the path of an absolute-form URL and ignores a trailing slash, so the check decodes and
+ * normalises before it looks. The proxy never forwards these: they are for its own signed calls.
+ */
+export function isInternalApiPath(url: string | undefined): boolean {
+  const raw = (url ?? '/').split(/[?#]/)[0] ?? '/';
+  const candidates = [raw];
+  try {
+    candidates.push(new URL(url ?? '/', 'http://proxy.invalid').pathname);
+  } catch {
+    // Not a URL at all: the raw path is all there is to judge.
+  }
+  for (const candidate of [...candidates]) {
+    try {
+      candidates.push(decodeURIComponent(candidate));
+    } catch {
+      // A malformed escape: judged as written.
+    }
+  }
+  return candidates.some((candidate) => {
+    const normalised = candidate.replace(/[/\\]+/g, '/');
+    // A project may be named `internal`: its LFS routes (`/internal/info/lfs/…`) are no internal endpoint.
+    return /^\/internal(?:[/?#]|$)/i.test(normalised) && !isLfsPath(normalised);
+  });
 }

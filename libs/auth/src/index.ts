@@ -1,2 +1,3 @@
 export * from './basic-credentials.js';
 export * from './internal-token.js';
+export * from './keys.js';

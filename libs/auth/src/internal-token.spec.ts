@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { signClientAddress, verifyClientAddress } from './internal-token.js';
+import {
+  signClientAddress,
+  signInternalRequest,
+  verifyClientAddress,
+  verifyInternalRequest,
+} from './internal-token.js';
+import { deriveKey, internalKeys } from './keys.js';
 
 const SECRET = 'client-address-test-secret-0123456789';
 
@@ -26,5 +32,63 @@ describe(verifyClientAddress.name, () => {
     ['a signature older than a minute', signClientAddress(SECRET, '203.0.113.7', now - 61_000)],
   ])('returns undefined for %s', (_, header) => {
     expect(verifyClientAddress(SECRET, header, now)).toBeUndefined();
+  });
+});
+
+describe(verifyInternalRequest.name, () => {
+  const keys = internalKeys(SECRET);
+  const now = Date.UTC(2026, 0, 1);
+  const body = '{"oid":"a"}';
+
+  it('returns the nonce of a signature made for exactly this call, a fresh one each time', () => {
+    const first = signInternalRequest(keys.request, 'POST', '/internal/uploads/authorize', body, now);
+    const second = signInternalRequest(keys.request, 'POST', '/internal/uploads/authorize', body, now);
+
+    const verified = verifyInternalRequest(
+      keys.request,
+      first,
+      'post',
+      '/internal/uploads/authorize',
+      body,
+      now,
+    );
+
+    expect(verified).toEqual({ timestamp: now / 1000, nonce: expect.stringMatching(/^[\w-]{22}$/) });
+    expect(
+      verifyInternalRequest(keys.request, second, 'POST', '/internal/uploads/authorize', body, now)?.nonce,
+    ).not.toBe(verified?.nonce);
+  });
+
+  it.each([
+    ['another key', (s: string) => s, deriveKey(SECRET, 'client-address')],
+    ['a changed nonce', (s: string) => s.replace(/n=./, 'n=Z'), undefined],
+    ['no nonce (the format before nonces)', (s: string) => s.replace(/,n=[^,]+/, ''), undefined],
+  ])('returns undefined for %s', (_, change, key) => {
+    const header = change(signInternalRequest(key ?? keys.request, 'POST', '/p', body, now, 'n'.repeat(22)));
+    expect(verifyInternalRequest(keys.request, header, 'POST', '/p', body, now)).toBeUndefined();
+  });
+
+  it('returns undefined for another path, body or a signature older than a minute', () => {
+    const header = signInternalRequest(keys.request, 'POST', '/p', body, now);
+    expect(verifyInternalRequest(keys.request, header, 'POST', '/q', body, now)).toBeUndefined();
+    expect(verifyInternalRequest(keys.request, header, 'POST', '/p', '{}', now)).toBeUndefined();
+    expect(verifyInternalRequest(keys.request, header, 'POST', '/p', body, now + 61_000)).toBeUndefined();
+  });
+});
+
+describe(deriveKey.name, () => {
+  it('returns a different 256-bit key for every purpose, and the same one every time', () => {
+    const purposes = [
+      'internal-request',
+      'client-address',
+      'transfer-token',
+      'upload-ticket',
+      'password-cache',
+    ] as const;
+    const keys = purposes.map((purpose) => deriveKey(SECRET, purpose).toString('hex'));
+
+    expect(new Set(keys).size).toBe(purposes.length);
+    expect(keys.every((key) => key.length === 64)).toBe(true);
+    expect(deriveKey(SECRET, 'upload-ticket').toString('hex')).toBe(keys[3]);
   });
 });

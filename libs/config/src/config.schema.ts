@@ -49,6 +49,11 @@ export interface SecretsConfig {
   adminToken?: string;
   /** Shared secret between proxy and API; undefined means "generate one into DATA_DIR/internal-secret". */
   internalSecret?: string;
+  /**
+   * The API's own secret, never given to the proxy: it keys transfer tokens, upload tickets and the password cache.
+   * Undefined means "generate one into DATA_DIR/api-secret".
+   */
+  apiSecret?: string;
 }
 
 export interface Config {

@@ -81,6 +81,9 @@ describe(loadConfig.name, () => {
       ['LFS_ADMIN_TOKEN', 'abababababababababab', 'too easy to guess'],
       ['LFS_ADMIN_TOKEN', 'short', 'at least 16 characters'],
       ['INTERNAL_SECRET', 'Zq8-short-but-random-ish', 'at least 32 characters'],
+      ['API_SECRET', 'change-me-to-a-long-random-api-secret-value', 'placeholder'],
+      ['API_SECRET', 'y'.repeat(48), 'too easy to guess'],
+      ['API_SECRET', 'Zq8-short-but-random-ish', 'at least 32 characters'],
     ])('rejects %s=%j naming the variable', (name, value, reason) => {
       expect.assertions(4);
       try {
@@ -105,14 +108,22 @@ describe(loadConfig.name, () => {
       );
     });
 
+    it('refuses an API_SECRET equal to INTERNAL_SECRET, which the proxy holds', () => {
+      const secret = randomBytes(32).toString('base64');
+      expect(() => loadConfig({ INTERNAL_SECRET: secret, API_SECRET: secret })).toThrow(
+        /API_SECRET must differ from INTERNAL_SECRET/,
+      );
+    });
+
     it('returns generated secrets as given', () => {
       const internalSecret = randomBytes(32).toString('base64');
       const adminToken = randomBytes(12).toString('base64url');
+      const apiSecret = randomBytes(32).toString('base64url');
 
-      expect(loadConfig({ INTERNAL_SECRET: internalSecret, LFS_ADMIN_TOKEN: adminToken }).secrets).toEqual({
-        internalSecret,
-        adminToken,
-      });
+      expect(
+        loadConfig({ INTERNAL_SECRET: internalSecret, LFS_ADMIN_TOKEN: adminToken, API_SECRET: apiSecret })
+          .secrets,
+      ).toStrictEqual({ internalSecret, adminToken, apiSecret });
       expect(
         loadConfig({ INTERNAL_SECRET: randomBytes(32).toString('hex') }).secrets.internalSecret,
       ).toHaveLength(64);

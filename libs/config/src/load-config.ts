@@ -15,9 +15,10 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
 
-/** The admin token is typed by people and scripts; the internal secret only by machines, so it must be longer. */
+/** The admin token is typed by people and scripts; the other secrets only by machines, so they must be longer. */
 const ADMIN_TOKEN_RULES = { minLength: 16, minBits: 64 };
 const INTERNAL_SECRET_RULES = { minLength: 32, minBits: 96 };
+const API_SECRET_RULES = INTERNAL_SECRET_RULES;
 
 /** Collects problems instead of failing on the first, so one startup names every bad variable. */
 class Reader {
@@ -189,6 +190,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   const adminToken = reader.secret('LFS_ADMIN_TOKEN', ADMIN_TOKEN_RULES);
   const internalSecret = reader.secret('INTERNAL_SECRET', INTERNAL_SECRET_RULES);
+  const apiSecret = reader.secret('API_SECRET', API_SECRET_RULES);
+  if (apiSecret !== undefined && apiSecret === internalSecret) {
+    // The proxy holds INTERNAL_SECRET: the same value would hand it the keys that mint credentials.
+    reader.problems.push('API_SECRET must differ from INTERNAL_SECRET (the proxy holds INTERNAL_SECRET)');
+  }
   const logLevel = reader.string('LOG_LEVEL') ?? 'log';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     reader.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -220,7 +226,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxLocksPerProject: reader.integer('MAX_LOCKS_PER_PROJECT', 10_000, 1, 10_000_000),
       actionTtlSeconds: reader.integer('ACTION_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     },
-    secrets: { adminToken, internalSecret },
+    secrets: { adminToken, internalSecret, apiSecret },
     logLevel: logLevel as Config['logLevel'],
     warnings,
   };

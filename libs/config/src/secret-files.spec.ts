@@ -5,7 +5,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
 import { ConfigError } from './load-config.js';
-import { dataDirMode, readOrCreateSecretFile } from './secret-files.js';
+import {
+  dataDirMode,
+  readOrCreateSecretFile,
+  resolveApiSecret,
+  resolveInternalSecret,
+} from './secret-files.js';
 
 describe(readOrCreateSecretFile.name, () => {
   let base: string;
@@ -52,4 +57,36 @@ describe(readOrCreateSecretFile.name, () => {
       expect(await readFile(file, 'utf8')).toBe('kept-secret-value\n');
     },
   );
+});
+
+describe(resolveApiSecret.name, () => {
+  let base: string;
+
+  beforeEach(async () => {
+    base = await mkdtemp(path.join(os.tmpdir(), 'secret-files-'));
+  });
+
+  afterEach(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('generates DATA_DIR/api-secret (0600) apart from the internal secret, and keeps it', async () => {
+    const config = { dataDir: base, secrets: {} };
+
+    const apiSecret = await resolveApiSecret(config);
+
+    expect((await stat(path.join(base, 'api-secret'))).mode & 0o777).toBe(0o600);
+    expect(await resolveApiSecret(config)).toBe(apiSecret);
+    expect(await resolveInternalSecret(config)).not.toBe(apiSecret);
+  });
+
+  it('takes API_SECRET when it is set, writing no file', async () => {
+    const apiSecret = await resolveApiSecret({
+      dataDir: base,
+      secrets: { apiSecret: 'configured-api-secret' },
+    });
+
+    expect(apiSecret).toBe('configured-api-secret');
+    await expect(stat(path.join(base, 'api-secret'))).rejects.toThrow(/ENOENT/);
+  });
 });

@@ -81,6 +81,19 @@ export async function resolveInternalSecret(config: {
   );
 }
 
+/**
+ * The API's own secret: API_SECRET, else DATA_DIR/api-secret (created on first start). Only the API calls this: the
+ * proxy must never hold it.
+ */
+export async function resolveApiSecret(config: {
+  dataDir: string;
+  secrets: { apiSecret?: string };
+}): Promise<string> {
+  return (
+    config.secrets.apiSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, 'api-secret'))).value
+  );
+}
+
 /** The bootstrap admin token: LFS_ADMIN_TOKEN, else DATA_DIR/admin-token (created on first start). */
 export async function resolveAdminToken(config: {
   dataDir: string;

@@ -26,6 +26,7 @@ const PRODUCT_VARIABLES = [
   'API_PORT',
   'API_URL',
   'INTERNAL_SECRET',
+  'API_SECRET',
   'MAX_OBJECTS_PER_BATCH',
   'MAX_OBJECT_SIZE',
   'MAX_LOCKS_PER_PROJECT',
@@ -44,13 +45,16 @@ export interface Deployment {
   env?: Record<string, string>;
   adminToken: string;
   internalSecret: string;
+  /** Given to the API processes only: the proxy refuses to start with it. */
+  apiSecret: string;
 }
 
 /** The secrets of a new deployment. */
-export function newSecrets(): Pick<Deployment, 'adminToken' | 'internalSecret'> {
+export function newSecrets(): Pick<Deployment, 'adminToken' | 'internalSecret' | 'apiSecret'> {
   return {
     adminToken: `reliability-admin-${randomBytes(16).toString('hex')}`,
     internalSecret: randomBytes(32).toString('hex'),
+    apiSecret: randomBytes(32).toString('hex'),
   };
 }
 
@@ -65,6 +69,7 @@ export class Instance {
     readonly url: string,
     readonly dataDir: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly apiSecret: string,
   ) {}
 
   /** Starts the API, then the proxy, on free ports with a fresh DATA_DIR. */
@@ -91,7 +96,7 @@ export class Instance {
       ...(deployment.storage ? { STORAGE: deployment.storage } : {}),
       ...deployment.env,
     });
-    const instance = new Instance(url, dataDir, env);
+    const instance = new Instance(url, dataDir, env, deployment.apiSecret);
     try {
       await instance.startApp('api');
       await instance.startApp('proxy');
@@ -118,7 +123,7 @@ export class Instance {
   /** Starts one app and resolves once it says it is ready (listening). */
   startApp(role: Role): Promise<void> {
     const child = fork(role === 'api' ? API_MAIN : PROXY_MAIN, [], {
-      env: this.env,
+      env: role === 'api' ? { ...this.env, API_SECRET: this.apiSecret } : this.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.children.set(role, child);

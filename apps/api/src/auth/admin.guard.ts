@@ -41,7 +41,7 @@ export class AdminGuard implements CanActivate {
     // backend out, and a guesser (or a script with a stale token) is slowed down.
     const principal = await this.auth.authenticateAdmin(
       match[1],
-      requestClientAddress(req, this.secrets.internalSecret),
+      requestClientAddress(req, this.secrets.internal.clientAddress),
     );
     if (!principal) {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid or non-admin token');

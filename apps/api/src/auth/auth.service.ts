@@ -193,9 +193,14 @@ export class AuthService {
     return (await this.users.findUserById(id)) ?? undefined;
   }
 
-  /** Keyed with the server secret: whoever can read the cache still can't test password guesses against it. */
+  /**
+   * Keyed with API_SECRET's password-cache key: whoever can read the cache (or holds the proxy's INTERNAL_SECRET)
+   * still can't test password guesses against it.
+   */
   private passwordKey(username: string, password: string): string {
-    return createHmac('sha256', this.secrets.internalSecret).update(`${username}\0${password}`).digest('hex');
+    return createHmac('sha256', this.secrets.passwordCacheKey)
+      .update(`${username}\0${password}`)
+      .digest('hex');
   }
 
   private async authenticatePassword(

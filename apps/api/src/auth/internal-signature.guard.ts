@@ -1,36 +1,59 @@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
-import { verifyInternalRequest } from '@lfs-depot/auth';
+import { INTERNAL_SIGNATURE_WINDOW_SECONDS, verifyInternalRequest } from '@lfs-depot/auth';
 import { DomainError, ErrorCode, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 
+import { MemoryCache } from '../cache/memory.cache.js';
+import { SharedCache } from '../cache/shared-cache.js';
 import { ApiSecrets } from '../core/api-secrets.js';
 import type { BodyRequest } from '../http/json-body.js';
 import { BODY_LIMITS, readJsonBody } from '../http/json-body.js';
 import type { LfsRequest } from '../http/request-context.js';
 
 /**
- * Internal endpoints answer only calls signed by the proxy with the shared secret, loopback or not. The signature
- * covers the body, so this guard reads it (up to BODY_LIMITS.internal) before it can check anything.
+ * Internal endpoints answer only calls signed by the proxy with the internal request key, loopback or not, and each
+ * signed call only once: its nonce is claimed for as long as the signature is valid, in the shared cache (Redis:
+ * every instance refuses a replay) and in this process (which still refuses one here while Redis is unreachable).
+ * The signature covers the body, so this guard reads it (up to BODY_LIMITS.internal) before it can check anything.
  */
 @Injectable()
 export class InternalSignatureGuard implements CanActivate {
-  constructor(private readonly secrets: ApiSecrets) {}
+  /**
+   * Nonces this instance accepted. Only correctly signed calls get here, so only the proxy can fill it; 200,000 is
+   * over 1,600 internal calls a second for the whole window.
+   */
+  private readonly seen = new MemoryCache(200_000);
+
+  constructor(
+    private readonly secrets: ApiSecrets,
+    private readonly cache: SharedCache,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<LfsRequest & BodyRequest>();
     await readJsonBody(req, BODY_LIMITS.internal);
     const header = req.headers[INTERNAL_SIGNATURE_HEADER];
     const body = req.rawBody?.toString('utf8') ?? '';
-    if (
-      !verifyInternalRequest(
-        this.secrets.internalSecret,
-        typeof header === 'string' ? header : undefined,
-        req.method,
-        req.originalUrl,
-        body,
-      )
-    ) {
+    const signature = verifyInternalRequest(
+      this.secrets.internal.request,
+      typeof header === 'string' ? header : undefined,
+      req.method,
+      req.originalUrl,
+      body,
+    );
+    if (!signature) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'Internal endpoint: missing or invalid proxy signature');
+    }
+    const key = `internal-nonce:${signature.nonce}`;
+    const [newHere, newEverywhere] = await Promise.all([
+      this.seen.setIfAbsent(key, '1', INTERNAL_SIGNATURE_WINDOW_SECONDS),
+      this.cache.setIfAbsent(key, '1', INTERNAL_SIGNATURE_WINDOW_SECONDS),
+    ]);
+    if (!newHere || !newEverywhere) {
+      throw new DomainError(
+        ErrorCode.FORBIDDEN,
+        'Internal endpoint: this signed call was made before (a replay)',
+      );
     }
     return true;
   }

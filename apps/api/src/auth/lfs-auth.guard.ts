@@ -24,7 +24,7 @@ export class LfsAuthGuard implements CanActivate {
     if (authorization) {
       req.principal = await this.auth.authenticateAuthorization(
         authorization,
-        requestClientAddress(req, this.secrets.internalSecret),
+        requestClientAddress(req, this.secrets.internal.clientAddress),
       );
     }
     return true;

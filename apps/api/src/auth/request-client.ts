@@ -12,19 +12,19 @@ import type { LfsRequest } from '../http/request-context.js';
  * saw), else the socket's peer. X-Forwarded-For is never read here: a client that reaches the API port directly
  * could write any address in it and get a fresh sign-in budget with each.
  */
-export function requestClientAddress(req: IncomingMessage, internalSecret: string): string {
+export function requestClientAddress(req: IncomingMessage, clientAddressKey: Buffer): string {
   const header = req.headers[CLIENT_ADDRESS_HEADER];
   return (
-    verifyClientAddress(internalSecret, typeof header === 'string' ? header : undefined) ??
+    verifyClientAddress(clientAddressKey, typeof header === 'string' ? header : undefined) ??
     req.socket.remoteAddress ??
     'unknown'
   );
 }
 
 /** Sets each request's clientAddress (requestClientAddress), which audit events record. */
-export function clientAddressMiddleware(internalSecret: string): RequestHandler {
+export function clientAddressMiddleware(clientAddressKey: Buffer): RequestHandler {
   return (req, _res, next) => {
-    (req as LfsRequest).clientAddress = requestClientAddress(req, internalSecret);
+    (req as LfsRequest).clientAddress = requestClientAddress(req, clientAddressKey);
     next();
   };
 }

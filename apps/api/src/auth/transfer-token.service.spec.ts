@@ -6,7 +6,12 @@ import { ApiSecrets } from '../core/api-secrets.js';
 import type { Principal } from '../core/principal.js';
 import { TransferTokenService } from './transfer-token.service.js';
 
-const secrets = new ApiSecrets('admin-token-0123456789', 'internal-secret-0123456789-0123456789-abcdef');
+const INTERNAL_SECRET = 'internal-secret-0123456789-0123456789-abcdef';
+const secrets = new ApiSecrets(
+  'admin-token-0123456789',
+  INTERNAL_SECRET,
+  'api-secret-0123456789-0123456789-abcdef',
+);
 const alice: Principal = {
   userId: '42',
   username: 'alice',
@@ -48,7 +53,7 @@ describe(TransferTokenService.name, () => {
       const token = tokens.issue(alice, '7', 'read', 3600, now);
       const payload = Buffer.from(token.slice('lfsx_'.length).split('.')[0] ?? '', 'base64url');
       payload[0] = 1;
-      const mac = createHmac('sha256', secrets.internalSecret)
+      const mac = createHmac('sha256', secrets.transferTokenKey)
         .update('lfs-depot transfer token v1\n')
         .update(payload)
         .digest()
@@ -63,11 +68,44 @@ describe(TransferTokenService.name, () => {
       expect(tokens.verify(token, now + 61_000)).toBeUndefined();
     });
 
-    it('returns undefined for a token signed with another secret', () => {
+    it('returns undefined for a token signed with another API secret', () => {
       const other = new TransferTokenService(
-        new ApiSecrets('x'.repeat(20), 'another-secret-0123456789-0123456789-xyz'),
+        new ApiSecrets('x'.repeat(20), INTERNAL_SECRET, 'another-secret-0123456789-0123456789-xyz'),
       );
       expect(tokens.verify(other.issue(alice, '7', 'write', 3600, now), now)).toBeUndefined();
+    });
+
+    it('returns undefined for a token made with INTERNAL_SECRET, all that the proxy holds', () => {
+      const header = Buffer.alloc(6);
+      header.writeUInt8(2, 0);
+      header.writeUInt32BE(now / 1000 + 3600, 1);
+      header.writeUInt8(3, 5);
+      const payload = Buffer.concat([header, Buffer.from('42.7', 'latin1')]);
+      // Exactly how tokens were made while one INTERNAL_SECRET keyed everything, with the raw secret or its keys.
+      for (const key of [INTERNAL_SECRET, secrets.internal.request, secrets.internal.clientAddress]) {
+        const mac = createHmac('sha256', key)
+          .update('lfs-depot transfer token v1\n')
+          .update(payload)
+          .digest()
+          .subarray(0, 16);
+        expect(
+          tokens.verify(`lfsx_${payload.toString('base64url')}.${mac.toString('base64url')}`, now),
+        ).toBeUndefined();
+      }
+      // The same payload with the API's own key verifies: the key is what is refused above, not the payload.
+      const mac = createHmac('sha256', secrets.transferTokenKey)
+        .update('lfs-depot transfer token v1\n')
+        .update(payload)
+        .digest()
+        .subarray(0, 16);
+      expect(
+        tokens.verify(`lfsx_${payload.toString('base64url')}.${mac.toString('base64url')}`, now),
+      ).toEqual({
+        userId: '42',
+        projectId: '7',
+        role: 'maintainer',
+        expiresAt: now / 1000 + 3600,
+      });
     });
 
     it('returns undefined when any byte of the payload was changed', () => {

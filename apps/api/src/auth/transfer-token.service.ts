@@ -26,7 +26,7 @@ const ROLE_CODES: Record<Role, number> = { read: 1, write: 2, maintainer: 3 };
 const ROLES_BY_CODE: Record<number, Role | undefined> = { 1: 'read', 2: 'write', 3: 'maintainer' };
 /** 128 bits: plenty against forgery within a token's lifetime, and half the length of a full SHA-256. */
 const MAC_BYTES = 16;
-/** Keeps these MACs apart from anything else signed with the same secret (upload tickets, internal calls). */
+/** Their key is API_SECRET's transfer-token key, which no one else uses; the context says what the MAC is for anyway. */
 const MAC_CONTEXT = 'lfs-depot transfer token v1\n';
 
 /**
@@ -42,7 +42,7 @@ export class TransferTokenService {
   constructor(private readonly secrets: ApiSecrets) {}
 
   private mac(payload: Buffer): Buffer {
-    return createHmac('sha256', this.secrets.internalSecret)
+    return createHmac('sha256', this.secrets.transferTokenKey)
       .update(MAC_CONTEXT)
       .update(payload)
       .digest()

@@ -89,7 +89,7 @@ export class BatchHttpHandler {
       if (authorization) {
         principal = await this.auth.authenticateAuthorization(
           authorization,
-          requestClientAddress(req, this.secrets.internalSecret),
+          requestClientAddress(req, this.secrets.internal.clientAddress),
         );
       }
       const access = await this.access.requireAccess(principal, project, 'read');

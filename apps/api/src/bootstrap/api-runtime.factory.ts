@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Config } from '@lfs-depot/config';
-import { resolveAdminToken, resolveInternalSecret } from '@lfs-depot/config';
+import { resolveAdminToken, resolveApiSecret, resolveInternalSecret } from '@lfs-depot/config';
 import { createStorage } from '@lfs-depot/storage';
 
 import { MemoryCache } from '../cache/memory.cache.js';
@@ -96,7 +96,11 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
     cleanups.push(() => cache.close());
 
     const adminToken = await resolveAdminToken(config);
-    const secrets = new ApiSecrets(adminToken.value, await resolveInternalSecret(config));
+    const secrets = new ApiSecrets(
+      adminToken.value,
+      await resolveInternalSecret(config),
+      await resolveApiSecret(config),
+    );
     const storage = await createStorage(config.storage);
 
     return {

@@ -40,6 +40,14 @@ export class MemoryCache extends SharedCache {
     return Promise.resolve();
   }
 
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.live(key)) {
+      return Promise.resolve(false);
+    }
+    this.store(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    return Promise.resolve(true);
+  }
+
   delete(key: string): Promise<void> {
     this.entries.delete(key);
     return Promise.resolve();

@@ -100,6 +100,13 @@ export class RedisCache extends SharedCache {
     }, 0);
   }
 
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return this.attempt(
+      async () => (await this.redis.set(key, value, 'EX', ttlSeconds, 'NX')) === 'OK',
+      true,
+    );
+  }
+
   publish(channel: string, message: string): Promise<void> {
     return this.attempt(async () => {
       await this.redis.publish(this.keyPrefix + channel, message);

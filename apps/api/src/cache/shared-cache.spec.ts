@@ -34,6 +34,13 @@ function behavesLikeACache(name: string, make: () => SharedCache | Promise<Share
       expect(received).toEqual(['hello']);
     });
 
+    it('sets a key only when it holds nothing, saying whether it did', async () => {
+      const key = `n-${Math.random()}`;
+      expect(await cache.setIfAbsent(key, 'first', 60)).toBe(true);
+      expect(await cache.setIfAbsent(key, 'second', 60)).toBe(false);
+      expect(await cache.get(key)).toBe('first');
+    });
+
     it('counts increments', async () => {
       const key = `c-${Math.random()}`;
       expect(await cache.increment(key, 60)).toBe(1);
@@ -81,6 +88,8 @@ describe('SharedCache', () => {
       await cache.set('a', '1', 60);
       expect(await cache.get('a')).toBeUndefined();
       expect(await cache.increment('n', 60)).toBe(0);
+      // As an empty cache would: the replay guard's own memory still refuses what this instance saw.
+      expect(await cache.setIfAbsent('nonce', '1', 60)).toBe(true);
       expect(await cache.isHealthy()).toBe(false);
       await cache.close();
     });

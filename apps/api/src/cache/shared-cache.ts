@@ -5,6 +5,11 @@
 export abstract class SharedCache {
   abstract get(key: string): Promise<string | undefined>;
   abstract set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Sets `key` only when it holds nothing; returns whether this call set it (false: it was there already). A cache
+   * that is down sets nothing and answers true, as an empty one would.
+   */
+  abstract setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   abstract delete(key: string): Promise<void>;
   /** Adds `by` (default 1) to a counter that expires `ttlSeconds` after it was created; returns the new value. */
   abstract increment(key: string, ttlSeconds: number, by?: number): Promise<number>;

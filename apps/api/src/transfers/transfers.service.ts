@@ -28,7 +28,7 @@ import { TransferAuthorizer } from './transfer-authorizer.js';
 const TICKET_TTL_SECONDS = 48 * 3600;
 
 interface UploadTicket {
-  /** Kind tag: whatever else may ever be sealed with the internal secret must never pass for a ticket. */
+  /** Kind tag: whatever else may ever be sealed with the same key must never pass for a ticket. */
   t: 'ticket';
   p: string;
   o: string;
@@ -103,7 +103,7 @@ export class TransfersService {
     return {
       storageKey: ticket.k,
       alreadyStored,
-      ticket: sealPayload(this.secrets.internalSecret, ticket),
+      ticket: sealPayload(this.secrets.uploadTicketKey, ticket),
     };
   }
 
@@ -111,7 +111,7 @@ export class TransfersService {
   async finalizeUpload(request: UploadFinalizeRequest): Promise<{ linked: boolean }> {
     const ticket =
       typeof request.ticket === 'string'
-        ? openSealedPayload<UploadTicket>(this.secrets.internalSecret, request.ticket)
+        ? openSealedPayload<UploadTicket>(this.secrets.uploadTicketKey, request.ticket)
         : undefined;
     if (
       !ticket ||

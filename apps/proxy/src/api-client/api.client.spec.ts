@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { internalKeys } from '@lfs-depot/auth';
 import { INTERNAL_AUTHORIZE_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { ApiClient } from './api.client.js';
@@ -47,7 +48,7 @@ describe(ApiClient.name, () => {
 
   it('retries once on a fresh connection when the API closed the kept-alive one it was sent on', async () => {
     const api = await apiThatDropsIdleConnections();
-    client = new ApiClient(api.url, 'secret-secret-secret-secret');
+    client = new ApiClient(api.url, internalKeys('secret-secret-secret-secret').request);
     const request = { project: 'a/b', oid: 'a'.repeat(64), authorization: undefined, client: '127.0.0.1' };
     expect(await client.authorizeDownload(request, 'req-1')).toEqual(AUTHORIZATION);
     // Same kept-alive connection, which the stand-in now drops: the call still succeeds, over a second connection.

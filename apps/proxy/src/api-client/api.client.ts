@@ -64,7 +64,8 @@ export class ApiClient {
 
   constructor(
     apiUrl: string,
-    private readonly secret: string,
+    /** The internal request key derived from INTERNAL_SECRET. */
+    private readonly requestKey: Buffer,
   ) {
     this.target = new URL(apiUrl);
   }
@@ -136,7 +137,7 @@ export class ApiClient {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
             'x-request-id': requestId,
-            [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(this.secret, 'POST', path, body),
+            [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(this.requestKey, 'POST', path, body),
           },
         },
         (res) => {

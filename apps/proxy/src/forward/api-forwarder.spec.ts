@@ -3,12 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { signClientAddress, verifyClientAddress } from '@lfs-depot/auth';
+import { internalKeys, signClientAddress, verifyClientAddress } from '@lfs-depot/auth';
 import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
 
 import { ApiForwarder, VIA_HEADER } from './api-forwarder.js';
 
-const SECRET = 'forwarder-test-secret-0123456789-abcdef';
+/** The client-address key a proxy with this INTERNAL_SECRET signs with. */
+const SECRET = internalKeys('forwarder-test-secret-0123456789-abcdef').clientAddress;
 
 async function listen(server: http.Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

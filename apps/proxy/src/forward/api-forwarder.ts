@@ -50,7 +50,8 @@ export class ApiForwarder {
 
   constructor(
     apiUrl: string,
-    private readonly internalSecret: string,
+    /** The client-address key derived from INTERNAL_SECRET. */
+    private readonly clientAddressKey: Buffer,
     /** TRUSTED_PROXY_HOPS: load balancers in front whose X-Forwarded-For entries name the client. */
     private readonly trustedProxyHops: number,
   ) {
@@ -83,7 +84,7 @@ export class ApiForwarder {
     // The API throttles sign-ins by this address and believes it only with our signature (whatever a client sent
     // under this name is replaced here).
     headers[CLIENT_ADDRESS_HEADER] = signClientAddress(
-      this.internalSecret,
+      this.clientAddressKey,
       clientAddress(req, this.trustedProxyHops),
     );
 
