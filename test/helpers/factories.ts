@@ -8,6 +8,8 @@ import { hashPassword } from '../../apps/api/src/auth/password-hasher.js';
 import { AccessCache } from '../../apps/api/src/cache/access-cache.js';
 import { LinkCache } from '../../apps/api/src/cache/link-cache.js';
 import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
+import type { LockRecord } from '../../apps/api/src/locks/locks.repository.js';
+import { LocksRepository } from '../../apps/api/src/locks/locks.repository.js';
 import { ObjectsRepository, type StoredObject } from '../../apps/api/src/objects/objects.repository.js';
 import type { Project } from '../../apps/api/src/projects/project.entity.js';
 import { ProjectsRepository } from '../../apps/api/src/projects/projects.repository.js';
@@ -52,6 +54,7 @@ export class TestFactory {
     private readonly projects: ProjectsRepository,
     private readonly users: UsersRepository,
     private readonly objects: ObjectsRepository,
+    private readonly locks: LocksRepository,
   ) {}
 
   /** Repositories of their own on `dataSource`, with in-memory caches: for specs that run no API. */
@@ -60,6 +63,7 @@ export class TestFactory {
       new ProjectsRepository(dataSource, new AccessCache(new MemoryCache())),
       new UsersRepository(dataSource, new AccessCache(new MemoryCache())),
       new ObjectsRepository(dataSource, new LinkCache(new MemoryCache())),
+      new LocksRepository(dataSource),
     );
   }
 
@@ -69,6 +73,7 @@ export class TestFactory {
       api.app.get(ProjectsRepository, { strict: false }),
       api.app.get(UsersRepository, { strict: false }),
       api.app.get(ObjectsRepository, { strict: false }),
+      api.app.get(LocksRepository, { strict: false }),
     );
   }
 
@@ -112,6 +117,16 @@ export class TestFactory {
     const object = objectRow(overrides);
     await this.objects.linkObjectToProject(projectId, object, null);
     return object;
+  }
+
+  /** A lock on `path` (a fresh one unless given) in the project, held by the user. */
+  async lock(projectId: string, userId: string, path?: string): Promise<LockRecord> {
+    const lockPath = path ?? `art/file-${this.next()}.psd`;
+    const lock = await this.locks.createLock(projectId, lockPath, userId, null, Number.MAX_SAFE_INTEGER);
+    if (!lock) {
+      throw new Error(`${lockPath} is locked already`);
+    }
+    return lock;
   }
 
   private next(): number {

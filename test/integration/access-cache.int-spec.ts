@@ -88,7 +88,7 @@ describe('remembered sign-ins and roles follow every change at once', () => {
     const auth = await userWithToken('revoked', 'read');
     const tokens = await admin.call('GET', '/users/revoked/tokens');
     expect(await batchStatus(api, 'team/private', auth)).toBe(200);
-    const id = String((tokens.body as unknown as { id: string }[])[0]?.id);
+    const id = String((tokens.body?.tokens as { id: string }[])[0]?.id);
     expect((await admin.call('DELETE', `/users/revoked/tokens/${id}`)).status).toBe(204);
     expect(await batchStatus(api, 'team/private', auth)).toBe(401);
   });
@@ -122,7 +122,7 @@ describe('remembered sign-ins and roles follow every change at once', () => {
   describe('transfer tokens follow their parent access token', () => {
     async function tokenId(username: string): Promise<string> {
       const tokens = await admin.call('GET', `/users/${username}/tokens`);
-      return String((tokens.body as unknown as { id: string }[])[0]?.id);
+      return String((tokens.body?.tokens as { id: string }[])[0]?.id);
     }
 
     it('refuses a transfer token as soon as the token it was minted from is revoked', async () => {
@@ -188,7 +188,7 @@ describe('remembered sign-ins and roles follow every change at once', () => {
         expect(await batchStatus(second(), 'team/private', transfer.auth)).toBe(200);
         expect(await batchStatus(second(), 'team/private', transfer.auth)).toBe(200); // now remembered there
         const tokens = await admin.call('GET', '/users/roaming-parent/tokens');
-        const id = String((tokens.body as unknown as { id: string }[])[0]?.id);
+        const id = String((tokens.body?.tokens as { id: string }[])[0]?.id);
         expect((await admin.call('DELETE', `/users/roaming-parent/tokens/${id}`)).status).toBe(204);
         await eventually(
           async () => (await batchStatus(second(), 'team/private', transfer.auth)) === 401,

@@ -91,7 +91,10 @@ describe('platform tokens', () => {
     const platform = adminClient(api.url, token);
     const route = `/projects/${path('games/engine')}/push-check`;
     expect((await platform.call('POST', route, { username: 'writer', changes: [] })).status).toBe(200);
-    const listed = (await admin.call('GET', '/platform-tokens')).body as unknown as Record<string, unknown>[];
+    const listed = (await admin.call('GET', '/platform-tokens')).body?.platform_tokens as Record<
+      string,
+      unknown
+    >[];
     const entry = listed.find((t) => t.name === 'revoked');
     expect(entry).toMatchObject({ projects: null, revoked_at: null });
     expect(JSON.stringify(listed)).not.toContain(token);

@@ -1,5 +1,19 @@
 /** Wire shapes of the admin API under /api/v1 (README, HTTP API), shared by the API and the CLI. */
 
+import type { LockView } from './lock.types.js';
+
+/**
+ * Paging of every admin list: `?limit=` (1-1000, default 100) and `?cursor=` (the previous page's `next_cursor`,
+ * opaque; null on the last page). Keyset paging, so rows added meanwhile never make a page repeat or skip a row.
+ */
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
 /** A member's role in a project: read (download), write (also upload and lock), maintainer (also unlock others'). */
 export const ROLES = ['read', 'write', 'maintainer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,6 +34,23 @@ export interface UserView {
   created_at: string;
 }
 
+/** GET /users?prefix=&admin=: usernames in order. */
+export interface UserListQuery extends PageQuery {
+  /** Usernames starting with this text. */
+  prefix?: string;
+  admin?: boolean;
+}
+
+export interface UserPageView {
+  users: UserView[];
+  next_cursor: string | null;
+}
+
+/** PUT /users/{username}/password; null leaves the account token-only. Answered 204. */
+export interface SetPasswordRequest {
+  password: string | null;
+}
+
 export interface CreateTokenRequest {
   name: string;
   /** ISO 8601; omitted for no expiry. */
@@ -38,6 +69,38 @@ export interface TokenView {
 /** A new token: the only answer that carries the secret itself. */
 export interface CreatedTokenView extends TokenView {
   token: string;
+}
+
+/** GET /users/{username}/tokens: ids in order (oldest first). */
+export interface TokenPageView {
+  tokens: TokenView[];
+  next_cursor: string | null;
+}
+
+export interface CreatePlatformTokenRequest {
+  name: string;
+  /** Project paths it is limited to; omitted for every project. */
+  projects?: string[];
+}
+
+export interface PlatformTokenView {
+  id: string;
+  name: string;
+  /** Project paths it is limited to; null for every project. */
+  projects: string[] | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** A new platform token: shown once; only its hash is stored. */
+export interface CreatedPlatformTokenView extends PlatformTokenView {
+  token: string;
+}
+
+/** GET /platform-tokens: ids in order (oldest first). */
+export interface PlatformTokenPageView {
+  platform_tokens: PlatformTokenView[];
+  next_cursor: string | null;
 }
 
 export interface CreateProjectRequest {
@@ -65,6 +128,16 @@ export interface MemberView {
   role: Role;
 }
 
+/** GET /projects/{path}/members?role=: usernames in order. */
+export interface MemberListQuery extends PageQuery {
+  role?: Role;
+}
+
+export interface MemberPageView {
+  members: MemberView[];
+  next_cursor: string | null;
+}
+
 /** GET /projects/{path}: the project with its members. */
 export interface ProjectDetailsView extends ProjectView {
   members: MemberView[];
@@ -84,6 +157,42 @@ export interface StatisticsView {
   lfs_objects_count: number;
   lfs_objects_size: number;
   quota_bytes: number | null;
+}
+
+/** A project in GET /projects: with its usage beside its quota. */
+export interface ProjectSummaryView extends ProjectView {
+  lfs_objects_count: number;
+  lfs_objects_size: number;
+}
+
+/** GET /projects?prefix=&visibility=: paths in order. */
+export interface ProjectListQuery extends PageQuery {
+  /** Paths starting with this text (`games/` for everything under games). */
+  prefix?: string;
+  visibility?: Visibility;
+}
+
+export interface ProjectPageView {
+  projects: ProjectSummaryView[];
+  next_cursor: string | null;
+}
+
+/** GET /projects/{path}/locks?path=&owner=: lock ids in order (oldest first). */
+export interface AdminLockListQuery extends PageQuery {
+  /** Only the lock on this path. */
+  path?: string;
+  /** Only locks held by this username. */
+  owner?: string;
+}
+
+export interface AdminLockPageView {
+  locks: LockView[];
+  next_cursor: string | null;
+}
+
+/** DELETE /projects/{path}/locks/{id}: the lock the admin removed, whoever held it. */
+export interface AdminUnlockView {
+  lock: LockView;
 }
 
 export interface ProjectObjectView {
@@ -181,6 +290,19 @@ export interface AuditEventView {
   request_id: string | null;
 }
 
+/** GET /api/v1/audit: every filter optional, combined with AND. */
+export interface AuditListQuery extends PageQuery {
+  /** Project path. */
+  project?: string;
+  /** Actor name: a username, a platform token's name, `admin` (the admin token) or a system task (`gc`). */
+  actor?: string;
+  actor_type?: AuditActorType;
+  action?: AuditAction;
+  /** ISO 8601: events at or after it. */
+  since?: string;
+}
+
+/** Newest first. */
 export interface AuditPageView {
   events: AuditEventView[];
   next_cursor: string | null;

@@ -11,6 +11,8 @@ const ERROR_CATALOGUE = {
   MEMBER_NOT_FOUND: { status: 404 },
   OBJECT_NOT_FOUND: { status: 404 },
   LOCK_NOT_FOUND: { status: 404 },
+  /** An access or platform token id that names none (of that user). */
+  TOKEN_NOT_FOUND: { status: 404 },
   ROUTE_NOT_FOUND: { status: 404 },
   NOT_ACCEPTABLE: { status: 406 },
   ALREADY_EXISTS: { status: 409 },

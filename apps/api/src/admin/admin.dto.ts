@@ -17,8 +17,18 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { OID_PATTERN, ROLES, VISIBILITIES } from '@lfs-depot/contracts';
-import type { Role, Visibility } from '@lfs-depot/contracts';
+import { AUDIT_ACTIONS, AUDIT_ACTOR_TYPES, MAX_PAGE_LIMIT, ROLES, VISIBILITIES } from '@lfs-depot/contracts';
+import type {
+  AuditAction,
+  AuditActorType,
+  AuditListQuery,
+  MemberListQuery,
+  ProjectListQuery,
+  Role,
+  SetPasswordRequest,
+  UserListQuery,
+  Visibility,
+} from '@lfs-depot/contracts';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /**
@@ -137,18 +147,124 @@ export class SetMemberDto {
   role!: Role;
 }
 
-export class ListProjectObjectsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+/** Query filters are compared as text: a control character (NUL above all, which PostgreSQL cannot store) matches nothing. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const noControlCharacters = Matches(/^[^\u0000-\u001f\u007f]*$/, {
+  message: '$property must not contain control characters',
+});
+
+/** `true` / `false` in a query string as a boolean; anything else stays as sent for the validators to refuse. */
+const booleanString = Transform(({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value,
+);
+
+/** `limit` and `cursor` of every admin list. */
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 100 })
   @IsOptional()
   @numericString
   @IsInt()
   @Min(1)
-  @Max(1000)
+  @Max(MAX_PAGE_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page (an oid)' })
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (opaque)' })
   @IsOptional()
   @IsString()
-  @Matches(OID_PATTERN, { message: 'cursor must be the next_cursor of a previous page' })
+  @MaxLength(2048)
+  @noControlCharacters
   cursor?: string;
+}
+
+export class ListProjectObjectsQueryDto extends PageQueryDto {}
+
+export class ListUsersQueryDto extends PageQueryDto implements UserListQuery {
+  @ApiPropertyOptional({ description: 'Usernames starting with this text' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @noControlCharacters
+  prefix?: string;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @booleanString
+  @IsBoolean()
+  admin?: boolean;
+}
+
+export class SetPasswordDto implements SetPasswordRequest {
+  @ApiProperty({ type: String, nullable: true, minLength: 8, description: 'null: token sign-in only' })
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @Length(8, 1024)
+  password!: string | null;
+}
+
+export class ListProjectsQueryDto extends PageQueryDto implements ProjectListQuery {
+  @ApiPropertyOptional({ description: 'Paths starting with this text, e.g. `games/`' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @noControlCharacters
+  prefix?: string;
+
+  @ApiPropertyOptional({ enum: VISIBILITIES })
+  @IsOptional()
+  @IsIn(VISIBILITIES)
+  visibility?: Visibility;
+}
+
+export class ListMembersQueryDto extends PageQueryDto implements MemberListQuery {
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+}
+
+export class ListLocksQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Only the lock on this path' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  @noControlCharacters
+  path?: string;
+
+  @ApiPropertyOptional({ description: 'Only locks held by this username' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @noControlCharacters
+  owner?: string;
+}
+
+export class AuditQueryDto extends PageQueryDto implements AuditListQuery {
+  @ApiPropertyOptional({ description: 'Project path' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @noControlCharacters
+  project?: string;
+
+  @ApiPropertyOptional({ description: "Actor name: a username, a platform token's name, `admin`, or `gc`" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @noControlCharacters
+  actor?: string;
+
+  @ApiPropertyOptional({ enum: AUDIT_ACTOR_TYPES })
+  @IsOptional()
+  @IsIn(AUDIT_ACTOR_TYPES)
+  actor_type?: AuditActorType;
+
+  @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
+  @IsOptional()
+  @IsIn(AUDIT_ACTIONS)
+  action?: AuditAction;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
 }

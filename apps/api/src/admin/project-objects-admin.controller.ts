@@ -1,21 +1,27 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { ProjectObjectsPageView } from '@lfs-depot/contracts';
 
+import { Audited } from '../audit/audit-context.decorator.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import { AdminGuard } from '../auth/admin.guard.js';
+import { ApiErrors } from '../http/api-errors.decorator.js';
 import { ListProjectObjectsQueryDto } from './admin.dto.js';
+import { ProjectObjectsPageSchema } from './admin.views.js';
 import { ProjectObjectsAdminService } from './project-objects-admin.service.js';
 
 /** A project's LFS objects: `group%2Fname/objects[/{oid}]` (the path travels URL-encoded as one segment). */
 @ApiTags('projects')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
+@ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
 @Controller('api/v1/projects/:path/objects')
 export class ProjectObjectsAdminController {
   constructor(private readonly projectObjects: ProjectObjectsAdminService) {}
 
   @Get()
-  @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
+  @ApiOkResponse({ type: ProjectObjectsPageSchema })
+  @ApiErrors('PROJECT_NOT_FOUND', 'VALIDATION_FAILED')
   listProjectObjects(
     @Param('path') path: string,
     @Query() query: ListProjectObjectsQueryDto,
@@ -25,8 +31,13 @@ export class ProjectObjectsAdminController {
 
   @Delete(':oid')
   @HttpCode(204)
-  @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
-  unlinkProjectObject(@Param('path') path: string, @Param('oid') oid: string): Promise<void> {
-    return this.projectObjects.unlinkProjectObject(path, oid);
+  @ApiNoContentResponse({ description: 'Unlinked (audited); the stored bytes stay for other projects' })
+  @ApiErrors('PROJECT_NOT_FOUND', 'OBJECT_NOT_FOUND', 'VALIDATION_FAILED')
+  unlinkProjectObject(
+    @Audited() audit: AuditContext,
+    @Param('path') path: string,
+    @Param('oid') oid: string,
+  ): Promise<void> {
+    return this.projectObjects.unlinkProjectObject(audit, path, oid);
   }
 }

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode, isValidOid } from '@lfs-depot/contracts';
+import { DEFAULT_PAGE_LIMIT, DomainError, ErrorCode, isValidOid } from '@lfs-depot/contracts';
 import type { ProjectObjectsPageView } from '@lfs-depot/contracts';
 
+import type { AuditContext } from '../audit/audit-context.js';
+import { AuditService } from '../audit/audit.service.js';
+import { decodeCursor, encodeCursor } from '../core/page-cursor.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
-
-/** Page size of the object listing when the caller gives none. */
-export const DEFAULT_OBJECTS_PAGE_SIZE = 100;
 
 /** Which objects a project links, for a platform's UI and clean-up jobs; unlinking leaves the bytes to GC. */
 @Injectable()
@@ -15,6 +15,7 @@ export class ProjectObjectsAdminService {
   constructor(
     private readonly projects: ProjectsRepository,
     private readonly objects: ObjectsRepository,
+    private readonly audit: AuditService,
   ) {}
 
   async listProjectObjects(
@@ -24,8 +25,8 @@ export class ProjectObjectsAdminService {
     const project = await this.requireProject(path);
     const { objects, nextCursor } = await this.objects.listProjectObjects(
       project.id,
-      page.limit ?? DEFAULT_OBJECTS_PAGE_SIZE,
-      page.cursor,
+      page.limit ?? DEFAULT_PAGE_LIMIT,
+      page.cursor === undefined ? undefined : this.afterOid(page.cursor),
     );
     return {
       objects: objects.map((object) => ({
@@ -33,12 +34,12 @@ export class ProjectObjectsAdminService {
         size: object.size,
         created_at: object.linkedAt.toISOString(),
       })),
-      next_cursor: nextCursor,
+      next_cursor: nextCursor === null ? null : encodeCursor('objects', nextCursor),
     };
   }
 
   /** Removes the project's link (and its share of the statistics); the stored bytes stay for other projects. */
-  async unlinkProjectObject(path: string, oid: string): Promise<void> {
+  async unlinkProjectObject(context: AuditContext, path: string, oid: string): Promise<void> {
     if (!isValidOid(oid)) {
       throw new DomainError(
         ErrorCode.VALIDATION_FAILED,
@@ -46,9 +47,21 @@ export class ProjectObjectsAdminService {
       );
     }
     const project = await this.requireProject(path);
-    if (!(await this.objects.unlinkObjectFromProject(project.id, oid))) {
-      throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, `Project '${path}' does not link object ${oid}`);
-    }
+    await this.audit.transaction(async (tx) => {
+      if (!(await this.objects.unlinkObjectFromProject(project.id, oid, tx))) {
+        throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, `Project '${path}' does not link object ${oid}`);
+      }
+      await this.audit.record(tx, context, {
+        action: 'object.unlink',
+        target: { type: 'object', id: null, name: oid },
+        project: project.path,
+      });
+    });
+  }
+
+  /** The oid a cursor stands for; a bare oid is still taken, as next_cursor was one before cursors were opaque. */
+  private afterOid(cursor: string): string {
+    return isValidOid(cursor) ? cursor : decodeCursor('objects', cursor, isValidOid);
   }
 
   private async requireProject(path: string): Promise<Project> {

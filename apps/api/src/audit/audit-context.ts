@@ -10,6 +10,12 @@ export interface AuditContext {
   requestId: string | null;
 }
 
+/** Where a request came from, to make an AuditContext once its principal is known. */
+export interface RequestOriginInfo {
+  clientAddress: string | null;
+  requestId: string | null;
+}
+
 /** The actor behind an authenticated principal: a platform token, the bootstrap admin token, or a user. */
 export function auditActor(principal: Principal): AuditActorView {
   if (principal.platform) {
@@ -28,6 +34,11 @@ export function requestAuditContext(
   requestId: string | null,
 ): AuditContext {
   return { actor: auditActor(principal), clientAddress, requestId };
+}
+
+/** The context of a request made by `principal` from `origin`. */
+export function originAuditContext(principal: Principal, origin: RequestOriginInfo): AuditContext {
+  return { actor: auditActor(principal), ...origin };
 }
 
 /** The context of lfs-depot's own work (`gc`, …), which no request asked for. */

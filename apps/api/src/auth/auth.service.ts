@@ -219,12 +219,14 @@ export class AuthService {
       await verifyPassword(password, await dummyPasswordHash());
       return undefined;
     }
-    // The user comes from the AccessCache, which forgets deleted users at once (the key includes the password).
-    if (cachedUserId !== user.id) {
+    // The user comes from the AccessCache, which forgets deleted users at once (the key includes the password). The
+    // remembered check names the hash it passed against, so a changed password is checked afresh.
+    const verified = `${user.id}:${createHash('sha256').update(user.passwordHash).digest('hex')}`;
+    if (cachedUserId !== verified) {
       if (!(await verifyPassword(password, user.passwordHash))) {
         return undefined;
       }
-      await this.cache.set(cacheKey, user.id, VERIFIED_PASSWORD_TTL_SECONDS);
+      await this.cache.set(cacheKey, verified, VERIFIED_PASSWORD_TTL_SECONDS);
     }
     return {
       userId: user.id,

@@ -1,9 +1,5 @@
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
-/** Page size of every admin listing when the caller gives none, and the most one page holds. */
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
-
 /** The listings that page, each with its own cursors: one list's cursor given to another is refused. */
 export type CursorKind =
   'audit' | 'users' | 'projects' | 'members' | 'tokens' | 'platform-tokens' | 'locks' | 'objects';
@@ -35,6 +31,7 @@ export function decodeCursor(
     decoded.length !== 2 ||
     decoded[0] !== kind ||
     typeof decoded[1] !== 'string' ||
+    decoded[1].includes('\u0000') ||
     !valid(decoded[1])
   ) {
     throw new DomainError(ErrorCode.VALIDATION_FAILED, 'cursor must be the next_cursor of a previous page');

@@ -3,6 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { LockListResponse, LockResponse, LockVerifyResponse } from '@lfs-depot/contracts';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
+import { RequestOrigin } from '../audit/audit-context.decorator.js';
+import type { RequestOriginInfo } from '../audit/audit-context.js';
 import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
 import type { Principal } from '../core/principal.js';
 import { JsonBodyGuard } from '../http/json-body.guard.js';
@@ -68,7 +70,8 @@ export class LocksController {
     @ProjectPath() project: string,
     @Param('id') id: string,
     @Body() body: unknown,
+    @RequestOrigin() origin: RequestOriginInfo,
   ): Promise<LockResponse> {
-    return this.locksService.unlock(principal, project, id, body);
+    return this.locksService.unlock(principal, project, id, body, origin);
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import type { Transaction } from '../database/transaction.js';
+
 /** A lock with its owner's name, as every lock response needs it. */
 export interface LockRecord {
   id: string;
@@ -16,6 +18,8 @@ export interface LockFilter {
   /** Only locks with a greater id (cursor paging, ids ascending). */
   afterId: string | null;
   limit: number;
+  /** Only locks held by the user of this name. */
+  ownerName?: string | null;
 }
 
 interface LockRow {
@@ -118,9 +122,10 @@ export class LocksRepository {
           AND ($2::text IS NULL OR l.path = $2::text)
           AND ($3::bigint IS NULL OR l.id = $3::bigint)
           AND ($4::bigint IS NULL OR l.id > $4::bigint)
+          AND ($6::text IS NULL OR u.username = $6::text)
         ORDER BY l.id
         LIMIT $5`,
-      [projectId, filter.path, filter.id, filter.afterId, filter.limit],
+      [projectId, filter.path, filter.id, filter.afterId, filter.limit, filter.ownerName ?? null],
     );
     return rows.map(toLockRecord);
   }
@@ -146,8 +151,13 @@ export class LocksRepository {
    * Deletes the lock and returns it; with `ownerId`, only when that user still owns it. Undefined when nothing
    * was deleted (already unlocked, possibly by a concurrent request).
    */
-  async deleteLock(projectId: string, id: string, ownerId: string | null): Promise<LockRecord | undefined> {
-    const rows = await this.dataSource.query<LockRow[]>(
+  async deleteLock(
+    projectId: string,
+    id: string,
+    ownerId: string | null,
+    tx?: Transaction,
+  ): Promise<LockRecord | undefined> {
+    const rows = await (tx?.manager ?? this.dataSource).query<LockRow[]>(
       `WITH deleted AS (
          DELETE FROM lfs_file_locks
           WHERE project_id = $1 AND id = $2 AND ($3::bigint IS NULL OR user_id = $3::bigint)

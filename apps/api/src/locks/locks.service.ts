@@ -3,6 +3,9 @@ import type { Config } from '@lfs-depot/config';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import type { LockListResponse, LockResponse, LockVerifyResponse, LockView } from '@lfs-depot/contracts';
 
+import { originAuditContext } from '../audit/audit-context.js';
+import type { RequestOriginInfo } from '../audit/audit-context.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../core/principal.js';
 import { CONFIG } from '../core/api-runtime.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
@@ -15,17 +18,9 @@ import {
   parseUnlockRequest,
   parseVerifyLocksRequest,
 } from './locks-request.parser.js';
+import { toLockView } from './lock-view.js';
 import type { LockFilter, LockRecord } from './locks.repository.js';
 import { LocksRepository } from './locks.repository.js';
-
-function toLockView(lock: LockRecord): LockView {
-  return {
-    id: lock.id,
-    path: lock.path,
-    locked_at: lock.lockedAt.toISOString(),
-    owner: { name: lock.ownerName },
-  };
-}
 
 /** The Git LFS file locking API (locking.md). Every call costs a constant number of queries. */
 @Injectable()
@@ -34,6 +29,7 @@ export class LocksService {
     @Inject(CONFIG) private readonly config: Config,
     private readonly access: ProjectAccessService,
     private readonly locks: LocksRepository,
+    private readonly audit: AuditService,
   ) {}
 
   /** Locks a path for the caller (push access needed); LOCK_EXISTS carries the lock that holds it. */
@@ -117,13 +113,15 @@ export class LocksService {
   }
 
   /**
-   * Deletes a lock (push access needed). The owner may always; anyone else needs `force` and the maintainer role.
+   * Deletes a lock (push access needed). The owner may always; anyone else needs `force` and the maintainer role,
+   * and a forced unlock is recorded in the audit trail.
    */
   async unlock(
     principal: Principal | undefined,
     projectPath: string,
     lockId: string,
     body: unknown,
+    origin: RequestOriginInfo,
   ): Promise<LockResponse> {
     const { project, role, user } = await this.requireUser(principal, projectPath, 'write');
     const request = parseUnlockRequest(body);
@@ -146,7 +144,20 @@ export class LocksService {
       );
     }
     // Owners delete only while they still own it; a maintainer's forced unlock takes whatever holds that id.
-    const deleted = await this.locks.deleteLock(project.id, lock.id, owned ? user.userId : null);
+    const deleted = owned
+      ? await this.locks.deleteLock(project.id, lock.id, user.userId)
+      : await this.audit.transaction(async (tx) => {
+          const forced = await this.locks.deleteLock(project.id, lock.id, null, tx);
+          if (forced) {
+            await this.audit.record(tx, originAuditContext(user, origin), {
+              action: 'lock.force_unlock',
+              target: { type: 'lock', id: forced.id, name: forced.path },
+              project: project.path,
+              details: { owner: forced.ownerName },
+            });
+          }
+          return forced;
+        });
     if (!deleted) {
       throw new DomainError(ErrorCode.LOCK_NOT_FOUND, `Lock ${lockId} not found`);
     }

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { LinkCache } from '../cache/link-cache.js';
 import { parseInt8 } from '../database/bigint.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { inTransaction } from '../database/transaction.js';
+import type { Transaction } from '../database/transaction.js';
 
 export interface StoredObject {
   oid: string;
@@ -225,9 +227,14 @@ export class ObjectsRepository {
     });
   }
 
-  /** Removes the project's link to an object and its share of the statistics, in one transaction. */
-  async unlinkObjectFromProject(projectId: string, oid: string): Promise<boolean> {
-    const { count } = await this.unlinkObjects(projectId, { oids: [oid] });
+  private readonly invalidateLinks = (): Promise<void> => this.linkCache.invalidate();
+
+  /**
+   * Removes the project's link to an object and its share of the statistics, in one transaction (the caller's, when
+   * given: the audit trail's).
+   */
+  async unlinkObjectFromProject(projectId: string, oid: string, tx?: Transaction): Promise<boolean> {
+    const { count } = await this.unlinkObjects(projectId, { oids: [oid] }, {}, tx);
     return count > 0;
   }
 
@@ -241,8 +248,10 @@ export class ObjectsRepository {
     projectId: string,
     which: { oids: readonly string[] } | { ids: readonly string[] },
     options: { removed?: boolean } = {},
+    tx?: Transaction,
   ): Promise<{ count: number; size: number; objects: StoredObject[] }> {
-    const result = await this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, tx, async (tx) => {
+      const { manager } = tx;
       await manager.query(`SELECT 1 FROM project_statistics WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const byOid = 'oids' in which;
       const rows = await manager.query<(ObjectRow & { id: string })[]>(
@@ -283,13 +292,10 @@ export class ObjectsRepository {
           WHERE project_id = $1`,
         [projectId, rows.length, size],
       );
+      // After the commit, so no instance can look the link up again from before the delete and remember it.
+      tx.afterCommit(this.invalidateLinks);
       return { count: rows.length, size, objects: rows.map(toStoredObject) };
     });
-    if (result.count > 0) {
-      // After the commit, so no instance can look the link up again from before the delete and remember it.
-      await this.linkCache.invalidate();
-    }
-    return result;
   }
 
   /** Ids of the objects the project links, in id order after `afterId`: for unlinking all of them in chunks. */

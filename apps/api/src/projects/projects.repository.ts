@@ -5,6 +5,7 @@ import type { Role, Visibility } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { parseInt8 } from '../database/bigint.js';
+import { likePrefix } from '../database/like-prefix.js';
 import { isStorableText } from '../database/storable-text.js';
 import { inTransaction } from '../database/transaction.js';
 import type { Transaction } from '../database/transaction.js';
@@ -20,6 +21,30 @@ export interface ProjectStatisticsView {
 export interface MemberView {
   username: string;
   role: Role;
+}
+
+/** A project with its usage, as the project listing shows it. */
+export interface ProjectWithStatistics {
+  project: Project;
+  statistics: ProjectStatisticsView;
+}
+
+interface ProjectRow {
+  id: string;
+  path: string;
+  visibility: Visibility;
+  quota_bytes: string | null;
+  created_at: Date;
+}
+
+function toProject(row: ProjectRow): Project {
+  return Object.assign(new Project(), {
+    id: row.id,
+    path: row.path,
+    visibility: row.visibility,
+    quotaBytes: row.quota_bytes === null ? null : parseInt8(row.quota_bytes),
+    createdAt: row.created_at,
+  });
 }
 
 interface ProjectWithRoleRow {
@@ -127,6 +152,55 @@ export class ProjectsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Projects in path order after `afterPath`, at most `limit`, with their statistics, optionally by path prefix. */
+  async listProjects(filter: {
+    prefix?: string;
+    visibility?: Visibility;
+    afterPath?: string;
+    limit: number;
+  }): Promise<ProjectWithStatistics[]> {
+    const rows = await this.dataSource.query<
+      (ProjectRow & { lfs_objects_count: string | null; lfs_objects_size: string | null })[]
+    >(
+      `SELECT p.id, p.path, p.visibility, p.quota_bytes, p.created_at, s.lfs_objects_count, s.lfs_objects_size
+         FROM projects p LEFT JOIN project_statistics s ON s.project_id = p.id
+        WHERE ($1::text IS NULL OR p.path LIKE $1::text ESCAPE '\\')
+          AND ($2::text IS NULL OR p.visibility = $2::text)
+          AND ($3::text IS NULL OR p.path COLLATE "C" > $3::text COLLATE "C")
+        ORDER BY p.path COLLATE "C"
+        LIMIT $4`,
+      [
+        filter.prefix === undefined ? null : likePrefix(filter.prefix),
+        filter.visibility ?? null,
+        filter.afterPath ?? null,
+        filter.limit,
+      ],
+    );
+    return rows.map((row) => ({
+      project: toProject(row),
+      statistics: {
+        lfsObjectsCount: row.lfs_objects_count === null ? 0 : parseInt8(row.lfs_objects_count),
+        lfsObjectsSize: row.lfs_objects_size === null ? 0 : parseInt8(row.lfs_objects_size),
+      },
+    }));
+  }
+
+  /** The project's members in username order after `afterUsername`, at most `limit`, optionally of one role. */
+  async listMembersPage(
+    projectId: string,
+    filter: { role?: Role; afterUsername?: string; limit: number },
+  ): Promise<MemberView[]> {
+    return await this.dataSource.query<MemberView[]>(
+      `SELECT u.username, m.role FROM project_members m JOIN users u ON u.id = m.user_id
+        WHERE m.project_id = $1
+          AND ($2::text IS NULL OR m.role::text = $2::text)
+          AND ($3::text IS NULL OR u.username COLLATE "C" > $3::text COLLATE "C")
+        ORDER BY u.username COLLATE "C"
+        LIMIT $4`,
+      [projectId, filter.role ?? null, filter.afterUsername ?? null, filter.limit],
+    );
+  }
+
   async listMembers(projectId: string): Promise<MemberView[]> {
     return await this.dataSource.query<MemberView[]>(
       `SELECT u.username, m.role FROM project_members m JOIN users u ON u.id = m.user_id
@@ -154,14 +228,7 @@ export class ProjectsRepository {
     if (!row) {
       return undefined;
     }
-    const project = Object.assign(new Project(), {
-      id: row.id,
-      path: row.path,
-      visibility: row.visibility,
-      quotaBytes: row.quota_bytes === null ? null : parseInt8(row.quota_bytes),
-      createdAt: row.created_at,
-    });
-    return { project, role: row.role };
+    return { project: toProject(row), role: row.role };
   }
 
   async getStatistics(projectId: string): Promise<ProjectStatisticsView> {

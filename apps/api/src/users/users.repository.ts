@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, MoreThan } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 
 import { AccessCache } from '../cache/access-cache.js';
+import { likePrefix } from '../database/like-prefix.js';
+import { returnedRows } from '../database/returned-rows.js';
 import { isStorableText } from '../database/storable-text.js';
 import type { Transaction } from '../database/transaction.js';
 import { AccessToken } from './access-token.entity.js';
@@ -110,6 +112,40 @@ export class UsersRepository {
     return this.dataSource.getRepository(User).findOneBy({ id });
   }
 
+  /** Users in username order after `afterUsername`, at most `limit`, optionally by username prefix and admin flag. */
+  async listUsers(filter: {
+    prefix?: string;
+    admin?: boolean;
+    afterUsername?: string;
+    limit: number;
+  }): Promise<User[]> {
+    const rows = await this.dataSource.query<
+      { id: string; username: string; admin: boolean; created_at: Date }[]
+    >(
+      `SELECT id, username, admin, created_at FROM users
+        WHERE ($1::text IS NULL OR username LIKE $1::text ESCAPE '\\')
+          AND ($2::boolean IS NULL OR admin = $2::boolean)
+          AND ($3::text IS NULL OR username COLLATE "C" > $3::text COLLATE "C")
+        ORDER BY username COLLATE "C"
+        LIMIT $4`,
+      [
+        filter.prefix === undefined ? null : likePrefix(filter.prefix),
+        filter.admin ?? null,
+        filter.afterUsername ?? null,
+        filter.limit,
+      ],
+    );
+    return rows.map((row) =>
+      Object.assign(new User(), {
+        id: row.id,
+        username: row.username,
+        passwordHash: null,
+        admin: row.admin,
+        createdAt: row.created_at,
+      }),
+    );
+  }
+
   async deleteUser(id: string, tx?: Transaction): Promise<boolean> {
     const result = await this.db(tx).getRepository(User).delete({ id });
     await this.changed(tx);
@@ -176,8 +212,13 @@ export class UsersRepository {
     return this.dataSource.getRepository(AccessToken).findOneBy({ id });
   }
 
-  listTokens(userId: string): Promise<AccessToken[]> {
-    return this.dataSource.getRepository(AccessToken).find({ where: { userId }, order: { id: 'ASC' } });
+  /** The user's tokens in id order after `afterId`, at most `limit`. */
+  listTokens(userId: string, page: { afterId?: string; limit: number }): Promise<AccessToken[]> {
+    return this.dataSource.getRepository(AccessToken).find({
+      where: { userId, ...(page.afterId !== undefined && { id: MoreThan(page.afterId) }) },
+      order: { id: 'ASC' },
+      take: page.limit,
+    });
   }
 
   async revokeToken(userId: string, tokenId: string, tx?: Transaction): Promise<boolean> {
@@ -212,18 +253,23 @@ export class UsersRepository {
     return rows[0] ? platformToken(rows[0]) : undefined;
   }
 
-  async listPlatformTokens(): Promise<PlatformTokenRow[]> {
+  /** Platform tokens in id order after `afterId`, at most `limit`. */
+  async listPlatformTokens(page: { afterId?: string; limit: number }): Promise<PlatformTokenRow[]> {
     const rows = await this.dataSource.query<PlatformTokenDbRow[]>(
-      `SELECT ${PLATFORM_COLUMNS} FROM platform_tokens ORDER BY id`,
+      `SELECT ${PLATFORM_COLUMNS} FROM platform_tokens
+        WHERE ($1::bigint IS NULL OR id > $1::bigint) ORDER BY id LIMIT $2`,
+      [page.afterId ?? null, page.limit],
     );
     return rows.map(platformToken);
   }
 
   async revokePlatformToken(id: string, tx?: Transaction): Promise<PlatformTokenRow | undefined> {
-    const rows = await this.db(tx).query<PlatformTokenDbRow[]>(
-      `UPDATE platform_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-       RETURNING ${PLATFORM_COLUMNS}`,
-      [id],
+    const rows = returnedRows(
+      await this.db(tx).query<PlatformTokenDbRow[] | [PlatformTokenDbRow[], number]>(
+        `UPDATE platform_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+         RETURNING ${PLATFORM_COLUMNS}`,
+        [id],
+      ),
     );
     await this.changed(tx);
     return rows[0] ? platformToken(rows[0]) : undefined;
