@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
-import { alice, basic, testObject, useTransferStack } from '../helpers/transfer-stack.js';
+import { alice, basic, request, testObject, useTransferStack } from '../helpers/transfer-stack.js';
 
 const BIN = path.join(process.cwd(), 'bin', 'lfs-depot');
 
@@ -80,6 +80,26 @@ describe('lfs-depot command line against a running server', () => {
       });
       expect(await signInStatus('carol', 'carol-password-789')).toBe(401);
       expect(await cli(['users', 'delete', 'carol'])).toMatchObject({ code: 1, stdout: '' });
+    });
+
+    it('lists users by prefix, and changes and removes a password', async () => {
+      await cli(['users', 'create', 'dave', '--password', 'dave-password-1']);
+
+      const listed = await json<{ username: string; admin: boolean }[]>(['users', 'list', '--prefix', 'da']);
+      const table = await cli(['users', 'list', '--prefix', 'da']);
+      expect(listed).toEqual([expect.objectContaining({ username: 'dave', admin: false })]);
+      expect(table.stdout).toMatch(/^USERNAME +ID +ADMIN +CREATED\ndave +\d+ +no +\S+\n$/);
+      await cli(['members', 'set', 'games/engine', 'dave', 'read']);
+
+      const changed = await cli(['users', 'set-password', 'dave', '--password-stdin'], {
+        stdin: 'dave-password-2\n',
+      });
+      expect(changed).toEqual({ code: 0, stdout: 'Set the password of dave\n', stderr: '' });
+      expect(await signInStatus('dave', 'dave-password-1')).toBe(401);
+      expect(await signInStatus('dave', 'dave-password-2')).toBe(200);
+
+      expect(await cli(['users', 'set-password', 'dave', '--no-password'])).toMatchObject({ code: 0 });
+      expect(await signInStatus('dave', 'dave-password-2')).toBe(401);
     });
   });
 
@@ -160,6 +180,62 @@ describe('lfs-depot command line against a running server', () => {
         code: 1,
         stderr: expect.stringContaining('(HTTP 404)'),
       });
+    });
+  });
+
+  describe('project, member and lock lists, force-unlock and the audit trail', () => {
+    it('lists projects with usage, members, and locks, removes a lock with --force, and shows it audited', async () => {
+      const locked = await request(`${transfers().stack.url}/games/engine.git/info/lfs/locks`, {
+        method: 'POST',
+        headers: {
+          accept: 'application/vnd.git-lfs+json',
+          'content-type': 'application/vnd.git-lfs+json',
+          authorization: basic(alice.username, alice.password),
+        },
+        body: JSON.stringify({ path: 'art/hero.psd' }),
+      });
+      expect(locked.status).toBe(201);
+      const lockId = (JSON.parse(locked.body) as { lock: { id: string } }).lock.id;
+
+      const projects = await json<{ path: string }[]>(['projects', 'list', '--prefix', 'games/']);
+      expect(projects.map((p) => p.path)).toEqual(['games/engine']);
+      expect(projects[0]).toMatchObject({ lfs_objects_count: 0, lfs_objects_size: 0, quota_bytes: null });
+      expect((await cli(['projects', 'list', '--prefix', 'games/'])).stdout).toMatch(
+        /^games\/engine +private +0 +0 bytes +none +-$/m,
+      );
+
+      expect(await json(['members', 'list', 'games/engine', '--role', 'write'])).toEqual([
+        { username: 'alice', role: 'write' },
+      ]);
+
+      expect(await json(['locks', 'list', 'games/engine'])).toEqual([
+        expect.objectContaining({ id: lockId, path: 'art/hero.psd', owner: { name: 'alice' } }),
+      ]);
+      expect(await cli(['locks', 'unlock', 'games/engine', lockId])).toMatchObject({ code: 2 });
+      expect(await cli(['locks', 'unlock', 'games/engine', lockId, '--force'])).toEqual({
+        code: 0,
+        stdout: `Unlocked art/hero.psd in games/engine (lock ${lockId}, held by alice)\n`,
+        stderr: '',
+      });
+      expect(await json(['locks', 'list', 'games/engine'])).toEqual([]);
+
+      const events = await json<{ action: string; target: { name: string }; actor: { name: string } }[]>([
+        'audit',
+        '--project',
+        'games/engine',
+        '--action',
+        'lock.force_unlock',
+      ]);
+      expect(events).toEqual([
+        expect.objectContaining({
+          action: 'lock.force_unlock',
+          actor: expect.objectContaining({ name: 'admin' }),
+        }),
+      ]);
+      const latest = await cli(['audit', '--limit', '1']);
+      expect(latest.stdout).toMatch(
+        /^TIME +ACTOR +ACTION +TARGET +PROJECT +FROM +REQUEST +DETAILS\n\S+ +admin \(admin_token\) +lock\.force_unlock /,
+      );
     });
   });
 

@@ -1,11 +1,16 @@
 import type {
+  AdminUnlockView,
+  AuditEventView,
   CreatedTokenView,
   CreateProjectRequest,
   CreateTokenRequest,
   CreateUserRequest,
+  LockView,
   MembershipView,
+  MemberView,
   ProjectDetailsView,
   ProjectObjectView,
+  ProjectSummaryView,
   ProjectView,
   Role,
   StatisticsView,
@@ -113,6 +118,41 @@ export class AdminClient {
   /** GET /projects/{path}/statistics */
   getStatistics(path: string): Promise<StatisticsView> {
     return this.json<StatisticsView>('GET', `${projectRoute(path)}/statistics`);
+  }
+
+  /** GET /users?prefix=&admin=, every page (or `limit` users). */
+  listUsers(query: ListQuery, limit?: number): Promise<UserView[]> {
+    return this.list<UserView>('/users', 'users', query, limit);
+  }
+
+  /** PUT /users/{username}/password; null leaves the user token sign-in only. */
+  async setPassword(username: string, password: string | null): Promise<void> {
+    await this.send('PUT', `${userRoute(username)}/password`, { password });
+  }
+
+  /** GET /projects?prefix=&visibility=, every page (or `limit` projects), each with its usage. */
+  listProjects(query: ListQuery, limit?: number): Promise<ProjectSummaryView[]> {
+    return this.list<ProjectSummaryView>('/projects', 'projects', query, limit);
+  }
+
+  /** GET /projects/{path}/members?role=, every page. */
+  listMembers(path: string, query: ListQuery, limit?: number): Promise<MemberView[]> {
+    return this.list<MemberView>(`${projectRoute(path)}/members`, 'members', query, limit);
+  }
+
+  /** GET /projects/{path}/locks?path=&owner=, every page. */
+  listLocks(path: string, query: ListQuery, limit?: number): Promise<LockView[]> {
+    return this.list<LockView>(`${projectRoute(path)}/locks`, 'locks', query, limit);
+  }
+
+  /** DELETE /projects/{path}/locks/{id}: removes the lock whoever holds it. */
+  forceUnlock(path: string, id: string): Promise<AdminUnlockView> {
+    return this.json<AdminUnlockView>('DELETE', `${projectRoute(path)}/locks/${encodeURIComponent(id)}`);
+  }
+
+  /** GET /audit?project=&actor=&action=&since=, newest first, every page (or `limit` events). */
+  listAudit(query: ListQuery, limit?: number): Promise<AuditEventView[]> {
+    return this.list<AuditEventView>('/audit', 'events', query, limit);
   }
 
   /** DELETE /users/{username} */

@@ -18,6 +18,17 @@ describe(main.name, () => {
       'members set',
       'members remove',
       'stats',
+      'users list',
+      'users set-password',
+      'users delete',
+      'tokens list',
+      'tokens revoke',
+      'projects list',
+      'members list',
+      'locks list',
+      'locks unlock',
+      'objects list',
+      'audit',
     ];
 
     it('lists every command on --help and on help, exit 0', async () => {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 
 import type { CliContext } from '../cli.types.js';
+import { addAuditCommand } from './audit.command.js';
 import { addAuthenticateCommand } from './authenticate.command.js';
+import { addLocksCommands } from './locks.command.js';
 import { addMembersCommands } from './members.command.js';
 import { addObjectsCommands } from './objects.command.js';
 import { addPreReceiveCommand } from './pre-receive.command.js';
@@ -23,8 +25,10 @@ export const COMMANDS: readonly CommandFamily[] = [
   addTokensCommands,
   addProjectsCommands,
   addMembersCommands,
+  addLocksCommands,
   addObjectsCommands,
   addStatsCommand,
+  addAuditCommand,
   addPreReceiveCommand,
   addAuthenticateCommand,
 ];

@@ -39,4 +39,26 @@ describe(main.name, () => {
       expect(cli.server.requests[0]).toMatchObject({ method: 'DELETE', body: undefined });
     });
   });
+
+  describe('members list', () => {
+    it('lists members with their roles, filtered by --role', async () => {
+      cli.server.reply('GET', '/api/v1/projects/group%2Fname/members?role=write&limit=100', {
+        status: 200,
+        body: { members: [{ username: 'alice', role: 'write' }], next_cursor: null },
+      });
+
+      const result = await cli.run(['members', 'list', 'group/name', '--role', 'write']);
+
+      expect(result).toEqual({ code: 0, stdout: 'USERNAME  ROLE\nalice     write\n', stderr: '' });
+    });
+
+    it('says so when the project has no members', async () => {
+      cli.server.reply('GET', '/api/v1/projects/group%2Fname/members?limit=100', {
+        status: 200,
+        body: { members: [], next_cursor: null },
+      });
+
+      expect((await cli.run(['members', 'list', 'group/name'])).stdout).toBe('group/name has no members\n');
+    });
+  });
 });

@@ -1,15 +1,35 @@
-import type { Role } from '@lfs-depot/contracts';
+import type { MemberView, Role } from '@lfs-depot/contracts';
 import { ROLES } from '@lfs-depot/contracts';
 import type { Command } from 'commander';
-import { Argument } from 'commander';
+import { Argument, Option } from 'commander';
 
-import { adminSession, withConnectionOptions } from '../admin-options.js';
+import { adminSession, withConnectionOptions, withLimitOption } from '../admin-options.js';
 import type { CliContext } from '../cli.types.js';
+import { formatTable } from '../output.js';
 import { addGroup } from '../program.js';
+
+const MEMBER_COLUMNS = [
+  { heading: 'username', value: (m: MemberView) => m.username },
+  { heading: 'role', value: (m: MemberView) => m.role },
+];
 
 /** `lfs-depot members …` */
 export function addMembersCommands(program: Command, ctx: CliContext): void {
   const members = addGroup(program, 'members', 'manage who may use a project');
+
+  withLimitOption(withConnectionOptions(members.command('list')))
+    .summary("list a project's members and their roles")
+    .description(
+      "Lists <project>'s members in username order with their role. With --json, a JSON array of the server's " +
+        'member objects ({username, role}).',
+    )
+    .argument('<project>')
+    .addOption(new Option('--role <role>', 'only members with this role').choices(ROLES))
+    .action(async (project: string, options: { role?: Role; limit?: number }, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const list = await admin().listMembers(project, { role: options.role }, options.limit);
+      output.result(list, (m) => formatTable(m, MEMBER_COLUMNS, `${project} has no members`));
+    });
 
   withConnectionOptions(members.command('set'))
     .summary('add a user to a project or change their role')

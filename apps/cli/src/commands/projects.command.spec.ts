@@ -153,4 +153,48 @@ describe(main.name, () => {
       ]);
     });
   });
+
+  describe('projects list', () => {
+    const engine = {
+      ...PROJECT,
+      path: 'games/engine',
+      lfs_objects_count: 3,
+      lfs_objects_size: 1610612736,
+      quota_bytes: 10737418240,
+    };
+    const art = {
+      ...PROJECT,
+      path: 'games/art',
+      visibility: 'public',
+      lfs_objects_count: 0,
+      lfs_objects_size: 0,
+    };
+
+    it('lists projects with usage and quota, passing the filters', async () => {
+      cli.server.reply('GET', '/api/v1/projects?prefix=games%2F&limit=100', {
+        status: 200,
+        body: { projects: [art, engine], next_cursor: null },
+      });
+
+      const result = await cli.run(['projects', 'list', '--prefix', 'games/']);
+
+      expect(result).toEqual({
+        code: 0,
+        stdout: [
+          'PATH          VISIBILITY  OBJECTS  SIZE     QUOTA   USED',
+          'games/art     public      0        0 bytes  none    -',
+          'games/engine  private     3        1.5 GiB  10 GiB  15.0%',
+          '',
+        ].join('\n'),
+        stderr: '',
+      });
+    });
+
+    it('refuses an unknown --visibility', async () => {
+      const result = await cli.run(['projects', 'list', '--visibility', 'internal']);
+
+      expect(result.code).toBe(2);
+      expect(cli.server.requests).toEqual([]);
+    });
+  });
 });

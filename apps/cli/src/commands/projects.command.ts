@@ -1,13 +1,13 @@
-import type { ProjectDetailsView, ProjectView, Visibility } from '@lfs-depot/contracts';
-import { VISIBILITIES } from '@lfs-depot/contracts';
+import type { ProjectDetailsView, ProjectSummaryView, ProjectView, Visibility } from '@lfs-depot/contracts';
+import { formatBytes, VISIBILITIES } from '@lfs-depot/contracts';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 
-import { adminSession, withConnectionOptions } from '../admin-options.js';
+import { adminSession, withConnectionOptions, withLimitOption } from '../admin-options.js';
 import { describeBytes, parseSize } from '../bytes.js';
 import type { CliContext } from '../cli.types.js';
 import { isError } from '../cli.errors.js';
-import { formatFields } from '../output.js';
+import { formatFields, formatTable } from '../output.js';
 import { addGroup } from '../program.js';
 
 interface VisibilityOptions {
@@ -20,6 +20,18 @@ interface QuotaOptions {
   /** A size, null for `--quota none`, false for `--no-quota`. */
   quota?: number | null | false;
 }
+
+const PROJECT_COLUMNS = [
+  { heading: 'path', value: (p: ProjectSummaryView) => p.path },
+  { heading: 'visibility', value: (p: ProjectSummaryView) => p.visibility },
+  { heading: 'objects', value: (p: ProjectSummaryView) => String(p.lfs_objects_count) },
+  { heading: 'size', value: (p: ProjectSummaryView) => formatBytes(p.lfs_objects_size) },
+  {
+    heading: 'quota',
+    value: (p: ProjectSummaryView) => (p.quota_bytes === null ? 'none' : formatBytes(p.quota_bytes)),
+  },
+  { heading: 'used', value: (p: ProjectSummaryView) => describeUse(p.lfs_objects_size, p.quota_bytes) },
+];
 
 const SIZE_HELP = 'Sizes are bytes or a number with K, M, G or T (powers of 1024): 1024, 500M, 1.5G, 10G.';
 
@@ -45,6 +57,27 @@ export function addProjectsCommands(program: Command, ctx: CliContext): void {
       });
       output.result(project, (p) => `Created project ${p.path}\n${formatProject(p, '  ')}`);
     });
+
+  withLimitOption(withConnectionOptions(projects.command('list')))
+    .summary('list projects with their usage and quota')
+    .description(
+      'Lists projects in path order: path, visibility, LFS object count and size, quota and how much of it is ' +
+        "used. With --json, a JSON array of the server's project objects (sizes in bytes).",
+    )
+    .option('--prefix <text>', 'only paths starting with this text, e.g. games/ for everything under games')
+    .addOption(
+      new Option('--visibility <visibility>', 'only projects of this visibility').choices(VISIBILITIES),
+    )
+    .action(
+      async (options: { prefix?: string; visibility?: Visibility; limit?: number }, command: Command) => {
+        const { admin, output } = adminSession(ctx, command);
+        const list = await admin().listProjects(
+          { prefix: options.prefix, visibility: options.visibility },
+          options.limit,
+        );
+        output.result(list, (p) => formatTable(p, PROJECT_COLUMNS, 'no projects'));
+      },
+    );
 
   withConnectionOptions(projects.command('show'))
     .summary("show a project's settings")
@@ -112,6 +145,14 @@ function withVisibilityAndQuota(command: Command): Command {
     .addOption(
       new Option('--quota <size>', 'storage quota, e.g. 500M or 10G (none: no quota)').argParser(parseQuota),
     );
+}
+
+/** `15.0%`, or `-` without a quota. */
+function describeUse(size: number, quota: number | null): string {
+  if (quota === null) {
+    return '-';
+  }
+  return quota === 0 ? (size === 0 ? '0%' : '100%') : `${((size / quota) * 100).toFixed(1)}%`;
 }
 
 function readVisibility(options: VisibilityOptions): Visibility | undefined {

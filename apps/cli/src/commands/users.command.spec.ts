@@ -81,4 +81,72 @@ describe(main.name, () => {
       expect(result).toEqual({ code: 0, stdout: 'Deleted user d.o/e\n', stderr: '' });
     });
   });
+
+  describe('users list', () => {
+    const alice = { id: '1', username: 'alice', admin: false, created_at: '2025-01-01T00:00:00.000Z' };
+    const root = { id: '2', username: 'root', admin: true, created_at: '2025-01-02T00:00:00.000Z' };
+
+    it('lists users as a table, passing the filters', async () => {
+      cli.server.reply('GET', '/api/v1/users?prefix=r&admin=true&limit=100', {
+        status: 200,
+        body: { users: [root], next_cursor: null },
+      });
+
+      const result = await cli.run(['users', 'list', '--prefix', 'r', '--admin']);
+
+      expect(result).toEqual({
+        code: 0,
+        stdout: 'USERNAME  ID  ADMIN  CREATED\nroot      2   yes    2025-01-02T00:00:00.000Z\n',
+        stderr: '',
+      });
+    });
+
+    it('prints every page as one JSON array', async () => {
+      cli.server.reply('GET', '/api/v1/users?limit=100', {
+        status: 200,
+        body: { users: [alice], next_cursor: 'x' },
+      });
+      cli.server.reply('GET', '/api/v1/users?limit=100&cursor=x', {
+        status: 200,
+        body: { users: [root], next_cursor: null },
+      });
+
+      const result = await cli.run(['users', 'list', '--json']);
+
+      expect(JSON.parse(result.stdout)).toEqual([alice, root]);
+    });
+  });
+
+  describe('users set-password', () => {
+    it('puts the password read from stdin', async () => {
+      cli.server.reply('PUT', '/api/v1/users/alice/password', { status: 204 });
+
+      const result = await cli.run(['users', 'set-password', 'alice', '--password-stdin'], {
+        stdin: 'new password 1\n',
+      });
+
+      expect(result).toEqual({ code: 0, stdout: 'Set the password of alice\n', stderr: '' });
+      expect(cli.server.requests[0]).toMatchObject({ method: 'PUT', body: { password: 'new password 1' } });
+    });
+
+    it('removes the password with --no-password', async () => {
+      cli.server.reply('PUT', '/api/v1/users/alice/password', { status: 204 });
+
+      const result = await cli.run(['users', 'set-password', 'alice', '--no-password']);
+
+      expect(result).toEqual({ code: 0, stdout: 'Removed the password of alice\n', stderr: '' });
+      expect(cli.server.requests[0]?.body).toEqual({ password: null });
+    });
+
+    it.each([
+      [[], 'give --password, --password-stdin or --no-password'],
+      [['--no-password', '--password-stdin'], 'give either --no-password or --password-stdin, not both'],
+    ])('exits 2 for %j without calling the server', async (flags, message) => {
+      const result = await cli.run(['users', 'set-password', 'alice', ...flags], { stdin: 'x\n' });
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`lfs-depot: ${message}\n`);
+      expect(cli.server.requests).toEqual([]);
+    });
+  });
 });

@@ -1,9 +1,18 @@
+import type { UserView } from '@lfs-depot/contracts';
 import type { Command } from 'commander';
 
-import { adminSession, withConnectionOptions } from '../admin-options.js';
+import { adminSession, withConnectionOptions, withLimitOption } from '../admin-options.js';
 import type { CliContext } from '../cli.types.js';
+import { formatTable } from '../output.js';
 import { addGroup } from '../program.js';
 import { readAll } from '../stdin.js';
+
+const USER_COLUMNS = [
+  { heading: 'username', value: (u: UserView) => u.username },
+  { heading: 'id', value: (u: UserView) => u.id },
+  { heading: 'admin', value: (u: UserView) => (u.admin ? 'yes' : 'no') },
+  { heading: 'created', value: (u: UserView) => u.created_at },
+];
 
 interface CreateOptions {
   password?: string;
@@ -39,6 +48,71 @@ export function addUsersCommands(program: Command, ctx: CliContext): void {
       });
       output.result(user, (u) => `Created ${u.admin ? 'admin user' : 'user'} ${u.username} (id ${u.id})`);
     });
+
+  withLimitOption(withConnectionOptions(users.command('list')))
+    .summary('list users')
+    .description(
+      'Lists users in username order: username, id, whether they are an administrator, when they were created. ' +
+        "With --json, a JSON array of the server's user objects.",
+    )
+    .option('--prefix <text>', 'only usernames starting with this text')
+    .option('--admin', 'only administrators')
+    .action(async (options: { prefix?: string; admin?: boolean; limit?: number }, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const list = await admin().listUsers(
+        { prefix: options.prefix, admin: options.admin === true ? 'true' : undefined },
+        options.limit,
+      );
+      output.result(list, (u) => formatTable(u, USER_COLUMNS, 'no users'));
+    });
+
+  withConnectionOptions(users.command('set-password'))
+    .summary("set or remove a user's password")
+    .description(
+      "Replaces <username>'s password (at least 8 characters), or with --no-password removes it, so that " +
+        'only their access tokens sign them in. The old password stops working at once; access tokens keep ' +
+        "working ('lfs-depot tokens revoke' ends those). With --json nothing is printed on success.",
+    )
+    .argument('<username>')
+    .option(
+      '--password <password>',
+      'the new password (visible in the process list; prefer --password-stdin)',
+    )
+    .option('--password-stdin', 'read the new password from standard input (one trailing newline is dropped)')
+    .option('--no-password', 'remove the password: access tokens only')
+    .addHelpText(
+      'after',
+      '\nExample:\n  printf \'%s\\n\' "$PASSWORD" | lfs-depot users set-password alice --password-stdin',
+    )
+    .action(
+      async (
+        username: string,
+        options: { password?: string | false; passwordStdin?: boolean },
+        command: Command,
+      ) => {
+        const { admin, output } = adminSession(ctx, command);
+        let password: string | null;
+        if (options.password === false) {
+          if (options.passwordStdin === true) {
+            command.error('give either --no-password or --password-stdin, not both');
+          }
+          password = null;
+        } else {
+          const given = await readPassword(ctx, command, {
+            password: options.password,
+            passwordStdin: options.passwordStdin,
+          });
+          if (given === undefined) {
+            command.error('give --password, --password-stdin or --no-password');
+          }
+          password = given;
+        }
+        await admin().setPassword(username, password);
+        output.result(undefined, () =>
+          password === null ? `Removed the password of ${username}` : `Set the password of ${username}`,
+        );
+      },
+    );
 
   withConnectionOptions(users.command('delete'))
     .summary('delete a user with their tokens and memberships')
