@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { parseBasicAuthorization } from '@lfs-depot/auth';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
@@ -12,7 +12,7 @@ import type { Principal } from '../core/principal.js';
 import type { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { adminThrottleKeys, LoginThrottle, passwordThrottleKeys } from './login-throttle.js';
-import { hashPassword, verifyPassword } from './password-hasher.js';
+import { hashPassword, needsRehash, verifyPassword } from './password-hasher.js';
 import { hashToken, PLATFORM_TOKEN_PREFIX, TOKEN_PREFIX } from './token-hash.js';
 import { TRANSFER_TOKEN_PREFIX, TransferTokenService } from './transfer-token.service.js';
 
@@ -22,6 +22,11 @@ let dummyHash: Promise<string> | undefined;
 function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword('no user has this password');
   return dummyHash;
+}
+
+/** What the password memory holds for a verified pair: the user, and which of their password hashes it matched. */
+function verifiedValue(userId: string, passwordHash: string): string {
+  return `${userId}:${createHash('sha256').update(passwordHash).digest('base64url').slice(0, 22)}`;
 }
 
 /** How long a verified username/password pair is remembered, so git-lfs's per-request Basic auth costs one scrypt. */
@@ -46,6 +51,7 @@ function usable(token: Omit<TokenState, 'userId'>, now = Date.now()): boolean {
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
   /** Password checks in flight, by client and keyed credentials. */
   private readonly passwordChecks = new Map<string, Promise<Principal | undefined>>();
   private readonly adminTokenDigest: Buffer;
@@ -219,14 +225,16 @@ export class AuthService {
       await verifyPassword(password, await dummyPasswordHash());
       return undefined;
     }
-    // The user comes from the AccessCache, which forgets deleted users at once (the key includes the password). The
-    // remembered check names the hash it passed against, so a changed password is checked afresh.
-    const verified = `${user.id}:${createHash('sha256').update(user.passwordHash).digest('hex')}`;
-    if (cachedUserId !== verified) {
+    // The user comes from the AccessCache, which forgets deleted users and changed passwords at once; the key
+    // includes the password, and the value names the hash it was verified against, so a new hash is checked anew.
+    if (cachedUserId !== verifiedValue(user.id, user.passwordHash)) {
       if (!(await verifyPassword(password, user.passwordHash))) {
         return undefined;
       }
-      await this.cache.set(cacheKey, verified, VERIFIED_PASSWORD_TTL_SECONDS);
+      const hash = needsRehash(user.passwordHash)
+        ? await this.rehashPassword(user, user.passwordHash, password)
+        : user.passwordHash;
+      await this.cache.set(cacheKey, verifiedValue(user.id, hash), VERIFIED_PASSWORD_TTL_SECONDS);
     }
     return {
       userId: user.id,
@@ -235,6 +243,21 @@ export class AuthService {
       tokenProjectId: null,
       maxRole: null,
     };
+  }
+
+  /**
+   * A hash made with earlier scrypt costs is replaced by one at today's, now that the password is known to be right:
+   * one more scrypt, once per such user. A failure only leaves the old hash, which keeps working. Returns the hash
+   * the user has now.
+   */
+  private async rehashPassword(user: User, stale: string, password: string): Promise<string> {
+    try {
+      const fresh = await hashPassword(password);
+      return (await this.users.rehashPassword(user.id, stale, fresh)) ? fresh : stale;
+    } catch (error) {
+      this.logger.warn(`Could not store a new password hash for ${user.username}: ${String(error)}`);
+      return stale;
+    }
   }
 
   /**

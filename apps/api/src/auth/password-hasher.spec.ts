@@ -3,7 +3,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
-import { hashPassword, SCRYPT_COST, scryptQueue, verifyPassword } from './password-hasher.js';
+import { hashPassword, needsRehash, SCRYPT_COST, scryptQueue, verifyPassword } from './password-hasher.js';
 
 /** A hash as the earlier code made them: N=2^15, r=8, p=1. */
 function legacyHash(password: string): string {
@@ -21,6 +21,13 @@ describe('password hasher', () => {
       expect(SCRYPT_COST).toEqual({ N: 2 ** 17, r: 8, p: 1 });
       expect(await verifyPassword('correct horse', encoded)).toBe(true);
       expect(await verifyPassword('correct horsE', encoded)).toBe(false);
+    });
+  });
+
+  describe(needsRehash.name, () => {
+    it('returns true for a hash made with the earlier costs and false for one made with the current ones', async () => {
+      expect(needsRehash(legacyHash('old password'))).toBe(true);
+      expect(needsRehash(await hashPassword('new password'))).toBe(false);
     });
   });
 

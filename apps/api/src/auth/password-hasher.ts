@@ -40,6 +40,17 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
+/** Whether `encoded` was made with other costs than SCRYPT_COST, so that a sign-in should store a new hash. */
+export function needsRehash(encoded: string): boolean {
+  const [scheme, n, r, p] = encoded.split('$');
+  return (
+    scheme !== 'scrypt' ||
+    Number(n) !== SCRYPT_COST.N ||
+    Number(r) !== SCRYPT_COST.r ||
+    Number(p) !== SCRYPT_COST.p
+  );
+}
+
 /**
  * Returns whether `password` matches `encoded` (made with any costs up to the limits), comparing in constant time.
  * Throws RATE_LIMITED when too many checks are already running or waiting.

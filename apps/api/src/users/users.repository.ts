@@ -159,6 +159,23 @@ export class UsersRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Replaces a password hash made with older costs by `fresh`, only while the user still has `stale` (a password set
+   * meanwhile stays as it is); returns whether it did.
+   */
+  async rehashPassword(id: string, stale: string, fresh: string): Promise<boolean> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2 RETURNING id`,
+      [id, stale, fresh],
+    );
+    if (rows.length === 0) {
+      return false;
+    }
+    // Remembered users still hold the stale hash: forgotten, so that none of them is rehashed again.
+    await this.changed(undefined);
+    return true;
+  }
+
   createToken(
     fields: {
       userId: string;
