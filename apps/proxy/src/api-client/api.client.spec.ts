@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { internalKeys } from '@lfs-depot/auth';
 import { INTERNAL_AUTHORIZE_MEDIA_TYPE } from '@lfs-depot/contracts';
 
-import { ApiClient } from './api.client.js';
+import { ApiClient, ApiDenial } from './api.client.js';
 
 const AUTHORIZATION = { storageKey: 'ab/cd/abcd', size: 3 };
 
@@ -55,5 +55,24 @@ describe(ApiClient.name, () => {
     expect(await client.authorizeDownload(request, 'req-2')).toEqual(AUTHORIZATION);
     expect(api.connections.size).toBe(2);
     expect(api.requests).toHaveLength(3);
+  });
+
+  it('keeps the Retry-After of a denial, so that the client is told when to come back', async () => {
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
+        res.end(JSON.stringify({ code: 'SERVICE_UNAVAILABLE', message: 'database away', request_id: 'r' }));
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    client = new ApiClient(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      internalKeys('secret-secret-secret-secret').request,
+    );
+    const request = { project: 'a/b', oid: 'a'.repeat(64), authorization: undefined, client: '127.0.0.1' };
+    const denial = await client.authorizeDownload(request, 'req-1').catch((error: unknown) => error);
+    expect(denial).toBeInstanceOf(ApiDenial);
+    expect((denial as ApiDenial).answer).toMatchObject({ status: 503, retryAfter: '5' });
   });
 });

@@ -26,6 +26,8 @@ export interface ApiAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** The API's Retry-After (503 while its database is away, 429), which the client must see too. */
+  retryAfter?: string;
 }
 
 /** The API said no (or could not be asked); `answer` is what the client should receive. */
@@ -151,11 +153,13 @@ export class ApiClient {
             }
             chunks.push(chunk);
           });
+          const retryAfter = res.headers['retry-after'];
           res.on('end', () =>
             resolve({
               status: res.statusCode ?? 502,
               contentType: String(res.headers['content-type'] ?? ''),
               body: Buffer.concat(chunks).toString('utf8'),
+              ...(retryAfter === undefined ? {} : { retryAfter }),
             }),
           );
           res.on('error', reject);

@@ -36,6 +36,9 @@ export function relayAnswer(
     'Content-Length': Buffer.byteLength(answer.body),
     'X-Request-Id': requestId,
   };
+  if (answer.retryAfter !== undefined) {
+    headers['Retry-After'] = answer.retryAfter;
+  }
   if (answer.status === 401) {
     headers['LFS-Authenticate'] = LFS_AUTHENTICATE_CHALLENGE;
     headers['WWW-Authenticate'] = LFS_AUTHENTICATE_CHALLENGE;
