@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+
 import { isDatabaseUnavailable } from './database-errors.js';
 
 function withCode(code: string, message = 'x'): Error {
@@ -18,6 +20,11 @@ describe(isDatabaseUnavailable.name, () => {
     [
       'a TypeORM QueryFailedError around one',
       Object.assign(new Error('q'), { driverError: withCode('ECONNRESET') }),
+    ],
+    ['a transaction whose connection died before its COMMIT', new QueryRunnerAlreadyReleasedError()],
+    [
+      'a transaction whose connection died before its next statement',
+      new QueryRunnerProviderAlreadyReleasedError(),
     ],
   ])('returns true for %s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);

@@ -25,6 +25,16 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /**
+ * TypeORM releases a transaction's query runner when its connection emits an error (the server terminated it), and
+ * the transaction's next statement, or its COMMIT, then fails with one of these instead of the connection error.
+ * Nothing was committed: the server rolls back a transaction whose connection is gone.
+ */
+const RELEASED_RUNNER_ERRORS = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+]);
+
+/**
  * Whether `error` (as TypeORM or node-postgres throw it, possibly wrapped) says the database cannot be reached or is
  * going away: clients should retry later (503), it is not a bug of ours (500).
  */
@@ -32,7 +42,8 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 4 || typeof error !== 'object' || error === null) {
     return false;
   }
-  const { code, message, driverError, cause, errors } = error as {
+  const { name, code, message, driverError, cause, errors } = error as {
+    name?: unknown;
     code?: unknown;
     message?: unknown;
     driverError?: unknown;
@@ -43,6 +54,9 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
     typeof code === 'string' &&
     (UNREACHABLE_CODES.has(code) || UNAVAILABLE_STATES.has(code) || code.startsWith('08'))
   ) {
+    return true;
+  }
+  if (typeof name === 'string' && RELEASED_RUNNER_ERRORS.has(name)) {
     return true;
   }
   if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((text) => message.includes(text))) {
