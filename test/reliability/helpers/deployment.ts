@@ -1,7 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { afterAll, beforeAll } from '@jest/globals';
+import { startS3Server, type S3TestServer } from '@lfs-depot/testing';
 import pg from 'pg';
 
 import { adminClient, type AdminClient } from '../../helpers/sandbox.mjs';
@@ -36,6 +37,8 @@ export function seededRandom(name: string): { seed: number; next(): number } {
 export interface ReliabilityDeployment {
   postgres: PostgresCluster;
   redis?: TestRedis;
+  /** The S3 server (s3rver) every instance stores objects on, when started with `s3`. */
+  s3?: S3TestServer;
   instances: Instance[];
   settings: Deployment;
   /** The admin API through the first instance. */
@@ -48,8 +51,8 @@ export interface ReliabilityDeployment {
 export interface DeploymentOptions {
   instances?: number;
   redis?: boolean;
-  /** `STORAGE` and its credentials; unset = local disk in each instance's DATA_DIR. */
-  storage?: { url: string; env: Record<string, string> };
+  /** Objects on an S3 server (s3rver) the test starts; otherwise local disk in each instance's DATA_DIR. */
+  s3?: boolean;
   env?: Record<string, string>;
 }
 
@@ -57,16 +60,38 @@ export interface DeploymentOptions {
 export async function startDeployment(options: DeploymentOptions = {}): Promise<ReliabilityDeployment> {
   const postgres = await startPostgresCluster();
   const redis = options.redis ? await startRedis() : undefined;
+  const s3 = options.s3 ? await startS3Server() : undefined;
   const settings: Deployment = {
     databaseUrl: postgres.url,
     redisUrl: redis?.url,
-    storage: options.storage?.url,
-    env: { ...options.storage?.env, ...options.env },
+    storage: s3
+      ? `s3://${s3.bucket}/objects?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}&forcePathStyle=true`
+      : undefined,
+    env: {
+      ...(s3
+        ? {
+            AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+          }
+        : {}),
+      ...options.env,
+    },
     ...newSecrets(),
   };
   const instances: Instance[] = [];
   const close = async (): Promise<void> => {
+    const logs = process.env.LFS_RELIABILITY_LOGS;
+    if (logs) {
+      // The last 64 KiB each app printed, to read after a failure.
+      await mkdir(logs, { recursive: true });
+      await Promise.all(
+        instances.map((instance) =>
+          writeFile(path.join(logs, `${path.basename(instance.dataDir)}.log`), instance.log()),
+        ),
+      );
+    }
     await Promise.all(instances.map((instance) => instance.stop()));
+    await s3?.stop();
     await redis?.stop();
     await postgres.destroy();
   };
@@ -82,6 +107,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
   return {
     postgres,
     redis,
+    s3,
     instances,
     settings,
     admin: adminClient(first.url, settings.adminToken),
@@ -158,4 +184,48 @@ export async function userWithProject(
     role: 'maintainer',
   });
   return { username, password, token };
+}
+
+/**
+ * What must hold whatever was killed when: each project's statistics are exactly the count and size of the objects
+ * it links, and every object row's bytes are stored at their size (`storedSize` reads storage). Returns the
+ * problems found, an empty list when there are none.
+ */
+export async function consistencyProblems(
+  deployment: ReliabilityDeployment,
+  storedSize: (storageKey: string) => Promise<number | undefined>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const drift = await deployment.query<Record<string, string>>(
+    `SELECT p.path, s.lfs_objects_count::text AS recorded_count, s.lfs_objects_size::text AS recorded_size,
+            count(o.id)::text AS linked_count, coalesce(sum(o.size), 0)::text AS linked_size
+       FROM projects p
+       LEFT JOIN project_statistics s ON s.project_id = p.id
+       LEFT JOIN lfs_objects_projects l ON l.project_id = p.id
+       LEFT JOIN lfs_objects o ON o.id = l.lfs_object_id
+      GROUP BY p.path, s.lfs_objects_count, s.lfs_objects_size
+     HAVING coalesce(s.lfs_objects_count, 0) <> count(o.id)
+         OR coalesce(s.lfs_objects_size, 0) <> coalesce(sum(o.size), 0)`,
+  );
+  for (const row of drift) {
+    problems.push(`statistics of ${row.path} drifted: ${JSON.stringify(row)}`);
+  }
+  const objects = await deployment.query<{ oid: string; size: string; storage_key: string }>(
+    `SELECT oid, size::text, storage_key FROM lfs_objects`,
+  );
+  for (const object of objects) {
+    const size = await storedSize(object.storage_key);
+    if (size !== Number(object.size)) {
+      problems.push(
+        `object ${object.oid} is recorded at ${object.size} bytes but stored at ${size ?? 'none'}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The size of a local-disk instance's stored object, or undefined when it is missing. */
+export function localStoredSize(instance: Instance): (storageKey: string) => Promise<number | undefined> {
+  return async (storageKey) =>
+    (await stat(path.join(instance.dataDir, 'objects', storageKey)).catch(() => undefined))?.size;
 }

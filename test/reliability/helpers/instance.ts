@@ -120,6 +120,12 @@ export class Instance {
     return pid;
   }
 
+  /** Whether the app's process is still running (it has not crashed). */
+  isRunning(role: Role): boolean {
+    const child = this.children.get(role);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   /** Starts one app and resolves once it says it is ready (listening). */
   startApp(role: Role): Promise<void> {
     const child = fork(role === 'api' ? API_MAIN : PROXY_MAIN, [], {

@@ -11,23 +11,36 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts an empty server on the same port again. */
   start(): Promise<void>;
+  /** How many clients other than the asking one are connected (0 while the server is down). */
+  otherClients(): Promise<number>;
 }
 
-function answersPing(port: number): Promise<boolean> {
+/** Sends one inline command on a fresh connection and resolves its whole answer ('' when there is none). */
+function command(port: number, line: string, complete: (received: string) => boolean): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.on('connect', () => socket.write(`${line}\r\n`));
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString();
-      if (received.includes('\r\n')) {
+      if (complete(received)) {
         socket.end();
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => resolve(received.startsWith('+PONG')));
+    socket.on('close', () => resolve(complete(received) ? received : ''));
   });
+}
+
+async function answersPing(port: number): Promise<boolean> {
+  return (await command(port, 'PING', (received) => received.includes('\r\n'))).startsWith('+PONG');
+}
+
+/** A RESP bulk string (`$<length>\r\n<bytes>\r\n`) received whole. */
+function wholeBulkString(received: string): boolean {
+  const header = /^\$(\d+)\r\n/.exec(received);
+  return header !== null && Buffer.byteLength(received) >= header[0].length + Number(header[1]) + 2;
 }
 
 /** /usr/bin/redis-server without persistence, never the machine's shared 6379. */
@@ -64,6 +77,16 @@ export async function startRedis(): Promise<TestRedis> {
       running.kill('SIGKILL');
     });
   };
+  const otherClients = async (): Promise<number> => {
+    const list = await command(port, 'CLIENT LIST', wholeBulkString);
+    const lines = list
+      .split('\r\n')
+      .slice(1)
+      .join('\n')
+      .split('\n')
+      .filter((line) => line.startsWith('id='));
+    return Math.max(0, lines.length - 1);
+  };
   await start();
-  return { url: `redis://127.0.0.1:${port}/0`, port, start, stop };
+  return { url: `redis://127.0.0.1:${port}/0`, port, start, stop, otherClients };
 }
