@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { UsersRepository } from '../users/users.repository.js';
 import { AdminGuard } from './admin.guard.js';
 import { AuthService } from './auth.service.js';
+import { BasicAuthStrategy } from './basic-auth.strategy.js';
 import { InternalSignatureGuard } from './internal-signature.guard.js';
 import { LfsAuthGuard } from './lfs-auth.guard.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -14,6 +15,7 @@ import { TransferTokenService } from './transfer-token.service.js';
     UsersRepository,
     TransferTokenService,
     AuthService,
+    BasicAuthStrategy,
     LfsAuthGuard,
     AdminGuard,
     InternalSignatureGuard,
@@ -23,6 +25,7 @@ import { TransferTokenService } from './transfer-token.service.js';
     UsersRepository,
     TransferTokenService,
     AuthService,
+    BasicAuthStrategy,
     LfsAuthGuard,
     AdminGuard,
     InternalSignatureGuard,

@@ -1,8 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
-import { parseBasicAuthorization } from '@lfs-depot/auth';
-import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { AccessCache } from '../cache/access-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
@@ -68,21 +66,7 @@ export class AuthService {
   }
 
   /**
-   * Authenticates an `Authorization: Basic …` header (LFS routes and transfers), throwing UNAUTHENTICATED for one
-   * that is malformed or does not check out. `client` keys the password throttle.
-   */
-  async authenticateAuthorization(authorization: string, client?: string): Promise<Principal> {
-    const credentials = parseBasicAuthorization(authorization);
-    const principal =
-      credentials && (await this.authenticateBasic(credentials.username, credentials.password, client));
-    if (!principal) {
-      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid username, password or token');
-    }
-    return principal;
-  }
-
-  /**
-   * Authenticates HTTP Basic credentials: the secret may be the user's password or one of their access tokens.
+   * Authenticates HTTP Basic credentials (the verify callback of BasicAuthStrategy): the secret may be the user's password or one of their access tokens.
    * Returns undefined for anything that does not check out, without saying which part was wrong. Password
    * attempts are throttled per `client` (address and username); tokens are too long to guess.
    */

@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Config } from '@lfs-depot/config';
 import { isLfsMediaType, LFS_MEDIA_TYPE, parseLfsPath } from '@lfs-depot/contracts';
 
-import { AuthService } from '../auth/auth.service.js';
+import { BasicAuthStrategy } from '../auth/basic-auth.strategy.js';
 import { requestClientAddress } from '../auth/request-client.js';
 import { ApiSecrets } from '../core/api-secrets.js';
 import type { Principal } from '../core/principal.js';
@@ -30,7 +30,8 @@ const PLAIN_JSON = /^application\/(?:vnd\.git-lfs\+)?json\s*(?:;\s*charset="?utf
  * roughly doubled (bench/README.md has the figures).
  *
  * It does what that pipeline does for this route, with the same pieces: the request id and request metrics, the
- * media-type check, HTTP Basic authentication (with the client address the proxy signed), ProjectAccessGuard's read
+ * media-type check, HTTP Basic authentication through the same passport strategy and verify callback as LfsAuthGuard
+ * (with the client address the proxy signed), ProjectAccessGuard's read
  * check before the body is read, the same body reader (readJsonBody) and limit as @JsonBody, BatchService, and errors
  * through the same writer as LfsExceptionFilter.
  * Only the common request is answered here; anything unusual (another Accept or Content-Type, a charset or
@@ -38,7 +39,7 @@ const PLAIN_JSON = /^application\/(?:vnd\.git-lfs\+)?json\s*(?:;\s*charset="?utf
  */
 export class BatchHttpHandler {
   constructor(
-    private readonly auth: AuthService,
+    private readonly basic: BasicAuthStrategy,
     private readonly access: ProjectAccessService,
     private readonly batches: BatchService,
     private readonly metrics: MetricsRegistry,
@@ -87,7 +88,7 @@ export class BatchHttpHandler {
       const { authorization } = req.headers;
       let principal: Principal | undefined;
       if (authorization) {
-        principal = await this.auth.authenticateAuthorization(
+        principal = await this.basic.authenticate(
           authorization,
           requestClientAddress(req, this.secrets.internal.clientAddress),
         );
@@ -121,7 +122,7 @@ export function installBatchFastPath(app: INestApplication): void {
     throw new Error(`Expected Express as the one request listener, found ${listeners.length}`);
   }
   const handler = new BatchHttpHandler(
-    app.get(AuthService),
+    app.get(BasicAuthStrategy),
     app.get(ProjectAccessService),
     app.get(BatchService),
     app.get(MetricsRegistry),

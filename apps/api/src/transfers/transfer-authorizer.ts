@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Role } from '@lfs-depot/contracts';
 
-import { AuthService } from '../auth/auth.service.js';
+import { BasicAuthStrategy } from '../auth/basic-auth.strategy.js';
 import type { Principal } from '../core/principal.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
@@ -10,7 +10,7 @@ import type { ProjectAccess } from '../projects/project-access.service.js';
 @Injectable()
 export class TransferAuthorizer {
   constructor(
-    private readonly auth: AuthService,
+    private readonly basic: BasicAuthStrategy,
     private readonly access: ProjectAccessService,
   ) {}
 
@@ -21,9 +21,7 @@ export class TransferAuthorizer {
     projectPath: string,
     needed: Role,
   ): Promise<ProjectAccess & { principal?: Principal }> {
-    const principal = authorization
-      ? await this.auth.authenticateAuthorization(authorization, client)
-      : undefined;
+    const principal = authorization ? await this.basic.authenticate(authorization, client) : undefined;
     return { ...(await this.access.requireAccess(principal, projectPath, needed)), principal };
   }
 }
