@@ -5,14 +5,33 @@ import { describe, expect, it } from '@jest/globals';
 import { load } from 'js-yaml';
 
 interface ComposeService {
+  image?: string;
+  build?: unknown;
+  pull_policy?: string;
+  restart?: string;
   command?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
+  depends_on?: string[] | Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
 }
 
 async function composeServices(): Promise<Record<string, ComposeService>> {
   const text = await readFile(path.join(process.cwd(), 'docker-compose.yml'), 'utf8');
   return (load(text) as { services: Record<string, ComposeService> }).services;
+}
+
+/** A tag naming one release: x.y or x.y.z (optionally with a variant), or a MinIO RELEASE timestamp; no `latest`. */
+const PINNED_TAG = /^[\w./-]+:(?:\d+\.\d+(?:\.\d+)?(?:-[\w.-]+)?|RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)$/;
+
+function dependencies(service: ComposeService): Record<string, string> {
+  const { depends_on: dependsOn } = service;
+  if (Array.isArray(dependsOn)) {
+    return Object.fromEntries(dependsOn.map((name) => [name, 'service_started']));
+  }
+  return Object.fromEntries(
+    Object.entries(dependsOn ?? {}).map(([name, { condition }]) => [name, condition]),
+  );
 }
 
 describe('docker-compose.yml', () => {
@@ -47,5 +66,72 @@ describe('docker-compose.yml', () => {
 
     expect(internalSecret(proxy)).toBe('/run/lfs-depot-proxy-secrets/internal-secret');
     expect(internalSecret(api)).toBe(internalSecret(proxy));
+  });
+
+  it('builds one lfs-depot image, tagged with the package version, which the proxy runs without pulling', async () => {
+    const services = await composeServices();
+    const { version } = JSON.parse(await readFile(path.join(process.cwd(), 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const built = Object.entries(services)
+      .filter(([, service]) => service.build !== undefined)
+      .map(([name]) => name);
+
+    expect(built).toEqual(['api']);
+    expect(services.api?.image).toBe(`lfs-depot:${version}`);
+    expect(services.proxy).toMatchObject({ image: `lfs-depot:${version}`, pull_policy: 'never' });
+  });
+
+  it('pins every image it pulls, and the Dockerfile its base image, to a release', async () => {
+    const pulled = Object.entries(await composeServices())
+      .filter(([, service]) => service.build === undefined && service.pull_policy !== 'never')
+      .map(([name, service]) => ({ name, image: service.image }));
+    const dockerfile = await readFile(path.join(process.cwd(), 'Dockerfile'), 'utf8');
+    const bases = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((match) => match[1]);
+
+    expect(pulled.length).toBeGreaterThan(0);
+    expect(pulled.filter(({ image }) => !PINNED_TAG.test(image ?? ''))).toEqual([]);
+    expect(bases.length).toBeGreaterThan(0);
+    expect(bases.filter((image) => !PINNED_TAG.test(image ?? ''))).toEqual([]);
+  });
+
+  it('health-checks the API (readiness on API_PORT) and the proxy (health on PORT), and starts the proxy once the API is healthy', async () => {
+    const { api, proxy } = await composeServices();
+
+    expect(api?.healthcheck?.test.join(' ')).toContain(
+      `http://127.0.0.1:${api?.environment?.API_PORT ?? ''}/-/readiness`,
+    );
+    expect(proxy?.healthcheck?.test.join(' ')).toContain(
+      `http://127.0.0.1:${proxy?.environment?.PORT ?? ''}/-/health`,
+    );
+    expect(dependencies(proxy ?? {})).toEqual({ api: 'service_healthy' });
+  });
+
+  it('points the CLI inside the api container at that API, whose DATA_DIR holds the admin token', async () => {
+    const { api } = await composeServices();
+
+    expect(api?.environment?.LFS_DEPOT_URL).toBe(`http://127.0.0.1:${api?.environment?.API_PORT ?? ''}`);
+    expect(api?.environment?.DATA_DIR).toBeDefined();
+  });
+
+  it('restarts every long-running service unless stopped, and never the one-shot setup services', async () => {
+    const services = await composeServices();
+    const oneShot = new Set(
+      Object.values(services).flatMap((service) =>
+        Object.entries(dependencies(service))
+          .filter(([, condition]) => condition === 'service_completed_successfully')
+          .map(([name]) => name),
+      ),
+    );
+    const policies = Object.fromEntries(
+      Object.entries(services).map(([name, service]) => [name, service.restart]),
+    );
+
+    expect([...oneShot].sort()).toEqual(['minio-bucket', 'secrets']);
+    expect(policies).toEqual(
+      Object.fromEntries(
+        Object.keys(services).map((name) => [name, oneShot.has(name) ? 'no' : 'unless-stopped']),
+      ),
+    );
   });
 });
