@@ -29,6 +29,7 @@ const UPLOADS_FOLDER = '._S3rver_uploads';
 export async function startS3Server(): Promise<S3TestServer> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
   const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: BUCKET }] });
+  makeOverwritesAtomic(s3rver);
   await s3rver.configureBuckets();
   const s3rverListener = s3rver.callback();
   const uploadsDirectory = path.join(directory, BUCKET, UPLOADS_FOLDER);
@@ -70,6 +71,31 @@ export async function startS3Server(): Promise<S3TestServer> {
       s3rver.logger.close();
       await rm(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * s3rver overwrites an object in place (truncate, then write), so a HEAD or GET during a second upload of the same
+ * key sees a short object, which S3 never shows: there an overwrite is atomic. Writes of one key are queued here
+ * and its reads wait for them, which gives the same guarantee to specs that race two uploads of one object.
+ */
+function makeOverwritesAtomic(s3rver: S3rver): void {
+  const { store } = s3rver;
+  const writing = new Map<string, Promise<unknown>>();
+  const putObject = store.putObject.bind(store);
+  const getObject = store.getObject.bind(store);
+  store.putObject = (object) => {
+    const name = `${object.bucket}/${object.key}`;
+    const write = (writing.get(name) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => putObject(object));
+    writing.set(name, write);
+    void write.catch(() => undefined).finally(() => writing.get(name) === write && writing.delete(name));
+    return write;
+  };
+  store.getObject = async (bucket, key, options) => {
+    await writing.get(`${bucket}/${key}`)?.catch(() => undefined);
+    return getObject(bucket, key, options);
   };
 }
 

@@ -13,9 +13,16 @@ declare module 's3rver' {
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
 
+  /** s3rver's FilesystemStore: the methods that write and read one object. */
+  interface S3rverStore {
+    putObject(object: { bucket: string; key: string }): Promise<unknown>;
+    getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+  }
+
   export default class S3rver {
     constructor(options?: S3rverOptions);
     readonly logger: { close(): void };
+    readonly store: S3rverStore;
     configureBuckets(): Promise<void>;
     /** The Koa request listener, for mounting s3rver in an http.Server of one's own. */
     callback(): (request: IncomingMessage, response: ServerResponse) => void;
