@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness } from '../helpers/api-harness.js';
@@ -105,4 +106,41 @@ describe('platform tokens', () => {
     expect((await admin.call('DELETE', `/platform-tokens/${String(entry?.id)}`)).status).toBe(204);
     expect((await platform.call('POST', route, { username: 'writer', changes: [] })).status).toBe(401);
   });
+
+  it('once revoked, also ends the credentials its lfs-authenticate handed out, and those minted from them', async () => {
+    const created = (await admin.call('POST', '/platform-tokens', { name: 'ssh-server' })).body;
+    const platform = adminClient(api.url, created?.token as string);
+    const printed = await platform.call('POST', `/projects/${path('games/engine')}/lfs-authenticate`, {
+      username: 'writer',
+      operation: 'upload',
+    });
+    const authorization = (printed.body?.header as { Authorization: string }).Authorization;
+    const upload = await batch('games/engine', authorization);
+    expect(upload.status).toBe(200);
+    // The batch's own actions carry a transfer token minted from the printed one: a chain back to the platform token.
+    const actionAuthorization = upload.objects[0]?.actions?.upload?.header?.Authorization ?? '';
+    expect((await batch('games/engine', actionAuthorization)).status).toBe(200);
+
+    expect((await admin.call('DELETE', `/platform-tokens/${String(created?.id)}`)).status).toBe(204);
+
+    expect((await batch('games/engine', authorization)).status).toBe(401);
+    expect((await batch('games/engine', actionAuthorization)).status).toBe(401);
+  });
+
+  /** An upload batch for one object into `project` with this Authorization header. */
+  async function batch(
+    project: string,
+    authorization: string,
+  ): Promise<{
+    status: number;
+    objects: { actions?: { upload?: { header?: Record<string, string> } } }[];
+  }> {
+    const answer = await fetch(`${api.url}/${project}.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: { accept: LFS_MEDIA_TYPE, 'content-type': LFS_MEDIA_TYPE, authorization },
+      body: JSON.stringify({ operation: 'upload', objects: [{ oid: 'd'.repeat(64), size: 5 }] }),
+    });
+    const body = (await answer.json()) as { objects?: [] };
+    return { status: answer.status, objects: body.objects ?? [] };
+  }
 });

@@ -124,6 +124,16 @@ export class AuthService {
         return undefined;
       }
     }
+    // Likewise for the platform token that had it minted: its revocation empties the AccessCache too.
+    if (claims.parentPlatformTokenId !== undefined) {
+      const parentId = claims.parentPlatformTokenId;
+      const parent = await this.accessCache.load(`platform-id:${parentId}`, () =>
+        this.users.findPlatformTokenById(parentId),
+      );
+      if (!parent || parent.revokedAt !== null) {
+        return undefined;
+      }
+    }
     // Membership is still checked on use; the token only narrows what the user may do, never widens it.
     return {
       userId: user.id,
@@ -133,6 +143,9 @@ export class AuthService {
       maxRole: claims.role,
       credentialExpiresAt: claims.expiresAt,
       ...(claims.parentTokenId === undefined ? {} : { credentialTokenId: claims.parentTokenId }),
+      ...(claims.parentPlatformTokenId === undefined
+        ? {}
+        : { credentialPlatformTokenId: claims.parentPlatformTokenId }),
     };
   }
 

@@ -46,13 +46,24 @@ describe(TransferTokenService.name, () => {
       expect(tokens.verify(token, now)?.parentTokenId).toBe('9001');
       expect(tokens.verify(tokens.issue(alice, '7', 'read', 3600, now), now)?.parentTokenId).toBeUndefined();
     });
+
+    it('names the platform token that had it minted, apart from an access token of the same id', () => {
+      const token = tokens.issue({ ...alice, credentialPlatformTokenId: '9001' }, '7', 'read', 3600, now);
+      expect(tokens.verify(token, now)).toEqual({
+        userId: '42',
+        projectId: '7',
+        role: 'read',
+        expiresAt: now / 1000 + 3600,
+        parentPlatformTokenId: '9001',
+      });
+    });
   });
 
   describe('verify', () => {
-    it('refuses a version 1 token, which could not name its parent', () => {
+    it.each([1, 2])('refuses a version %d token, which could not name a platform token parent', (version) => {
       const token = tokens.issue(alice, '7', 'read', 3600, now);
       const payload = Buffer.from(token.slice('lfsx_'.length).split('.')[0] ?? '', 'base64url');
-      payload[0] = 1;
+      payload[0] = version;
       const mac = createHmac('sha256', secrets.transferTokenKey)
         .update('lfs-depot transfer token v1\n')
         .update(payload)
@@ -77,7 +88,7 @@ describe(TransferTokenService.name, () => {
 
     it('returns undefined for a token made with INTERNAL_SECRET, all that the proxy holds', () => {
       const header = Buffer.alloc(6);
-      header.writeUInt8(2, 0);
+      header.writeUInt8(3, 0);
       header.writeUInt32BE(now / 1000 + 3600, 1);
       header.writeUInt8(3, 5);
       const payload = Buffer.concat([header, Buffer.from('42.7', 'latin1')]);

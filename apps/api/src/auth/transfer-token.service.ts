@@ -18,10 +18,15 @@ export interface TransferClaims {
   expiresAt: number;
   /** The access token it was minted from (checked again on every use); undefined for password sign-ins. */
   parentTokenId?: string;
+  /** The platform token that minted it through lfs-authenticate (checked again on every use). */
+  parentPlatformTokenId?: string;
 }
 
-/** Version 2 added the parent token's id; version 1 tokens, which lack it, are refused. */
-const FORMAT_VERSION = 2;
+/**
+ * Version 2 added the parent access token's id, version 3 a platform token as the other kind of parent (`p` before its
+ * id). Earlier versions, which could not name theirs, are refused.
+ */
+const FORMAT_VERSION = 3;
 const ROLE_CODES: Record<Role, number> = { read: 1, write: 2, maintainer: 3 };
 const ROLES_BY_CODE: Record<number, Role | undefined> = { 1: 'read', 2: 'write', 3: 'maintainer' };
 /** 128 bits: plenty against forgery within a token's lifetime, and half the length of a full SHA-256. */
@@ -57,7 +62,12 @@ export class TransferTokenService {
     header.writeUInt8(FORMAT_VERSION, 0);
     header.writeUInt32BE(expiresAt, 1);
     header.writeUInt8(ROLE_CODES[role], 5);
-    const parent = principal.credentialTokenId === undefined ? '' : `.${principal.credentialTokenId}`;
+    const parent =
+      principal.credentialTokenId !== undefined
+        ? `.${principal.credentialTokenId}`
+        : principal.credentialPlatformTokenId !== undefined
+          ? `.p${principal.credentialPlatformTokenId}`
+          : '';
     const ids = `${principal.userId}.${projectId}${parent}`;
     const payload = Buffer.concat([header, Buffer.from(ids, 'latin1')]);
     return `${TRANSFER_TOKEN_PREFIX}${payload.toString('base64url')}.${this.mac(payload).toString('base64url')}`;
@@ -79,7 +89,9 @@ export class TransferTokenService {
     }
     const expiresAt = payload.readUInt32BE(1);
     const role = ROLES_BY_CODE[payload.readUInt8(5)];
-    const match = /^(\d{1,19})\.(\d{1,19})(?:\.(\d{1,19}))?$/.exec(payload.subarray(6).toString('latin1'));
+    const match = /^(\d{1,19})\.(\d{1,19})(?:\.(p?)(\d{1,19}))?$/.exec(
+      payload.subarray(6).toString('latin1'),
+    );
     if (
       payload.readUInt8(0) !== FORMAT_VERSION ||
       !role ||
@@ -90,8 +102,10 @@ export class TransferTokenService {
       return undefined;
     }
     const claims: TransferClaims = { userId: match[1], projectId: match[2], role, expiresAt };
-    if (match[3]) {
-      claims.parentTokenId = match[3];
+    if (match[4] && match[3] === 'p') {
+      claims.parentPlatformTokenId = match[4];
+    } else if (match[4]) {
+      claims.parentTokenId = match[4];
     }
     return claims;
   }

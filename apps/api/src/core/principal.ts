@@ -17,6 +17,11 @@ export interface Principal {
    */
   credentialTokenId?: string;
   /**
+   * The platform token that had this credential minted (lfs-authenticate), directly or as the parent of a transfer
+   * token: revoking it stops every transfer token it handed out.
+   */
+  credentialPlatformTokenId?: string;
+  /**
    * Set for a platform token (a git host's hooks and SSH server): it may only call the routes marked
    * @PlatformRoute(), and only for these project paths when they are given.
    */

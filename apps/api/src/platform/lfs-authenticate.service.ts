@@ -25,9 +25,14 @@ export class LfsAuthenticateService {
     private readonly transferTokens: TransferTokenService,
   ) {}
 
+  /**
+   * `caller` is who asked (a platform token, or an admin): a platform token becomes the credential's parent, so that
+   * revoking it stops what it handed out.
+   */
   async authenticate(
     projectPath: string,
     input: { username: string; operation: LfsOperation },
+    caller?: Principal,
     now = Date.now(),
   ): Promise<LfsAuthenticateView> {
     const user = await this.users.findUserByUsername(input.username);
@@ -40,6 +45,7 @@ export class LfsAuthenticateService {
       admin: user.admin,
       tokenProjectId: null,
       maxRole: null,
+      ...(caller?.platform ? { credentialPlatformTokenId: caller.platform.tokenId } : {}),
     };
     const needed: Role = input.operation === 'upload' ? 'write' : 'read';
     const { project, role } = await this.access.requireAccess(principal, projectPath, needed);

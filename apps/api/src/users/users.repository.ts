@@ -262,6 +262,17 @@ export class UsersRepository {
     return platformToken(row);
   }
 
+  async findPlatformTokenById(id: string): Promise<PlatformTokenRow | undefined> {
+    if (!/^\d{1,19}$/.test(id)) {
+      return undefined;
+    }
+    const rows = await this.dataSource.query<PlatformTokenDbRow[]>(
+      `SELECT ${PLATFORM_COLUMNS} FROM platform_tokens WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? platformToken(rows[0]) : undefined;
+  }
+
   async findPlatformTokenByHash(tokenHash: string): Promise<PlatformTokenRow | undefined> {
     const rows = await this.dataSource.query<PlatformTokenDbRow[]>(
       `SELECT ${PLATFORM_COLUMNS} FROM platform_tokens WHERE token_hash = $1`,
