@@ -186,7 +186,9 @@ function body(targets: FuzzTargets): fc.Arbitrary<unknown> {
 }
 
 /** The routes, each a method (mostly the right one) and a path built from the deployment's names or junk. */
-function route(targets: FuzzTargets): fc.Arbitrary<{ method: string; path: string; transfer: boolean }> {
+function route(
+  targets: FuzzTargets,
+): fc.Arbitrary<{ method: string; path: string; transfer: boolean; admin: boolean }> {
   const projectPath = fc.oneof(
     { weight: 5, arbitrary: fc.constant(targets.project) },
     {
@@ -209,11 +211,11 @@ function route(targets: FuzzTargets): fc.Arbitrary<{ method: string; path: strin
   const lfs = (suffix: fc.Arbitrary<string>, usual: string, transfer = false) =>
     fc
       .tuple(lfsBase, suffix, method(usual))
-      .map(([base, tail, verb]) => ({ method: verb, path: `${base}${tail}`, transfer }));
+      .map(([base, tail, verb]) => ({ method: verb, path: `${base}${tail}`, transfer, admin: false }));
   const admin = (pathArb: fc.Arbitrary<string>, usual: string) =>
     fc
       .tuple(pathArb, method(usual))
-      .map(([path, verb]) => ({ method: verb, path: `/api/v1${path}`, transfer: false }));
+      .map(([path, verb]) => ({ method: verb, path: `/api/v1${path}`, transfer: false, admin: true }));
   return fc.oneof(
     lfs(fc.constant('/objects/batch'), 'POST'),
     lfs(fc.constant('/locks'), 'POST'),
@@ -346,25 +348,50 @@ export function fuzzRequest(targets: FuzzTargets): fc.Arbitrary<FuzzRequest> {
       'bytes=0-1,3-4',
     ),
   );
+  const fitting = fc.oneof(
+    { weight: 4, arbitrary: fc.constant(true) },
+    { weight: 1, arbitrary: fc.constant(false) },
+  );
   return fc
-    .tuple(route(targets), authorization, mediaType, mediaType, rawBody, range, clientAddress)
-    .map(([{ method, path, transfer }, auth, accept, contentType, payload, rangeHeader, address]) => {
-      const headers: Record<string, string> = { 'x-forwarded-for': address };
-      if (transfer && auth === targets.userAuthorization) {
-        Object.assign(headers, targets.transferHeader); // the transfer token instead of the password
-      } else if (auth !== undefined) {
-        headers.authorization = auth;
-      }
-      if (accept !== undefined) {
-        headers.accept = accept;
-      }
-      if (contentType !== undefined) {
-        headers['content-type'] = contentType;
-      }
-      if (rangeHeader !== undefined && method === 'GET') {
-        headers.range = rangeHeader;
-      }
-      const sendsBody = payload !== undefined && !['GET', 'HEAD'].includes(method);
-      return { method, path, headers, ...(sendsBody ? { body: payload } : {}) };
-    });
+    .tuple(route(targets), authorization, mediaType, mediaType, rawBody, range, clientAddress, fitting)
+    .map(
+      ([
+        { method, path, transfer, admin },
+        given,
+        accept,
+        contentType,
+        payload,
+        rangeHeader,
+        address,
+        fit,
+      ]) => {
+        const headers: Record<string, string> = { 'x-forwarded-for': address };
+        // Mostly the credentials the route takes (the admin token on admin routes, the user's elsewhere), so that
+        // requests get past authentication to the parsers; sometimes the other one, to be refused.
+        const userAuth = targets.userAuthorization;
+        const adminAuth = `Bearer ${targets.adminToken}`;
+        const auth =
+          fit && admin && given === userAuth
+            ? adminAuth
+            : fit && !admin && given === adminAuth
+              ? userAuth
+              : given;
+        if (transfer && auth === targets.userAuthorization) {
+          Object.assign(headers, targets.transferHeader); // the transfer token instead of the password
+        } else if (auth !== undefined) {
+          headers.authorization = auth;
+        }
+        if (accept !== undefined) {
+          headers.accept = accept;
+        }
+        if (contentType !== undefined) {
+          headers['content-type'] = contentType;
+        }
+        if (rangeHeader !== undefined && method === 'GET') {
+          headers.range = rangeHeader;
+        }
+        const sendsBody = payload !== undefined && !['GET', 'HEAD'].includes(method);
+        return { method, path, headers, ...(sendsBody ? { body: payload } : {}) };
+      },
+    );
 }
