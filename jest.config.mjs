@@ -7,7 +7,7 @@ const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: {
-    '^@lfs-depot/(config|contracts|storage|auth|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@lfs-depot/(config|contracts|storage|auth|observability|testing)$': '<rootDir>/libs/$1/src/index.ts',
     '^@lfs-depot/storage/s3$': '<rootDir>/libs/storage/src/s3.storage.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -114,7 +114,7 @@ const CRUISE_EDGES = [
   ['apps/api/src/database/entities.ts', 'apps/api/src/projects/project.entity.ts', ''],
   ['apps/api/src/projects/project.entity.ts', 'apps/api/src/database/bigint.ts', ''],
   ['apps/api/src/auth/auth.service.ts', 'apps/api/src/http/request-context.ts', ''],
-  ['apps/api/src/batch/batch.service.ts', 'apps/api/src/metrics/metrics.registry.ts', ''],
+  ['apps/api/src/batch/batch.service.ts', 'apps/api/src/metrics/api-metrics.ts', ''],
   ['apps/api/src/push-check/push-check.service.ts', 'apps/api/src/locks/locks.repository.ts', ''],
   ['apps/api/src/bootstrap/api-runtime.factory.ts', 'apps/api/src/batch/batch.service.ts', ''],
 ];

@@ -32,6 +32,8 @@ const PRODUCT_VARIABLES = [
   'MAX_OBJECT_SIZE',
   'ACTION_TTL_SECONDS',
   'LOG_LEVEL',
+  'LOG_FORMAT',
+  'METRICS_TOKEN',
 ];
 
 export function freePort() {
@@ -74,7 +76,8 @@ export async function startProduct({
     DATA_DIR: dataDir,
     LFS_ADMIN_TOKEN: adminToken,
     INTERNAL_SECRET: internalSecret,
-    LOG_LEVEL: 'warn',
+    // Access and transfer lines on, as in production (JSON into the log file); BENCH_LOG_LEVEL=warn measures without.
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'log',
     ...env,
   };
   const logFile = path.join(logDir, `${name}.log`);

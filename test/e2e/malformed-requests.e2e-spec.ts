@@ -50,7 +50,6 @@ describe('object transfers through the proxy (local disk storage)', () => {
         apiUrl: `http://127.0.0.1:${closed}`,
         internalSecret: TEST_INTERNAL_SECRET,
         storage: t().stack.api.storage,
-        log: () => undefined,
       });
       const port = await orphan.listen(0, '127.0.0.1');
       try {

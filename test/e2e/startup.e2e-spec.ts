@@ -433,14 +433,14 @@ describe('npm start with embedded defaults', () => {
       DATA_DIR: dataDir,
       PORT: String(await freePort()),
       API_PORT: String(await freePort()),
-      DATABASE_URL: `postgres://lfs:secret@127.0.0.1:${await freePort()}/lfs`,
+      DATABASE_URL: `postgres://lfs:pw-never-printed@127.0.0.1:${await freePort()}/lfs`,
     });
     expect(await started.exited).not.toBe(0);
     const output = withoutColours(started.output());
     expect(output).toMatch(
       /lfs-depot: DATABASE_URL postgres:\/\/lfs:\*\*\*@127\.0\.0\.1:\d+\/lfs is not reachable: connect ECONNREFUSED/,
     );
-    expect(output).not.toContain('secret');
+    expect(output).not.toContain('pw-never-printed');
     expect(output).not.toMatch(/^\s+at /m);
   });
 });

@@ -10,6 +10,7 @@ import type { Config } from '@lfs-depot/config';
 import { loadConfig } from '@lfs-depot/config';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 import { LocalStorage } from '@lfs-depot/storage';
+import type { Logger as AppLogger } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource, Logger } from 'typeorm';
 
@@ -50,6 +51,7 @@ export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-01234
 export const TEST_API_SECRET = 'test-api-secret-9876543210fedcba-9876543210';
 /** The keys a proxy holding TEST_INTERNAL_SECRET signs with. */
 export const TEST_INTERNAL_KEYS = internalKeys(TEST_INTERNAL_SECRET);
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
 
 export interface ApiHarness {
   app: INestApplication;
@@ -75,7 +77,7 @@ export interface ApiHarness {
  */
 export async function startApiHarness(
   env: Record<string, string> = {},
-  options: { storage?: ObjectStorage; shareWith?: ApiHarness; databaseUrl?: string } = {},
+  options: { storage?: ObjectStorage; shareWith?: ApiHarness; databaseUrl?: string; logger?: AppLogger } = {},
 ): Promise<ApiHarness> {
   const { shareWith } = options;
   // databaseUrl: a database the test owns (e.g. on a PostgreSQL it starts and stops itself); left as it is.
@@ -117,10 +119,10 @@ export async function startApiHarness(
       config,
       dataSource,
       cache,
-      secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET, TEST_API_SECRET),
+      secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET, TEST_API_SECRET, TEST_METRICS_TOKEN),
       storage,
     },
-    { logger: false },
+    { logger: options.logger },
   );
   await app.listen(0, '127.0.0.1');
   const address = (app.getHttpServer() as Server).address() as { port: number };

@@ -1,3 +1,4 @@
+import type { Logger } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { freePort } from '@lfs-depot/testing';
 
@@ -13,19 +14,25 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Both apps as in production: the proxy in front, the API behind it, sharing one storage. */
+/**
+ * Both apps as in production: the proxy in front, the API behind it, sharing one storage. With `loggers`, each app
+ * writes its lines there (none otherwise).
+ */
 export async function startStack(
   env: Record<string, string> = {},
-  options: { storage?: ObjectStorage } = {},
+  options: { storage?: ObjectStorage; loggers?: { api: Logger; proxy: Logger } } = {},
 ): Promise<Stack> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const api = await startApiHarness({ PUBLIC_URL: url, ...env }, options);
+  const api = await startApiHarness(
+    { PUBLIC_URL: url, ...env },
+    { storage: options.storage, logger: options.loggers?.api },
+  );
   const proxy = new ProxyServer({
     apiUrl: api.url,
     internalSecret: TEST_INTERNAL_SECRET,
     storage: api.storage,
-    log: () => undefined,
+    logger: options.loggers?.proxy,
   });
   await proxy.listen(port, '127.0.0.1');
   return {

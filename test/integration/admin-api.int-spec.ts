@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { ApiHarness } from '../helpers/api-harness.js';
-import { adminClient, startApiHarness } from '../helpers/api-harness.js';
+import {
+  adminClient,
+  startApiHarness,
+  TEST_ADMIN_TOKEN,
+  TEST_METRICS_TOKEN,
+} from '../helpers/api-harness.js';
 
 describe('admin API', () => {
   let api: ApiHarness;
@@ -255,14 +260,22 @@ describe('admin API', () => {
       });
     });
 
-    it('exposes request counters in Prometheus text format', async () => {
+    it('exposes request counters in Prometheus text format to the metrics or admin token only', async () => {
       await fetch(`${api.url}/-/health`);
-      const response = await fetch(`${api.url}/metrics`);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-      const text = await response.text();
-      expect(text).toContain('# TYPE lfs_depot_http_requests_total counter');
-      expect(text).toMatch(/lfs_depot_http_requests_total\{method="GET",route="other",status="200"\} \d+/);
+      const anonymous = await fetch(`${api.url}/metrics`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+      const wrong = await fetch(`${api.url}/metrics`, { headers: { authorization: 'Bearer not-the-token' } });
+      expect(wrong.status).toBe(401);
+      for (const token of [TEST_METRICS_TOKEN, TEST_ADMIN_TOKEN]) {
+        const response = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+        const text = await response.text();
+        expect(text).toContain('# TYPE lfs_depot_http_requests_total counter');
+        expect(text).toMatch(/lfs_depot_http_requests_total\{route="health",status="200",app="api"\} \d+/);
+        expect(text).toContain('# TYPE process_cpu_seconds_total counter');
+      }
     });
 
     it('answers 404 without a query to project paths and usernames holding a NUL', async () => {

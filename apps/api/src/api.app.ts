@@ -1,44 +1,67 @@
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Config } from '@lfs-depot/config';
+import { RequestLog, silentLogger } from '@lfs-depot/observability';
+import type { Logger } from '@lfs-depot/observability';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
 
 import { ApiModule } from './api.module.js';
-import { clientAddressMiddleware } from './auth/request-client.js';
+import { clientAddressMiddleware, requestClientAddress } from './auth/request-client.js';
 import { installBatchFastPath } from './batch/batch-http.handler.js';
+import { QuietLogger } from './bootstrap/quiet.logger.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { ApiSecrets } from './core/api-secrets.js';
 import { CONFIG } from './core/api-runtime.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
+import type { LfsRequest } from './http/request-context.js';
 import { requestIdMiddleware } from './http/request-id.middleware.js';
+import { installRequestLog, RequestUserInterceptor } from './http/request-log.js';
 import { createValidationPipe } from './http/validation.pipe.js';
-import { MetricsRegistry } from './metrics/metrics.registry.js';
-import { requestMetricsMiddleware } from './metrics/request-metrics.middleware.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
 
-/** Builds the API application (not yet listening) around a runtime; used by main and by tests. */
+/**
+ * Builds the API application (not yet listening) around a runtime; used by main and by tests. Every line, Nest's
+ * own included, goes to `logger` (none by default).
+ */
 export async function createApiApp(
   runtime: ApiRuntime,
-  options: { logger?: LoggerService | LogLevel[] | false } = {},
+  options: { logger?: Logger } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(runtime), {
+  const logger = options.logger ?? silentLogger('api');
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(runtime, logger), {
     bodyParser: false,
-    logger: options.logger ?? ['error', 'warn'],
+    bufferLogs: true,
     abortOnError: false,
   });
+  app.useLogger(new QuietLogger(app.get(NestPinoLogger), logger.isLevelEnabled('debug')));
   app.disable('x-powered-by');
   app.set('etag', false);
   // X-Forwarded-For is trusted from no one: whoever reaches the API port could write it. The proxy signs the
   // client's address instead (requestClientAddress).
   app.set('trust proxy', false);
   installBatchFastPath(app);
+  const { secrets } = runtime;
+  installRequestLog(
+    app.getHttpServer(),
+    new RequestLog({
+      logger,
+      metrics: app.get(ApiMetrics).http,
+      clientOf: (req) =>
+        (req as LfsRequest).clientAddress ?? requestClientAddress(req, secrets.internal.clientAddress),
+      userOf: (req) => (req as LfsRequest).principal?.username,
+    }),
+  );
   app.use(requestIdMiddleware);
   app.use(clientAddressMiddleware(app.get(ApiSecrets).internal.clientAddress));
-  app.use(requestMetricsMiddleware(app.get(MetricsRegistry)));
   // No body parser here: each route's body is read by JsonBodyInterceptor after its guards (see @JsonBody).
   app.useGlobalFilters(new LfsExceptionFilter());
-  app.useGlobalInterceptors(new JsonBodyInterceptor(app.get(Reflector), app.get<Config>(CONFIG)));
+  app.useGlobalInterceptors(
+    new RequestUserInterceptor(),
+    new JsonBodyInterceptor(app.get(Reflector), app.get<Config>(CONFIG)),
+  );
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(

@@ -6,13 +6,19 @@ import { FEATURE_MODULES, SHARED_MODULES } from './api.module.js';
 import { AdminGuard } from './auth/admin.guard.js';
 import { InternalSignatureGuard } from './auth/internal-signature.guard.js';
 import { LfsAuthGuard } from './auth/lfs-auth.guard.js';
+import { MetricsGuard } from './auth/metrics.guard.js';
 import { LfsMediaTypeGuard } from './http/lfs-media-type.guard.js';
 import { IS_PUBLIC_KEY, Public } from './http/public.decorator.js';
 
 type Constructor = abstract new (...args: never[]) => unknown;
 
 /** The guards that establish who is calling; any other guard (the media type one) leaves a route open. */
-const AUTHENTICATION_GUARDS: readonly unknown[] = [LfsAuthGuard, AdminGuard, InternalSignatureGuard];
+const AUTHENTICATION_GUARDS: readonly unknown[] = [
+  LfsAuthGuard,
+  AdminGuard,
+  InternalSignatureGuard,
+  MetricsGuard,
+];
 
 function controllersOf(module: Constructor): Constructor[] {
   return (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, module) as Constructor[] | undefined) ?? [];

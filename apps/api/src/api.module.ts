@@ -1,5 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
+import type { Logger } from '@lfs-depot/observability';
+import { LoggerModule } from 'nestjs-pino';
 
 import { AdminModule } from './admin/admin.module.js';
 import { BatchModule } from './batch/batch.module.js';
@@ -10,6 +12,7 @@ import { LocksModule } from './locks/locks.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PlatformModule } from './platform/platform.module.js';
 import { PushCheckModule } from './push-check/push-check.module.js';
+import type { LfsRequest } from './http/request-context.js';
 import { ReferencesModule } from './references/references.module.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 
@@ -33,11 +36,26 @@ export const FEATURE_MODULES = [
 
 @Module({})
 export class ApiModule {
-  static forRoot(runtime: ApiRuntime): DynamicModule {
+  /** `logger` takes every line: Nest's, ours, and (bound to the request's id) those made while handling a request. */
+  static forRoot(runtime: ApiRuntime, logger: Logger): DynamicModule {
     return {
       module: ApiModule,
       // Shared modules are global (order does not matter to injection); listed last, their routes come last too.
-      imports: [CoreModule.forRoot(runtime), ...FEATURE_MODULES, ...SHARED_MODULES],
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            // The access line is RequestLog's (it also sees the batch fast path); pino-http only binds the id.
+            autoLogging: false,
+            quietReqLogger: true,
+            genReqId: (req) => (req as LfsRequest).requestId ?? '',
+            customAttributeKeys: { reqId: 'request_id' },
+          },
+        }),
+        CoreModule.forRoot(runtime),
+        ...FEATURE_MODULES,
+        ...SHARED_MODULES,
+      ],
     };
   }
 }

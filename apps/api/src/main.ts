@@ -2,34 +2,28 @@ import 'reflect-metadata';
 
 import type { Server } from 'node:http';
 
-import { ConsoleLogger, Logger } from '@nestjs/common';
-import { ConfigError, describeListenError, loadConfig } from '@lfs-depot/config';
+import { ConfigError, configSummary, describeListenError, loadConfig } from '@lfs-depot/config';
+import { createLogger } from '@lfs-depot/observability';
+import type { Logger } from '@lfs-depot/observability';
 
 import { createApiApp } from './api.app.js';
 import { startApiRuntime } from './bootstrap/api-runtime.factory.js';
-import { QuietLogger } from './bootstrap/quiet.logger.js';
 import { shutdownState } from './bootstrap/shutdown-state.js';
 import { StartupError } from './core/startup-error.js';
 
-const logger = new Logger('lfs-depot api');
+let logger: Logger | undefined;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  const log = createLogger({ app: 'api', level: config.logging.level, format: config.logging.format });
+  logger = log;
+  log.info({ config: configSummary(config) }, 'Starting the lfs-depot API');
   // The API builds the hrefs clients are handed, so it is the one to say when they will not work.
   for (const warning of config.warnings) {
-    logger.warn(warning);
+    log.warn(warning);
   }
-  const started = await startApiRuntime(config, logger);
-  const levels = (['error', 'warn', 'log', 'debug'] as const).slice(
-    0,
-    ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1,
-  );
-  const app = await createApiApp(started.runtime, {
-    logger:
-      config.logLevel === 'debug'
-        ? new ConsoleLogger({ logLevels: [...levels] })
-        : new QuietLogger({ logLevels: [...levels] }),
-  });
+  const started = await startApiRuntime(config, log);
+  const app = await createApiApp(started.runtime, { logger: log });
   const server = app.getHttpServer() as Server;
   try {
     // Listening here rather than through app.listen(), which logs a failure with its stack before rethrowing it.
@@ -50,9 +44,14 @@ async function main(): Promise<void> {
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
-  logger.log(`API listening on http://${config.api.host}:${port} (internal; the proxy is the front door)`);
+  log.info(`API listening on http://${config.api.host}:${port} (internal; the proxy is the front door)`);
   if (started.adminTokenFile) {
-    logger.log(`Admin token: ${started.adminTokenFile} (mode 0600; use it as LFS_DEPOT_TOKEN)`);
+    log.info(`Admin token: ${started.adminTokenFile} (mode 0600; use it as LFS_DEPOT_TOKEN)`);
+  }
+  if (started.metricsTokenFile) {
+    log.info(
+      `Metrics token: ${started.metricsTokenFile} (mode 0600; Prometheus's bearer token for /metrics)`,
+    );
   }
   process.send?.({ ready: 'api', port });
 
@@ -63,10 +62,11 @@ async function main(): Promise<void> {
     }
     stopping = true;
     shutdownState.requested = true;
-    logger.log(`${signal}: shutting down`);
+    log.info({ signal }, `${signal}: shutting down`);
     void (async () => {
       await app.close();
       await started.close();
+      log.info('API stopped');
       process.exit(0);
     })();
   };
@@ -79,8 +79,10 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(`lfs-depot: ${error.message}`);
+  } else if (logger) {
+    logger.fatal({ err: error }, `The API failed to start: ${String(error)}`);
   } else {
-    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
   process.exit(1);
 });

@@ -1,6 +1,14 @@
 import type { Server } from 'node:net';
 
-import { ConfigError, describeListenError, loadConfig, resolveInternalSecret } from '@lfs-depot/config';
+import {
+  ConfigError,
+  configSummary,
+  describeListenError,
+  loadConfig,
+  resolveInternalSecret,
+} from '@lfs-depot/config';
+import { createLogger } from '@lfs-depot/observability';
+import type { Logger } from '@lfs-depot/observability';
 import { createStorage, TEMP_FILE_MAX_AGE_MS } from '@lfs-depot/storage';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
@@ -27,27 +35,33 @@ function inheritedListener(): Promise<Server> {
 const SWEEP_INTERVAL_MS = 3600 * 1000;
 
 /** Upload temp files of crashed uploads (kill -9) are removed at start and every hour; nothing else would. */
-function sweepTempFilesNowAndHourly(storage: ObjectStorage): void {
+function sweepTempFilesNowAndHourly(storage: ObjectStorage, logger: Logger): void {
   const sweep = (): void => {
     storage
       .sweepTempFiles?.(TEMP_FILE_MAX_AGE_MS)
       .then((removed) => {
         if (removed > 0) {
-          console.log(
-            `lfs-depot: removed ${removed} upload temp file(s) left by uploads that never finished`,
+          logger.info(
+            { removed },
+            `removed ${removed} upload temp file(s) left by uploads that never finished`,
           );
         }
       })
       .catch((error: unknown) =>
-        console.warn(`lfs-depot: sweeping upload temp files failed: ${String(error)}`),
+        logger.warn({ err: error }, `Sweeping upload temp files failed: ${String(error)}`),
       );
   };
   sweep();
   setInterval(sweep, SWEEP_INTERVAL_MS).unref();
 }
 
+let logger: Logger | undefined;
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  const log = createLogger({ app: 'proxy', level: config.logging.level, format: config.logging.format });
+  logger = log;
+  log.info({ config: configSummary(config) }, 'Starting the lfs-depot proxy');
   if (config.secrets.apiSecret !== undefined) {
     // The public proxy is the part most exposed to attack: what it holds must not let anyone mint credentials.
     throw new ProxyStartupError(
@@ -61,6 +75,7 @@ async function main(): Promise<void> {
     apiUrl: config.api.url,
     internalSecret,
     storage,
+    logger: log,
     trustedProxyHops: config.http.trustedProxyHops,
   });
   let port: number;
@@ -77,35 +92,40 @@ async function main(): Promise<void> {
   const publicUrl = config.http.publicUrlConfigured
     ? config.http.publicUrl
     : config.http.publicUrl.replace(/:\d+$/, `:${port}`);
-  sweepTempFilesNowAndHourly(storage);
-  console.log(`lfs-depot listening on http://${config.http.host}:${port} (public URL ${publicUrl})`);
+  sweepTempFilesNowAndHourly(storage, log);
+  log.info(`lfs-depot listening on http://${config.http.host}:${port} (public URL ${publicUrl})`);
   process.send?.({ ready: 'proxy', port });
 
   let stopping = false;
-  const shutdown = (): void => {
+  const shutdown = (signal: string): void => {
     if (stopping) {
       return;
     }
     stopping = true;
-    void proxy.close().then(() => process.exit(0));
+    log.info({ signal }, `${signal}: shutting down (transfers under way get 10 seconds)`);
+    void proxy.close().then(() => {
+      log.info('Proxy stopped');
+      process.exit(0);
+    });
     // Long transfers get a grace period, not forever.
-    setTimeout(() => process.exit(0), 10_000).unref();
+    setTimeout(() => {
+      log.warn('Proxy stopped with transfers still under way');
+      process.exit(0);
+    }, 10_000).unref();
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
   // Launched by `npm start`, which died without stopping us (kill -9): stop rather than linger as an orphan.
-  process.on('disconnect', shutdown);
+  process.on('disconnect', () => shutdown('npm start went away'));
 }
 
 main().catch((error: unknown) => {
-  console.error(
-    error instanceof ConfigError
-      ? error.message
-      : error instanceof ProxyStartupError
-        ? `lfs-depot: ${error.message}`
-        : error instanceof Error
-          ? error.stack
-          : String(error),
-  );
+  if (error instanceof ConfigError || error instanceof ProxyStartupError) {
+    console.error(error instanceof ConfigError ? error.message : `lfs-depot: ${error.message}`);
+  } else if (logger) {
+    logger.fatal({ err: error }, `The proxy failed to start: ${String(error)}`);
+  } else {
+    console.error(error instanceof Error ? error.stack : String(error));
+  }
   process.exit(1);
 });

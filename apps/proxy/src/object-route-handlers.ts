@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type { RequestRecord } from '@lfs-depot/observability';
+
 import { handleDownload } from './download/download.handler.js';
 import type { ObjectRoute } from './routes.js';
 import type { TransferDeps } from './transfer-deps.js';
@@ -17,14 +19,15 @@ export class ObjectRouteHandlers {
     res: ServerResponse,
     requestId: string,
     onAuthorized?: () => void,
+    record?: RequestRecord,
   ): void {
     const done =
       route.kind === 'upload'
-        ? handleUpload(route, req, res, requestId, this.deps, onAuthorized)
-        : handleDownload(route, req, res, requestId, this.deps);
+        ? handleUpload(route, req, res, requestId, this.deps, onAuthorized, record)
+        : handleDownload(route, req, res, requestId, this.deps, record);
     const settled = done
       .catch((error: unknown) => {
-        this.deps.log(`unhandled ${route.kind} failure [${requestId}]: ${String(error)}`);
+        this.deps.logger.error({ request_id: requestId, err: error }, `unhandled ${route.kind} failure`);
         res.destroy();
       })
       .finally(() => this.running.delete(settled));

@@ -3,12 +3,16 @@ import http from 'node:http';
 import type net from 'node:net';
 
 import { internalKeys } from '@lfs-depot/auth';
-import { ErrorCode, isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
+import { clientAddress, ErrorCode, isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
+import { RequestLog, silentLogger } from '@lfs-depot/observability';
+import type { Logger } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ApiClient } from './api-client/api.client.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
 import { sendJsonError } from './http/json-error.js';
+import { MetricsEndpoint } from './metrics-endpoint.js';
+import { ProxyMetrics } from './metrics.js';
 import { ObjectRouteHandlers } from './object-route-handlers.js';
 import { isInternalApiPath, matchObjectRoute } from './routes.js';
 
@@ -17,7 +21,10 @@ export interface ProxyOptions {
   /** INTERNAL_SECRET: signs the proxy's calls and client addresses. The proxy holds no key that mints credentials. */
   internalSecret: string;
   storage: ObjectStorage;
-  log?: (message: string) => void;
+  /** Where access, transfer and error lines go (none by default). */
+  logger?: Logger;
+  /** The proxy's metrics, served with the API's at /metrics (a fresh registry by default). */
+  metrics?: ProxyMetrics;
   /** TRUSTED_PROXY_HOPS: load balancers in front whose X-Forwarded-For entries are trusted. */
   trustedProxyHops?: number;
 }
@@ -28,17 +35,34 @@ export class ProxyServer {
   private readonly forwarder: ApiForwarder;
   private readonly api: ApiClient;
   private readonly objects: ObjectRouteHandlers;
+  private readonly metricsEndpoint: MetricsEndpoint;
+  private readonly requestLog: RequestLog;
+  readonly metrics: ProxyMetrics;
 
   constructor(options: ProxyOptions) {
-    const log = options.log ?? ((message: string) => console.warn(message));
+    const logger = options.logger ?? silentLogger('proxy');
+    const trustedProxyHops = options.trustedProxyHops ?? 0;
     const keys = internalKeys(options.internalSecret);
-    this.forwarder = new ApiForwarder(options.apiUrl, keys.clientAddress, options.trustedProxyHops ?? 0);
+    this.metrics = options.metrics ?? new ProxyMetrics();
+    this.forwarder = new ApiForwarder(options.apiUrl, keys.clientAddress, trustedProxyHops);
     this.api = new ApiClient(options.apiUrl, keys.request);
     this.objects = new ObjectRouteHandlers({
       api: this.api,
       storage: options.storage,
-      log,
-      trustedProxyHops: options.trustedProxyHops ?? 0,
+      logger,
+      transfers: this.metrics.transfers,
+      trustedProxyHops,
+    });
+    this.metricsEndpoint = new MetricsEndpoint(
+      options.apiUrl,
+      keys.clientAddress,
+      trustedProxyHops,
+      this.metrics,
+    );
+    this.requestLog = new RequestLog({
+      logger,
+      metrics: this.metrics.http,
+      clientOf: (req) => clientAddress(req, trustedProxyHops),
     });
     this.server = http.createServer((req, res) => this.handle(req, res, false));
     // `Expect: 100-continue` (curl does it for big bodies): an upload is told to go on only once it is authorized.
@@ -53,6 +77,7 @@ export class ProxyServer {
 
   private handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     const requestId = requestIdFrom(req.headers['x-request-id']);
+    const record = this.requestLog.begin(req, res, requestId);
     const route = matchObjectRoute(req);
     if (route) {
       this.objects.handle(
@@ -61,6 +86,7 @@ export class ProxyServer {
         res,
         requestId,
         expectsContinue ? () => res.writeContinue() : undefined,
+        record,
       );
       return;
     }
@@ -81,7 +107,11 @@ export class ProxyServer {
     if (expectsContinue) {
       res.writeContinue();
     }
-    this.forwarder.forward(req, res, requestId, lfs);
+    if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics') {
+      void this.metricsEndpoint.serve(req, res, requestId);
+      return;
+    }
+    this.forwarder.forward(req, res, requestId, lfs, record);
   }
 
   /** Resolves once every upload and download started so far has finished (see ObjectRouteHandlers.settled). */
@@ -114,6 +144,7 @@ export class ProxyServer {
       this.server.closeIdleConnections();
     });
     this.forwarder.close();
+    this.metricsEndpoint.close();
     this.api.close();
   }
 }

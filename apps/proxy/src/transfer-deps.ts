@@ -1,3 +1,4 @@
+import type { Logger, TransferMetrics } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import type { ApiClient } from './api-client/api.client.js';
@@ -6,7 +7,8 @@ import type { ApiClient } from './api-client/api.client.js';
 export interface TransferDeps {
   api: ApiClient;
   storage: ObjectStorage;
-  log: (message: string) => void;
+  logger: Logger;
+  transfers: TransferMetrics;
   /** Load balancers in front of the proxy whose X-Forwarded-For entries are trusted (TRUSTED_PROXY_HOPS). */
   trustedProxyHops: number;
 }

@@ -54,6 +54,15 @@ export interface SecretsConfig {
    * Undefined means "generate one into DATA_DIR/api-secret".
    */
   apiSecret?: string;
+  /** Bearer token of GET /metrics; undefined means "generate one into DATA_DIR/metrics-token". */
+  metricsToken?: string;
+}
+
+export interface LoggingConfig {
+  /** LOG_LEVEL; `log` (the default) and `info` are the same level. */
+  level: 'error' | 'warn' | 'log' | 'info' | 'debug';
+  /** LOG_FORMAT; undefined means JSON lines unless standard output is a terminal. */
+  format?: 'json' | 'pretty';
 }
 
 export interface Config {
@@ -65,7 +74,8 @@ export interface Config {
   storage: StorageConfig;
   limits: LimitsConfig;
   secrets: SecretsConfig;
-  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  logLevel: LoggingConfig['level'];
+  logging: LoggingConfig;
   /** Settings that work but are probably a mistake; printed at startup. */
   warnings: readonly string[];
 }

@@ -2,3 +2,4 @@ export * from './config.schema.js';
 export * from './load-config.js';
 export * from './secret-files.js';
 export * from './listen-errors.js';
+export * from './config-summary.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from '@jest/globals';
 
+import { configSummary } from './config-summary.js';
 import { ConfigError, loadConfig } from './load-config.js';
 
 describe(loadConfig.name, () => {
@@ -82,6 +83,7 @@ describe(loadConfig.name, () => {
       ['LFS_ADMIN_TOKEN', 'short', 'at least 16 characters'],
       ['INTERNAL_SECRET', 'Zq8-short-but-random-ish', 'at least 32 characters'],
       ['API_SECRET', 'change-me-to-a-long-random-api-secret-value', 'placeholder'],
+      ['METRICS_TOKEN', 'change-me-metrics-token-here', 'placeholder'],
       ['API_SECRET', 'y'.repeat(48), 'too easy to guess'],
       ['API_SECRET', 'Zq8-short-but-random-ish', 'at least 32 characters'],
     ])('rejects %s=%j naming the variable', (name, value, reason) => {
@@ -119,14 +121,54 @@ describe(loadConfig.name, () => {
       const internalSecret = randomBytes(32).toString('base64');
       const adminToken = randomBytes(12).toString('base64url');
       const apiSecret = randomBytes(32).toString('base64url');
+      const metricsToken = randomBytes(12).toString('base64url');
 
       expect(
-        loadConfig({ INTERNAL_SECRET: internalSecret, LFS_ADMIN_TOKEN: adminToken, API_SECRET: apiSecret })
-          .secrets,
-      ).toStrictEqual({ internalSecret, adminToken, apiSecret });
+        loadConfig({
+          INTERNAL_SECRET: internalSecret,
+          LFS_ADMIN_TOKEN: adminToken,
+          API_SECRET: apiSecret,
+          METRICS_TOKEN: metricsToken,
+        }).secrets,
+      ).toStrictEqual({ internalSecret, adminToken, apiSecret, metricsToken });
       expect(
         loadConfig({ INTERNAL_SECRET: randomBytes(32).toString('hex') }).secrets.internalSecret,
       ).toHaveLength(64);
+    });
+  });
+
+  describe('logging', () => {
+    it('takes LOG_LEVEL and LOG_FORMAT, and refuses other values', () => {
+      expect(loadConfig({}).logging).toEqual({ level: 'log', format: undefined });
+      expect(loadConfig({ LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' }).logging).toEqual({
+        level: 'info',
+        format: 'pretty',
+      });
+      expect(() => loadConfig({ LOG_FORMAT: 'xml', LOG_LEVEL: 'loud' })).toThrow(
+        /LOG_LEVEL must be one of[\s\S]*LOG_FORMAT must be one of json, pretty/,
+      );
+    });
+
+    it('summarises the configuration with where each secret comes from, never its value', () => {
+      const adminToken = randomBytes(16).toString('base64url');
+      const summary = JSON.stringify(
+        configSummary(
+          loadConfig({
+            LFS_ADMIN_TOKEN: adminToken,
+            DATABASE_URL: 'postgres://lfs:db-pw-in-url@db:5432/lfs',
+            REDIS_URL: 'redis://:redis-pw-in-url@cache:6379/0',
+          }),
+        ),
+      );
+      expect(summary).not.toContain(adminToken);
+      expect(summary).not.toContain('db-pw-in-url');
+      expect(summary).not.toContain('redis-pw-in-url');
+      expect(summary).toContain('postgres://lfs:***@db:5432/lfs');
+      expect(JSON.parse(summary)).toMatchObject({
+        admin_token: 'environment',
+        internal_secret: 'DATA_DIR/internal-secret',
+        metrics_token: 'DATA_DIR/metrics-token',
+      });
     });
   });
 

@@ -13,7 +13,8 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
+const LOG_LEVELS = ['error', 'warn', 'log', 'info', 'debug'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** The admin token is typed by people and scripts; the other secrets only by machines, so they must be longer. */
 const ADMIN_TOKEN_RULES = { minLength: 16, minBits: 64 };
@@ -195,9 +196,16 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     // The proxy holds INTERNAL_SECRET: the same value would hand it the keys that mint credentials.
     reader.problems.push('API_SECRET must differ from INTERNAL_SECRET (the proxy holds INTERNAL_SECRET)');
   }
+  const metricsToken = reader.secret('METRICS_TOKEN', ADMIN_TOKEN_RULES);
   const logLevel = reader.string('LOG_LEVEL') ?? 'log';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     reader.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const logFormat = reader.string('LOG_FORMAT');
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    reader.problems.push(
+      `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')} (unset: JSON unless on a terminal)`,
+    );
   }
 
   const config: Config = {
@@ -226,8 +234,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxLocksPerProject: reader.integer('MAX_LOCKS_PER_PROJECT', 10_000, 1, 10_000_000),
       actionTtlSeconds: reader.integer('ACTION_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     },
-    secrets: { adminToken, internalSecret, apiSecret },
+    secrets: { adminToken, internalSecret, apiSecret, metricsToken },
     logLevel: logLevel as Config['logLevel'],
+    logging: {
+      level: logLevel as Config['logLevel'],
+      format: logFormat as Config['logging']['format'],
+    },
     warnings,
   };
   if (reader.problems.length > 0) {

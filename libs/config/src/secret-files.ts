@@ -105,3 +105,15 @@ export async function resolveAdminToken(config: {
   const file = path.join(config.dataDir, 'admin-token');
   return { value: (await readOrCreateSecretFile(file)).value, file };
 }
+
+/** The bearer token of GET /metrics: METRICS_TOKEN, else DATA_DIR/metrics-token (created on first start). */
+export async function resolveMetricsToken(config: {
+  dataDir: string;
+  secrets: { metricsToken?: string };
+}): Promise<{ value: string; file?: string }> {
+  if (config.secrets.metricsToken) {
+    return { value: config.secrets.metricsToken };
+  }
+  const file = path.join(config.dataDir, 'metrics-token');
+  return { value: (await readOrCreateSecretFile(file)).value, file };
+}

@@ -7,6 +7,12 @@ export const INTERNAL_PATHS = {
   authorizeDownload: '/internal/downloads/authorize',
 } as const;
 
+/**
+ * Header in which the API names the authenticated user of a request it answers (URI-encoded), for the proxy's
+ * access line; the proxy removes it before the answer reaches the client.
+ */
+export const ACTING_USER_HEADER = 'x-lfs-depot-user';
+
 /** Header carrying the proxy's signature on an internal call. */
 export const INTERNAL_SIGNATURE_HEADER = 'x-lfs-depot-signature';
 

@@ -7,6 +7,7 @@ import { BasicAuthStrategy } from './basic-auth.strategy.js';
 import { InternalSignatureGuard } from './internal-signature.guard.js';
 import { LfsAuthGuard } from './lfs-auth.guard.js';
 import { LoginThrottle } from './login-throttle.js';
+import { MetricsGuard } from './metrics.guard.js';
 import { TransferTokenService } from './transfer-token.service.js';
 
 @Module({
@@ -19,6 +20,7 @@ import { TransferTokenService } from './transfer-token.service.js';
     LfsAuthGuard,
     AdminGuard,
     InternalSignatureGuard,
+    MetricsGuard,
   ],
   exports: [
     LoginThrottle,
@@ -29,6 +31,7 @@ import { TransferTokenService } from './transfer-token.service.js';
     LfsAuthGuard,
     AdminGuard,
     InternalSignatureGuard,
+    MetricsGuard,
   ],
 })
 export class AuthModule {}

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { MemoryCache } from '../cache/memory.cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
+import { ApiMetrics } from '../metrics/api-metrics.js';
 
 /** Failed password attempts allowed per client address and username in one window before they have to wait. */
 export const MAX_FAILED_LOGINS = 20;
@@ -45,7 +46,10 @@ export class LoginThrottle {
   /** This instance's own count of failures: the limit while Redis is unreachable. */
   private readonly local = new MemoryCache(100_000);
 
-  constructor(private readonly cache: SharedCache) {}
+  constructor(
+    private readonly cache: SharedCache,
+    @Optional() private readonly metrics?: ApiMetrics,
+  ) {}
 
   /**
    * Runs `check` unless one of `keys` has failed too often, throwing RATE_LIMITED (429) then; counts a failure on
@@ -68,6 +72,9 @@ export class LoginThrottle {
         (counts[i] ?? 0) + (options.reserve ? (this.running.get(names[i] ?? '') ?? 0) : 0) >= limit,
     );
     if (spent >= 0) {
+      this.metrics?.throttleRefusals.inc({
+        kind: keys[0]?.key.startsWith('admin:') ? 'admin_token' : 'password',
+      });
       throw new DomainError(
         ErrorCode.RATE_LIMITED,
         `Too many failed sign-ins; try again in ${FAILED_LOGIN_WINDOW_SECONDS / 60} minutes`,

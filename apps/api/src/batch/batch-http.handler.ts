@@ -11,10 +11,10 @@ import type { Principal } from '../core/principal.js';
 import { CONFIG } from '../core/api-runtime.js';
 import { batchBodyLimit, readJsonBody } from '../http/json-body.js';
 import { writeExceptionResponse } from '../http/lfs-exception.filter.js';
+import type { LfsRequest } from '../http/request-context.js';
 import { assignRequestId } from '../http/request-id.middleware.js';
-import { MetricsRegistry } from '../metrics/metrics.registry.js';
+import { noteRequestUser } from '../http/request-log.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
-import { countWhenAnswered } from '../metrics/request-metrics.middleware.js';
 import { serializeBatchResponse } from './batch-response.serializer.js';
 import { BatchService } from './batch.service.js';
 
@@ -29,10 +29,10 @@ const PLAIN_JSON = /^application\/(?:vnd\.git-lfs\+)?json\s*(?:;\s*charset="?utf
  * `res.send`) was over a third of the API's time for a warm batch; without it the batch rate through the proxy
  * roughly doubled (bench/README.md has the figures).
  *
- * It does what that pipeline does for this route, with the same pieces: the request id and request metrics, the
- * media-type check, HTTP Basic authentication through the same passport strategy and verify callback as LfsAuthGuard
- * (with the client address the proxy signed), ProjectAccessGuard's read
- * check before the body is read, the same body reader (readJsonBody) and limit as @JsonBody, BatchService, and errors
+ * It does what that pipeline does for this route, with the same pieces: the request id (the access line and request
+ * metrics wrap both paths), the media-type check, HTTP Basic authentication through the same passport strategy and
+ * verify callback as LfsAuthGuard (with the client address the proxy signed), ProjectAccessGuard's read check before
+ * the body is read, the same body reader (readJsonBody) and limit as @JsonBody, BatchService, and errors
  * through the same writer as LfsExceptionFilter.
  * Only the common request is answered here; anything unusual (another Accept or Content-Type, a charset or
  * Content-Encoding, a query string, no body at all) goes to Express unchanged, where BatchController answers it.
@@ -42,7 +42,6 @@ export class BatchHttpHandler {
     private readonly basic: BasicAuthStrategy,
     private readonly access: ProjectAccessService,
     private readonly batches: BatchService,
-    private readonly metrics: MetricsRegistry,
     /** Checks the client address the proxy signed. */
     private readonly secrets: ApiSecrets,
     private readonly bodyLimit: number,
@@ -73,7 +72,6 @@ export class BatchHttpHandler {
   handle(req: IncomingMessage, res: ServerResponse, project: string): void {
     const path = req.url ?? '';
     const requestId = assignRequestId(req, res);
-    countWhenAnswered(this.metrics, path, req, res);
     void this.answer(req, res, project, path, requestId);
   }
 
@@ -92,6 +90,8 @@ export class BatchHttpHandler {
           authorization,
           requestClientAddress(req, this.secrets.internal.clientAddress),
         );
+        (req as LfsRequest).principal = principal;
+        noteRequestUser(principal.username);
       }
       const access = await this.access.requireAccess(principal, project, 'read');
       const body = await readJsonBody(req, this.bodyLimit);
@@ -125,7 +125,6 @@ export function installBatchFastPath(app: INestApplication): void {
     app.get(BasicAuthStrategy),
     app.get(ProjectAccessService),
     app.get(BatchService),
-    app.get(MetricsRegistry),
     app.get(ApiSecrets),
     batchBodyLimit(app.get<Config>(CONFIG).limits.maxObjectsPerBatch),
   );

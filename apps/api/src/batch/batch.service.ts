@@ -5,6 +5,7 @@ import { formatBytes, isValidOid, isValidSize, quotaExceededError } from '@lfs-d
 
 import { TransferTokenService } from '../auth/transfer-token.service.js';
 import { CONFIG } from '../core/api-runtime.js';
+import { ApiMetrics } from '../metrics/api-metrics.js';
 import type { Principal } from '../core/principal.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
@@ -22,6 +23,7 @@ export class BatchService {
     private readonly projects: ProjectsRepository,
     private readonly objects: ObjectsRepository,
     private readonly transferTokens: TransferTokenService,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   /** `readAccess`: the caller's access as checked for 'read' before the body was read, reused for a download. */
@@ -32,6 +34,7 @@ export class BatchService {
     readAccess?: ProjectAccess,
   ): Promise<BatchResponse> {
     const request = parseBatchRequest(body, this.config.limits.maxObjectsPerBatch);
+    this.metrics.batchObjects.observe({ operation: request.operation }, request.objects.length);
     const needed = request.operation === 'upload' ? 'write' : 'read';
     const { project } =
       needed === 'read' && readAccess

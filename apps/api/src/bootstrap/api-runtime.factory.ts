@@ -1,6 +1,12 @@
-import type { Logger } from '@nestjs/common';
 import type { Config } from '@lfs-depot/config';
-import { resolveAdminToken, resolveApiSecret, resolveInternalSecret } from '@lfs-depot/config';
+import {
+  redactUrl,
+  resolveAdminToken,
+  resolveApiSecret,
+  resolveInternalSecret,
+  resolveMetricsToken,
+} from '@lfs-depot/config';
+import type { Logger } from '@lfs-depot/observability';
 import { createStorage } from '@lfs-depot/storage';
 
 import { MemoryCache } from '../cache/memory.cache.js';
@@ -19,6 +25,8 @@ export interface StartedRuntime {
   runtime: ApiRuntime;
   /** Where the generated admin token was written, when it was not configured. */
   adminTokenFile?: string;
+  /** Where the generated metrics token was written, when it was not configured. */
+  metricsTokenFile?: string;
   close(): Promise<void>;
 }
 
@@ -49,7 +57,7 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
         },
       });
       cleanups.push(() => lock.release());
-      logger.log(`Starting embedded PostgreSQL in ${config.database.dataDir}`);
+      logger.info(`Starting embedded PostgreSQL in ${config.database.dataDir}`);
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.database.dataDir, {
         notice: (line) => logger.warn(line),
         avoidPorts: [config.api.port, config.http.port],
@@ -72,16 +80,17 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       await dataSource.initialize();
     } catch (error) {
       throw new StartupError(
-        `${config.database.kind === 'embedded' ? 'The embedded PostgreSQL' : `DATABASE_URL ${redactedUrl(databaseUrl)}`} ` +
+        `${config.database.kind === 'embedded' ? 'The embedded PostgreSQL' : `DATABASE_URL ${redactUrl(databaseUrl)}`} ` +
           `is not reachable: ${describeConnectionError(error)}`,
         { cause: error },
       );
     }
     cleanups.push(() => dataSource.destroy());
     const applied = await runMigrationsLocked(dataSource);
-    if (applied.length > 0) {
-      logger.log(`Applied migrations: ${applied.join(', ')}`);
-    }
+    logger.info(
+      { migrations: applied },
+      applied.length > 0 ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date',
+    );
 
     let cache: SharedCache;
     if (config.redis.kind === 'redis') {
@@ -96,34 +105,24 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
     cleanups.push(() => cache.close());
 
     const adminToken = await resolveAdminToken(config);
+    const metricsToken = await resolveMetricsToken(config);
     const secrets = new ApiSecrets(
       adminToken.value,
       await resolveInternalSecret(config),
       await resolveApiSecret(config),
+      metricsToken.value,
     );
     const storage = await createStorage(config.storage);
 
     return {
       runtime: { config, dataSource, cache, secrets, storage },
       adminTokenFile: adminToken.file,
+      metricsTokenFile: metricsToken.file,
       close,
     };
   } catch (error) {
     await close();
     throw error;
-  }
-}
-
-/** The URL without its password, fit for a log line. */
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) {
-      parsed.password = '***';
-    }
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
   }
 }
 

@@ -35,6 +35,8 @@ export class BroadcastMemo {
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  /** Lookups answered from memory and not (read by the metrics). */
+  readonly lookups = { hits: 0, misses: 0 };
   /** Bumped by every invalidation, so a lookup in flight across one is not stored. */
   private generation = 0;
 
@@ -64,11 +66,13 @@ export class BroadcastMemo {
 
   /** The remembered, unexpired value for `key`; undefined when there is none or the memo is bypassed. */
   recall<T>(key: string): T | undefined {
-    if (!this.bus.isSubscribed()) {
-      return undefined;
+    const entry = this.bus.isSubscribed() ? this.entries.get(key) : undefined;
+    if (entry && entry.expiresAt > this.now()) {
+      this.lookups.hits += 1;
+      return entry.value as T;
     }
-    const entry = this.entries.get(key);
-    return entry && entry.expiresAt > this.now() ? (entry.value as T) : undefined;
+    this.lookups.misses += 1;
+    return undefined;
   }
 
   /** Taken before a lookup and handed to `remember()`, which then stores nothing if an invalidation came between. */

@@ -24,6 +24,8 @@ export class ApiSecrets {
     internalSecret: string,
     /** API_SECRET or DATA_DIR/api-secret, which the proxy never receives. */
     apiSecret: string,
+    /** Bearer token of GET /metrics (METRICS_TOKEN or DATA_DIR/metrics-token); unset, only the admin token reads them. */
+    readonly metricsToken?: string,
   ) {
     this.internal = internalKeys(internalSecret);
     this.transferTokenKey = deriveKey(apiSecret, 'transfer-token');

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, HttpException, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode, errorCodeForStatus } from '@lfs-depot/contracts';
+import { routeFamily } from '@lfs-depot/observability';
 
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { writeErrorResponse } from './error-response.js';
@@ -42,14 +43,20 @@ export function writeExceptionResponse(
     const code = errorCodeForStatus(status);
     const message = status === 404 ? `No route for ${method} ${urlPath}` : exception.message;
     if (status >= 500) {
-      logger.error(`${method} ${urlPath} [${requestId}]: ${exception.message}`, exception.stack);
+      logger.error(
+        { request_id: requestId, route: routeFamily(method, urlPath), err: exception },
+        exception.message,
+      );
     }
     writeErrorResponse(res, urlPath, requestId, { code, message, status });
     return;
   }
   if (isDatabaseUnavailable(exception)) {
     // Not a bug: the database is down or restarting. One line, and an answer that tells clients to come back.
-    logger.warn(`${method} ${urlPath} [${requestId}]: database unavailable (${String(exception)})`);
+    logger.warn(
+      { request_id: requestId, route: routeFamily(method, urlPath) },
+      `database unavailable (${String(exception)})`,
+    );
     writeErrorResponse(res, urlPath, requestId, {
       code: ErrorCode.SERVICE_UNAVAILABLE,
       message: 'The database is not reachable right now; try again shortly',
@@ -58,8 +65,8 @@ export function writeExceptionResponse(
     return;
   }
   logger.error(
-    `${method} ${urlPath} [${requestId}] failed: ${String(exception)}`,
-    exception instanceof Error ? exception.stack : undefined,
+    { request_id: requestId, route: routeFamily(method, urlPath), err: exception },
+    `request failed: ${String(exception)}`,
   );
   writeErrorResponse(res, urlPath, requestId, { code: ErrorCode.INTERNAL, message: 'Internal server error' });
 }

@@ -1,8 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 
-import { MetricsController } from './metrics.controller.js';
-import { MetricsRegistry } from './metrics.registry.js';
+import { ApiMetrics } from './api-metrics.js';
 
 @Global()
-@Module({ controllers: [MetricsController], providers: [MetricsRegistry], exports: [MetricsRegistry] })
+@Module({ providers: [ApiMetrics], exports: [ApiMetrics] })
 export class MetricsModule {}

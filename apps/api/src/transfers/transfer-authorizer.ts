@@ -3,6 +3,7 @@ import type { Role } from '@lfs-depot/contracts';
 
 import { BasicAuthStrategy } from '../auth/basic-auth.strategy.js';
 import type { Principal } from '../core/principal.js';
+import { noteRequestUser } from '../http/request-log.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
 
@@ -22,6 +23,7 @@ export class TransferAuthorizer {
     needed: Role,
   ): Promise<ProjectAccess & { principal?: Principal }> {
     const principal = authorization ? await this.basic.authenticate(authorization, client) : undefined;
+    noteRequestUser(principal?.username);
     return { ...(await this.access.requireAccess(principal, projectPath, needed)), principal };
   }
 }

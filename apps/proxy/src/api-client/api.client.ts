@@ -8,6 +8,7 @@ import type {
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
 import {
+  ACTING_USER_HEADER,
   apiUnreachableMessage,
   ErrorCode,
   errorAnswer,
@@ -28,6 +29,23 @@ export interface ApiAnswer {
   body: string;
   /** The API's Retry-After (503 while its database is away, 429), which the client must see too. */
   retryAfter?: string;
+  /** The user the API authenticated, for the proxy's access line (never relayed). */
+  user?: string;
+}
+
+/** An authorization, and the user it was given to (undefined: anonymous). */
+export type Authorized<T> = T & { user?: string };
+
+/** The user the API names in an answer's ACTING_USER_HEADER. */
+export function actingUser(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== 'string') {
+    return undefined;
+  }
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The API said no (or could not be asked); `answer` is what the client should receive. */
@@ -72,7 +90,10 @@ export class ApiClient {
     this.target = new URL(apiUrl);
   }
 
-  async authorizeUpload(request: TransferAuthorizeRequest, requestId: string): Promise<UploadAuthorization> {
+  async authorizeUpload(
+    request: TransferAuthorizeRequest,
+    requestId: string,
+  ): Promise<Authorized<UploadAuthorization>> {
     return this.expectAuthorization<UploadAuthorization>(
       await this.post(INTERNAL_PATHS.authorizeUpload, request, requestId),
     );
@@ -81,7 +102,7 @@ export class ApiClient {
   async authorizeDownload(
     request: Omit<TransferAuthorizeRequest, 'size'>,
     requestId: string,
-  ): Promise<DownloadAuthorization> {
+  ): Promise<Authorized<DownloadAuthorization>> {
     return this.expectAuthorization<DownloadAuthorization>(
       await this.post(INTERNAL_PATHS.authorizeDownload, request, requestId),
     );
@@ -98,12 +119,12 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  private expectAuthorization<T>(answer: ApiAnswer): T {
+  private expectAuthorization<T>(answer: ApiAnswer): Authorized<T> {
     // The vendor media type tells a real authorization from an error page relayed by something in between.
     if (answer.status !== 200 || !answer.contentType.startsWith(INTERNAL_AUTHORIZE_MEDIA_TYPE)) {
       throw new ApiDenial(answer);
     }
-    return JSON.parse(answer.body) as T;
+    return { ...(JSON.parse(answer.body) as T), user: answer.user };
   }
 
   private async post(path: string, payload: unknown, requestId: string): Promise<ApiAnswer> {
@@ -160,6 +181,7 @@ export class ApiClient {
               contentType: String(res.headers['content-type'] ?? ''),
               body: Buffer.concat(chunks).toString('utf8'),
               ...(retryAfter === undefined ? {} : { retryAfter }),
+              user: actingUser(res.headers[ACTING_USER_HEADER]),
             }),
           );
           res.on('error', reject);

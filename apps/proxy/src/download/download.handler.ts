@@ -3,12 +3,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { clientAddress, ErrorCode } from '@lfs-depot/contracts';
+import type { RequestRecord } from '@lfs-depot/observability';
 import { ObjectMissingError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
 import type { TransferDeps } from '../transfer-deps.js';
+import { denialReason, TransferReport } from '../transfer-report.js';
 import { parseRange } from './byte-range.js';
 
 class StoredLengthMismatch extends Error {}
@@ -19,21 +21,25 @@ class StoredLengthMismatch extends Error {}
  * never come; cutting the socket instead makes the client see a truncated download. Counting with a listener keeps
  * the hot path free of an extra stream stage.
  */
-async function streamExactly(body: Readable, res: ServerResponse, expected: number): Promise<void> {
-  let sent = 0;
+async function streamExactly(
+  body: Readable,
+  res: ServerResponse,
+  expected: number,
+  progress: { sent: number },
+): Promise<void> {
   const done = pipeline(body, res);
   // pipeline() has attached its own listeners synchronously, so no chunk can pass before this one is counted.
   body.on('data', (chunk: Buffer) => {
-    sent += chunk.length;
+    progress.sent += chunk.length;
   });
   body.once('end', () => {
-    if (sent !== expected) {
-      res.destroy(new StoredLengthMismatch(`read ${sent} of ${expected} bytes`));
+    if (progress.sent !== expected) {
+      res.destroy(new StoredLengthMismatch(`read ${progress.sent} of ${expected} bytes`));
     }
   });
   await done;
-  if (sent !== expected) {
-    throw new StoredLengthMismatch(`read ${sent} of ${expected} bytes`);
+  if (progress.sent !== expected) {
+    throw new StoredLengthMismatch(`read ${progress.sent} of ${expected} bytes`);
   }
 }
 
@@ -42,16 +48,23 @@ export interface DownloadRoute {
   oid: string;
 }
 
-/** GET (or HEAD) of an object's bytes: authorize with the API, then stream from storage, honouring one Range. */
+/**
+ * GET (or HEAD) of an object's bytes: authorize with the API, then stream from storage, honouring one Range. A GET
+ * ends in one transfer line and the transfer metrics (a HEAD moves no object bytes and is only an access line).
+ */
 export async function handleDownload(
   route: DownloadRoute,
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
   deps: TransferDeps,
+  record?: RequestRecord,
 ): Promise<void> {
+  const report =
+    req.method === 'GET' ? new TransferReport(deps, 'download', route, requestId, record) : undefined;
+  const progress = { sent: 0 };
   try {
-    const { storageKey, size } = await deps.api.authorizeDownload(
+    const { storageKey, size, user } = await deps.api.authorizeDownload(
       {
         project: route.project,
         oid: route.oid,
@@ -60,8 +73,12 @@ export async function handleDownload(
       },
       requestId,
     );
+    if (record) {
+      record.user = user;
+    }
     const requested = parseRange(req.headers.range, size);
     if (requested.kind === 'unsatisfiable') {
+      report?.finish('denied', 0, { reason: `416 range not satisfiable (size ${size})` });
       res.writeHead(416, {
         'Content-Range': `bytes */${size}`,
         'Content-Length': 0,
@@ -91,25 +108,38 @@ export async function handleDownload(
     res.writeHead(range ? 206 : 200, headers);
     if (!body) {
       res.end();
+      report?.finish('ok', 0);
       return;
     }
-    await streamExactly(body, res, Number(headers['Content-Length']));
+    await streamExactly(body, res, Number(headers['Content-Length']), progress);
+    report?.finish('ok', progress.sent);
   } catch (error) {
     if (error instanceof ApiDenial) {
+      report?.finish('denied', 0, { reason: denialReason(error.answer) });
       relayAnswer(req, res, error.answer, requestId);
     } else if (error instanceof ObjectMissingError) {
-      deps.log(
-        `integrity: ${route.oid} is linked to ${route.project} but missing from storage [${requestId}]`,
-      );
+      report?.finish('storage_error', 0, {
+        reason: `integrity: ${route.oid} is linked to ${route.project} but missing from storage`,
+      });
       sendJsonError(res, ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist', requestId, true);
+    } else if (error instanceof StoredLengthMismatch) {
+      report?.finish('storage_error', progress.sent, {
+        reason: `integrity: stored bytes of ${route.oid} do not match its recorded size (${error.message})`,
+      });
+      res.destroy();
     } else if (res.headersSent) {
-      if (error instanceof StoredLengthMismatch) {
-        deps.log(`integrity: stored bytes of ${route.oid} do not match its recorded size [${requestId}]`);
+      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        report?.finish('aborted', progress.sent, { reason: 'the client went away' });
+      } else {
+        report?.finish('storage_error', progress.sent, { error });
       }
       res.destroy();
     } else {
-      deps.log(`download ${route.oid} from ${route.project} failed [${requestId}]: ${String(error)}`);
+      report?.finish('storage_error', 0, { error });
       sendJsonError(res, ErrorCode.INTERNAL, 'The object could not be read; try again', requestId, true);
     }
+  } finally {
+    // Whatever escaped the cases above still ends the transfer, so the in-flight gauge never drifts.
+    report?.finish('storage_error', progress.sent);
   }
 }

@@ -3,8 +3,16 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import http from 'node:http';
 
 import { signClientAddress } from '@lfs-depot/auth';
-import { apiUnreachableMessage, CLIENT_ADDRESS_HEADER, clientAddress, ErrorCode } from '@lfs-depot/contracts';
+import {
+  ACTING_USER_HEADER,
+  apiUnreachableMessage,
+  CLIENT_ADDRESS_HEADER,
+  clientAddress,
+  ErrorCode,
+} from '@lfs-depot/contracts';
+import type { RequestRecord } from '@lfs-depot/observability';
 
+import { actingUser } from '../api-client/api.client.js';
 import { sendJsonError } from '../http/json-error.js';
 import { keepAliveAgent } from '../http/keep-alive-agent.js';
 
@@ -59,7 +67,14 @@ export class ApiForwarder {
     this.agent = keepAliveAgent();
   }
 
-  forward(req: IncomingMessage, res: ServerResponse, requestId: string, lfs: boolean): void {
+  /** `record`: the request's access line, which learns the user the API authenticated. */
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    lfs: boolean,
+    record?: RequestRecord,
+  ): void {
     const via = req.headers[VIA_HEADER];
     const hops = typeof via === 'string' ? via.split(',').map((hop) => hop.trim()) : [];
     if (hops.includes(this.id)) {
@@ -101,8 +116,21 @@ export class ApiForwarder {
     // API's Keep-Alive hint); a request in flight, such as a slow client's long upload of a push check, has none.
     upstream.setTimeout(0);
     upstream.on('response', (answer) => {
-      res.writeHead(answer.statusCode ?? 502, forwardableHeaders(answer.headers));
+      const headers = forwardableHeaders(answer.headers);
+      // Ours, not the client's: who the API authenticated, for the access line.
+      delete headers[ACTING_USER_HEADER];
+      if (record) {
+        record.user = actingUser(answer.headers[ACTING_USER_HEADER]);
+      }
+      res.writeHead(answer.statusCode ?? 502, headers);
       answer.pipe(res);
+      if (record) {
+        // Counted beside the pipe, which already reads the answer: a listener more, no stream stage more.
+        record.bytesOut = 0;
+        answer.on('data', (chunk: Buffer) => {
+          record.bytesOut = (record.bytesOut ?? 0) + chunk.length;
+        });
+      }
       answer.on('error', () => res.destroy());
     });
     upstream.on('error', (error) => {
@@ -125,6 +153,12 @@ export class ApiForwarder {
       }
     });
     req.pipe(upstream);
+    if (record) {
+      record.bytesIn = 0;
+      req.on('data', (chunk: Buffer) => {
+        record.bytesIn = (record.bytesIn ?? 0) + chunk.length;
+      });
+    }
   }
 
   close(): void {

@@ -9,11 +9,13 @@ import { Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { UploadAuthorization, UploadFinalizeRequest } from '@lfs-depot/contracts';
+import { silentLogger } from '@lfs-depot/observability';
 import { LocalStorage, objectKey } from '@lfs-depot/storage';
 import { eventually } from '@lfs-depot/testing';
 
 import type { ApiClient } from '../api-client/api.client.js';
 import { ApiDenial } from '../api-client/api.client.js';
+import { ProxyMetrics } from '../metrics.js';
 import { handleUpload } from './upload.handler.js';
 
 /** Stands in for the API: answers authorize as told and records every finalize. */
@@ -79,7 +81,8 @@ describe(handleUpload.name, () => {
         handleUpload({ project: 'g/p', oid, size: Number(size) }, req, res, 'req-1', {
           api: api as unknown as ApiClient,
           storage,
-          log: () => undefined,
+          logger: silentLogger('proxy'),
+          transfers: new ProxyMetrics().transfers,
           trustedProxyHops: 0,
         }),
       );

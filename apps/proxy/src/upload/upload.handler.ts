@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { clientAddress, ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import type { RequestRecord } from '@lfs-depot/observability';
 import { ObjectMissingError, StorageVerificationError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
 import type { TransferDeps } from '../transfer-deps.js';
+import { denialReason, TransferReport } from '../transfer-report.js';
 
 export interface UploadRoute {
   project: string;
@@ -16,7 +18,9 @@ export interface UploadRoute {
 
 /**
  * PUT of an object's bytes: authorize with the API, stream into storage while verifying SHA-256 and size, then
- * finalize so the API links the object. On any failure nothing is linked and storage keeps nothing partial.
+ * finalize so the API links the object. On any failure nothing is linked and storage keeps nothing partial. Each
+ * upload ends in one transfer line and the transfer metrics; `record` (the request's access line) learns its user and
+ * byte count.
  */
 export async function handleUpload(
   route: UploadRoute,
@@ -25,9 +29,18 @@ export async function handleUpload(
   requestId: string,
   deps: TransferDeps,
   onAuthorized?: () => void,
+  record?: RequestRecord,
 ): Promise<void> {
+  const report = new TransferReport(deps, 'upload', route, requestId, record);
+  const readBefore = req.socket.bytesRead;
+  /** Bytes of a body that stopped before it was verified: what the socket read meanwhile (headers aside). */
+  const bytesReadSoFar = (): number => Math.min(route.size, Math.max(0, req.socket.bytesRead - readBefore));
+  let received = 0;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) !== route.size) {
+    report.finish('size_mismatch', 0, {
+      reason: `Content-Length ${declared} is not the object size ${route.size}`,
+    });
     sendJsonError(
       res,
       ErrorCode.OBJECT_MISMATCH,
@@ -58,6 +71,7 @@ export async function handleUpload(
       },
       requestId,
     );
+    report.user = authorization.user;
     onAuthorized?.();
     const expected = { oid: route.oid, size: route.size };
     // The API decided whether the bytes are already stored; either way every byte is hashed and counted.
@@ -66,18 +80,24 @@ export async function handleUpload(
     } else {
       await deps.storage.put(authorization.storageKey, req, expected, { signal: controller.signal });
     }
+    // Every byte arrived and matched; finalize may still refuse (a quota another upload filled meanwhile).
+    received = route.size;
     await deps.api.finalizeUpload(
       { ticket: authorization.ticket, oid: route.oid, size: route.size },
       requestId,
     );
+    report.finish('ok', route.size);
     res.writeHead(200, { 'Content-Type': LFS_MEDIA_TYPE, 'Content-Length': 0, 'X-Request-Id': requestId });
     res.end();
   } catch (error) {
     if (error instanceof ApiDenial) {
+      report.finish('denied', received, { reason: denialReason(error.answer) });
       relayAnswer(req, res, error.answer, requestId);
     } else if (error instanceof StorageVerificationError) {
+      report.finish(error.reason, error.actual.size, { reason: error.message });
       sendJsonError(res, ErrorCode.OBJECT_MISMATCH, error.message, requestId, true, req);
     } else if (error instanceof ObjectMissingError) {
+      report.finish('storage_error', route.size, { reason: 'the stored copy was removed during the upload' });
       // verify() found the stored copy gone (purged since authorize): the client sends the bytes again, and the
       // API, seeing no stored copy, has them written.
       sendJsonError(
@@ -90,12 +110,14 @@ export async function handleUpload(
         { retry_after_seconds: 2 },
       );
     } else if (controller.signal.aborted) {
+      report.finish('aborted', bytesReadSoFar(), { reason: 'the client went away' });
       res.destroy();
     } else {
-      deps.log(
-        `upload ${route.oid} to ${route.project} failed [${requestId}]: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
+      report.finish('storage_error', bytesReadSoFar(), { error });
       sendJsonError(res, ErrorCode.INTERNAL, 'The upload could not be stored; try again', requestId, true);
     }
+  } finally {
+    // Whatever escaped the cases above still ends the transfer, so the in-flight gauge never drifts.
+    report.finish('storage_error', bytesReadSoFar());
   }
 }

@@ -1,0 +1,106 @@
+import type { Writable } from 'node:stream';
+
+import pino from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+/** LOG_FORMAT: JSON lines for machines, one readable line per record for people. */
+export type LogFormat = 'json' | 'pretty';
+
+/** LOG_LEVEL as configured (`log` is Nest's name for pino's `info`; `info` is accepted too). */
+export type LogLevelSetting = 'error' | 'warn' | 'log' | 'info' | 'debug';
+
+/** Which app wrote a line; every line and every metric carries it. */
+export type AppName = 'api' | 'proxy';
+
+export interface LoggerOptions {
+  app: AppName;
+  level: LogLevelSetting;
+  /** Unset: JSON unless the destination is a terminal. */
+  format?: LogFormat;
+  /** Where lines go; standard output by default. */
+  destination?: Writable | DestinationStream;
+}
+
+/** The format lines are written in: the one asked for, else pretty on a terminal and JSON anywhere else. */
+export function resolveLogFormat(format: LogFormat | undefined, isTerminal: boolean): LogFormat {
+  return format ?? (isTerminal ? 'pretty' : 'json');
+}
+
+/** pino's name for a configured level. */
+export function pinoLevel(level: LogLevelSetting): 'error' | 'warn' | 'info' | 'debug' {
+  return level === 'log' ? 'info' : level;
+}
+
+/**
+ * Field paths that never reach a line, whoever logs an object holding them: a last line of defence, since no line
+ * of ours logs headers, bodies or URLs with query strings in the first place.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  'password',
+  'token',
+  'secret',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.authorization',
+  '*.password',
+  '*.token',
+  '*.secret',
+];
+
+/**
+ * The one logger configuration of both apps: pino with ISO times, the app's name on every line, secrets redacted by
+ * field name, JSON lines or (on a terminal, or with LOG_FORMAT=pretty) one colourless readable line per record.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? process.stdout;
+  const terminal = 'isTTY' in destination && destination.isTTY === true;
+  const format = resolveLogFormat(options.format, terminal);
+  const stream: DestinationStream =
+    format === 'pretty'
+      ? pinoPretty({
+          colorize: false,
+          singleLine: true,
+          sync: true,
+          translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          destination,
+        })
+      : // process.stdout is written synchronously when it is a file or a pipe, in the order lines are made.
+        destination;
+  return pino(
+    {
+      level: pinoLevel(options.level),
+      base: { app: options.app, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+      // Only what explains a failure: a driver's error may carry a query's parameters among its own fields.
+      serializers: { err: serializeError },
+    },
+    stream,
+  );
+}
+
+/** An error as a line shows it: its class, code, message and stack, none of the fields a library hung on it. */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) {
+    return { message: String(error) };
+  }
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === 'string' && { code }),
+    stack: error.stack,
+  };
+}
+
+/** A logger that writes nothing (tests, and apps built without one). */
+export function silentLogger(app: AppName): Logger {
+  return pino({ level: 'silent', base: { app } });
+}
