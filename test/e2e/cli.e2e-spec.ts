@@ -88,6 +88,7 @@ describe('lfs-depot command line against a running server', () => {
       const listed = await json<{ username: string; admin: boolean }[]>(['users', 'list', '--prefix', 'da']);
       const table = await cli(['users', 'list', '--prefix', 'da']);
       expect(listed).toEqual([expect.objectContaining({ username: 'dave', admin: false })]);
+      expect(await json(['users', 'show', 'dave'])).toEqual(listed[0]);
       expect(table.stdout).toMatch(/^USERNAME +ID +ADMIN +CREATED\ndave +\d+ +no +\S+\n$/);
       await cli(['members', 'set', 'games/engine', 'dave', 'read']);
 
@@ -135,11 +136,24 @@ describe('lfs-depot command line against a running server', () => {
       expect(after.find((t) => t.name === 'laptop')?.revoked_at).toEqual(expect.any(String));
     });
 
-    it('creates a platform token limited to a project', async () => {
+    it('creates a platform token limited to a project, lists it and revokes it', async () => {
       const created = await cli(['tokens', 'create-platform', 'hooks', '--projects', 'games/engine']);
-
       expect(created.code).toBe(0);
       expect(created.stdout).toMatch(/^lfsp_\S+\n$/);
+
+      const listed = await json<{ id: string; name: string; projects: string[] | null }[]>([
+        'tokens',
+        'list-platform',
+      ]);
+      const hooks = listed.find((t) => t.name === 'hooks');
+      expect(hooks?.projects).toEqual(['games/engine']);
+      expect(await cli(['tokens', 'revoke-platform', hooks?.id ?? ''])).toEqual({
+        code: 0,
+        stdout: `Revoked platform token ${hooks?.id}\n`,
+        stderr: '',
+      });
+      const after = await cli(['tokens', 'list-platform']);
+      expect(after.stdout).toMatch(new RegExp(`^${hooks?.id} +hooks +revoked `, 'm'));
     });
   });
 

@@ -6,6 +6,7 @@ import type {
   CreateTokenRequest,
   CreateUserRequest,
   LockView,
+  PlatformTokenView,
   MembershipView,
   MemberView,
   ProjectDetailsView,
@@ -118,6 +119,21 @@ export class AdminClient {
   /** GET /projects/{path}/statistics */
   getStatistics(path: string): Promise<StatisticsView> {
     return this.json<StatisticsView>('GET', `${projectRoute(path)}/statistics`);
+  }
+
+  /** GET /users/{username} */
+  getUser(username: string): Promise<UserView> {
+    return this.json<UserView>('GET', userRoute(username));
+  }
+
+  /** GET /platform-tokens, every page (never the tokens themselves). */
+  listPlatformTokens(limit?: number): Promise<PlatformTokenView[]> {
+    return this.list<PlatformTokenView>('/platform-tokens', 'platform_tokens', {}, limit);
+  }
+
+  /** DELETE /platform-tokens/{id} */
+  async revokePlatformToken(id: string): Promise<void> {
+    await this.send('DELETE', `/platform-tokens/${encodeURIComponent(id)}`);
   }
 
   /** GET /users?prefix=&admin=, every page (or `limit` users). */

@@ -195,4 +195,43 @@ describe(main.name, () => {
       expect(cli.server.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
     });
   });
+
+  describe('tokens list-platform and revoke-platform', () => {
+    const hooks = {
+      id: '3',
+      name: 'hooks',
+      projects: ['games/engine', 'games/art'],
+      created_at: '2025-01-01T00:00:00.000Z',
+      revoked_at: null,
+    };
+    const ssh = { ...hooks, id: '4', name: 'ssh', projects: null, revoked_at: '2025-01-03T00:00:00.000Z' };
+
+    it('lists platform tokens with their projects and state', async () => {
+      cli.server.reply('GET', '/api/v1/platform-tokens?limit=100', {
+        status: 200,
+        body: { platform_tokens: [hooks, ssh], next_cursor: null },
+      });
+
+      const result = await cli.run(['tokens', 'list-platform']);
+
+      expect(result).toEqual({
+        code: 0,
+        stdout: [
+          'ID  NAME   STATE    CREATED                   PROJECTS',
+          '3   hooks  active   2025-01-01T00:00:00.000Z  games/engine,games/art',
+          '4   ssh    revoked  2025-01-01T00:00:00.000Z  all',
+          '',
+        ].join('\n'),
+        stderr: '',
+      });
+    });
+
+    it('revokes a platform token by id', async () => {
+      cli.server.reply('DELETE', '/api/v1/platform-tokens/3', { status: 204 });
+
+      const result = await cli.run(['tokens', 'revoke-platform', '3']);
+
+      expect(result).toEqual({ code: 0, stdout: 'Revoked platform token 3\n', stderr: '' });
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import type { TokenView } from '@lfs-depot/contracts';
+import type { PlatformTokenView, TokenView } from '@lfs-depot/contracts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 
@@ -63,6 +63,31 @@ export function addTokensCommands(program: Command, ctx: CliContext): void {
       output.result(created, (t) => t.token);
     });
 
+  withLimitOption(withConnectionOptions(tokens.command('list-platform')))
+    .summary('list platform tokens (never the tokens themselves)')
+    .description(
+      'Lists the platform tokens: id, name, the projects each is limited to, whether it still works and when it ' +
+        "was created. With --json, a JSON array of the server's platform token objects.",
+    )
+    .action(async (options: { limit?: number }, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const list = await admin().listPlatformTokens(options.limit);
+      output.result(list, (t) => formatTable(t, PLATFORM_TOKEN_COLUMNS, 'no platform tokens'));
+    });
+
+  withConnectionOptions(tokens.command('revoke-platform'))
+    .summary('revoke a platform token, by the id that tokens list-platform shows')
+    .description(
+      'Revokes platform token <id>: from then on the hooks and SSH servers that hold it are refused (401). ' +
+        'With --json nothing is printed on success.',
+    )
+    .argument('<id>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      await admin().revokePlatformToken(id);
+      output.result(undefined, () => `Revoked platform token ${id}`);
+    });
+
   withLimitOption(withConnectionOptions(tokens.command('list')))
     .summary("list a user's access tokens (never the tokens themselves)")
     .description(
@@ -114,6 +139,17 @@ async function findToken(admin: AdminClient, username: string, idOrName: string)
   }
   return only.id;
 }
+
+const PLATFORM_TOKEN_COLUMNS = [
+  { heading: 'id', value: (t: PlatformTokenView) => t.id },
+  { heading: 'name', value: (t: PlatformTokenView) => t.name },
+  { heading: 'state', value: (t: PlatformTokenView) => (t.revoked_at === null ? 'active' : 'revoked') },
+  { heading: 'created', value: (t: PlatformTokenView) => t.created_at },
+  {
+    heading: 'projects',
+    value: (t: PlatformTokenView) => (t.projects === null ? 'all' : t.projects.join(',')),
+  },
+];
 
 const TOKEN_COLUMNS = [
   { heading: 'id', value: (t: TokenView) => t.id },

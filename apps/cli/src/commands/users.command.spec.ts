@@ -149,4 +149,21 @@ describe(main.name, () => {
       expect(cli.server.requests).toEqual([]);
     });
   });
+
+  describe('users show', () => {
+    it('shows a user', async () => {
+      cli.server.reply('GET', '/api/v1/users/root', {
+        status: 200,
+        body: { id: '2', username: 'root', admin: true, created_at: '2025-01-02T00:00:00.000Z' },
+      });
+
+      const result = await cli.run(['users', 'show', 'root']);
+
+      expect(result).toEqual({
+        code: 0,
+        stdout: 'username  root\nid        2\nadmin     yes\ncreated   2025-01-02T00:00:00.000Z\n',
+        stderr: '',
+      });
+    });
+  });
 });

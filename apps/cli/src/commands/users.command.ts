@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 
 import { adminSession, withConnectionOptions, withLimitOption } from '../admin-options.js';
 import type { CliContext } from '../cli.types.js';
-import { formatTable } from '../output.js';
+import { formatFields, formatTable } from '../output.js';
 import { addGroup } from '../program.js';
 import { readAll } from '../stdin.js';
 
@@ -47,6 +47,23 @@ export function addUsersCommands(program: Command, ctx: CliContext): void {
         ...(options.admin === true ? { admin: true } : {}),
       });
       output.result(user, (u) => `Created ${u.admin ? 'admin user' : 'user'} ${u.username} (id ${u.id})`);
+    });
+
+  withConnectionOptions(users.command('show'))
+    .summary('show a user')
+    .description("Shows a user's id, whether they are an administrator and when they were created.")
+    .argument('<username>')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      const { admin, output } = adminSession(ctx, command);
+      const user = await admin().getUser(username);
+      output.result(user, (u) =>
+        formatFields([
+          ['username', u.username],
+          ['id', u.id],
+          ['admin', u.admin ? 'yes' : 'no'],
+          ['created', u.created_at],
+        ]),
+      );
     });
 
   withLimitOption(withConnectionOptions(users.command('list')))
