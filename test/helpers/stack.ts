@@ -1,4 +1,5 @@
 import type { Logger } from '@lfs-depot/observability';
+import type { ProxyConfig } from '@lfs-depot/config';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { freePort } from '@lfs-depot/testing';
 
@@ -20,7 +21,11 @@ export interface Stack {
  */
 export async function startStack(
   env: Record<string, string> = {},
-  options: { storage?: ObjectStorage; loggers?: { api: Logger; proxy: Logger } } = {},
+  options: {
+    storage?: ObjectStorage;
+    loggers?: { api: Logger; proxy: Logger };
+    proxyLimits?: Partial<ProxyConfig>;
+  } = {},
 ): Promise<Stack> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -33,6 +38,7 @@ export async function startStack(
     internalSecret: TEST_INTERNAL_SECRET,
     storage: api.storage,
     logger: options.loggers?.proxy,
+    limits: options.proxyLimits,
   });
   await proxy.listen(port, '127.0.0.1');
   return {

@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { afterAll, beforeAll, expect } from '@jest/globals';
+import type { ProxyConfig } from '@lfs-depot/config';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { LocalStorage, ObjectStorage } from '@lfs-depot/storage';
 
@@ -148,7 +149,7 @@ export class TransferStack {
 
   static async start(
     projects: ProjectSpec[],
-    options: { storage?: ObjectStorage } = {},
+    options: { storage?: ObjectStorage; proxyLimits?: Partial<ProxyConfig> } = {},
   ): Promise<TransferStack> {
     const stack = await startStack({}, options);
     const admin = adminClient(stack.url);
@@ -271,16 +272,19 @@ export class TransferStack {
 }
 
 /**
- * Starts a TransferStack for the describe block it is called in and closes it after the block; the returned function
- * gives the stack inside its tests and hooks.
+ * Starts a TransferStack for the describe block it is called in (with the proxy's limits changed as given) and closes
+ * it after the block; the returned function gives the stack inside its tests and hooks.
  */
 export function useTransferStack(
   projects: ProjectSpec[],
-  options: { storage?: () => Promise<ObjectStorage> } = {},
+  options: { storage?: () => Promise<ObjectStorage>; proxyLimits?: Partial<ProxyConfig> } = {},
 ): () => TransferStack {
   let transfers: TransferStack | undefined;
   beforeAll(async () => {
-    transfers = await TransferStack.start(projects, { storage: await options.storage?.() });
+    transfers = await TransferStack.start(projects, {
+      storage: await options.storage?.(),
+      proxyLimits: options.proxyLimits,
+    });
   });
   afterAll(async () => {
     await transfers?.close();

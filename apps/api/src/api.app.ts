@@ -14,6 +14,7 @@ import { QuietLogger } from './bootstrap/quiet.logger.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { ApiSecrets } from './core/api-secrets.js';
 import { CONFIG } from './core/api-runtime.js';
+import { continueWhenBodyIsRead } from './http/expect-continue.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
 import type { LfsRequest } from './http/request-context.js';
@@ -54,6 +55,7 @@ export async function createApiApp(
       userOf: (req) => (req as LfsRequest).principal?.username,
     }),
   );
+  continueWhenBodyIsRead(app.getHttpServer());
   app.use(requestIdMiddleware);
   app.use(clientAddressMiddleware(app.get(ApiSecrets).internal.clientAddress));
   // No body parser here: each route's body is read by JsonBodyInterceptor after its guards (see @JsonBody).

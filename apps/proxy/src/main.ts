@@ -9,7 +9,7 @@ import {
 } from '@lfs-depot/config';
 import { createLogger } from '@lfs-depot/observability';
 import type { Logger } from '@lfs-depot/observability';
-import { createStorage, TEMP_FILE_MAX_AGE_MS } from '@lfs-depot/storage';
+import { createStorage, MULTIPART_UPLOAD_MAX_AGE_MS, TEMP_FILE_MAX_AGE_MS } from '@lfs-depot/storage';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ProxyServer } from './proxy.server.js';
@@ -34,16 +34,19 @@ function inheritedListener(): Promise<Server> {
 
 const SWEEP_INTERVAL_MS = 3600 * 1000;
 
-/** Upload temp files of crashed uploads (kill -9) are removed at start and every hour; nothing else would. */
+/**
+ * What crashed uploads (kill -9) left behind, temp files or S3 multipart uploads, is removed at start and every hour;
+ * nothing else would.
+ */
 function sweepTempFilesNowAndHourly(storage: ObjectStorage, logger: Logger): void {
   const sweep = (): void => {
     storage
-      .sweepTempFiles?.(TEMP_FILE_MAX_AGE_MS)
+      .sweepTempFiles?.(storage.kind === 's3' ? MULTIPART_UPLOAD_MAX_AGE_MS : TEMP_FILE_MAX_AGE_MS)
       .then((removed) => {
         if (removed > 0) {
           logger.info(
             { removed },
-            `removed ${removed} upload temp file(s) left by uploads that never finished`,
+            `removed ${removed} upload ${storage.kind === 's3' ? 'S3 multipart upload' : 'temp file'}(s) left by uploads that never finished`,
           );
         }
       })
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
     storage,
     logger: log,
     trustedProxyHops: config.http.trustedProxyHops,
+    limits: config.proxy,
   });
   let port: number;
   try {

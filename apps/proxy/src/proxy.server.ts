@@ -3,6 +3,8 @@ import http from 'node:http';
 import type net from 'node:net';
 
 import { internalKeys } from '@lfs-depot/auth';
+import type { ProxyConfig } from '@lfs-depot/config';
+import { defaultProxyConfig } from '@lfs-depot/config';
 import { clientAddress, ErrorCode, isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
 import { RequestLog, silentLogger } from '@lfs-depot/observability';
 import type { Logger } from '@lfs-depot/observability';
@@ -10,6 +12,7 @@ import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ApiClient } from './api-client/api.client.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
+import { InFlightLimiter } from './http/in-flight-limiter.js';
 import { sendJsonError } from './http/json-error.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
 import { ProxyMetrics } from './metrics.js';
@@ -27,6 +30,8 @@ export interface ProxyOptions {
   metrics?: ProxyMetrics;
   /** TRUSTED_PROXY_HOPS: load balancers in front whose X-Forwarded-For entries are trusted. */
   trustedProxyHops?: number;
+  /** Timeouts and in-flight limits (HEADERS_TIMEOUT_SECONDS, MAX_REQUESTS_IN_FLIGHT, …); the defaults otherwise. */
+  limits?: Partial<ProxyConfig>;
 }
 
 /** The public front door: object bodies are streamed here; every other request is forwarded to the API. */
@@ -44,7 +49,11 @@ export class ProxyServer {
     const trustedProxyHops = options.trustedProxyHops ?? 0;
     const keys = internalKeys(options.internalSecret);
     this.metrics = options.metrics ?? new ProxyMetrics();
-    this.forwarder = new ApiForwarder(options.apiUrl, keys.clientAddress, trustedProxyHops);
+    const limits: ProxyConfig = { ...defaultProxyConfig(), ...options.limits };
+    this.forwarder = new ApiForwarder(options.apiUrl, keys.clientAddress, trustedProxyHops, {
+      inFlight: { total: limits.maxRequestsInFlight, perClient: limits.maxRequestsInFlightPerClient },
+      body: { idleMs: limits.idleTimeoutMs, minBytesPerSecond: limits.minBodyBytesPerSecond },
+    });
     this.api = new ApiClient(options.apiUrl, keys.request);
     this.objects = new ObjectRouteHandlers({
       api: this.api,
@@ -52,6 +61,9 @@ export class ProxyServer {
       logger,
       transfers: this.metrics.transfers,
       trustedProxyHops,
+      transferIdleMs: limits.transferIdleTimeoutMs,
+      // Counted per user; the total is bounded by the part buffers and the sockets, not here.
+      uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: limits.maxUploadsPerUser }),
     });
     this.metricsEndpoint = new MetricsEndpoint(
       options.apiUrl,
@@ -64,14 +76,19 @@ export class ProxyServer {
       metrics: this.metrics.http,
       clientOf: (req) => clientAddress(req, trustedProxyHops),
     });
-    this.server = http.createServer((req, res) => this.handle(req, res, false));
+    this.server = http.createServer(
+      // Node checks the headers timeout on this interval (30 s by default, whatever the timeout).
+      { connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+      (req, res) => this.handle(req, res, false),
+    );
     // `Expect: 100-continue` (curl does it for big bodies): an upload is told to go on only once it is authorized.
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
       this.handle(req, res, true),
     );
-    // Uploads of many GiB take long; only idle sockets are timed out.
+    // Uploads of many GiB take long: no total time, but bodies that stop arriving are cut (watchBody), and
+    // headers have their own limit.
     this.server.requestTimeout = 0;
-    this.server.headersTimeout = 60_000;
+    this.server.headersTimeout = limits.headersTimeoutMs;
     this.server.keepAliveTimeout = 65_000;
   }
 
@@ -104,14 +121,14 @@ export class ProxyServer {
       );
       return;
     }
-    if (expectsContinue) {
-      res.writeContinue();
-    }
     if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics') {
+      if (expectsContinue) {
+        res.writeContinue();
+      }
       void this.metricsEndpoint.serve(req, res, requestId);
       return;
     }
-    this.forwarder.forward(req, res, requestId, lfs, record);
+    this.forwarder.forward(req, res, requestId, lfs, record, expectsContinue);
   }
 
   /** Resolves once every upload and download started so far has finished (see ObjectRouteHandlers.settled). */

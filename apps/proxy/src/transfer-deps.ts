@@ -2,6 +2,7 @@ import type { Logger, TransferMetrics } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import type { ApiClient } from './api-client/api.client.js';
+import type { InFlightLimiter } from './http/in-flight-limiter.js';
 
 /** What the object transfer handlers need from the proxy around them. */
 export interface TransferDeps {
@@ -11,4 +12,8 @@ export interface TransferDeps {
   transfers: TransferMetrics;
   /** Load balancers in front of the proxy whose X-Forwarded-For entries are trusted (TRUSTED_PROXY_HOPS). */
   trustedProxyHops: number;
+  /** An upload's body, or a download's reader, may pause at most this long (TRANSFER_IDLE_TIMEOUT_SECONDS). */
+  transferIdleMs: number;
+  /** Uploads in progress per user (keyed by the authorization's uploader; MAX_UPLOADS_PER_USER). */
+  uploads: InFlightLimiter;
 }

@@ -11,6 +11,27 @@ export interface HttpConfig {
   trustedProxyHops: number;
 }
 
+/** How the proxy, the public front door, protects itself from slow and greedy clients. */
+export interface ProxyConfig {
+  /** Most time a client may take to send a request's headers (HEADERS_TIMEOUT_SECONDS). */
+  headersTimeoutMs: number;
+  /** A forwarded (non-transfer) request's body may pause at most this long between bytes (IDLE_TIMEOUT_SECONDS). */
+  idleTimeoutMs: number;
+  /**
+   * A forwarded request's body must arrive at this average rate at least, after an allowance of idleTimeoutMs
+   * (MIN_BODY_BYTES_PER_SECOND).
+   */
+  minBodyBytesPerSecond: number;
+  /** An upload's body or a download's reader may pause at most this long (TRANSFER_IDLE_TIMEOUT_SECONDS). */
+  transferIdleTimeoutMs: number;
+  /** Forwarded requests in flight at once, over all clients (MAX_REQUESTS_IN_FLIGHT). */
+  maxRequestsInFlight: number;
+  /** Forwarded requests in flight at once from one client address (MAX_REQUESTS_IN_FLIGHT_PER_CLIENT). */
+  maxRequestsInFlightPerClient: number;
+  /** Uploads one user may have in progress at once on one proxy (MAX_UPLOADS_PER_USER). */
+  maxUploadsPerUser: number;
+}
+
 export interface ApiConfig {
   /** The API's internal listener (loopback by default; only the proxy talks to it). */
   host: string;
@@ -32,6 +53,8 @@ export type StorageConfig =
       region: string;
       endpoint?: string;
       forcePathStyle: boolean;
+      /** Bytes of part buffers all S3 uploads of a proxy share (S3_UPLOAD_MEMORY). */
+      uploadMemory: number;
     };
 
 export interface LimitsConfig {
@@ -68,6 +91,7 @@ export interface LoggingConfig {
 export interface Config {
   dataDir: string;
   http: HttpConfig;
+  proxy: ProxyConfig;
   api: ApiConfig;
   database: DatabaseConfig;
   redis: RedisConfig;

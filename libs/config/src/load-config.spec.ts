@@ -43,8 +43,49 @@ describe(loadConfig.name, () => {
       region: 'us-east-1',
       endpoint: 'http://127.0.0.1:9000',
       forcePathStyle: true,
+      uploadMemory: 256 * 1024 * 1024,
     });
     expect(config.http.publicUrl).toBe('https://lfs.example.com');
+  });
+
+  it('reads the proxy limits in seconds and counts, with defaults', () => {
+    expect(loadConfig({}).proxy).toEqual({
+      headersTimeoutMs: 20_000,
+      idleTimeoutMs: 20_000,
+      minBodyBytesPerSecond: 1024,
+      transferIdleTimeoutMs: 60_000,
+      maxRequestsInFlight: 256,
+      maxRequestsInFlightPerClient: 64,
+      maxUploadsPerUser: 32,
+    });
+    expect(
+      loadConfig({
+        HEADERS_TIMEOUT_SECONDS: '2',
+        IDLE_TIMEOUT_SECONDS: '1',
+        MIN_BODY_BYTES_PER_SECOND: '10',
+        TRANSFER_IDLE_TIMEOUT_SECONDS: '3',
+        MAX_REQUESTS_IN_FLIGHT: '8',
+        MAX_REQUESTS_IN_FLIGHT_PER_CLIENT: '4',
+        MAX_UPLOADS_PER_USER: '1',
+      }).proxy,
+    ).toEqual({
+      headersTimeoutMs: 2000,
+      idleTimeoutMs: 1000,
+      minBodyBytesPerSecond: 10,
+      transferIdleTimeoutMs: 3000,
+      maxRequestsInFlight: 8,
+      maxRequestsInFlightPerClient: 4,
+      maxUploadsPerUser: 1,
+    });
+  });
+
+  it('refuses an S3_UPLOAD_MEMORY too small for one upload of the largest parts', () => {
+    expect(() =>
+      loadConfig({ STORAGE: 's3://bucket/p?region=us-east-1', S3_UPLOAD_MEMORY: String(64 * 1024 * 1024) }),
+    ).toThrow(/S3_UPLOAD_MEMORY="67108864" must be an integer between 201326592 and/);
+    expect(
+      loadConfig({ STORAGE: 's3://bucket/p?region=us-east-1', S3_UPLOAD_MEMORY: String(1024 ** 3) }).storage,
+    ).toMatchObject({ kind: 's3', uploadMemory: 1024 ** 3 });
   });
 
   it('rejects with one error naming every bad variable', () => {

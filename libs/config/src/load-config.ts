@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import type { Config, DatabaseConfig, RedisConfig, StorageConfig } from './config.schema.js';
+import type { Config, DatabaseConfig, ProxyConfig, RedisConfig, StorageConfig } from './config.schema.js';
 import { secretProblem } from './secret-strength.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -139,6 +139,36 @@ function readStorage(reader: Reader, env: Env, dataDir: string): StorageConfig {
     region: region ?? '',
     endpoint,
     forcePathStyle: forcePathStyleRaw === 'true',
+    uploadMemory: readUploadMemory(reader),
+  };
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * S3_UPLOAD_MEMORY: at least what one upload of the largest part size holds (three 64 MiB parts), else that upload
+ * could never start.
+ */
+function readUploadMemory(reader: Reader): number {
+  return reader.integer('S3_UPLOAD_MEMORY', 256 * MIB, 3 * 64 * MIB, 64 * 1024 * MIB);
+}
+
+/** The proxy's limits when no variable sets them (for code that builds a proxy without an environment: tests). */
+export function defaultProxyConfig(): ProxyConfig {
+  return readProxy(new Reader({}));
+}
+
+function readProxy(reader: Reader): ProxyConfig {
+  const seconds = (name: string, fallback: number, max: number): number =>
+    reader.integer(name, fallback, 1, max) * 1000;
+  return {
+    headersTimeoutMs: seconds('HEADERS_TIMEOUT_SECONDS', 20, 3600),
+    idleTimeoutMs: seconds('IDLE_TIMEOUT_SECONDS', 20, 3600),
+    minBodyBytesPerSecond: reader.integer('MIN_BODY_BYTES_PER_SECOND', 1024, 1, 1024 * MIB),
+    transferIdleTimeoutMs: seconds('TRANSFER_IDLE_TIMEOUT_SECONDS', 60, 24 * 3600),
+    maxRequestsInFlight: reader.integer('MAX_REQUESTS_IN_FLIGHT', 256, 1, 100_000),
+    maxRequestsInFlightPerClient: reader.integer('MAX_REQUESTS_IN_FLIGHT_PER_CLIENT', 64, 1, 100_000),
+    maxUploadsPerUser: reader.integer('MAX_UPLOADS_PER_USER', 32, 1, 100_000),
   };
 }
 
@@ -219,6 +249,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       ).replace(/\/+$/, ''),
       publicUrlConfigured: publicUrl !== undefined,
     },
+    proxy: readProxy(reader),
     api: {
       host: apiHost,
       port: apiPort,

@@ -34,6 +34,8 @@ export interface UploadAuthorization {
   alreadyStored: boolean;
   /** Signed by the API: finalize trusts only what it issued itself. */
   ticket: string;
+  /** The id of the user uploading, whose uploads in progress the proxy counts (MAX_UPLOADS_PER_USER). */
+  uploader: string;
 }
 
 export interface UploadFinalizeRequest {

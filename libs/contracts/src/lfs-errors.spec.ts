@@ -24,12 +24,14 @@ describe('error catalogue', () => {
       [ErrorCode.FORBIDDEN, 403],
       [ErrorCode.OBJECT_NOT_FOUND, 404],
       [ErrorCode.NOT_ACCEPTABLE, 406],
+      [ErrorCode.REQUEST_TIMEOUT, 408],
       [ErrorCode.LOCK_EXISTS, 409],
       [ErrorCode.TOO_MANY_OBJECTS, 413],
       [ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415],
       [ErrorCode.OBJECT_MISMATCH, 422],
       [ErrorCode.VALIDATION_FAILED, 422],
       [ErrorCode.RATE_LIMITED, 429],
+      [ErrorCode.TOO_MANY_UPLOADS, 429],
       [ErrorCode.INTERNAL, 500],
       [ErrorCode.SERVICE_UNAVAILABLE, 503],
       [ErrorCode.QUOTA_EXCEEDED, 507],
@@ -39,7 +41,7 @@ describe('error catalogue', () => {
   });
 
   describe(errorCodeForStatus.name, () => {
-    it.each([400, 401, 403, 404, 406, 413, 415, 422, 429, 503, 507])(
+    it.each([400, 401, 403, 404, 406, 408, 413, 415, 422, 429, 503, 507])(
       'maps a bare %d to a code answered with that same status',
       (status) => {
         expect(statusForErrorCode(errorCodeForStatus(status))).toBe(status);

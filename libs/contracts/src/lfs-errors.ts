@@ -15,6 +15,8 @@ const ERROR_CATALOGUE = {
   TOKEN_NOT_FOUND: { status: 404 },
   ROUTE_NOT_FOUND: { status: 404 },
   NOT_ACCEPTABLE: { status: 406 },
+  /** The client stopped sending its request body (idle or below the minimum rate, see the proxy's timeouts). */
+  REQUEST_TIMEOUT: { status: 408 },
   ALREADY_EXISTS: { status: 409 },
   LOCK_EXISTS: { status: 409 },
   HASH_ALGO_UNSUPPORTED: { status: 409 },
@@ -26,6 +28,8 @@ const ERROR_CATALOGUE = {
   /** The project holds MAX_LOCKS_PER_PROJECT locks already. */
   TOO_MANY_LOCKS: { status: 422 },
   RATE_LIMITED: { status: 429 },
+  /** The user already has MAX_UPLOADS_PER_USER uploads in progress on this proxy. */
+  TOO_MANY_UPLOADS: { status: 429 },
   INTERNAL: { status: 500 },
   SERVICE_UNAVAILABLE: { status: 503 },
   QUOTA_EXCEEDED: { status: 507 },
@@ -64,6 +68,8 @@ export function errorCodeForStatus(status: number): ErrorCode {
       return ErrorCode.ROUTE_NOT_FOUND;
     case 406:
       return ErrorCode.NOT_ACCEPTABLE;
+    case 408:
+      return ErrorCode.REQUEST_TIMEOUT;
     case 413:
       return ErrorCode.PAYLOAD_TOO_LARGE;
     case 415:

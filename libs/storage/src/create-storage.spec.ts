@@ -19,6 +19,7 @@ describe(createStorage.name, () => {
       region: 'us-east-1',
       endpoint: 'http://127.0.0.1:9',
       forcePathStyle: true,
+      uploadMemory: 256 * 1024 * 1024,
     });
     expect(storage).toBeInstanceOf(S3Storage);
     expect(storage.kind).toBe('s3');

@@ -9,6 +9,13 @@ export const TEMP_DIRECTORY = 'tmp';
  */
 export const TEMP_FILE_MAX_AGE_MS = 24 * 3600 * 1000;
 
+/**
+ * Age after which an S3 multipart upload still open was left by an upload that died: S3 says only when one was
+ * started, and an upload cannot be finalized more than 48 hours after its authorization (the API's ticket), so one
+ * started before that can never become an object. An hour more for clocks that disagree.
+ */
+export const MULTIPART_UPLOAD_MAX_AGE_MS = 49 * 3600 * 1000;
+
 // No segment may start with a dot, which rules out "." and ".." (path traversal) along with hidden files.
 const KEY_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 const MAX_KEY_LENGTH = 512;

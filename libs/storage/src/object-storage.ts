@@ -16,8 +16,9 @@ export interface ByteRange {
 export interface ObjectStorage {
   readonly kind: 'file' | 's3';
   /**
-   * Removes temp files of uploads that died (kill -9) and were last written more than `olderThanMs` ago, never one
-   * of an upload still in progress in this process; returns how many. Absent where a backend keeps none (S3).
+   * Removes what uploads that died (kill -9) left behind, never that of an upload still in progress in this process;
+   * returns how many. Local storage: temp files last written more than `olderThanMs` ago (TEMP_FILE_MAX_AGE_MS). S3:
+   * multipart uploads under the prefix started more than `olderThanMs` ago (MULTIPART_UPLOAD_MAX_AGE_MS), aborted.
    */
   sweepTempFiles?(olderThanMs: number): Promise<number>;
   /**

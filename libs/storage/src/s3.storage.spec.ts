@@ -1,4 +1,10 @@
-import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 
@@ -8,10 +14,13 @@ import {
   endlessBody,
   eventually,
   expectedFor,
+  rejection,
+  stallingBody,
   startS3Server,
   type S3TestServer,
 } from '@lfs-depot/testing';
 
+import { MULTIPART_UPLOAD_MAX_AGE_MS } from './object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
 import { S3_MAX_PART_SIZE, S3Storage } from './s3.storage.js';
 import { StorageVerificationError } from './storage.errors.js';
@@ -147,6 +156,84 @@ describe(S3Storage.name, () => {
         expect(body.produced).toBe(0);
         expect(storage.partBuffers.peakReserved).toBe(0);
         body.destroy();
+      } finally {
+        storage.destroy();
+      }
+    });
+  });
+
+  describe('sweepTempFiles', () => {
+    /** Multipart uploads open under `prefix/`, by key. */
+    async function openUploads(prefix: string): Promise<string[]> {
+      const listing = await client.send(new ListMultipartUploadsCommand({ Bucket: server.bucket }));
+      return (listing.Uploads ?? [])
+        .map((upload) => upload.Key ?? '')
+        .filter((key) => key.startsWith(`${prefix}/`))
+        .sort();
+    }
+
+    /** A multipart upload with one part, as an upload cut off by kill -9 leaves it. */
+    async function crashedUpload(key: string): Promise<void> {
+      const { UploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: server.bucket, Key: key }),
+      );
+      await client.send(
+        new UploadPartCommand({
+          Bucket: server.bucket,
+          Key: key,
+          UploadId,
+          PartNumber: 1,
+          Body: randomBytes(1024),
+        }),
+      );
+    }
+
+    const later = (): number => Date.now() + MULTIPART_UPLOAD_MAX_AGE_MS + 60_000;
+
+    it('aborts the multipart uploads under its prefix older than the age given, and only those', async () => {
+      const prefix = freshPrefix();
+      const other = freshPrefix();
+      const storage = storageFor(server.bucket, prefix);
+      try {
+        await crashedUpload(`${prefix}/aa/bb/crashed`);
+        await crashedUpload(`${other}/aa/bb/someone-elses`);
+
+        expect(await storage.sweepTempFiles(MULTIPART_UPLOAD_MAX_AGE_MS)).toBe(0);
+        expect(await openUploads(prefix)).toEqual([`${prefix}/aa/bb/crashed`]);
+
+        expect(await storage.sweepTempFiles(MULTIPART_UPLOAD_MAX_AGE_MS, later())).toBe(1);
+        expect(await openUploads(prefix)).toEqual([]);
+        expect(await openUploads(other)).toEqual([`${other}/aa/bb/someone-elses`]);
+      } finally {
+        storage.destroy();
+      }
+    });
+
+    it('never aborts the multipart upload of an upload this process is still writing', async () => {
+      const prefix = freshPrefix();
+      const storage = storageFor(server.bucket, prefix);
+      const controller = new AbortController();
+      try {
+        // More than a part arrives, then nothing: lib-storage has started the multipart upload and waits for more.
+        const body = stallingBody(randomBytes(PART_SIZE + 1024));
+        const put = rejection(
+          storage.put(
+            'aa/bb/in-progress',
+            body,
+            { oid: 'a'.repeat(64), size: 3 * PART_SIZE },
+            {
+              signal: controller.signal,
+            },
+          ),
+        );
+        await eventually(async () => (await openUploads(prefix)).length === 1);
+
+        expect(await storage.sweepTempFiles(MULTIPART_UPLOAD_MAX_AGE_MS, later())).toBe(0);
+        expect(await openUploads(prefix)).toEqual([`${prefix}/aa/bb/in-progress`]);
+
+        controller.abort();
+        await put;
+        expect(await openUploads(prefix)).toEqual([]);
       } finally {
         storage.destroy();
       }

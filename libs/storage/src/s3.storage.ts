@@ -1,10 +1,12 @@
 import { pipeline, Readable } from 'node:stream';
 
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -70,6 +72,8 @@ export class S3Storage implements ObjectStorage {
   private readonly queueSize: number;
   /** Shared by every upload through this storage (one per process). */
   readonly partBuffers: PartBufferPool;
+  /** S3 keys being written by this process now, with how many uploads write each: the sweep leaves them alone. */
+  private readonly writing = new Map<string, number>();
 
   constructor(options: S3StorageOptions) {
     this.bucket = options.bucket;
@@ -131,6 +135,7 @@ export class S3Storage implements ObjectStorage {
     // A body error destroys the verifier (and fails the upload through it); a verifier error destroys the body.
     pipeline(body, verifier, () => undefined);
     const stopWatching = verifier.abortOn(options.signal);
+    this.writing.set(s3Key, (this.writing.get(s3Key) ?? 0) + 1);
     try {
       const upload = new Upload({
         client: this.client,
@@ -147,10 +152,59 @@ export class S3Storage implements ObjectStorage {
     } finally {
       stopWatching();
       release();
+      const writers = (this.writing.get(s3Key) ?? 1) - 1;
+      if (writers === 0) {
+        this.writing.delete(s3Key);
+      } else {
+        this.writing.set(s3Key, writers);
+      }
     }
     if (!verifier.isVerified) {
       // The invariant above, checked in case a future lib-storage completes uploads before its body ends.
       throw new Error(`S3 upload of ${s3Key} completed before its content was verified`);
+    }
+  }
+
+  /**
+   * Aborts the multipart uploads under our prefix that were started more than `olderThanMs` ago and that no upload
+   * of this process is writing: those of uploads cut off by kill -9, whose parts S3 would otherwise keep (and bill)
+   * for ever unless the bucket has an AbortIncompleteMultipartUpload lifecycle rule. They were never visible.
+   */
+  async sweepTempFiles(olderThanMs: number, now: number = Date.now()): Promise<number> {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: this.prefix ? `${this.prefix}/` : undefined,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        const { Key: key, UploadId: uploadId, Initiated: initiated } = upload;
+        if (
+          key === undefined ||
+          uploadId === undefined ||
+          (this.prefix && !key.startsWith(`${this.prefix}/`)) ||
+          this.writing.has(key) ||
+          initiated === undefined ||
+          now - initiated.getTime() <= olderThanMs
+        ) {
+          continue;
+        }
+        await this.client.send(
+          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+        );
+        removed++;
+      }
+      if (!page.IsTruncated || (page.NextKeyMarker === undefined && page.NextUploadIdMarker === undefined)) {
+        return removed;
+      }
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
     }
   }
 

@@ -23,8 +23,9 @@ const UPLOADS_FOLDER = '._S3rver_uploads';
  * Starts s3rver on 127.0.0.1 (random port) in a fresh temporary directory with one empty bucket.
  *
  * s3rver 3.7 implements neither AbortMultipartUpload nor ListMultipartUploads, so this server answers those two
- * itself from s3rver's upload folders (without checking signatures): specs can then prove that a failed upload
- * aborts its multipart upload, using the same API calls as against real S3.
+ * itself from s3rver's upload folders (without checking signatures, in one page, with `prefix` as the only
+ * parameter): specs can then prove that a failed upload aborts its multipart upload, and that the sweep aborts those
+ * of crashed uploads, using the same API calls as against real S3.
  */
 export async function startS3Server(): Promise<S3TestServer> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
@@ -46,7 +47,9 @@ export async function startS3Server(): Promise<S3TestServer> {
       key.join('') === '' &&
       url.searchParams.has('uploads')
     ) {
-      void respond(response, () => listMultipartUploads(uploadsDirectory));
+      void respond(response, () =>
+        listMultipartUploads(uploadsDirectory, url.searchParams.get('prefix') ?? ''),
+      );
     } else {
       s3rverListener(request, response);
     }
@@ -124,12 +127,17 @@ async function abortMultipartUpload(uploadsDirectory: string, uploadId: string):
   return { status: 204 };
 }
 
-async function listMultipartUploads(uploadsDirectory: string): Promise<ShimAnswer> {
+/** The uploads whose key starts with `prefix`, with when each was started (its folder's creation). */
+async function listMultipartUploads(uploadsDirectory: string, prefix: string): Promise<ShimAnswer> {
   const uploadIds = (await isDirectory(uploadsDirectory)) ? await readdir(uploadsDirectory) : [];
   const uploads = await Promise.all(
     uploadIds.map(async (uploadId) => {
-      const key = await readFile(path.join(uploadsDirectory, uploadId, 'key'), 'utf8');
-      return `<Upload><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></Upload>`;
+      const folder = path.join(uploadsDirectory, uploadId);
+      const key = await readFile(path.join(folder, 'key'), 'utf8');
+      const initiated = (await stat(folder)).birthtime.toISOString();
+      return key.startsWith(prefix)
+        ? `<Upload><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId><Initiated>${initiated}</Initiated></Upload>`
+        : '';
     }),
   );
   return {

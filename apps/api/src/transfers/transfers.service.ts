@@ -53,7 +53,7 @@ export class TransfersService {
 
   async authorizeUpload(request: TransferAuthorizeRequest): Promise<UploadAuthorization> {
     this.assertObject(request.oid, request.size);
-    const { project } = await this.authorizer.authorize(
+    const { project, principal } = await this.authorizer.authorize(
       request.authorization,
       request.client,
       request.project,
@@ -104,6 +104,8 @@ export class TransfersService {
       storageKey: ticket.k,
       alreadyStored,
       ticket: sealPayload(this.secrets.uploadTicketKey, ticket),
+      // Writing needs a signed-in user: requireAccess never grants 'write' to an anonymous caller.
+      uploader: principal?.userId ?? '',
     };
   }
 

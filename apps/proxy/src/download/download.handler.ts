@@ -7,6 +7,7 @@ import type { RequestRecord } from '@lfs-depot/observability';
 import { ObjectMissingError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
+import { watchResponse } from '../http/body-watch.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
 import type { TransferDeps } from '../transfer-deps.js';
@@ -111,7 +112,19 @@ export async function handleDownload(
       report?.finish('ok', 0);
       return;
     }
-    await streamExactly(body, res, Number(headers['Content-Length']), progress);
+    // No total time limit, but a client that stops reading for the idle timeout gives its socket back.
+    const stopWatching = watchResponse(res, deps.transferIdleMs, () => {
+      deps.logger.warn(
+        { requestId, oid: route.oid },
+        `download cut off: its client read nothing for ${deps.transferIdleMs} ms`,
+      );
+      res.destroy();
+    });
+    try {
+      await streamExactly(body, res, Number(headers['Content-Length']), progress);
+    } finally {
+      stopWatching();
+    }
     report?.finish('ok', progress.sent);
   } catch (error) {
     if (error instanceof ApiDenial) {

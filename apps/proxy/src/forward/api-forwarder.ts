@@ -13,6 +13,10 @@ import {
 import type { RequestRecord } from '@lfs-depot/observability';
 
 import { actingUser } from '../api-client/api.client.js';
+import type { BodyPace } from '../http/body-watch.js';
+import { hasRequestBody, watchBody } from '../http/body-watch.js';
+import type { InFlightLimits } from '../http/in-flight-limiter.js';
+import { InFlightLimiter } from '../http/in-flight-limiter.js';
 import { sendJsonError } from '../http/json-error.js';
 import { keepAliveAgent } from '../http/keep-alive-agent.js';
 
@@ -50,11 +54,36 @@ function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
  */
 export const VIA_HEADER = 'x-lfs-depot-via';
 
+/** Probes that must answer however busy the proxy is: they take no place among the limited requests. */
+const PROBE_PATHS = new Set(['/-/health', '/-/readiness']);
+
+/** Connections to the API kept beyond the limited requests' for the probes. */
+const PROBE_CONNECTIONS = 16;
+
+/** How long a forwarded body waits for the API's 100 Continue before it is sent anyway. */
+const CONTINUE_FALLBACK_MS = 5000;
+
+/** What a client told to come back later waits (Retry-After) when the proxy is full. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** How the forwarder protects itself: see ProxyConfig (MAX_REQUESTS_IN_FLIGHT…, IDLE_TIMEOUT_SECONDS…). */
+export interface ForwarderLimits {
+  inFlight: InFlightLimits;
+  body: BodyPace;
+}
+
+/** Generous enough for any client of ours; the proxy passes the configured ones (ProxyConfig). */
+export const DEFAULT_FORWARDER_LIMITS: ForwarderLimits = {
+  inFlight: { total: 256, perClient: 64 },
+  body: { idleMs: 20_000, minBytesPerSecond: 1024 },
+};
+
 /** Streams requests that are not object transfers to the API, and its answers back, unchanged. */
 export class ApiForwarder {
   private readonly target: URL;
   private readonly agent: http.Agent;
   private readonly id = randomUUID();
+  private readonly inFlight: InFlightLimiter;
 
   constructor(
     apiUrl: string,
@@ -62,19 +91,53 @@ export class ApiForwarder {
     private readonly clientAddressKey: Buffer,
     /** TRUSTED_PROXY_HOPS: load balancers in front whose X-Forwarded-For entries name the client. */
     private readonly trustedProxyHops: number,
+    private readonly limits: ForwarderLimits = DEFAULT_FORWARDER_LIMITS,
   ) {
     this.target = new URL(apiUrl);
-    this.agent = keepAliveAgent();
+    this.inFlight = new InFlightLimiter(limits.inFlight);
+    // Every limited request can have its connection, and the probes theirs beside them: none ever waits for one.
+    this.agent = keepAliveAgent(limits.inFlight.total + PROBE_CONNECTIONS);
   }
 
-  /** `record`: the request's access line, which learns the user the API authenticated. */
+  /** Requests being forwarded now that count against the limits (probes do not). */
+  get requestsInFlight(): number {
+    return this.inFlight.inFlight;
+  }
+
+  /**
+   * Forwards one request. `record`: the request's access line, which learns the user the API authenticated.
+   * `expectsContinue`: the client sent `Expect: 100-continue` and waits for our go-ahead before its body, which it
+   * gets only once the API wants the body.
+   */
   forward(
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
     lfs: boolean,
     record?: RequestRecord,
+    expectsContinue = false,
   ): void {
+    const urlPath = (req.url ?? '/').split('?')[0] ?? '/';
+    let release: (() => void) | undefined;
+    if (!PROBE_PATHS.has(urlPath)) {
+      const client = clientAddress(req, this.trustedProxyHops);
+      release = this.inFlight.tryAcquire(client);
+      if (!release) {
+        const mine = this.inFlight.inFlightFor(client) >= this.limits.inFlight.perClient;
+        sendJsonError(
+          res,
+          ErrorCode.SERVICE_UNAVAILABLE,
+          mine
+            ? `Too many requests from your address at once (at most ${this.limits.inFlight.perClient}); try again shortly`
+            : 'The server is handling as many requests as it can; try again shortly',
+          requestId,
+          lfs,
+          req,
+          { retry_after_seconds: BUSY_RETRY_AFTER_SECONDS },
+        );
+        return;
+      }
+    }
     const via = req.headers[VIA_HEADER];
     const hops = typeof via === 'string' ? via.split(',').map((hop) => hop.trim()) : [];
     if (hops.includes(this.id)) {
@@ -86,6 +149,7 @@ export class ApiForwarder {
         lfs,
         req,
       );
+      release?.();
       return;
     }
     const headers = forwardableHeaders(req.headers);
@@ -102,6 +166,14 @@ export class ApiForwarder {
       this.clientAddressKey,
       clientAddress(req, this.trustedProxyHops),
     );
+    const withBody = hasRequestBody(req);
+    // The body goes to the API only once it wants it (see continueWhenBodyIsRead in the API): a body it refuses
+    // unread is then never sent, and its answer always reaches the client.
+    if (withBody) {
+      headers.expect = '100-continue';
+    } else {
+      delete headers.expect;
+    }
 
     const upstream = http.request({
       protocol: this.target.protocol,
@@ -113,10 +185,65 @@ export class ApiForwarder {
       agent: this.agent,
     });
     // A kept-alive socket comes back from the pool with the idle timeout the agent gave it (about 4 s, from the
-    // API's Keep-Alive hint); a request in flight, such as a slow client's long upload of a push check, has none.
+    // API's Keep-Alive hint); a request in flight has none: a slow client's body is timed by watchBody instead.
     upstream.setTimeout(0);
+    // The place is held as long as the connection to the API is: until the answer has come and the body has gone.
+    if (release) {
+      upstream.once('close', release);
+    }
+    let stalled = false;
+    if (withBody) {
+      watchBody(req, this.limits.body, (stall) => {
+        stalled = true;
+        upstream.destroy();
+        sendJsonError(
+          res,
+          ErrorCode.REQUEST_TIMEOUT,
+          stall === 'idle'
+            ? `The request body stopped arriving (nothing for ${this.limits.body.idleMs / 1000} s)`
+            : `The request body arrived too slowly (under ${this.limits.body.minBytesPerSecond} bytes per second)`,
+          requestId,
+          lfs,
+          req,
+        );
+      });
+    }
+    // Counted once the body flows into the upstream request: a 'data' listener before would start it too early.
+    const countBytesIn = (): void => {
+      if (record) {
+        record.bytesIn = 0;
+        req.on('data', (chunk: Buffer) => {
+          record.bytesIn = (record.bytesIn ?? 0) + chunk.length;
+        });
+      }
+    };
+    let bodySent = !withBody;
+    const sendBody = (): void => {
+      if (!bodySent) {
+        bodySent = true;
+        clearTimeout(continueFallback);
+        // A client that waits for 100 Continue itself is told to go on now, when the API is.
+        if (expectsContinue) {
+          res.writeContinue();
+        }
+        req.pipe(upstream);
+        countBytesIn();
+      }
+    };
+    // Something between us and the API that swallows the 100 must not stall the request (RFC 9110, 10.1.1).
+    const continueFallback = withBody ? setTimeout(sendBody, CONTINUE_FALLBACK_MS).unref() : undefined;
+    upstream.once('continue', sendBody);
     upstream.on('response', (answer) => {
       const headers = forwardableHeaders(answer.headers);
+      const refusedUnread = !bodySent;
+      if (refusedUnread) {
+        // Answered without the body: none of it was sent, and what the client sent of it is never read.
+        clearTimeout(continueFallback);
+        bodySent = true;
+        if (!req.readableEnded) {
+          headers.connection = 'close';
+        }
+      }
       // Ours, not the client's: who the API authenticated, for the access line.
       delete headers[ACTING_USER_HEADER];
       if (record) {
@@ -132,8 +259,19 @@ export class ApiForwarder {
         });
       }
       answer.on('error', () => res.destroy());
+      if (refusedUnread) {
+        answer.once('end', () => upstream.destroy());
+        res.once('finish', () => {
+          if (!req.readableEnded) {
+            req.destroy();
+          }
+        });
+      }
     });
     upstream.on('error', (error) => {
+      if (stalled) {
+        return;
+      }
       if (!res.headersSent) {
         sendJsonError(
           res,
@@ -148,16 +286,20 @@ export class ApiForwarder {
     });
     // A client that goes away mid-request must not leave the API waiting for the rest of its body.
     res.on('close', () => {
+      clearTimeout(continueFallback);
       if (!res.writableFinished) {
         upstream.destroy();
       }
     });
-    req.pipe(upstream);
-    if (record) {
-      record.bytesIn = 0;
-      req.on('data', (chunk: Buffer) => {
-        record.bytesIn = (record.bytesIn ?? 0) + chunk.length;
-      });
+    if (withBody) {
+      // The head goes now; the body once the API said 100 Continue.
+      upstream.flushHeaders();
+    } else {
+      if (expectsContinue) {
+        res.writeContinue();
+      }
+      req.pipe(upstream);
+      countBytesIn();
     }
   }
 

@@ -8,11 +8,14 @@ import http from 'node:http';
  */
 const IDLE_TIMEOUT_MS = 60_000;
 
-/** The kept-alive connection pool for calls from the proxy to the API (Nagle off: Node's agent defaults to noDelay). */
-export function keepAliveAgent(): http.Agent {
+/**
+ * The kept-alive connection pool for calls from the proxy to the API (Nagle off: Node's agent defaults to noDelay),
+ * of at most `maxSockets` connections at once.
+ */
+export function keepAliveAgent(maxSockets = 256): http.Agent {
   return new http.Agent({
     keepAlive: true,
-    maxSockets: 256,
+    maxSockets,
     keepAliveMsecs: 10_000,
     timeout: IDLE_TIMEOUT_MS,
   });

@@ -16,6 +16,7 @@ import { eventually } from '@lfs-depot/testing';
 import type { ApiClient } from '../api-client/api.client.js';
 import { ApiDenial } from '../api-client/api.client.js';
 import { ProxyMetrics } from '../metrics.js';
+import { InFlightLimiter } from '../http/in-flight-limiter.js';
 import { handleUpload } from './upload.handler.js';
 
 /** Stands in for the API: answers authorize as told and records every finalize. */
@@ -41,6 +42,7 @@ const allowing = (oid: string) => () => ({
   storageKey: objectKey(oid),
   alreadyStored: false,
   ticket: 'ticket-1',
+  uploader: 'user-1',
 });
 /** Authorizes as the API does for an object whose bytes it already has: verify them, write nothing. */
 const allowingStored = (oid: string) => () => ({ ...allowing(oid)(), alreadyStored: true });
@@ -65,6 +67,8 @@ describe(handleUpload.name, () => {
   let api: FakeApi;
   /** Every handleUpload call's promise: settled means the handler is done and will never finalize any more. */
   let handlers: Promise<void>[];
+  let transferIdleMs: number;
+  let uploads: InFlightLimiter;
 
   /** Resolves once every upload handled so far has finished, whatever its outcome. */
   async function handlersFinished(): Promise<void> {
@@ -73,6 +77,8 @@ describe(handleUpload.name, () => {
 
   beforeEach(async () => {
     handlers = [];
+    transferIdleMs = 60_000;
+    uploads = new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 16 });
     root = await mkdtemp(path.join(os.tmpdir(), 'upload-handler-'));
     storage = new LocalStorage(root);
     server = http.createServer((req, res) => {
@@ -84,6 +90,8 @@ describe(handleUpload.name, () => {
           logger: silentLogger('proxy'),
           transfers: new ProxyMetrics().transfers,
           trustedProxyHops: 0,
+          transferIdleMs,
+          uploads,
         }),
       );
     });
@@ -204,5 +212,65 @@ describe(handleUpload.name, () => {
     await handlersFinished();
     expect(api.finalized).toEqual([]);
     expect(await storedFiles(root)).toEqual([]);
+  });
+
+  /** Sends an upload's head and the first `sent` bytes of `data` on a raw socket, then nothing more. */
+  function stallingUpload(
+    oid: string,
+    data: Buffer,
+    sent: number,
+  ): { socket: net.Socket; answer: Promise<string> } {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(
+        `PUT /g/p.git/info/lfs/objects/${oid}/${data.length} HTTP/1.1\r\nHost: x\r\nContent-Length: ${data.length}\r\n\r\n`,
+      );
+      socket.write(data.subarray(0, sent));
+    });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', () => undefined);
+    const answer = new Promise<string>((resolve) =>
+      socket.on('close', () => resolve(Buffer.concat(received).toString('utf8'))),
+    );
+    return { socket, answer };
+  }
+
+  it('answers 408, removes its temp file and never finalizes when the body stops arriving', async () => {
+    transferIdleMs = 300;
+    const data = randomBytes(100_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    api = new FakeApi(allowing(oid));
+
+    const { answer } = stallingUpload(oid, data, 40_000);
+
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+    expect(text).toContain('"code":"REQUEST_TIMEOUT"');
+    await handlersFinished();
+    expect(api.finalized).toEqual([]);
+    expect(await storedFiles(root)).toEqual([]);
+  });
+
+  it('answers 429 TOO_MANY_UPLOADS with Retry-After to a user at MAX_UPLOADS_PER_USER, and lets them in again after', async () => {
+    uploads = new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 1 });
+    const data = randomBytes(100_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    api = new FakeApi(allowing(oid));
+    const first = stallingUpload(oid, data, 40_000);
+    await eventually(async () => (await storedFiles(root)).length > 0);
+
+    const refused = await fetch(`http://127.0.0.1:${port}/g/p.git/info/lfs/objects/${oid}/${data.length}`, {
+      method: 'PUT',
+      body: data,
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ code: 'TOO_MANY_UPLOADS' });
+
+    first.socket.destroy();
+    await first.answer;
+    await handlersFinished();
+    expect((await put(oid, data.length, data)).status).toBe(200);
   });
 });

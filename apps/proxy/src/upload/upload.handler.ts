@@ -5,6 +5,7 @@ import type { RequestRecord } from '@lfs-depot/observability';
 import { ObjectMissingError, StorageVerificationError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
+import { watchBody } from '../http/body-watch.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
 import type { TransferDeps } from '../transfer-deps.js';
@@ -59,6 +60,22 @@ export async function handleUpload(
       controller.abort();
     }
   });
+  // Nor may a body that stops arriving hold its socket and temp file: no total time limit (objects are large and
+  // links slow), but no pause longer than the idle timeout once the body is being read.
+  let stalled = false;
+  const stopWatching = watchBody(req, { idleMs: deps.transferIdleMs }, () => {
+    stalled = true;
+    controller.abort();
+    sendJsonError(
+      res,
+      ErrorCode.REQUEST_TIMEOUT,
+      `The upload stopped arriving (nothing for ${deps.transferIdleMs / 1000} s); nothing was stored`,
+      requestId,
+      true,
+      req,
+    );
+  });
+  let releaseUpload: (() => void) | undefined;
 
   try {
     const authorization = await deps.api.authorizeUpload(
@@ -72,6 +89,22 @@ export async function handleUpload(
       requestId,
     );
     report.user = authorization.user;
+    if (authorization.uploader) {
+      releaseUpload = deps.uploads.tryAcquire(authorization.uploader);
+      if (!releaseUpload) {
+        report.finish('denied', 0, { reason: 'the user has MAX_UPLOADS_PER_USER uploads in progress' });
+        sendJsonError(
+          res,
+          ErrorCode.TOO_MANY_UPLOADS,
+          `You have ${deps.uploads.limits.perClient} uploads in progress already (the most at once); try again when one is done`,
+          requestId,
+          true,
+          req,
+          { retry_after_seconds: 1 },
+        );
+        return;
+      }
+    }
     onAuthorized?.();
     const expected = { oid: route.oid, size: route.size };
     // The API decided whether the bytes are already stored; either way every byte is hashed and counted.
@@ -90,6 +123,11 @@ export async function handleUpload(
     res.writeHead(200, { 'Content-Type': LFS_MEDIA_TYPE, 'Content-Length': 0, 'X-Request-Id': requestId });
     res.end();
   } catch (error) {
+    if (stalled) {
+      // Answered (408) when the body stopped; the abort is what ended the write.
+      report.finish('aborted', bytesReadSoFar(), { reason: 'the body stopped arriving' });
+      return;
+    }
     if (error instanceof ApiDenial) {
       report.finish('denied', received, { reason: denialReason(error.answer) });
       relayAnswer(req, res, error.answer, requestId);
@@ -117,6 +155,8 @@ export async function handleUpload(
       sendJsonError(res, ErrorCode.INTERNAL, 'The upload could not be stored; try again', requestId, true);
     }
   } finally {
+    stopWatching();
+    releaseUpload?.();
     // Whatever escaped the cases above still ends the transfer, so the in-flight gauge never drifts.
     report.finish('storage_error', bytesReadSoFar());
   }
