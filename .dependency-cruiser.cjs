@@ -20,10 +20,11 @@ const API_LAYERS = [
   'projects',
   'objects',
   'locks',
+  'jobs', // the jobs table and the runner that features register their long operations with
 ];
 
 /** apps/api/src folders that are features: each depends only on the layers above, never on another feature. */
-const API_FEATURES = ['admin', 'batch', 'health', 'platform', 'push-check', 'references', 'transfers'];
+const API_FEATURES = ['admin', 'batch', 'gc', 'health', 'platform', 'push-check', 'references', 'transfers'];
 
 const api = (folders) => `^apps/api/src/(${folders.join('|')})/`;
 

@@ -3,6 +3,7 @@ import { AddLfsFileLocksProjectIdIndex1764201600000 } from './1764201600000-AddL
 import { CreatePlatformTokens1764979200000 } from './1764979200000-CreatePlatformTokens.js';
 import { CreateAuditEvents1765065600000 } from './1765065600000-CreateAuditEvents.js';
 import { AddReferencesAndObjectStates1765152000000 } from './1765152000000-AddReferencesAndObjectStates.js';
+import { CreateJobs1765153000000 } from './1765153000000-CreateJobs.js';
 
 /** Every migration, in order. Listed explicitly because ESM builds can't be globbed by TypeORM's loader. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreatePlatformTokens1764979200000,
   CreateAuditEvents1765065600000,
   AddReferencesAndObjectStates1765152000000,
+  CreateJobs1765153000000,
 ];

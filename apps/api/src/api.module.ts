@@ -7,6 +7,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { BatchModule } from './batch/batch.module.js';
 import type { ApiRuntime } from './core/api-runtime.js';
 import { CoreModule } from './core/core.module.js';
+import { GcModule } from './gc/gc.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LocksModule } from './locks/locks.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -32,6 +33,7 @@ export const FEATURE_MODULES = [
   PushCheckModule,
   PlatformModule,
   ReferencesModule,
+  GcModule,
 ];
 
 @Module({})

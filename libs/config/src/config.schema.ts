@@ -67,6 +67,16 @@ export interface LimitsConfig {
   actionTtlSeconds: number;
 }
 
+/** Garbage collection (README "Garbage collection"); durations in milliseconds. */
+export interface GcConfig {
+  /** How often each API instance queues a collection (one runs at a time across instances); null: never. */
+  intervalMs: number | null;
+  /** An unreferenced link is removed once it is older than its project's reference snapshot by this much. */
+  linkGraceMs: number;
+  /** An object's bytes are deleted once no project has linked it for this long. */
+  purgeGraceMs: number;
+}
+
 export interface SecretsConfig {
   /** Bootstrap admin bearer token; undefined means "generate one into DATA_DIR/admin-token". */
   adminToken?: string;
@@ -97,6 +107,7 @@ export interface Config {
   redis: RedisConfig;
   storage: StorageConfig;
   limits: LimitsConfig;
+  gc: GcConfig;
   secrets: SecretsConfig;
   logLevel: LoggingConfig['level'];
   logging: LoggingConfig;

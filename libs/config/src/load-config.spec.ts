@@ -257,4 +257,38 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ PORT: '0' }).warnings).toEqual([expect.stringMatching(/^PORT=0 without PUBLIC_URL/)]);
     expect(loadConfig({ PORT: '0', PUBLIC_URL: 'http://lfs:9000' }).warnings).toEqual([]);
   });
+
+  describe('garbage collection durations', () => {
+    it('defaults to no schedule and 7-day graces', () => {
+      expect(loadConfig({}).gc).toEqual({
+        intervalMs: null,
+        linkGraceMs: 7 * 86_400_000,
+        purgeGraceMs: 7 * 86_400_000,
+      });
+    });
+
+    it.each([
+      ['30s', 30_000],
+      ['15m', 900_000],
+      ['12h', 43_200_000],
+      ['2w', 14 * 86_400_000],
+      ['1h30m', 5_400_000],
+      ['1d 12h', 129_600_000],
+      ['0', 0],
+    ])('reads %s', (value, ms) => {
+      expect(loadConfig({ GC_LINK_GRACE: value }).gc.linkGraceMs).toBe(ms);
+    });
+
+    it('takes off (or 0) as no schedule', () => {
+      expect(loadConfig({ GC_INTERVAL: 'off' }).gc.intervalMs).toBeNull();
+      expect(loadConfig({ GC_INTERVAL: '0' }).gc.intervalMs).toBeNull();
+      expect(loadConfig({ GC_INTERVAL: '6h' }).gc.intervalMs).toBe(21_600_000);
+    });
+
+    it('names every bad duration', () => {
+      expect(() => loadConfig({ GC_INTERVAL: 'daily', GC_PURGE_GRACE: '7', GC_LINK_GRACE: 'off' })).toThrow(
+        /GC_INTERVAL="daily" must be a duration[\s\S]*GC_LINK_GRACE="off" must be a duration[\s\S]*GC_PURGE_GRACE="7"/,
+      );
+    });
+  });
 });

@@ -45,6 +45,25 @@ class Reader {
     return value;
   }
 
+  /**
+   * A duration: a number and a unit (`s`, `m`, `h`, `d`, `w`), several of them added up (`1h30m`, `1d 12h`), or
+   * `0`; with `off`, also `off` (null). Milliseconds.
+   */
+  duration(name: string, fallbackMs: number | null, options: { off?: boolean } = {}): number | null {
+    const raw = this.string(name);
+    if (raw === undefined) {
+      return fallbackMs;
+    }
+    const parsed = parseDuration(raw, options.off === true);
+    if (parsed === undefined) {
+      this.problems.push(
+        `${name}=${JSON.stringify(raw)} must be a duration such as 30s, 15m, 12h, 7d, 2w or 1h30m${options.off ? ', or off' : ''}`,
+      );
+      return fallbackMs;
+    }
+    return parsed;
+  }
+
   /** A secret that must not be a placeholder or guessable: deployed as is, one would make anyone admin. */
   secret(name: string, rules: { minLength: number; minBits: number }): string | undefined {
     const value = this.string(name);
@@ -75,6 +94,41 @@ class Reader {
     }
     return parsed;
   }
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+
+/** Longest duration accepted: ten years, far beyond any sensible grace or interval. */
+const MAX_DURATION_MS = 3650 * 86_400_000;
+
+/** `30s`, `15m`, `12h`, `7d`, `2w`, `1h30m`, `1d 12h`, `0` (and `off` when allowed, as null); undefined if invalid. */
+export function parseDuration(raw: string, allowOff = false): number | null | undefined {
+  const text = raw.trim().toLowerCase();
+  if (allowOff && (text === 'off' || text === 'never')) {
+    return null;
+  }
+  if (text === '0') {
+    return 0;
+  }
+  const part = /(\d+)\s*([smhdw])\s*/y;
+  let total = 0;
+  let index = 0;
+  while (index < text.length) {
+    part.lastIndex = index;
+    const match = part.exec(text);
+    if (!match) {
+      return undefined;
+    }
+    total += Number(match[1]) * (DURATION_UNITS[match[2]] ?? 0);
+    index = part.lastIndex;
+  }
+  return index > 0 && total <= MAX_DURATION_MS ? total : undefined;
 }
 
 function readDatabase(reader: Reader, dataDir: string): DatabaseConfig {
@@ -264,6 +318,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxObjectSize: reader.integer('MAX_OBJECT_SIZE', 50 * 1024 ** 3, 1, 10_000 * 64 * 1024 ** 2),
       maxLocksPerProject: reader.integer('MAX_LOCKS_PER_PROJECT', 10_000, 1, 10_000_000),
       actionTtlSeconds: reader.integer('ACTION_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+    },
+    gc: {
+      // 0 means off as well: a collection every 0 ms would never stop.
+      intervalMs: reader.duration('GC_INTERVAL', null, { off: true }) || null,
+      linkGraceMs: reader.duration('GC_LINK_GRACE', 7 * 86_400_000) ?? 0,
+      purgeGraceMs: reader.duration('GC_PURGE_GRACE', 7 * 86_400_000) ?? 0,
     },
     secrets: { adminToken, internalSecret, apiSecret, metricsToken },
     logLevel: logLevel as Config['logLevel'],

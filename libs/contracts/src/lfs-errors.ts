@@ -13,6 +13,7 @@ const ERROR_CATALOGUE = {
   LOCK_NOT_FOUND: { status: 404 },
   /** An access or platform token id that names none (of that user). */
   TOKEN_NOT_FOUND: { status: 404 },
+  JOB_NOT_FOUND: { status: 404 },
   ROUTE_NOT_FOUND: { status: 404 },
   NOT_ACCEPTABLE: { status: 406 },
   /** The client stopped sending its request body (idle or below the minimum rate, see the proxy's timeouts). */

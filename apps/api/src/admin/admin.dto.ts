@@ -17,11 +17,21 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { AUDIT_ACTIONS, AUDIT_ACTOR_TYPES, MAX_PAGE_LIMIT, ROLES, VISIBILITIES } from '@lfs-depot/contracts';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_ACTOR_TYPES,
+  JOB_KINDS,
+  JOB_STATES,
+  MAX_PAGE_LIMIT,
+  ROLES,
+  VISIBILITIES,
+} from '@lfs-depot/contracts';
 import type {
   AuditAction,
   AuditActorType,
   AuditListQuery,
+  JobKind,
+  JobState,
   MemberListQuery,
   ProjectListQuery,
   Role,
@@ -267,4 +277,16 @@ export class AuditQueryDto extends PageQueryDto implements AuditListQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   since?: string;
+}
+
+export class ListJobsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: JOB_STATES })
+  @IsOptional()
+  @IsIn(JOB_STATES)
+  state?: JobState;
+
+  @ApiPropertyOptional({ enum: JOB_KINDS })
+  @IsOptional()
+  @IsIn(JOB_KINDS)
+  kind?: JobKind;
 }

@@ -2,11 +2,16 @@ import { Module } from '@nestjs/common';
 
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { JobsModule } from '../jobs/jobs.module.js';
 import { LocksModule } from '../locks/locks.module.js';
 import { ObjectsModule } from '../objects/objects.module.js';
 import { ProjectsModule } from '../projects/projects.module.js';
 import { AuditAdminController } from './audit-admin.controller.js';
 import { AuditAdminService } from './audit-admin.service.js';
+import { JobsAdminController } from './jobs-admin.controller.js';
+import { JobsAdminService } from './jobs-admin.service.js';
+import { ObjectDeletionService } from './object-deletion.service.js';
+import { ObjectsAdminController } from './objects-admin.controller.js';
 import { PlatformTokensAdminController } from './platform-tokens-admin.controller.js';
 import { PlatformTokensAdminService } from './platform-tokens-admin.service.js';
 import { ProjectLocksAdminController } from './project-locks-admin.controller.js';
@@ -19,7 +24,7 @@ import { UsersAdminController } from './users-admin.controller.js';
 import { UsersAdminService } from './users-admin.service.js';
 
 @Module({
-  imports: [AuthModule, ProjectsModule, ObjectsModule, LocksModule, AuditModule],
+  imports: [AuthModule, ProjectsModule, ObjectsModule, LocksModule, AuditModule, JobsModule],
   controllers: [
     UsersAdminController,
     ProjectsAdminController,
@@ -27,6 +32,8 @@ import { UsersAdminService } from './users-admin.service.js';
     ProjectLocksAdminController,
     PlatformTokensAdminController,
     AuditAdminController,
+    ObjectsAdminController,
+    JobsAdminController,
   ],
   providers: [
     UsersAdminService,
@@ -35,6 +42,8 @@ import { UsersAdminService } from './users-admin.service.js';
     ProjectLocksAdminService,
     PlatformTokensAdminService,
     AuditAdminService,
+    ObjectDeletionService,
+    JobsAdminService,
   ],
 })
 export class AdminModule {}

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { ProjectObjectsPageView } from '@lfs-depot/contracts';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { ObjectDeletionView, ProjectObjectsPageView } from '@lfs-depot/contracts';
 
 import { Audited } from '../audit/audit-context.decorator.js';
 import type { AuditContext } from '../audit/audit-context.js';
@@ -8,6 +8,7 @@ import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
 import { ListProjectObjectsQueryDto } from './admin.dto.js';
 import { ProjectObjectsPageSchema } from './admin.views.js';
+import { ObjectDeletionService } from './object-deletion.service.js';
 import { ProjectObjectsAdminService } from './project-objects-admin.service.js';
 
 /** A project's LFS objects: `group%2Fname/objects[/{oid}]` (the path travels URL-encoded as one segment). */
@@ -17,7 +18,10 @@ import { ProjectObjectsAdminService } from './project-objects-admin.service.js';
 @ApiParam({ name: 'path', description: 'URL-encoded project path, e.g. group%2Fname' })
 @Controller('api/v1/projects/:path/objects')
 export class ProjectObjectsAdminController {
-  constructor(private readonly projectObjects: ProjectObjectsAdminService) {}
+  constructor(
+    private readonly projectObjects: ProjectObjectsAdminService,
+    private readonly deletion: ObjectDeletionService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: ProjectObjectsPageSchema })
@@ -29,15 +33,18 @@ export class ProjectObjectsAdminController {
     return this.projectObjects.listProjectObjects(path, query);
   }
 
+  /** Deletion on purpose: unlinks, answers 410 in batch until uploaded again, purges when nothing links it. */
   @Delete(':oid')
-  @HttpCode(204)
-  @ApiNoContentResponse({ description: 'Unlinked (audited); the stored bytes stay for other projects' })
+  @HttpCode(200)
+  @ApiOkResponse({
+    description: 'Unlinked (audited), 410 in batch until uploaded again, purged when nothing links it',
+  })
   @ApiErrors('PROJECT_NOT_FOUND', 'OBJECT_NOT_FOUND', 'VALIDATION_FAILED')
-  unlinkProjectObject(
+  deleteProjectObject(
     @Audited() audit: AuditContext,
     @Param('path') path: string,
     @Param('oid') oid: string,
-  ): Promise<void> {
-    return this.projectObjects.unlinkProjectObject(audit, path, oid);
+  ): Promise<ObjectDeletionView> {
+    return this.deletion.deleteFromProject(path, oid, audit);
   }
 }

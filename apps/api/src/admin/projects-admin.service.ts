@@ -14,6 +14,7 @@ import type {
 import type { AuditContext } from '../audit/audit-context.js';
 import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, pageOf } from '../core/page-cursor.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
 import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -35,6 +36,7 @@ export class ProjectsAdminService {
     private readonly projects: ProjectsRepository,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly objects: ObjectsRepository,
   ) {}
 
   async createProject(
@@ -128,6 +130,8 @@ export class ProjectsAdminService {
 
   async deleteProject(context: AuditContext, path: string): Promise<void> {
     const project = await this.requireProject(path);
+    // Unlinked first, so that objects no other project links are purged by garbage collection after its grace.
+    await this.objects.unlinkAllProjectObjects(project.id);
     await this.audit.transaction(async (tx) => {
       if (!(await this.projects.deleteProject(project.id, tx))) {
         throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, `Project '${path}' not found`);

@@ -14,6 +14,8 @@ import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { parseBatchRequest } from './batch-request.parser.js';
 
+const NO_OIDS: ReadonlySet<string> = new Set();
+
 /** Answers the Git LFS batch API: which objects to transfer, where, and with which credentials. */
 @Injectable()
 export class BatchService {
@@ -62,6 +64,18 @@ export class BatchService {
       await this.assertQuotaRoom(project, request.objects, linked);
     }
 
+    // Objects deleted on purpose answer 410, as the batch spec has it, until uploaded again: one more query, only
+    // when a download asks for objects the project does not link.
+    let removed: ReadonlySet<string> = NO_OIDS;
+    if (request.operation === 'download') {
+      const unlinked = request.objects
+        .filter(({ oid, size }) => typeof oid === 'string' && validOids.has(oid) && linked.get(oid) !== size)
+        .map(({ oid }) => oid as string);
+      if (unlinked.length > 0) {
+        removed = await this.objects.findRemovedOids(project.id, unlinked);
+      }
+    }
+
     const objects: BatchObjectResult[] = request.objects.map(({ oid, size }) => {
       const invalid = this.validateObject(oid, size, request.operation, validOids);
       if (invalid) {
@@ -78,6 +92,13 @@ export class BatchService {
       const storedSize = linked.get(validOid);
       if (request.operation === 'download') {
         if (storedSize !== validSize) {
+          if (removed.has(validOid)) {
+            return {
+              oid: validOid,
+              size: validSize,
+              error: { code: 410, message: 'Object removed by the owner' },
+            };
+          }
           return { oid: validOid, size: validSize, error: { code: 404, message: 'Object does not exist' } };
         }
         return {

@@ -2,7 +2,7 @@ import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 /** The listings that page, each with its own cursors: one list's cursor given to another is refused. */
 export type CursorKind =
-  'audit' | 'users' | 'projects' | 'members' | 'tokens' | 'platform-tokens' | 'locks' | 'objects';
+  'audit' | 'users' | 'projects' | 'members' | 'tokens' | 'platform-tokens' | 'locks' | 'objects' | 'jobs';
 
 /**
  * An opaque cursor for the row after which the next page starts: the listing's kind and the row's sort key, as

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
+import type { AuditContext } from '../audit/audit-context.js';
+import { AuditService } from '../audit/audit.service.js';
 import { OBJECT_STORAGE } from '../core/api-runtime.js';
 import { ObjectsRepository } from './objects.repository.js';
 import type { PurgingObject } from './objects.repository.js';
@@ -17,19 +19,33 @@ export class ObjectPurger {
   constructor(
     private readonly objects: ObjectsRepository,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly audit: AuditService,
   ) {}
 
   /**
    * Purges the object when nothing links it and it was unlinked at or before `unlinkedBefore` (or an earlier purge
    * of it was interrupted); returns the purged object, or undefined when it was left alone.
    */
-  async purge(id: string, unlinkedBefore: Date): Promise<PurgingObject | undefined> {
+  async purge(
+    id: string,
+    unlinkedBefore: Date,
+    audit?: { context: AuditContext; action: 'gc.purge' | 'object.delete' },
+  ): Promise<PurgingObject | undefined> {
     const object = await this.objects.markPurging(id, unlinkedBefore);
     if (!object) {
       return undefined;
     }
     await this.storage.delete(object.storageKey);
-    await this.objects.removePurgedObject(object.id);
+    await this.audit.transaction(async (tx) => {
+      await this.objects.removePurgedObject(object.id, tx);
+      if (audit) {
+        await this.audit.record(tx, audit.context, {
+          action: audit.action,
+          target: { type: 'object', id: object.id, name: object.oid },
+          details: { oid: object.oid, size: object.size, purged: true },
+        });
+      }
+    });
     return object;
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 
+import { AuditModule } from '../audit/audit.module.js';
 import { ObjectPurger } from './object-purger.js';
 import { ObjectsRepository } from './objects.repository.js';
 import { ReferencesRepository } from './references.repository.js';
 
 const PROVIDERS = [ObjectsRepository, ObjectPurger, ReferencesRepository];
 
-@Module({ providers: PROVIDERS, exports: PROVIDERS })
+@Module({ imports: [AuditModule], providers: PROVIDERS, exports: PROVIDERS })
 export class ObjectsModule {}

@@ -53,6 +53,27 @@ function objectBeingPurged(oid: string): DomainError {
 
 const PURGE_RETRY_AFTER_SECONDS = 2;
 
+/** What an unlink removed: how many links, the bytes they counted, and the objects. */
+export interface UnlinkResult {
+  count: number;
+  size: number;
+  objects: StoredObject[];
+}
+
+/**
+ * Links of project $1 that its snapshot does not reference and that were made more than $2 milliseconds before the
+ * snapshot was taken: GC phase 1's candidates.
+ */
+const UNREFERENCED_LINKS = `
+  SELECT o.id, o.oid, o.size, o.storage_key
+    FROM lfs_objects_projects l
+    JOIN lfs_objects o ON o.id = l.lfs_object_id
+    JOIN project_reference_snapshots s ON s.project_id = l.project_id
+   WHERE l.project_id = $1
+     AND l.created_at < s.taken_at - make_interval(secs => $2::bigint / 1000.0)
+     AND NOT EXISTS (SELECT 1 FROM project_references r
+                      WHERE r.project_id = l.project_id AND r.oid = o.oid AND r.size = o.size)`;
+
 /** Objects unlinked in one transaction: bounds a transaction's locks when GC or a deletion unlinks many. */
 export const UNLINK_CHUNK = 1000;
 
@@ -234,23 +255,23 @@ export class ObjectsRepository {
    * given: the audit trail's).
    */
   async unlinkObjectFromProject(projectId: string, oid: string, tx?: Transaction): Promise<boolean> {
-    const { count } = await this.unlinkObjects(projectId, { oids: [oid] }, {}, tx);
+    const { count } = await this.unlinkObjects(projectId, { oids: [oid] }, { tx });
     return count > 0;
   }
 
   /**
    * Removes the project's links to the given objects (by oid or by row id, at most UNLINK_CHUNK of them), with the
-   * statistics, in one transaction; with `removed`, also records them as deleted on purpose (batch answers 410).
-   * Locks the statistics row, then the object rows in id order (the order every link and purge takes them), and
-   * marks the objects that no project links any more as unlinked from now on.
+   * statistics, in one transaction (the caller's `tx`, so that it can record an audit event in it); with `removed`,
+   * also records them as deleted on purpose (batch answers 410). Locks the statistics row, then the object rows in
+   * id order (the order every link and purge takes them), and marks the objects that no project links any more as
+   * unlinked from now on.
    */
-  async unlinkObjects(
+  unlinkObjects(
     projectId: string,
     which: { oids: readonly string[] } | { ids: readonly string[] },
-    options: { removed?: boolean } = {},
-    tx?: Transaction,
-  ): Promise<{ count: number; size: number; objects: StoredObject[] }> {
-    return inTransaction(this.dataSource, tx, async (tx) => {
+    options: { removed?: boolean; tx?: Transaction } = {},
+  ): Promise<UnlinkResult> {
+    return inTransaction(this.dataSource, options.tx, async (tx) => {
       const { manager } = tx;
       await manager.query(`SELECT 1 FROM project_statistics WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const byOid = 'oids' in which;
@@ -262,10 +283,7 @@ export class ObjectsRepository {
             FOR UPDATE OF o`,
         [projectId, byOid ? which.oids : which.ids],
       );
-      if (rows.length === 0) {
-        return { count: 0, size: 0, objects: [] };
-      }
-      if (options.removed) {
+      if (rows.length > 0 && options.removed) {
         await manager.query(
           `INSERT INTO lfs_object_removals (project_id, oid)
            SELECT DISTINCT $1::bigint, oid FROM unnest($2::char(64)[]) AS removed(oid)
@@ -273,39 +291,113 @@ export class ObjectsRepository {
           [projectId, rows.map((row) => row.oid)],
         );
       }
-      const ids = rows.map((row) => row.id);
-      await manager.query(
-        `DELETE FROM lfs_objects_projects WHERE project_id = $1 AND lfs_object_id = ANY($2::bigint[])`,
-        [projectId, ids],
-      );
-      // A statement of its own, after the row locks: it sees every other unlink committed before them.
-      await manager.query(
-        `UPDATE lfs_objects o SET unlinked_at = now()
-          WHERE o.id = ANY($1::bigint[])
-            AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)`,
-        [ids],
-      );
-      const size = rows.reduce((sum, row) => sum + parseInt8(row.size), 0);
-      await manager.query(
-        `UPDATE project_statistics
-            SET lfs_objects_count = lfs_objects_count - $2, lfs_objects_size = lfs_objects_size - $3, updated_at = now()
-          WHERE project_id = $1`,
-        [projectId, rows.length, size],
-      );
-      // After the commit, so no instance can look the link up again from before the delete and remember it.
-      tx.afterCommit(this.invalidateLinks);
-      return { count: rows.length, size, objects: rows.map(toStoredObject) };
+      return this.unlinkLockedRows(tx, projectId, rows);
     });
   }
 
-  /** Ids of the objects the project links, in id order after `afterId`: for unlinking all of them in chunks. */
-  async findProjectObjectIds(projectId: string, afterId: string, limit: number): Promise<string[]> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT lfs_object_id AS id FROM lfs_objects_projects
-        WHERE project_id = $1 AND lfs_object_id > $2 ORDER BY lfs_object_id LIMIT $3`,
-      [projectId, afterId, limit],
+  /**
+   * GC phase 1 for one project: unlinks (at most `limit` of) the links its reference snapshot does not reference
+   * and that are older than the snapshot by more than `graceMs`, with statistics, in one transaction (the caller's
+   * `tx`). The snapshot row is locked (shared) first, so a snapshot replaced meanwhile is waited for and honoured.
+   * A project without a snapshot unlinks nothing.
+   */
+  unlinkUnreferenced(
+    projectId: string,
+    graceMs: number,
+    limit: number,
+    tx?: Transaction,
+  ): Promise<UnlinkResult> {
+    return inTransaction(this.dataSource, tx, async (transaction) => {
+      const { manager } = transaction;
+      await manager.query(`SELECT 1 FROM project_statistics WHERE project_id = $1 FOR UPDATE`, [projectId]);
+      const snapshot = await manager.query<unknown[]>(
+        `SELECT 1 FROM project_reference_snapshots WHERE project_id = $1 FOR SHARE`,
+        [projectId],
+      );
+      if (snapshot.length === 0) {
+        return { count: 0, size: 0, objects: [] };
+      }
+      const rows = await manager.query<(ObjectRow & { id: string })[]>(
+        `${UNREFERENCED_LINKS} ORDER BY o.id LIMIT $3 FOR UPDATE OF o`,
+        [projectId, graceMs, limit],
+      );
+      return this.unlinkLockedRows(transaction, projectId, rows);
+    });
+  }
+
+  /** What unlinkUnreferenced would unlink in the project, all chunks together (a dry run). */
+  async countUnreferenced(projectId: string, graceMs: number): Promise<{ count: number; size: number }> {
+    const rows = await this.dataSource.query<{ count: string; size: string }[]>(
+      `SELECT count(*) AS count, coalesce(sum(size), 0) AS size FROM (${UNREFERENCED_LINKS}) AS unreferenced`,
+      [projectId, graceMs],
     );
-    return rows.map((row) => row.id);
+    return { count: parseInt8(rows[0]?.count ?? '0'), size: parseInt8(rows[0]?.size ?? '0') };
+  }
+
+  /** What a purge of everything unlinked at or before `unlinkedBefore` would delete (a dry run). */
+  async countPurgeCandidates(unlinkedBefore: Date): Promise<{ count: number; size: number }> {
+    const rows = await this.dataSource.query<{ count: string; size: string }[]>(
+      `SELECT count(*) AS count, coalesce(sum(o.size), 0) AS size FROM lfs_objects o
+        WHERE o.state = 'purging'
+           OR (coalesce(o.unlinked_at, now()) <= $1
+               AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id))`,
+      [unlinkedBefore],
+    );
+    return { count: parseInt8(rows[0]?.count ?? '0'), size: parseInt8(rows[0]?.size ?? '0') };
+  }
+
+  /** Deletes the links of rows locked by the caller's transaction, and their share of the statistics. */
+  private async unlinkLockedRows(
+    tx: Transaction,
+    projectId: string,
+    rows: (ObjectRow & { id: string })[],
+  ): Promise<UnlinkResult> {
+    if (rows.length === 0) {
+      return { count: 0, size: 0, objects: [] };
+    }
+    const { manager } = tx;
+    const ids = rows.map((row) => row.id);
+    await manager.query(
+      `DELETE FROM lfs_objects_projects WHERE project_id = $1 AND lfs_object_id = ANY($2::bigint[])`,
+      [projectId, ids],
+    );
+    // A statement of its own, after the row locks: it sees every other unlink committed before them.
+    await manager.query(
+      `UPDATE lfs_objects o SET unlinked_at = now()
+        WHERE o.id = ANY($1::bigint[])
+          AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)`,
+      [ids],
+    );
+    const size = rows.reduce((sum, row) => sum + parseInt8(row.size), 0);
+    await manager.query(
+      `UPDATE project_statistics
+          SET lfs_objects_count = lfs_objects_count - $2, lfs_objects_size = lfs_objects_size - $3, updated_at = now()
+        WHERE project_id = $1`,
+      [projectId, rows.length, size],
+    );
+    // After the commit, so no instance can look the link up again from before the delete and remember it.
+    tx.afterCommit(this.invalidateLinks);
+    return { count: rows.length, size, objects: rows.map(toStoredObject) };
+  }
+
+  /**
+   * Unlinks every object of the project (before the project is deleted), UNLINK_CHUNK per transaction, so that
+   * the objects no other project links are marked unlinked and garbage collection purges them after its grace.
+   */
+  async unlinkAllProjectObjects(projectId: string): Promise<UnlinkResult> {
+    const total: UnlinkResult = { count: 0, size: 0, objects: [] };
+    for (;;) {
+      const rows = await this.dataSource.query<{ id: string }[]>(
+        `SELECT lfs_object_id AS id FROM lfs_objects_projects WHERE project_id = $1 ORDER BY lfs_object_id LIMIT $2`,
+        [projectId, UNLINK_CHUNK],
+      );
+      if (rows.length === 0) {
+        return total;
+      }
+      const result = await this.unlinkObjects(projectId, { ids: rows.map((row) => row.id) });
+      total.count += result.count;
+      total.size += result.size;
+    }
   }
 
   /** Ids of the projects linking an object with this oid (any size), for deleting it everywhere. */
@@ -408,8 +500,10 @@ export class ObjectsRepository {
   }
 
   /** Last step of a purge, once the bytes are deleted: the row goes. No link can exist (a `purging` row takes none). */
-  async removePurgedObject(id: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM lfs_objects WHERE id = $1 AND state = 'purging'`, [id]);
+  async removePurgedObject(id: string, tx?: Transaction): Promise<void> {
+    await inTransaction(this.dataSource, tx, async ({ manager }) => {
+      await manager.query(`DELETE FROM lfs_objects WHERE id = $1 AND state = 'purging'`, [id]);
+    });
   }
 
   /** A page of the project's objects in oid order, after `cursor` (an oid). */

@@ -104,6 +104,15 @@ export class ReferencesRepository {
     return summary;
   }
 
+  /** Projects that have a reference snapshot (only `projectId`, when given), in id order: GC phase 1's projects. */
+  async findProjectsWithSnapshot(projectId?: string): Promise<{ id: string; path: string }[]> {
+    return this.dataSource.query<{ id: string; path: string }[]>(
+      `SELECT p.id, p.path FROM projects p JOIN project_reference_snapshots s ON s.project_id = p.id
+        WHERE ($1::bigint IS NULL OR p.id = $1::bigint) ORDER BY p.id`,
+      [projectId ?? null],
+    );
+  }
+
   /** The project's snapshot compared with its links, or undefined when it has never been given one. */
   async summarize(projectId: string): Promise<ReferencesSummary | undefined> {
     const rows = await this.dataSource.query<

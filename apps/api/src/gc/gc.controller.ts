@@ -1,0 +1,24 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { JobView } from '@lfs-depot/contracts';
+
+import { AdminGuard } from '../auth/admin.guard.js';
+import { BODY_LIMITS } from '../http/json-body.js';
+import { JsonBody } from '../http/json-body.interceptor.js';
+import { GcService } from './gc.service.js';
+
+/** `POST /api/v1/gc` `{project?, dry_run?}` → 202 with the queued job (follow it under /api/v1/jobs/{id}). */
+@ApiTags('gc')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@JsonBody(BODY_LIMITS.admin)
+@Controller('api/v1/gc')
+export class GcController {
+  constructor(private readonly gc: GcService) {}
+
+  @Post()
+  @HttpCode(202)
+  startGc(@Body() body: unknown): Promise<JobView> {
+    return this.gc.startGc(body);
+  }
+}

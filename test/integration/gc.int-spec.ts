@@ -1,0 +1,205 @@
+import { Readable } from 'node:stream';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JobView } from '@lfs-depot/contracts';
+import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import { objectKey } from '@lfs-depot/storage';
+import { eventually } from '@lfs-depot/testing';
+
+import { JobsRepository } from '../../apps/api/src/jobs/jobs.repository.js';
+import type { ApiHarness } from '../helpers/api-harness.js';
+import { adminClient, startApiHarness, TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
+import { TestFactory } from '../helpers/factories.js';
+import { request, testObject } from '../helpers/transfer-stack.js';
+import type { TestObject } from '../helpers/transfer-stack.js';
+
+const encoded = (project: string): string => encodeURIComponent(project);
+
+describe('garbage collection, deletion and jobs', () => {
+  let api: ApiHarness;
+  let admin: ReturnType<typeof adminClient>;
+  let factory: TestFactory;
+
+  /** Stores the object's bytes and links it to the project, as a verified upload does. */
+  async function uploaded(projectId: string, object: TestObject): Promise<void> {
+    await api.storage.put(objectKey(object.oid), Readable.from([object.data]), object);
+    await factory.linkedObject(projectId, { oid: object.oid, size: object.size });
+  }
+
+  const stored = async (object: TestObject): Promise<boolean> =>
+    (await api.storage.stat(objectKey(object.oid)))?.size === object.size;
+
+  async function putReferences(project: string, objects: TestObject[]): Promise<void> {
+    const answer = await request(`${api.url}/api/v1/projects/${encoded(project)}/references`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/x-ndjson' },
+      body: objects.map(({ oid, size }) => `${JSON.stringify({ oid, size })}\n`).join(''),
+    });
+    expect(answer.status).toBe(200);
+  }
+
+  async function finished(id: string): Promise<JobView> {
+    let job: JobView | undefined;
+    await eventually(async () => {
+      job = (await admin.ok('GET', `/jobs/${id}`)) as unknown as JobView;
+      return ['succeeded', 'failed', 'cancelled'].includes(job.state);
+    }, 30_000);
+    return job as JobView;
+  }
+
+  async function gc(body: Record<string, unknown> = {}): Promise<JobView> {
+    const started = await admin.call('POST', '/gc', body);
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ kind: 'gc', state: expect.stringMatching(/^(queued|running)$/) });
+    return finished(started.body?.id as string);
+  }
+
+  async function batchDownload(project: string, object: TestObject): Promise<unknown> {
+    const answer = await request(`${api.url}/${project}.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: {
+        accept: LFS_MEDIA_TYPE,
+        'content-type': LFS_MEDIA_TYPE,
+        authorization: `Basic ${Buffer.from('reader:reader-password-1234').toString('base64')}`,
+      },
+      body: JSON.stringify({ operation: 'download', objects: [{ oid: object.oid, size: object.size }] }),
+    });
+    return (JSON.parse(answer.body) as { objects: unknown[] }).objects[0];
+  }
+
+  beforeAll(async () => {
+    api = await startApiHarness({ GC_LINK_GRACE: '0', GC_PURGE_GRACE: '0' });
+    admin = adminClient(api.url);
+    factory = TestFactory.forApi(api);
+    await factory.user({ username: 'reader', password: 'reader-password-1234' });
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('unlinks what no ref references, purges what nothing links, and leaves projects without a snapshot alone', async () => {
+    const engine = await factory.project({ path: 'gc/engine' });
+    const fork = await factory.project({ path: 'gc/fork' });
+    const untracked = await factory.project({ path: 'gc/untracked' });
+    const [kept, dropped, shared, other] = [
+      testObject(100),
+      testObject(200),
+      testObject(300),
+      testObject(400),
+    ];
+    await uploaded(engine.id, kept);
+    await uploaded(engine.id, dropped);
+    await uploaded(engine.id, shared);
+    await uploaded(fork.id, shared);
+    await uploaded(untracked.id, other);
+    await putReferences('gc/engine', [kept]);
+    await putReferences('gc/fork', [shared]);
+
+    const dry = await gc({ dry_run: true });
+    expect(dry).toMatchObject({
+      state: 'succeeded',
+      result: { dry_run: true, unlinked: 2, unlinked_size: 500 },
+    });
+    expect((await admin.statistics('gc/engine')).body).toMatchObject({ lfs_objects_count: 3 });
+
+    const run = await gc();
+    expect(run.result).toEqual({
+      dry_run: false,
+      project: null,
+      projects_examined: 2,
+      unlinked: 2,
+      unlinked_size: 500,
+      purged: 1,
+      purged_size: 200,
+    });
+    expect((await admin.statistics('gc/engine')).body).toMatchObject({
+      lfs_objects_count: 1,
+      lfs_objects_size: 100,
+    });
+    expect((await admin.statistics('gc/fork')).body).toMatchObject({ lfs_objects_count: 1 });
+    expect((await admin.statistics('gc/untracked')).body).toMatchObject({ lfs_objects_count: 1 });
+    expect(await stored(kept)).toBe(true);
+    expect(await stored(shared)).toBe(true);
+    expect(await stored(other)).toBe(true);
+    expect(await stored(dropped)).toBe(false);
+    const actions = await api.dataSource.query<{ action: string }[]>(
+      `SELECT action FROM audit_events WHERE actor_type = 'system' ORDER BY id`,
+    );
+    expect(actions.map(({ action }) => action)).toEqual(['gc.unlink', 'gc.purge']);
+  });
+
+  it('deletes an object on purpose: 410 in batch until uploaded again, bytes purged once nothing links them', async () => {
+    const first = await factory.project({ path: 'delete/first', members: { reader: 'read' } });
+    const second = await factory.project({ path: 'delete/second', members: { reader: 'read' } });
+    const secret = testObject(150);
+    await uploaded(first.id, secret);
+    await uploaded(second.id, secret);
+
+    const fromFirst = await admin.call(
+      'DELETE',
+      `/projects/${encoded('delete/first')}/objects/${secret.oid}`,
+    );
+    expect(fromFirst.status).toBe(200);
+    expect(fromFirst.body).toEqual({
+      oid: secret.oid,
+      unlinked_from: ['delete/first'],
+      purged: false,
+      purged_size: 0,
+    });
+    expect(await stored(secret)).toBe(true);
+    expect(await batchDownload('delete/first', secret)).toMatchObject({
+      error: { code: 410, message: 'Object removed by the owner' },
+    });
+    expect(await batchDownload('delete/second', secret)).toMatchObject({ actions: { download: {} } });
+
+    const everywhere = await admin.call('DELETE', `/objects/${secret.oid}`);
+    expect(everywhere.body).toEqual({
+      oid: secret.oid,
+      unlinked_from: ['delete/second'],
+      purged: true,
+      purged_size: 150,
+    });
+    expect(await stored(secret)).toBe(false);
+    expect(await batchDownload('delete/second', secret)).toMatchObject({ error: { code: 410 } });
+    expect((await admin.call('DELETE', `/objects/${secret.oid}`)).status).toBe(404);
+
+    await uploaded(first.id, secret);
+    expect(await batchDownload('delete/first', secret)).toMatchObject({ actions: { download: {} } });
+    expect(await batchDownload('delete/second', secret)).toMatchObject({ error: { code: 410 } });
+  });
+
+  it('deleting a project unlinks its objects, which the next collection purges', async () => {
+    const doomed = await factory.project({ path: 'delete/doomed' });
+    const object = testObject(120);
+    await uploaded(doomed.id, object);
+    expect((await admin.call('DELETE', `/projects/${encoded('delete/doomed')}`)).status).toBe(204);
+    const run = await gc();
+    expect(run.result).toMatchObject({ purged: expect.any(Number) });
+    expect(await stored(object)).toBe(false);
+  });
+
+  it('cancels a queued job, and takes over a running job whose instance stopped beating', async () => {
+    const jobs = api.app.get(JobsRepository, { strict: false });
+    const queued = await jobs.createJob('gc', { project: null, dry_run: true });
+    const cancelled = await admin.call('POST', `/jobs/${queued.id}/cancel`);
+    expect(cancelled.body).toMatchObject({ id: queued.id, state: 'cancelled', cancel_requested: true });
+
+    const [orphan] = await api.dataSource.query<{ id: string }[]>(
+      `INSERT INTO jobs (kind, params, state, owner, heartbeat_at, attempts, started_at)
+       VALUES ('gc', '{"project":null,"dry_run":true}', 'running', 'gone-host:1:dead', now() - interval '1 hour', 1,
+               now() - interval '1 hour')
+       RETURNING id`,
+    );
+    const resumed = await finished(orphan?.id);
+    expect(resumed).toMatchObject({ state: 'succeeded', attempts: 2, result: { dry_run: true } });
+    const listed = await admin.ok('GET', '/jobs?limit=2');
+    expect((listed?.jobs as JobView[]).map((job) => job.id)).toEqual([orphan?.id, queued.id]);
+    expect((await admin.call('GET', '/jobs/999999')).status).toBe(404);
+  });
+
+  it('refuses a gc of an unknown project (404) and bad parameters (422)', async () => {
+    expect((await admin.call('POST', '/gc', { project: 'no/such' })).status).toBe(404);
+    expect((await admin.call('POST', '/gc', { dry_run: 'yes' })).status).toBe(422);
+  });
+});
