@@ -63,7 +63,7 @@ describe('audit trail', () => {
     const trail = await events(`project=${enc(path)}`);
     expect(trail.map((event) => [event.action, event.details])).toEqual([
       ['project.delete', {}],
-      ['object.unlink', {}],
+      ['object.delete', { oid: object.oid, size: object.size, unlinked: true }],
       ['member.remove', {}],
       ['member.set', { role: 'maintainer', previous_role: 'write' }],
       ['member.set', { role: 'write', previous_role: null }],

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli.types.js';
 import { addAuditCommand } from './audit.command.js';
 import { addAuthenticateCommand } from './authenticate.command.js';
+import { addLifecycleCommands } from './lifecycle.command.js';
 import { addLocksCommands } from './locks.command.js';
 import { addMembersCommands } from './members.command.js';
 import { addObjectsCommands } from './objects.command.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandFamily[] = [
   addMembersCommands,
   addLocksCommands,
   addObjectsCommands,
+  addLifecycleCommands,
   addStatsCommand,
   addAuditCommand,
   addPreReceiveCommand,

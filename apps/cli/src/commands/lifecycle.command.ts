@@ -1,0 +1,224 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { GcReport, JobView, ObjectDeletionView } from '@lfs-depot/contracts';
+import { formatBytes } from '@lfs-depot/contracts';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+
+import { connect, connectionOptions, withConnectionOptions } from '../admin-options.js';
+import { CliError } from '../cli.errors.js';
+import type { CliContext } from '../cli.types.js';
+import { LifecycleClient } from '../lifecycle.client.js';
+import { formatFields, formatTable, Output } from '../output.js';
+import { addGroup, usageError } from '../program.js';
+import { reachablePointers } from '../references/reachable-pointers.js';
+
+/** How often a followed job is asked for its progress. */
+const FOLLOW_MS = 500;
+
+function session(ctx: CliContext, command: Command): { client: () => LifecycleClient; output: Output } {
+  let client: LifecycleClient | undefined;
+  return {
+    client: () => (client ??= new LifecycleClient(connect(ctx, command))),
+    output: new Output(ctx.io.stdout, connectionOptions(command).json ?? false),
+  };
+}
+
+const isTerminal = (sink: unknown): boolean => (sink as { isTTY?: boolean }).isTTY === true;
+
+function describeJob(job: JobView): string {
+  const progress = job.progress
+    ? `${job.progress.phase} ${job.progress.done}${job.progress.total === null ? '' : `/${job.progress.total}`}`
+    : undefined;
+  return formatFields([
+    ['id', job.id],
+    ['kind', job.kind],
+    ['state', job.state],
+    ['progress', progress],
+    ['attempts', String(job.attempts)],
+    ['created', job.created_at],
+    ['started', job.started_at ?? undefined],
+    ['finished', job.finished_at ?? undefined],
+    ['error', job.error ?? undefined],
+    ['result', job.result ? JSON.stringify(job.result) : undefined],
+  ]);
+}
+
+function describeGc(report: GcReport): string {
+  const verb = report.dry_run ? 'would be ' : '';
+  return [
+    `${report.dry_run ? 'Dry run: ' : ''}${report.projects_examined} project(s) with a reference snapshot examined`,
+    `${report.unlinked} unreferenced link(s) ${verb}removed (${formatBytes(report.unlinked_size)} of statistics)`,
+    `${report.purged} object(s) ${verb}purged from storage (${formatBytes(report.purged_size)} reclaimed)`,
+  ].join('\n');
+}
+
+/** Follows a job until it ends, with a progress bar on a terminal; the job as it ended. */
+async function followJob(
+  ctx: CliContext,
+  client: LifecycleClient,
+  job: JobView,
+  bar: boolean,
+): Promise<JobView> {
+  const progress = bar
+    ? new SingleBar({
+        stream: ctx.io.stderr as NodeJS.WritableStream,
+        format: '{phase} [{bar}] {value}/{total}',
+        hideCursor: true,
+        clearOnComplete: true,
+      })
+    : undefined;
+  progress?.start(1, 0, { phase: 'queued' });
+  let current = job;
+  try {
+    while (current.state === 'queued' || current.state === 'running') {
+      await sleep(FOLLOW_MS);
+      current = await client.getJob(current.id);
+      if (progress && current.progress) {
+        const total = current.progress.total ?? Math.max(current.progress.done, 1);
+        progress.setTotal(Math.max(total, 1));
+        progress.update(current.progress.done, { phase: current.progress.phase });
+      }
+    }
+  } finally {
+    progress?.stop();
+  }
+  return current;
+}
+
+/** `lfs-depot references sync`, `gc`, `objects delete`, `jobs …` */
+export function addLifecycleCommands(program: Command, ctx: CliContext): void {
+  const references = addGroup(
+    program,
+    'references',
+    "tell the server which LFS objects a repository's refs reach",
+  );
+  withConnectionOptions(references.command('sync'))
+    .summary('send the LFS pointers reachable from all refs of a repository')
+    .description(
+      'Computes every Git LFS pointer reachable from any ref of the repository (every branch, tag and other ref, ' +
+        "every commit; without a checkout, streaming) and replaces <project>'s reference snapshot with it. " +
+        'Garbage collection keeps what the snapshot references. Run it from a post-receive hook or cron.',
+    )
+    .argument('<project>')
+    .option('--git-dir <dir>', 'the repository, bare or working (default: the current directory)')
+    .action(async (project: string, options: { gitDir?: string }, command: Command) => {
+      const { client, output } = session(ctx, command);
+      const api = client();
+      const cwd = options.gitDir ?? ctx.cwd;
+      async function* lines(): AsyncGenerator<string> {
+        for await (const pointer of reachablePointers({ cwd, env: { ...ctx.env, GIT_DIR: undefined } })) {
+          yield `${JSON.stringify({ oid: pointer.oid, size: pointer.size })}\n`;
+        }
+      }
+      const view = await api.putReferences(project, lines());
+      output.result(view, (v) =>
+        formatFields([
+          ['referenced', String(v.referenced)],
+          ['linked, unreferenced', `${v.linked_unreferenced} (${formatBytes(v.linked_unreferenced_size)})`],
+          ['referenced, missing', String(v.referenced_missing)],
+          ['taken at', v.taken_at],
+        ]),
+      );
+    });
+
+  withConnectionOptions(program.command('gc'))
+    .summary('collect garbage: unlink unreferenced objects, purge unlinked bytes')
+    .description(
+      'Queues a garbage collection on the server and follows it (a progress bar on a terminal): phase 1 unlinks ' +
+        "links that no ref of a project's reference snapshot reaches (older than it by GC_LINK_GRACE), phase 2 " +
+        'deletes the bytes of objects no project has linked for GC_PURGE_GRACE. Exit status 1 when it failed or ' +
+        'was cancelled.',
+    )
+    .option('--project <path>', 'phase 1 in this project only')
+    .option('--dry-run', 'count what would be done, change nothing')
+    .action(async (options: { project?: string; dryRun?: boolean }, command: Command) => {
+      const { client, output } = session(ctx, command);
+      const api = client();
+      const started = await api.startGc({
+        ...(options.project === undefined ? {} : { project: options.project }),
+        dry_run: options.dryRun === true,
+      });
+      const job = await followJob(ctx, api, started, !output.json && isTerminal(ctx.io.stderr));
+      if (job.state !== 'succeeded') {
+        if (output.json) {
+          output.result(job, describeJob);
+        }
+        throw new CliError(`gc job ${job.id} ${job.state}${job.error ? `: ${job.error}` : ''}`);
+      }
+      output.result(job.result as unknown as GcReport, describeGc);
+    });
+
+  const objects = addGroup(program, 'objects', "list a project's LFS objects");
+  withConnectionOptions(objects.command('delete'))
+    .summary('delete an LFS object from a project (or every project), bytes included')
+    .description(
+      'Deletes the object from <project> at once (batch downloads then answer 410 until it is uploaded again) ' +
+        'and purges its bytes when no project links it any more. With --everywhere (admin only): from every ' +
+        'project, and give only the oid.',
+    )
+    .argument('<project-or-oid>')
+    .argument('[oid]')
+    .option('--everywhere', 'from every project that links it')
+    .action(
+      async (
+        first: string,
+        second: string | undefined,
+        options: { everywhere?: boolean },
+        command: Command,
+      ) => {
+        if (options.everywhere ? second !== undefined : second === undefined) {
+          throw usageError(
+            command,
+            options.everywhere ? 'with --everywhere, give only the oid' : 'give the project and the oid',
+          );
+        }
+        const { client, output } = session(ctx, command);
+        const view: ObjectDeletionView = options.everywhere
+          ? await client().deleteObjectEverywhere(first)
+          : await client().deleteObject(first, second as string);
+        output.result(view, (v) =>
+          formatFields([
+            ['oid', v.oid],
+            ['unlinked from', v.unlinked_from.join(', ') || '(no project)'],
+            ['purged', v.purged ? `yes (${formatBytes(v.purged_size)})` : 'no (still linked elsewhere)'],
+          ]),
+        );
+      },
+    );
+
+  const jobs = addGroup(program, 'jobs', 'follow the long operations the server runs (gc)');
+  withConnectionOptions(jobs.command('list'))
+    .summary('list the latest jobs, newest first')
+    .action(async (_options: unknown, command: Command) => {
+      const { client, output } = session(ctx, command);
+      const page = await client().listJobs();
+      output.result(page.jobs, (list) =>
+        formatTable(
+          list,
+          [
+            { heading: 'id', value: (j: JobView) => j.id },
+            { heading: 'kind', value: (j: JobView) => j.kind },
+            { heading: 'state', value: (j: JobView) => j.state },
+            { heading: 'created', value: (j: JobView) => j.created_at },
+            { heading: 'phase', value: (j: JobView) => j.progress?.phase ?? '' },
+          ],
+          'No jobs',
+        ),
+      );
+    });
+  withConnectionOptions(jobs.command('show'))
+    .summary("show a job's state, progress and result")
+    .argument('<id>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { client, output } = session(ctx, command);
+      output.result(await client().getJob(id), describeJob);
+    });
+  withConnectionOptions(jobs.command('cancel'))
+    .summary('cancel a queued job, or stop a running one')
+    .argument('<id>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { client, output } = session(ctx, command);
+      output.result(await client().cancelJob(id), describeJob);
+    });
+}
