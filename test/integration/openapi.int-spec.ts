@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
+import { JobsRepository } from '../../apps/api/src/jobs/jobs.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness, TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
 import { TestFactory } from '../helpers/factories.js';
@@ -27,6 +28,7 @@ describe('OpenAPI document', () => {
   let lockId: string;
   let revocableToken: string;
   let revocablePlatform: string;
+  let jobId: string;
   const oid = 'c'.repeat(64);
 
   beforeAll(async () => {
@@ -50,6 +52,7 @@ describe('OpenAPI document', () => {
     revocablePlatform = String(
       (await admin.call('POST', '/platform-tokens', { name: 'oa-revoked' })).body?.id,
     );
+    jobId = (await api.app.get(JobsRepository, { strict: false }).createJob('gc', { dry_run: true })).id;
   });
 
   afterAll(async () => {
@@ -292,7 +295,7 @@ describe('OpenAPI document', () => {
         method: 'DELETE',
         template: '/api/v1/projects/{path}/objects/{oid}',
         params: { ...project, oid },
-        status: 204,
+        status: 200,
       },
       {
         method: 'DELETE',
@@ -306,6 +309,16 @@ describe('OpenAPI document', () => {
         params: { ...project, oid: 'xyz' },
         status: 422,
       },
+      { method: 'DELETE', template: '/api/v1/objects/{oid}', params: { oid: 'd'.repeat(64) }, status: 200 },
+      { method: 'DELETE', template: '/api/v1/objects/{oid}', params: { oid: 'd'.repeat(64) }, status: 404 },
+      { method: 'POST', template: '/api/v1/gc', body: { dry_run: true }, status: 202 },
+      { method: 'POST', template: '/api/v1/gc', body: { project: 'oa/none' }, status: 404 },
+      { method: 'GET', template: '/api/v1/jobs', query: 'limit=1', status: 200 },
+      { method: 'GET', template: '/api/v1/jobs', query: 'state=lost', status: 422 },
+      { method: 'GET', template: '/api/v1/jobs/{id}', params: { id: jobId }, status: 200 },
+      { method: 'GET', template: '/api/v1/jobs/{id}', params: { id: '999999999' }, status: 404 },
+      { method: 'POST', template: '/api/v1/jobs/{id}/cancel', params: { id: jobId }, status: 200 },
+      { method: 'POST', template: '/api/v1/jobs/{id}/cancel', params: { id: '999999999' }, status: 404 },
       {
         method: 'POST',
         template: '/api/v1/projects/{path}/push-check',

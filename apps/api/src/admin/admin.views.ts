@@ -22,6 +22,7 @@ import type {
   MemberPageView,
   MembershipView,
   MemberView,
+  ObjectDeletionView,
   PlatformTokenPageView,
   PlatformTokenView,
   ProjectDetailsView,
@@ -201,4 +202,12 @@ export class AuditEventSchema implements AuditEventView {
 export class AuditPageSchema implements AuditPageView {
   @ApiProperty({ type: [AuditEventSchema] }) events!: AuditEventSchema[];
   @ApiProperty(NEXT_CURSOR) next_cursor!: string | null;
+}
+
+export class ObjectDeletionSchema implements ObjectDeletionView {
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$' }) oid!: string;
+  @ApiProperty({ type: [String], description: 'Paths of the projects whose link was removed' })
+  unlinked_from!: string[];
+  @ApiProperty({ description: 'Whether the bytes were deleted from storage' }) purged!: boolean;
+  @ApiProperty({ type: 'integer' }) purged_size!: number;
 }

@@ -1,8 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { JobsPageView, JobView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
+import { ApiErrors } from '../http/api-errors.decorator.js';
+import { JobSchema, JobsPageSchema } from '../jobs/jobs.views.js';
 import { ListJobsQueryDto } from './admin.dto.js';
 import { JobsAdminService } from './jobs-admin.service.js';
 
@@ -18,17 +20,23 @@ export class JobsAdminController {
   constructor(private readonly jobs: JobsAdminService) {}
 
   @Get()
+  @ApiOkResponse({ type: JobsPageSchema })
+  @ApiErrors('VALIDATION_FAILED')
   listJobs(@Query() query: ListJobsQueryDto): Promise<JobsPageView> {
     return this.jobs.listJobs(query);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: JobSchema })
+  @ApiErrors('JOB_NOT_FOUND')
   getJob(@Param('id') id: string): Promise<JobView> {
     return this.jobs.getJob(id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOkResponse({ type: JobSchema })
+  @ApiErrors('JOB_NOT_FOUND')
   cancelJob(@Param('id') id: string): Promise<JobView> {
     return this.jobs.cancelJob(id);
   }

@@ -1,10 +1,12 @@
 import { Controller, Delete, HttpCode, Param, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { ObjectDeletionView } from '@lfs-depot/contracts';
 
 import type { AuditContext } from '../audit/audit-context.js';
 import { Audited } from '../audit/audit-context.decorator.js';
 import { AdminGuard } from '../auth/admin.guard.js';
+import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ObjectDeletionSchema } from './admin.views.js';
 import { ObjectDeletionService } from './object-deletion.service.js';
 
 /** `DELETE /api/v1/objects/{oid}`: an object deleted from every project that links it, and its bytes purged. */
@@ -17,6 +19,8 @@ export class ObjectsAdminController {
 
   @Delete(':oid')
   @HttpCode(200)
+  @ApiOkResponse({ type: ObjectDeletionSchema })
+  @ApiErrors('OBJECT_NOT_FOUND', 'VALIDATION_FAILED')
   deleteEverywhere(@Param('oid') oid: string, @Audited() context: AuditContext): Promise<ObjectDeletionView> {
     return this.deletion.deleteEverywhere(oid, context);
   }

@@ -7,7 +7,7 @@ import type { AuditContext } from '../audit/audit-context.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
 import { ListProjectObjectsQueryDto } from './admin.dto.js';
-import { ProjectObjectsPageSchema } from './admin.views.js';
+import { ObjectDeletionSchema, ProjectObjectsPageSchema } from './admin.views.js';
 import { ObjectDeletionService } from './object-deletion.service.js';
 import { ProjectObjectsAdminService } from './project-objects-admin.service.js';
 
@@ -37,6 +37,7 @@ export class ProjectObjectsAdminController {
   @Delete(':oid')
   @HttpCode(200)
   @ApiOkResponse({
+    type: ObjectDeletionSchema,
     description: 'Unlinked (audited), 410 in batch until uploaded again, purged when nothing links it',
   })
   @ApiErrors('PROJECT_NOT_FOUND', 'OBJECT_NOT_FOUND', 'VALIDATION_FAILED')

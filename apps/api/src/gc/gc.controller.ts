@@ -1,10 +1,12 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { JobView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
+import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
+import { JobSchema } from '../jobs/jobs.views.js';
 import { GcService } from './gc.service.js';
 
 /** `POST /api/v1/gc` `{project?, dry_run?}` → 202 with the queued job (follow it under /api/v1/jobs/{id}). */
@@ -18,6 +20,11 @@ export class GcController {
 
   @Post()
   @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: JobSchema,
+    description: 'The queued collection; follow it at /api/v1/jobs/{id}',
+  })
+  @ApiErrors('PROJECT_NOT_FOUND', ...BODY_ERRORS)
   startGc(@Body() body: unknown): Promise<JobView> {
     return this.gc.startGc(body);
   }
