@@ -142,6 +142,27 @@ describe('batch API and LFS authentication', () => {
       ).toBe(200);
     });
 
+    it('throttles made-up lfsd_ tokens given as the Basic password like wrong passwords', async () => {
+      const holder = { username: 'token-holder', password: 'token-holder-password' };
+      await admin.createUser(holder.username, holder.password);
+      await admin.setMember('acme/private', holder.username, 'read');
+      const token = (await admin.createToken(holder.username, 'ci')).body?.token as string;
+      const body = { operation: 'download', objects: [] };
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 21; attempt += 1) {
+        const made = basic({ username: holder.username, password: `lfsd_made-up-${attempt}` });
+        statuses.push((await batch('acme/private', body, { auth: made, client: '203.0.113.40' })).status);
+      }
+
+      expect(statuses).toEqual([...Array.from({ length: 20 }, () => 401), 429]);
+      // The address's password sign-ins for that username wait too; the real token from elsewhere still works.
+      expect(
+        (await batch('acme/private', body, { auth: basic(holder), client: '203.0.113.40' })).status,
+      ).toBe(429);
+      const real = basic({ username: holder.username, password: token });
+      expect((await batch('acme/private', body, { auth: real, client: '203.0.113.41' })).status).toBe(200);
+    });
+
     it('answers 200 to every one of many parallel sign-ins with the right password, and counts none of them', async () => {
       const body = { operation: 'download', objects: [] };
       const client = { client: '203.0.113.70' };

@@ -9,7 +9,12 @@ import { BOOTSTRAP_ADMIN } from '../core/principal.js';
 import type { Principal } from '../core/principal.js';
 import type { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { adminThrottleKeys, LoginThrottle, passwordThrottleKeys } from './login-throttle.js';
+import {
+  adminThrottleKeys,
+  LoginThrottle,
+  passwordThrottleKeys,
+  tokenThrottleKeys,
+} from './login-throttle.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hasher.js';
 import { hashToken, PLATFORM_TOKEN_PREFIX, TOKEN_PREFIX } from './token-hash.js';
 import { TRANSFER_TOKEN_PREFIX, TransferTokenService } from './transfer-token.service.js';
@@ -78,8 +83,13 @@ export class AuthService {
       return this.authenticateTransferToken(username, secret);
     }
     if (secret.startsWith(TOKEN_PREFIX)) {
-      const principal = await this.authenticateToken(secret);
-      return principal?.username === username ? principal : undefined;
+      const check = async (): Promise<Principal | undefined> => {
+        const principal = await this.authenticateToken(secret);
+        return principal?.username === username ? principal : undefined;
+      };
+      return client === undefined
+        ? check()
+        : this.throttle.attempt(tokenThrottleKeys(client, username), check, { reserve: false });
     }
     if (client === undefined) {
       return this.authenticatePassword(username, secret);

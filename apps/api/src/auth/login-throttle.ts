@@ -17,6 +17,8 @@ export const FAILED_LOGIN_WINDOW_SECONDS = 300;
 export interface ThrottleKey {
   key: string;
   limit: number;
+  /** Counted on failure, but never the reason an attempt has to wait. */
+  countOnly?: boolean;
 }
 
 /** The budgets a password sign-in spends: its address with its username, and its username alone. */
@@ -25,6 +27,17 @@ export function passwordThrottleKeys(client: string, username: string): Throttle
     { key: `pw:${client}:${username}`, limit: MAX_FAILED_LOGINS },
     { key: `pw-user:${username}`, limit: MAX_FAILED_LOGINS_PER_USERNAME },
   ];
+}
+
+/**
+ * The budgets an access token given as a Basic password spends: the password's, so that made-up `lfsd_…` tokens
+ * are throttled like wrong passwords (each costs a database lookup). The username's own budget only counts: while
+ * guesses from many addresses hold a username over it, its real tokens keep working.
+ */
+export function tokenThrottleKeys(client: string, username: string): ThrottleKey[] {
+  return passwordThrottleKeys(client, username).map((key) =>
+    key.key.startsWith('pw-user:') ? { ...key, countOnly: true } : key,
+  );
 }
 
 /** The budget an admin-API bearer token spends: its address. */
@@ -68,7 +81,8 @@ export class LoginThrottle {
       ),
     );
     const spent = keys.findIndex(
-      ({ limit }, i) =>
+      ({ limit, countOnly }, i) =>
+        !countOnly &&
         (counts[i] ?? 0) + (options.reserve ? (this.running.get(names[i] ?? '') ?? 0) : 0) >= limit,
     );
     if (spent >= 0) {
