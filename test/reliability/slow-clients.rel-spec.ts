@@ -35,12 +35,11 @@ function slowClient(port: number, head: string, sockets: net.Socket[]): Promise<
   });
 }
 
-// Issue 13 item 2 (slow-client protections at the proxy) is not on main yet: without it /-/health hangs here, so the
-// test is skipped until that work lands. With it (branch robust-slow, 9a490e6) the test passes. Enable it then.
+// Issue 13 item 2: without the proxy's in-flight bounds and body timeouts /-/health hangs here.
 describe('slow clients', () => {
   const deployment = useDeployment();
 
-  it.skip('leave health, readiness and other clients answered while 500 of them trickle their bodies', async () => {
+  it('leave health, readiness and other clients answered while 500 of them trickle their bodies', async () => {
     const { admin, instances } = deployment();
     const instance = instances[0];
     const port = Number(new URL(instance.url).port);
