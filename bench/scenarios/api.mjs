@@ -177,10 +177,14 @@ export async function statementsPerBatch(ctx, stack, { databaseUrl, objects }) {
       config,
       dataSource,
       cache: new MemoryCache(),
-      secrets: new ApiSecrets(stack.product.adminToken, 'x'.repeat(32)),
+      secrets: new ApiSecrets(
+        stack.product.adminToken,
+        randomBytes(32).toString('hex'),
+        randomBytes(32).toString('hex'),
+      ),
       storage,
     },
-    { logger: false },
+    {},
   );
   const rows = [];
   try {
