@@ -8,7 +8,7 @@ import {
   useDeployment,
   userWithProject,
 } from './helpers/deployment.js';
-import { answer, basic, batch, batchObjects, testObject } from './helpers/lfs-client.js';
+import { answer, basic, testObject, uploadObject } from './helpers/lfs-client.js';
 import { tally, unexpected, withLoad, type Sample } from './helpers/load.js';
 import { everyKindSucceeded, mixedLoad, succeeded } from './helpers/mixed-load.js';
 
@@ -40,16 +40,7 @@ describe('PostgreSQL and Redis going away under load', () => {
     const user = await userWithProject(admin, 'loader', PROJECT);
     authorization = basic(user.username, user.token);
     for (const object of present) {
-      const [result] = batchObjects(
-        await batch(instances[0].url, PROJECT, 'upload', [object], authorization),
-      );
-      const upload = result.actions!.upload!;
-      const put = await answer(upload.href, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/octet-stream', ...upload.header },
-        body: object.data,
-      });
-      expect(put.status).toBe(200);
+      expect((await uploadObject(instances[0].url, PROJECT, object, authorization)).put).toBe(200);
     }
   });
 
