@@ -13,7 +13,7 @@ import path from 'node:path';
 import { startBaselines } from './lib/baselines.mjs';
 import { adminClient, embeddedDatabaseUrl, ROOT, startProduct } from './lib/product.mjs';
 import { formatText, writeResults } from './lib/report.mjs';
-import { startS3Server } from './lib/s3-server.mjs';
+import { rawS3Baseline, startS3Server } from './lib/s3-server.mjs';
 import { batchLoad, locksLoad, seedObjects, statementsPerBatch } from './scenarios/api.mjs';
 import { gitPush } from './scenarios/git-push.mjs';
 import { concurrentUploads, hugeUpload, singleTransfer } from './scenarios/transfers.mjs';
@@ -53,6 +53,7 @@ const sizes = quick
       gitSmall: 200,
       loadMs: 3000,
       batchRounds: 1,
+      s3Repeat: 1,
     }
   : {
       single: GIB,
@@ -67,6 +68,7 @@ const sizes = quick
       gitSmall: 2000,
       loadMs: 10_000,
       batchRounds: 3,
+      s3Repeat: 3,
     };
 
 const startedAt = Date.now();
@@ -304,19 +306,22 @@ async function main() {
         s3Env.DATABASE_URL = await freshDatabase(process.env.BENCH_DATABASE_URL, 's3');
       }
       const s3Stack = await startStack({ name: 's3', workDir, env: s3Env });
-      const s3Ctx = { ...ctx, baselines: undefined };
+      // Against the raw-S3 baseline: the same bytes PUT and GET straight to the same s3rver, alternated in rounds.
+      const s3Ctx = { ...ctx, baselines: rawS3Baseline(s3) };
+      const measured = { prefix: 'S3: ', cpu: true, serverPid: s3.pid };
       return [
         ...(await singleTransfer(s3Ctx, s3Stack, {
           size: sizes.single,
-          repeat: 1,
-          targets: false,
-          prefix: 'S3: ',
+          repeat: sizes.s3Repeat,
+          targets: { upload: 0.8, download: null },
+          ...measured,
         })),
         ...(await concurrentUploads(s3Ctx, s3Stack, {
           count: sizes.concurrent,
           size: sizes.concurrentSize,
-          targets: false,
-          prefix: 'S3: ',
+          repeat: sizes.s3Repeat,
+          targets: { aggregate: 0.8, rss: 150 },
+          ...measured,
         })),
       ];
     });

@@ -82,9 +82,12 @@ export async function startBaselines(dir) {
     child.once('message', (message) => resolve(message.port));
     child.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
   });
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     pid: child.pid,
+    uploadUrl: (oid) => `${url}/upload/${oid}`,
+    downloadUrl: (oid) => `${url}/download/${oid}`,
     stop: () => stopChild(child),
   };
 }

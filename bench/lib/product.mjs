@@ -229,3 +229,27 @@ export function rssSampler(pid, intervalMs = 25) {
     },
   };
 }
+
+/**
+ * Counts a process's CPU time (user + system, from /proc/<pid>/stat) from now on: `stop()` returns the seconds it
+ * used in the interval, or null where /proc cannot be read.
+ */
+export function cpuSampler(pid) {
+  const read = () => {
+    try {
+      // Fields after the command name, which sits in parentheses and may contain spaces: utime and stime are the
+      // 14th and 15th fields of the line, in clock ticks (100 a second on Linux).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return null;
+    }
+  };
+  const start = read();
+  return {
+    stop() {
+      const end = read();
+      return start === null || end === null ? null : end - start;
+    },
+  };
+}

@@ -1,5 +1,10 @@
 // The S3-compatible server the test suite uses (s3rver), in its own child process so that its CPU is not the
-// benchmark client's: `startS3Server(dir)` resolves to `{endpoint, bucket, region, credentials, stop()}`.
+// benchmark client's: `startS3Server(dir)` resolves to `{endpoint, bucket, region, credentials, pid, stop()}`.
+//
+// `rawS3Baseline(s3)` is the S3 runs' baseline: the benchmark's own client (lib/transfer.mjs, as against the proxy)
+// PUTting the same bytes straight to s3rver as one plain request, and GETting them back, under a prefix of their
+// own. s3rver takes unsigned requests, so the baseline pays no signing either: it is the fastest way into that
+// server, the limit a proxy in front of it can approach.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +28,12 @@ export async function startS3Server(directory) {
     pid: child.pid,
     stop: () => stopChild(child),
   };
+}
+
+/** The same URL interface as the plain-Node baselines (lib/baselines.mjs), pointing into s3rver. */
+export function rawS3Baseline(s3) {
+  const objectUrl = (oid) => `${s3.endpoint}/${s3.bucket}/raw-baseline/${oid}`;
+  return { url: s3.endpoint, pid: s3.pid, uploadUrl: objectUrl, downloadUrl: objectUrl };
 }
 
 if (process.argv[2] === '--serve') {
