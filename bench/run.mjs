@@ -11,16 +11,29 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { startBaselines } from './lib/baselines.mjs';
+import { startLfsBaseline } from './lib/lfs-baseline.mjs';
 import { adminClient, embeddedDatabaseUrl, ROOT, startProduct } from './lib/product.mjs';
 import { formatText, writeResults } from './lib/report.mjs';
 import { rawS3Baseline, startS3Server } from './lib/s3-server.mjs';
 import { batchLoad, locksLoad, seedObjects, statementsPerBatch } from './scenarios/api.mjs';
 import { gitPush } from './scenarios/git-push.mjs';
+import { smallFetch, smallPush } from './scenarios/small-objects.mjs';
 import { concurrentUploads, hugeUpload, singleTransfer } from './scenarios/transfers.mjs';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
-const GROUPS = ['transfers', 'concurrent', 'huge', 'git', 'batch', 'sql', 'locks', 's3'];
+const GROUPS = [
+  'transfers',
+  'concurrent',
+  'huge',
+  'git',
+  'small-push',
+  'small-fetch',
+  'batch',
+  'sql',
+  'locks',
+  's3',
+];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -51,6 +64,8 @@ const sizes = quick
       huge: 256 * MIB,
       gitBig: 64 * MIB,
       gitSmall: 200,
+      smallObjects: 100,
+      smallRounds: 1,
       loadMs: 3000,
       batchRounds: 1,
       s3Repeat: 1,
@@ -66,6 +81,8 @@ const sizes = quick
       huge: 4 * GIB,
       gitBig: GIB,
       gitSmall: 2000,
+      smallObjects: 1000,
+      smallRounds: 3,
       loadMs: 10_000,
       batchRounds: 3,
       s3Repeat: 3,
@@ -277,6 +294,21 @@ async function main() {
   );
   await attempt('huge', () => hugeUpload(ctx, stack, { size: sizes.huge }));
   await attempt('git', () => gitPush(ctx, stack, { bigSize: sizes.gitBig, smallCount: sizes.gitSmall }));
+
+  let lfsBaseline;
+  const smallObjectsBaseline = async () => {
+    if (!lfsBaseline) {
+      const dir = `${baselineDir}-lfs`;
+      await mkdir(dir, { recursive: true });
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      lfsBaseline = await startLfsBaseline(dir);
+      cleanups.push(() => lfsBaseline.stop());
+    }
+    return lfsBaseline;
+  };
+  const small = { count: sizes.smallObjects, rounds: sizes.smallRounds };
+  await attempt('small-push', async () => smallPush(ctx, stack, await smallObjectsBaseline(), small));
+  await attempt('small-fetch', async () => smallFetch(ctx, stack, await smallObjectsBaseline(), small));
 
   let batchObjects;
   const seeded = async () => (batchObjects ??= await seedObjects(stack, stack.batchProject, 1000));
