@@ -3,8 +3,11 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobView } from '@lfs-depot/contracts';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import type { ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
-import { eventually } from '@lfs-depot/testing';
+import { S3Storage } from '@lfs-depot/storage/s3';
+import type { S3TestServer } from '@lfs-depot/testing';
+import { eventually, startS3Server } from '@lfs-depot/testing';
 
 import { JobsRepository } from '../../apps/api/src/jobs/jobs.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
@@ -15,7 +18,11 @@ import type { TestObject } from '../helpers/transfer-stack.js';
 
 const encoded = (project: string): string => encodeURIComponent(project);
 
-describe('garbage collection, deletion and jobs', () => {
+/** The key of the advisory lock a collection holds (GcService): held here, a collection waits while running. */
+const GC_LOCK_KEY = 0x6c667367;
+
+/** The whole lifecycle on one storage backend; `storage` undefined: the harness's local disk. */
+function gcSpecs(storage: () => Promise<ObjectStorage | undefined>): void {
   let api: ApiHarness;
   let admin: ReturnType<typeof adminClient>;
   let factory: TestFactory;
@@ -68,7 +75,7 @@ describe('garbage collection, deletion and jobs', () => {
   }
 
   beforeAll(async () => {
-    api = await startApiHarness({ GC_LINK_GRACE: '0', GC_PURGE_GRACE: '0' });
+    api = await startApiHarness({ GC_LINK_GRACE: '0', GC_PURGE_GRACE: '0' }, { storage: await storage() });
     admin = adminClient(api.url);
     factory = TestFactory.forApi(api);
     await factory.user({ username: 'reader', password: 'reader-password-1234' });
@@ -198,8 +205,101 @@ describe('garbage collection, deletion and jobs', () => {
     expect((await admin.call('GET', '/jobs/999999')).status).toBe(404);
   });
 
+  it('cancels a running collection within a heartbeat (here one waiting for the lock another collection holds)', async () => {
+    const holder = api.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock($1)`, [GC_LOCK_KEY]);
+      const started = await admin.call('POST', '/gc', {});
+      const id = started.body?.id as string;
+      await eventually(async () => {
+        const job = (await admin.ok('GET', `/jobs/${id}`)) as unknown as JobView;
+        return job.state === 'running' && job.progress?.phase === 'waiting for another collection';
+      }, 15_000);
+      expect((await admin.call('POST', `/jobs/${id}/cancel`)).body).toMatchObject({
+        state: 'running',
+        cancel_requested: true,
+      });
+      expect(await finished(id)).toMatchObject({ state: 'cancelled', result: null });
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock($1)`, [GC_LOCK_KEY]);
+      await holder.release();
+    }
+  });
+
+  it('for one project, unlinks only its links and purges only the bytes it was the last to link', async () => {
+    const mine = await factory.project({ path: 'scope/mine' });
+    const sibling = await factory.project({ path: 'scope/sibling' });
+    const keeper = await factory.project({ path: 'scope/keeper' });
+    const gone = await factory.project({ path: 'scope/gone' });
+    const [onlyMine, alsoKept, siblings, ofDeleted, kept] = [
+      testObject(501),
+      testObject(502),
+      testObject(503),
+      testObject(504),
+      testObject(505),
+    ];
+    await uploaded(mine.id, onlyMine);
+    await uploaded(mine.id, alsoKept);
+    await uploaded(keeper.id, alsoKept);
+    await uploaded(mine.id, kept);
+    await uploaded(sibling.id, siblings);
+    await uploaded(gone.id, ofDeleted);
+    await putReferences('scope/mine', [kept]);
+    await putReferences('scope/sibling', []);
+    expect((await admin.call('DELETE', `/projects/${encoded('scope/gone')}`)).status).toBe(204);
+
+    const dry = await gc({ project: 'scope/mine', dry_run: true });
+    expect(dry.result).toMatchObject({ project: 'scope/mine', unlinked: 2, unlinked_size: 1003, purged: 0 });
+    const run = await gc({ project: 'scope/mine' });
+    expect(run.result).toEqual({
+      dry_run: false,
+      project: 'scope/mine',
+      projects_examined: 1,
+      unlinked: 2,
+      unlinked_size: 1003,
+      purged: 1,
+      purged_size: 501,
+    });
+    expect(await stored(onlyMine)).toBe(false);
+    expect(await stored(alsoKept)).toBe(true);
+    expect(await stored(kept)).toBe(true);
+    expect(await stored(siblings)).toBe(true);
+    expect(await stored(ofDeleted)).toBe(true);
+    expect((await admin.statistics('scope/sibling')).body).toMatchObject({ lfs_objects_count: 1 });
+
+    const siblingRun = await gc({ project: 'scope/sibling' });
+    expect(siblingRun.result).toMatchObject({ unlinked: 1, purged: 1, purged_size: 503 });
+    expect(await stored(ofDeleted)).toBe(true);
+    expect((await gc()).result).toMatchObject({ unlinked: 0, purged: 1, purged_size: 504 });
+    expect(await stored(ofDeleted)).toBe(false);
+    expect(await stored(alsoKept)).toBe(true);
+  });
+
   it('refuses a gc of an unknown project (404) and bad parameters (422)', async () => {
     expect((await admin.call('POST', '/gc', { project: 'no/such' })).status).toBe(404);
     expect((await admin.call('POST', '/gc', { dry_run: 'yes' })).status).toBe(422);
+  });
+}
+
+describe('garbage collection, deletion and jobs (local disk)', () => {
+  gcSpecs(() => Promise.resolve(undefined));
+});
+
+describe('garbage collection, deletion and jobs (S3, s3rver)', () => {
+  let s3: S3TestServer | undefined;
+  gcSpecs(async () => {
+    s3 = await startS3Server();
+    return new S3Storage({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+      forcePathStyle: true,
+      bucket: s3.bucket,
+      prefix: 'objects',
+    });
+  });
+  afterAll(async () => {
+    await s3?.stop();
   });
 });

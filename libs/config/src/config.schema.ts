@@ -77,6 +77,12 @@ export interface GcConfig {
   purgeGraceMs: number;
 }
 
+/** The job runner (README "Jobs"). */
+export interface JobsConfig {
+  /** A running job whose heartbeat is older than this is taken to have lost its instance and is queued again. */
+  staleSeconds: number;
+}
+
 export interface SecretsConfig {
   /** Bootstrap admin bearer token; undefined means "generate one into DATA_DIR/admin-token". */
   adminToken?: string;
@@ -108,6 +114,7 @@ export interface Config {
   storage: StorageConfig;
   limits: LimitsConfig;
   gc: GcConfig;
+  jobs: JobsConfig;
   secrets: SecretsConfig;
   logLevel: LoggingConfig['level'];
   logging: LoggingConfig;

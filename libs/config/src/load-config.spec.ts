@@ -285,6 +285,14 @@ describe(loadConfig.name, () => {
       expect(loadConfig({ GC_INTERVAL: '6h' }).gc.intervalMs).toBe(21_600_000);
     });
 
+    it('takes a running job for lost after 30 s without a heartbeat unless JOB_STALE_SECONDS says otherwise', () => {
+      expect(loadConfig({}).jobs).toEqual({ staleSeconds: 30 });
+      expect(loadConfig({ JOB_STALE_SECONDS: '6' }).jobs.staleSeconds).toBe(6);
+      expect(() => loadConfig({ JOB_STALE_SECONDS: '2' })).toThrow(
+        /JOB_STALE_SECONDS="2" must be an integer between 5 and 86400/,
+      );
+    });
+
     it('names every bad duration', () => {
       expect(() => loadConfig({ GC_INTERVAL: 'daily', GC_PURGE_GRACE: '7', GC_LINK_GRACE: 'off' })).toThrow(
         /GC_INTERVAL="daily" must be a duration[\s\S]*GC_LINK_GRACE="off" must be a duration[\s\S]*GC_PURGE_GRACE="7"/,

@@ -325,6 +325,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       linkGraceMs: reader.duration('GC_LINK_GRACE', 7 * 86_400_000) ?? 0,
       purgeGraceMs: reader.duration('GC_PURGE_GRACE', 7 * 86_400_000) ?? 0,
     },
+    // Heartbeats are written every 2 s: below 5 s one slow write would hand a healthy job to another instance.
+    jobs: { staleSeconds: reader.integer('JOB_STALE_SECONDS', 30, 5, 86_400) },
     secrets: { adminToken, internalSecret, apiSecret, metricsToken },
     logLevel: logLevel as Config['logLevel'],
     logging: {

@@ -37,7 +37,8 @@ export interface GcParams {
  * Garbage collection in two phases (README "Garbage collection"). Phase 1 unlinks, in each project that has a
  * reference snapshot, the links the snapshot does not reference that are older than it by more than
  * GC_LINK_GRACE, statistics and audit event in the same transaction. Phase 2 purges the objects no project has
- * linked for GC_PURGE_GRACE (ObjectPurger: bytes, then row). One collection runs at a time across instances.
+ * linked for GC_PURGE_GRACE (ObjectPurger: bytes, then row); for one project, only those it was the last to link.
+ * One collection runs at a time across instances.
  */
 @Injectable()
 export class GcService {
@@ -158,8 +159,10 @@ export class GcService {
       report.projects_examined += 1;
     }
     const unlinkedBefore = new Date(Date.now() - purgeGraceMs);
+    // For one project, phase 2 purges only the bytes whose last link was that project's.
+    const scope = params.projectId ?? undefined;
     if (params.dryRun) {
-      const { count, size } = await this.objects.countPurgeCandidates(unlinkedBefore);
+      const { count, size } = await this.objects.countPurgeCandidates(unlinkedBefore, scope);
       report.purged = count;
       report.purged_size = size;
       context.progress({ phase: 'done', done: projects.length, total: projects.length });
@@ -168,14 +171,16 @@ export class GcService {
     await this.objects.stampUnlinkedObjects();
     let afterId = '0';
     for (;;) {
-      const candidates = await this.objects.findPurgeCandidates(unlinkedBefore, afterId, PURGE_PAGE);
+      const candidates = await this.objects.findPurgeCandidates(unlinkedBefore, afterId, PURGE_PAGE, scope);
       for (const candidate of candidates) {
         context.progress({ phase: 'purge', done: report.purged, total: null });
         context.throwIfStopped();
-        const purged = await this.purger.purge(candidate.id, unlinkedBefore, {
-          context: auditContext,
-          action: 'gc.purge',
-        });
+        const purged = await this.purger.purge(
+          candidate.id,
+          unlinkedBefore,
+          { context: auditContext, action: 'gc.purge' },
+          scope,
+        );
         if (purged) {
           report.purged += 1;
           report.purged_size += purged.size;

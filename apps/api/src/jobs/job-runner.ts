@@ -39,8 +39,6 @@ export class JobStopped extends Error {
 const POLL_MS = 1000;
 /** How often a running job's heartbeat (and progress, and cancel check) is written. */
 const HEARTBEAT_MS = 2000;
-/** A running job whose heartbeat is older than this is taken to have lost its instance and is queued again. */
-export const JOB_STALE_SECONDS = 30;
 
 /**
  * Runs the jobs table's queued jobs in this API instance, one at a time: claims one (no two instances take the
@@ -78,7 +76,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
   async onApplicationBootstrap(): Promise<void> {
     // With the embedded database this is the only instance (DATA_DIR's instance lock): no running job has an owner.
     const requeued = await this.jobs.requeueStaleJobs(
-      JOB_STALE_SECONDS,
+      this.config.jobs.staleSeconds,
       this.owner,
       this.config.database.kind === 'embedded',
     );
@@ -120,7 +118,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
   private async poll(): Promise<void> {
     let more: boolean;
     try {
-      await this.jobs.requeueStaleJobs(JOB_STALE_SECONDS, this.owner);
+      await this.jobs.requeueStaleJobs(this.config.jobs.staleSeconds, this.owner);
       const job = await this.jobs.claimJob(this.owner, [...this.handlers.keys()]);
       if (job) {
         await this.runJob(job);

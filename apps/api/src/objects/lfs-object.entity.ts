@@ -24,6 +24,10 @@ export class LfsObject {
   @Column({ name: 'unlinked_at', type: 'timestamptz', nullable: true })
   unlinkedAt!: Date | null;
 
+  /** The project whose unlink left it linked nowhere (a collection for that project purges it); null: unknown. */
+  @Column({ name: 'unlinked_from_project_id', type: 'bigint', nullable: true })
+  unlinkedFromProjectId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

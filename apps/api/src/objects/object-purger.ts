@@ -23,15 +23,17 @@ export class ObjectPurger {
   ) {}
 
   /**
-   * Purges the object when nothing links it and it was unlinked at or before `unlinkedBefore` (or an earlier purge
-   * of it was interrupted); returns the purged object, or undefined when it was left alone.
+   * Purges the object when nothing links it and it was unlinked at or before `unlinkedBefore`, by the unlink of
+   * `unlinkedFrom` when given (or an earlier purge of it was interrupted); returns the purged object, or undefined
+   * when it was left alone.
    */
   async purge(
     id: string,
     unlinkedBefore: Date,
     audit?: { context: AuditContext; action: 'gc.purge' | 'object.delete' },
+    unlinkedFrom?: string,
   ): Promise<PurgingObject | undefined> {
-    const object = await this.objects.markPurging(id, unlinkedBefore);
+    const object = await this.objects.markPurging(id, unlinkedBefore, unlinkedFrom);
     if (!object) {
       return undefined;
     }

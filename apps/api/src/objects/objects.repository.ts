@@ -238,7 +238,10 @@ export class ObjectsRepository {
           WHERE project_id = $1`,
         [projectId, object.size],
       );
-      await manager.query(`UPDATE lfs_objects SET unlinked_at = NULL WHERE id = $1`, [objectRow.id]);
+      await manager.query(
+        `UPDATE lfs_objects SET unlinked_at = NULL, unlinked_from_project_id = NULL WHERE id = $1`,
+        [objectRow.id],
+      );
       // Uploaded again: a deletion on purpose no longer answers 410 for it.
       await manager.query(`DELETE FROM lfs_object_removals WHERE project_id = $1 AND oid = $2`, [
         projectId,
@@ -334,14 +337,21 @@ export class ObjectsRepository {
     return { count: parseInt8(rows[0]?.count ?? '0'), size: parseInt8(rows[0]?.size ?? '0') };
   }
 
-  /** What a purge of everything unlinked at or before `unlinkedBefore` would delete (a dry run). */
-  async countPurgeCandidates(unlinkedBefore: Date): Promise<{ count: number; size: number }> {
+  /**
+   * What a purge of everything unlinked at or before `unlinkedBefore` would delete (a dry run); with `projectId`,
+   * only what that project's unlink left linked nowhere.
+   */
+  async countPurgeCandidates(
+    unlinkedBefore: Date,
+    projectId?: string,
+  ): Promise<{ count: number; size: number }> {
     const rows = await this.dataSource.query<{ count: string; size: string }[]>(
       `SELECT count(*) AS count, coalesce(sum(o.size), 0) AS size FROM lfs_objects o
-        WHERE o.state = 'purging'
-           OR (coalesce(o.unlinked_at, now()) <= $1
-               AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id))`,
-      [unlinkedBefore],
+        WHERE ($2::bigint IS NULL OR o.unlinked_from_project_id = $2::bigint)
+          AND (o.state = 'purging'
+               OR (coalesce(o.unlinked_at, now()) <= $1
+                   AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)))`,
+      [unlinkedBefore, projectId ?? null],
     );
     return { count: parseInt8(rows[0]?.count ?? '0'), size: parseInt8(rows[0]?.size ?? '0') };
   }
@@ -363,10 +373,10 @@ export class ObjectsRepository {
     );
     // A statement of its own, after the row locks: it sees every other unlink committed before them.
     await manager.query(
-      `UPDATE lfs_objects o SET unlinked_at = now()
+      `UPDATE lfs_objects o SET unlinked_at = now(), unlinked_from_project_id = $2
         WHERE o.id = ANY($1::bigint[])
           AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)`,
-      [ids],
+      [ids, projectId],
     );
     const size = rows.reduce((sum, row) => sum + parseInt8(row.size), 0);
     await manager.query(
@@ -424,18 +434,25 @@ export class ObjectsRepository {
 
   /**
    * Rows whose bytes may be purged: those left `purging` by an interrupted purge, and those no project links that
-   * were unlinked at or before `unlinkedBefore`; in id order after `afterId`.
+   * were unlinked at or before `unlinkedBefore`; with `projectId`, only those whose last link was that project's;
+   * in id order after `afterId`.
    */
-  async findPurgeCandidates(unlinkedBefore: Date, afterId: string, limit: number): Promise<PurgingObject[]> {
+  async findPurgeCandidates(
+    unlinkedBefore: Date,
+    afterId: string,
+    limit: number,
+    projectId?: string,
+  ): Promise<PurgingObject[]> {
     const rows = await this.dataSource.query<(ObjectRow & { id: string })[]>(
       `SELECT o.id, o.oid, o.size, o.storage_key FROM lfs_objects o
         WHERE o.id > $2
+          AND ($4::bigint IS NULL OR o.unlinked_from_project_id = $4::bigint)
           AND (o.state = 'purging'
                OR (o.unlinked_at <= $1
                    AND NOT EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id)))
         ORDER BY o.id
         LIMIT $3`,
-      [unlinkedBefore, afterId, limit],
+      [unlinkedBefore, afterId, limit, projectId ?? null],
     );
     return rows.map((row) => ({ ...toStoredObject(row), id: row.id }));
   }
@@ -467,16 +484,28 @@ export class ObjectsRepository {
 
   /**
    * First step of a purge: under the row's lock, moves it from `present` to `purging` when no project links it and
-   * it was unlinked at or before `unlinkedBefore` (a row already `purging` is taken as it is: an earlier purge was
-   * interrupted). Committed before any byte is deleted. Undefined when it may not be purged (linked again, gone).
+   * it was unlinked at or before `unlinkedBefore` (by `unlinkedFrom`'s unlink, when given; a row already `purging`
+   * is taken as it is: an earlier purge was interrupted). Committed before any byte is deleted. Undefined when it
+   * may not be purged (linked again, gone).
    */
-  async markPurging(id: string, unlinkedBefore: Date): Promise<PurgingObject | undefined> {
+  async markPurging(
+    id: string,
+    unlinkedBefore: Date,
+    unlinkedFrom?: string,
+  ): Promise<PurgingObject | undefined> {
     return this.dataSource.transaction(async (manager) => {
       const rows = await manager.query<
-        (ObjectRow & { id: string; state: ObjectState; unlinked_at: Date | null })[]
-      >(`SELECT id, oid, size, storage_key, state, unlinked_at FROM lfs_objects WHERE id = $1 FOR UPDATE`, [
-        id,
-      ]);
+        (ObjectRow & {
+          id: string;
+          state: ObjectState;
+          unlinked_at: Date | null;
+          unlinked_from_project_id: string | null;
+        })[]
+      >(
+        `SELECT id, oid, size, storage_key, state, unlinked_at, unlinked_from_project_id FROM lfs_objects
+          WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
       const row = rows[0];
       if (!row) {
         return undefined;
@@ -484,6 +513,9 @@ export class ObjectsRepository {
       if (row.state === 'present') {
         if (row.unlinked_at === null || row.unlinked_at > unlinkedBefore) {
           return undefined;
+        }
+        if (unlinkedFrom !== undefined && row.unlinked_from_project_id !== unlinkedFrom) {
+          return undefined; // linked and unlinked again elsewhere since the candidates were read
         }
         // A statement of its own, after the lock: a link committed while we waited for it is seen.
         const links = await manager.query<unknown[]>(

@@ -127,10 +127,11 @@ export function addLifecycleCommands(program: Command, ctx: CliContext): void {
     .description(
       'Queues a garbage collection on the server and follows it (a progress bar on a terminal): phase 1 unlinks ' +
         "links that no ref of a project's reference snapshot reaches (older than it by GC_LINK_GRACE), phase 2 " +
-        'deletes the bytes of objects no project has linked for GC_PURGE_GRACE. Exit status 1 when it failed or ' +
-        'was cancelled.',
+        'deletes the bytes of objects no project has linked for GC_PURGE_GRACE. With --project, both phases keep to ' +
+        'that project: its links, and the bytes it was the last to link. Exit status 1 when it failed or was ' +
+        'cancelled.',
     )
-    .option('--project <path>', 'phase 1 in this project only')
+    .option('--project <path>', 'only this project: its unreferenced links, and the bytes only it linked')
     .option('--dry-run', 'count what would be done, change nothing')
     .action(async (options: { project?: string; dryRun?: boolean }, command: Command) => {
       const { client, output } = session(ctx, command);
