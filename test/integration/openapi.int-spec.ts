@@ -13,8 +13,8 @@ interface Case {
   params?: Record<string, string>;
   query?: string;
   body?: unknown;
-  /** The raw body and its type, for routes that take no JSON (references). */
-  raw?: { body: string; type: string };
+  /** The raw body and its type, for routes that take no JSON (references, project import). */
+  raw?: { body: string | Buffer; type: string };
   token?: string | null;
   status: number;
 }
@@ -29,6 +29,8 @@ describe('OpenAPI document', () => {
   let revocableToken: string;
   let revocablePlatform: string;
   let jobId: string;
+  /** An archive of the empty project oa/archive, as its export wrote it. */
+  let archive: Buffer;
   const oid = 'c'.repeat(64);
 
   beforeAll(async () => {
@@ -53,6 +55,12 @@ describe('OpenAPI document', () => {
       (await admin.call('POST', '/platform-tokens', { name: 'oa-revoked' })).body?.id,
     );
     jobId = (await api.app.get(JobsRepository, { strict: false }).createJob('gc', { dry_run: true })).id;
+    await factory.project({ path: 'oa/archive' });
+    const exported = await fetch(`${api.url}/api/v1/projects/oa%2Farchive/export`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(exported.status).toBe(200);
+    archive = Buffer.from(await exported.arrayBuffer());
   });
 
   afterAll(async () => {
@@ -292,6 +300,34 @@ describe('OpenAPI document', () => {
         status: 404,
       },
       {
+        method: 'GET',
+        template: '/api/v1/projects/{path}/export',
+        params: { path: 'oa/archive' },
+        status: 200,
+      },
+      { method: 'GET', template: '/api/v1/projects/{path}/export', params: { path: 'oa/none' }, status: 404 },
+      {
+        method: 'PUT',
+        template: '/api/v1/projects/{path}/import',
+        params: { path: 'oa/imported' },
+        raw: { body: archive, type: 'application/x-tar' },
+        status: 200,
+      },
+      {
+        method: 'PUT',
+        template: '/api/v1/projects/{path}/import',
+        params: { path: 'oa/imported' },
+        raw: { body: 'not a tar', type: 'application/x-tar' },
+        status: 422,
+      },
+      {
+        method: 'PUT',
+        template: '/api/v1/projects/{path}/import',
+        params: { path: 'oa/imported' },
+        raw: { body: archive, type: 'application/gzip' },
+        status: 415,
+      },
+      {
         method: 'DELETE',
         template: '/api/v1/projects/{path}/objects/{oid}',
         params: { ...project, oid },
@@ -402,7 +438,7 @@ describe('OpenAPI document', () => {
     const token =
       test.token === 'platform' ? platformToken : test.token === undefined ? TEST_ADMIN_TOKEN : test.token;
     const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (test.raw) {
       headers['content-type'] = test.raw.type;
       body = test.raw.body;
@@ -416,6 +452,10 @@ describe('OpenAPI document', () => {
       body,
     });
     const text = await response.text();
+    // A project archive is no JSON: what the document says of it is its media type, not a schema.
+    if (response.headers.get('content-type') === 'application/x-tar') {
+      return { status: response.status, body: undefined };
+    }
     return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
   }
 

@@ -56,6 +56,9 @@ export async function createApiApp(
     }),
   );
   continueWhenBodyIsRead(app.getHttpServer());
+  // Node's default of 5 minutes for a whole request would cut off a long project import or reference list; the
+  // proxy in front times slow and stalled bodies instead (idle and minimum-rate timeouts).
+  app.getHttpServer().requestTimeout = 0;
   app.use(requestIdMiddleware);
   app.use(clientAddressMiddleware(app.get(ApiSecrets).internal.clientAddress));
   // No body parser here: each route's body is read by JsonBodyInterceptor after its guards (see @JsonBody).

@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module.js';
 import { LocksModule } from './locks/locks.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PlatformModule } from './platform/platform.module.js';
+import { ProjectArchiveModule } from './project-archive/project-archive.module.js';
 import { PushCheckModule } from './push-check/push-check.module.js';
 import type { LfsRequest } from './http/request-context.js';
 import { ReferencesModule } from './references/references.module.js';
@@ -34,6 +35,7 @@ export const FEATURE_MODULES = [
   PlatformModule,
   ReferencesModule,
   GcModule,
+  ProjectArchiveModule,
 ];
 
 @Module({})

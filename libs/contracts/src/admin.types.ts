@@ -236,6 +236,7 @@ export const AUDIT_ACTIONS = [
   'project.create',
   'project.update',
   'project.delete',
+  'project.import',
   'member.set',
   'member.remove',
   'lock.force_unlock',

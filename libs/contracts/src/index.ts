@@ -11,6 +11,7 @@ export * from './lifecycle.types.js';
 export * from './lock.types.js';
 export * from './media-types.js';
 export * from './oid.js';
+export * from './project-archive.types.js';
 export * from './push-check.types.js';
 export * from './quota.js';
 export * from './request-id.js';

@@ -19,6 +19,8 @@ const ERROR_CATALOGUE = {
   /** The client stopped sending its request body (idle or below the minimum rate, see the proxy's timeouts). */
   REQUEST_TIMEOUT: { status: 408 },
   ALREADY_EXISTS: { status: 409 },
+  /** The job a request was running (an import) was cancelled through the jobs API. */
+  JOB_CANCELLED: { status: 409 },
   LOCK_EXISTS: { status: 409 },
   HASH_ALGO_UNSUPPORTED: { status: 409 },
   PAYLOAD_TOO_LARGE: { status: 413 },

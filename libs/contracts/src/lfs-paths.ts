@@ -1,3 +1,11 @@
+/**
+ * One to ten segments of letters, digits, `.`, `_`, `-`; no segment starts with `.` or `-`, none ends in `.git`, and
+ * no `info` segment is followed by `lfs`: LFS URLs are `/{project}/info/lfs/…`, and `team/info/lfs/x` would read as
+ * project `team`.
+ */
+export const PROJECT_PATH_PATTERN =
+  /^(?!.*\.git(?:\/|$))(?!(?:.*\/)?info\/lfs(?:\/|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,9}$/;
+
 const HAS_LFS_SEGMENTS = /(?:^|\/)info\/lfs(?:\/|$)/;
 
 /**

@@ -59,8 +59,15 @@ export interface GcReport {
   purged_size: number;
 }
 
-export const JOB_KINDS = ['gc'] as const;
+export const JOB_KINDS = ['gc', 'project-export', 'project-import'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
+
+/**
+ * Kinds whose job is one streaming request (the export's answer, the import's body): the request is the job, so it
+ * runs where the request arrived, ends with it, and cannot be run again without its caller. A runner never claims
+ * one; one whose instance stopped fails instead of being queued again.
+ */
+export const REQUEST_JOB_KINDS = ['project-export', 'project-import'] as const satisfies readonly JobKind[];
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];

@@ -23,6 +23,7 @@ import {
   JOB_KINDS,
   JOB_STATES,
   MAX_PAGE_LIMIT,
+  PROJECT_PATH_PATTERN,
   ROLES,
   VISIBILITIES,
 } from '@lfs-depot/contracts';
@@ -41,13 +42,6 @@ import type {
 } from '@lfs-depot/contracts';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/**
- * One to ten segments of letters, digits, `.`, `_`, `-`; no segment starts with `.` or `-`, none ends in `.git`, and
- * no `info` segment is followed by `lfs`: LFS URLs are `/{project}/info/lfs/…`, and `team/info/lfs/x` would read as
- * project `team`.
- */
-export const PROJECT_PATH_PATTERN =
-  /^(?!.*\.git(?:\/|$))(?!(?:.*\/)?info\/lfs(?:\/|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(?:\/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,9}$/;
 
 const MAX_QUOTA = Number.MAX_SAFE_INTEGER;
 

@@ -38,7 +38,7 @@ export class JobStopped extends Error {
 /** While jobs are about, how often the runner looks for queued ones. */
 const POLL_MS = 1000;
 /** How often a running job's heartbeat (and progress, and cancel check) is written. */
-const HEARTBEAT_MS = 2000;
+export const HEARTBEAT_MS = 2000;
 
 /**
  * Runs the jobs table's queued jobs in this API instance, one at a time: claims one (no two instances take the

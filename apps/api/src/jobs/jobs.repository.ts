@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JobKind, JobProgress, JobState, JobView } from '@lfs-depot/contracts';
+import { REQUEST_JOB_KINDS } from '@lfs-depot/contracts';
 import { DataSource } from 'typeorm';
 
 interface JobRow {
@@ -59,6 +60,16 @@ export class JobsRepository {
     const rows = await this.dataSource.query<JobRow[]>(
       `INSERT INTO jobs (kind, params) VALUES ($1, $2::jsonb) RETURNING ${COLUMNS}`,
       [kind, JSON.stringify(params)],
+    );
+    return toView(rows[0]);
+  }
+
+  /** A job that a request runs itself (REQUEST_JOB_KINDS): running from the start, owned by `owner`. */
+  async createRunningJob(kind: JobKind, params: Record<string, unknown>, owner: string): Promise<JobView> {
+    const rows = await this.dataSource.query<JobRow[]>(
+      `INSERT INTO jobs (kind, params, state, owner, heartbeat_at, started_at, attempts)
+       VALUES ($1, $2::jsonb, 'running', $3, now(), now(), 1) RETURNING ${COLUMNS}`,
+      [kind, JSON.stringify(params), owner],
     );
     return toView(rows[0]);
   }
@@ -199,17 +210,21 @@ export class JobsRepository {
   /**
    * Queues again the running jobs whose owner stopped beating `staleSeconds` ago (killed, or its machine gone), or,
    * with `all`, every running job not owned by `exceptOwner` (a single instance starting: no other can own one).
-   * Cancel requested: cancelled instead. Returns how many.
+   * Cancel requested: cancelled instead. A request's job (REQUEST_JOB_KINDS) fails instead: its request went with
+   * its instance, and nothing could run it again. Returns how many.
    */
   async requeueStaleJobs(staleSeconds: number, exceptOwner: string, all = false): Promise<number> {
     const result = await this.dataSource.query<[unknown[], number]>(
       `UPDATE jobs
-          SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
-              finished_at = CASE WHEN cancel_requested THEN now() ELSE finished_at END,
+          SET state = CASE WHEN cancel_requested THEN 'cancelled'
+                           WHEN kind = ANY($4::text[]) THEN 'failed' ELSE 'queued' END,
+              error = CASE WHEN NOT cancel_requested AND kind = ANY($4::text[])
+                           THEN 'The instance running this request stopped; run it again' ELSE error END,
+              finished_at = CASE WHEN cancel_requested OR kind = ANY($4::text[]) THEN now() ELSE finished_at END,
               owner = NULL
         WHERE state = 'running' AND owner IS DISTINCT FROM $2
           AND ($3 OR heartbeat_at < now() - make_interval(secs => $1))`,
-      [staleSeconds, exceptOwner, all],
+      [staleSeconds, exceptOwner, all, REQUEST_JOB_KINDS],
     );
     return result[1];
   }

@@ -538,20 +538,48 @@ export class ObjectsRepository {
     });
   }
 
-  /** A page of the project's objects in oid order, after `cursor` (an oid). */
-  async listProjectObjects(projectId: string, limit: number, cursor?: string): Promise<ProjectObjectPage> {
+  /**
+   * A page of the project's objects in oid order, after `cursor` (an oid); with `linkedBefore`, only the links made
+   * before it (an export lists what was linked when it started).
+   */
+  async listProjectObjects(
+    projectId: string,
+    limit: number,
+    cursor?: string,
+    linkedBefore?: Date,
+  ): Promise<ProjectObjectPage> {
     const rows = await this.dataSource.query<(ObjectRow & { created_at: Date })[]>(
       `SELECT o.oid, o.size, o.storage_key, l.created_at
          FROM lfs_objects_projects l JOIN lfs_objects o ON o.id = l.lfs_object_id
         WHERE l.project_id = $1 AND ($2::text IS NULL OR o.oid > $2)
+          AND ($4::timestamptz IS NULL OR l.created_at <= $4::timestamptz)
         ORDER BY o.oid
         LIMIT $3`,
-      [projectId, cursor ?? null, limit + 1],
+      [projectId, cursor ?? null, limit + 1, linkedBefore ?? null],
     );
     const page = rows.slice(0, limit);
     return {
       objects: page.map((row) => ({ ...toStoredObject(row), linkedAt: row.created_at })),
       nextCursor: rows.length > limit ? (page[page.length - 1]?.oid ?? null) : null,
+    };
+  }
+
+  /**
+   * How many objects the project links now, their bytes, and the database's now (`at`): an export's manifest, whose
+   * listing then takes the links made up to `at` (the database's clock, as the links' created_at).
+   */
+  async countProjectObjects(projectId: string): Promise<{ count: number; size: number; at: Date }> {
+    const rows = await this.dataSource.query<{ count: string; size: string; at: Date }[]>(
+      `SELECT count(*) AS count, coalesce(sum(o.size), 0) AS size, now() AS at
+         FROM lfs_objects_projects l JOIN lfs_objects o ON o.id = l.lfs_object_id
+        WHERE l.project_id = $1 AND l.created_at <= now()`,
+      [projectId],
+    );
+    const row = rows[0];
+    return {
+      count: parseInt8(row?.count ?? '0'),
+      size: parseInt8(row?.size ?? '0'),
+      at: row?.at ?? new Date(),
     };
   }
 }

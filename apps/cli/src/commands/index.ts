@@ -8,6 +8,7 @@ import { addLocksCommands } from './locks.command.js';
 import { addMembersCommands } from './members.command.js';
 import { addObjectsCommands } from './objects.command.js';
 import { addPreReceiveCommand } from './pre-receive.command.js';
+import { addProjectArchiveCommands } from './project-archive.command.js';
 import { addProjectsCommands } from './projects.command.js';
 import { addStatsCommand } from './stats.command.js';
 import { addTokensCommands } from './tokens.command.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CommandFamily[] = [
   addUsersCommands,
   addTokensCommands,
   addProjectsCommands,
+  addProjectArchiveCommands,
   addMembersCommands,
   addLocksCommands,
   addObjectsCommands,
