@@ -167,7 +167,10 @@ describe('projects export and import between two servers, with real git and git-
         archive.find((member) => member.name === archiveObjectMember(file.oid))?.data.equals(file.data),
       ).toBe(true);
     }
-    const jobs = (await adminClient(source.url).ok('GET', '/jobs?kind=project-export')) as unknown as JobsPageView;
+    const jobs = (await adminClient(source.url).ok(
+      'GET',
+      '/jobs?kind=project-export',
+    )) as unknown as JobsPageView;
     expect(jobs.jobs).toHaveLength(1);
     expect(jobs.jobs[0]).toMatchObject({
       kind: 'project-export',
@@ -334,7 +337,10 @@ describe('projects export and import between two servers, with real git and git-
     let running: JobView | undefined;
     // Progress goes out with the job's heartbeat, every 2 s.
     await eventually(async () => {
-      const page = (await admin.ok('GET', '/jobs?kind=project-import&state=running')) as unknown as JobsPageView;
+      const page = (await admin.ok(
+        'GET',
+        '/jobs?kind=project-import&state=running',
+      )) as unknown as JobsPageView;
       running = page.jobs.find((job) => job.params.project === 'team/cancelled' && job.progress !== null);
       return running !== undefined;
     }, 15_000);
