@@ -167,10 +167,18 @@ describe('projects export and import between two servers, with real git and git-
         archive.find((member) => member.name === archiveObjectMember(file.oid))?.data.equals(file.data),
       ).toBe(true);
     }
-    const jobs = (await adminClient(source.url).ok(
-      'GET',
-      '/jobs?kind=project-export',
-    )) as unknown as JobsPageView;
+    // The job ends once the last byte went out, which the client may see a moment before the job's row says so.
+    let jobs: JobsPageView | undefined;
+    await eventually(async () => {
+      jobs = (await adminClient(source.url).ok(
+        'GET',
+        '/jobs?kind=project-export',
+      )) as unknown as JobsPageView;
+      return jobs.jobs[0]?.state !== 'running';
+    }, 10_000);
+    if (!jobs) {
+      throw new Error('no jobs page');
+    }
     expect(jobs.jobs).toHaveLength(1);
     expect(jobs.jobs[0]).toMatchObject({
       kind: 'project-export',
@@ -353,5 +361,129 @@ describe('projects export and import between two servers, with real git and git-
     expect(await admin.ok('GET', `/jobs/${running.id}`)).toMatchObject({ state: 'cancelled' });
     expect(await target.api.storage.stat(objectKey(big.oid))).toBeUndefined();
     body.destroy();
+  });
+
+  it('refuses an archive that is no project export, or whose manifest is too large, before storing anything', async () => {
+    const archiveOf = async (entries: { name: string; data: string | Buffer }[]): Promise<Buffer> => {
+      const pack = tar.pack();
+      for (const entry of entries) {
+        pack.entry({ name: entry.name }, entry.data);
+      }
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of pack as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    };
+    const send = async (archive: Buffer): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const { body, answer } = openImport(target, 'team/refused');
+      body.end(archive);
+      return answer;
+    };
+    const object = randomObject(100);
+    await expect(
+      send(await archiveOf([{ name: archiveObjectMember(object.oid), data: object.data }])),
+    ).resolves.toMatchObject({
+      status: 422,
+      body: {
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(/first member must be manifest.json/) as unknown,
+      },
+    });
+    await expect(
+      send(
+        await archiveOf([
+          { name: MANIFEST_MEMBER, data: `{"format":"lfs-depot-project","pad":"${'x'.repeat(70_000)}"}` },
+        ]),
+      ),
+    ).resolves.toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+    await expect(
+      send(await archiveOf([{ name: MANIFEST_MEMBER, data: '{"format":"zip"}' }])),
+    ).resolves.toMatchObject({
+      status: 422,
+      body: { message: expect.stringMatching(/not an lfs-depot project archive/) as unknown },
+    });
+    expect((await adminClient(target.url).call('GET', '/projects/team%2Frefused')).status).toBe(404);
+    expect(await target.api.storage.stat(objectKey(object.oid))).toBeUndefined();
+  });
+
+  it('cuts an export short when its job is cancelled, and fails the job of an export whose client went away', async () => {
+    const admin = adminClient(target.url);
+    // Large enough that the export waits for its reader once the socket buffers are full.
+    const big = randomObject(32 * 1024 * 1024);
+    const { body, answer } = openImport(target, 'team/large');
+    const pack = tar.pack();
+    pack.pipe(body);
+    pack.entry(
+      { name: MANIFEST_MEMBER },
+      JSON.stringify({
+        format: 'lfs-depot-project',
+        version: 1,
+        exported_at: new Date().toISOString(),
+        project: { path: 'team/large', visibility: 'private', quota_bytes: null },
+        objects: { count: 1, size: big.data.length },
+      }),
+    );
+    pack.entry({ name: archiveObjectMember(big.oid) }, big.data);
+    pack.finalize();
+    await expect(answer).resolves.toMatchObject({ status: 200, body: { linked: 1 } });
+
+    const startExport = (): Promise<http.IncomingMessage> =>
+      new Promise((resolve, reject) => {
+        http
+          .get(
+            `${target.url}/api/v1/projects/team%2Flarge/export`,
+            { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } },
+            resolve,
+          )
+          .on('error', reject);
+      });
+    const runningExport = async (): Promise<JobView> => {
+      let found: JobView | undefined;
+      await eventually(async () => {
+        const page = (await admin.ok(
+          'GET',
+          '/jobs?kind=project-export&state=running',
+        )) as unknown as JobsPageView;
+        found = page.jobs.find((job) => job.params.project === 'team/large');
+        return found !== undefined;
+      }, 15_000);
+      if (!found) {
+        throw new Error('no running export job');
+      }
+      return found;
+    };
+    const finished = async (id: string): Promise<JobView> => {
+      let job: JobView | undefined;
+      await eventually(async () => {
+        job = (await admin.ok('GET', `/jobs/${id}`)) as unknown as JobView;
+        return job.state !== 'running';
+      }, 15_000);
+      if (!job) {
+        throw new Error(`job ${id} not found`);
+      }
+      return job;
+    };
+
+    const cancelled = await startExport();
+    expect(cancelled.statusCode).toBe(200);
+    cancelled.pause();
+    const ended = new Promise<boolean>((resolve) => {
+      cancelled.on('error', () => resolve(cancelled.complete));
+      cancelled.on('close', () => resolve(cancelled.complete));
+    });
+    const first = await runningExport();
+    await admin.ok('POST', `/jobs/${first.id}/cancel`);
+    expect(await finished(first.id)).toMatchObject({ state: 'cancelled' });
+    cancelled.resume();
+    // The answer stops before its end: whoever reads it sees a cut tar, never one that passes for whole.
+    await expect(ended).resolves.toBe(false);
+
+    const abandoned = await startExport();
+    abandoned.pause();
+    const second = await runningExport();
+    abandoned.destroy();
+    expect(await finished(second.id)).toMatchObject({ state: 'failed' });
   });
 });
