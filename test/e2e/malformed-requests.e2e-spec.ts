@@ -63,6 +63,7 @@ describe('object transfers through the proxy (local disk storage)', () => {
           const answer = await request(url, { method, body: method === 'GET' ? undefined : object.data });
           expect({ method, status: answer.status }).toEqual({ method, status: 503 });
           expect(answer.headers['content-type']).toMatch(/^application\/vnd\.git-lfs\+json/);
+          expect({ method, retryAfter: answer.headers['retry-after'] }).toEqual({ method, retryAfter: '2' });
           expect(json(answer)).toMatchObject({
             code: 'SERVICE_UNAVAILABLE',
             message: expect.stringContaining('API is not reachable'),

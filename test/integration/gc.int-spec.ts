@@ -221,6 +221,29 @@ function gcSpecs(storage: () => Promise<ObjectStorage | undefined>): void {
         cancel_requested: true,
       });
       expect(await finished(id)).toMatchObject({ state: 'cancelled', result: null });
+      // Who started it and who stopped it; a second cancel of the ended job asks nothing and records nothing.
+      expect((await admin.call('POST', `/jobs/${id}/cancel`)).body).toMatchObject({ state: 'cancelled' });
+      const events = await api.dataSource.query<Record<string, unknown>[]>(
+        `SELECT action, actor_type, actor_name, target_name, details FROM audit_events
+          WHERE target_type = 'job' AND target_id = $1 ORDER BY id`,
+        [id],
+      );
+      expect(events).toEqual([
+        {
+          action: 'gc.start',
+          actor_type: 'admin_token',
+          actor_name: 'admin',
+          target_name: 'gc',
+          details: { project: null, dry_run: false },
+        },
+        {
+          action: 'job.cancel',
+          actor_type: 'admin_token',
+          actor_name: 'admin',
+          target_name: 'gc',
+          details: { state: 'running' },
+        },
+      ]);
     } finally {
       await holder.query(`SELECT pg_advisory_unlock($1)`, [GC_LOCK_KEY]);
       await holder.release();

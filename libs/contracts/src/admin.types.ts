@@ -242,8 +242,10 @@ export const AUDIT_ACTIONS = [
   'lock.force_unlock',
   'object.unlink',
   'object.delete',
+  'gc.start',
   'gc.unlink',
   'gc.purge',
+  'job.cancel',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -256,6 +258,7 @@ export const AUDIT_TARGET_TYPES = [
   'member',
   'lock',
   'object',
+  'job',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 

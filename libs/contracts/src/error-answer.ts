@@ -62,6 +62,12 @@ export function errorAnswer(input: ErrorAnswerInput): ErrorAnswer {
   return { status, headers, body };
 }
 
+/**
+ * The Retry-After of the proxy's own 503 when it cannot reach the API: long enough for a restarting API to be
+ * listening again, short enough that git-lfs's retries (which honour it) lose little time.
+ */
+export const API_UNREACHABLE_RETRY_AFTER_SECONDS = 2;
+
 /** What a client is told when the proxy cannot reach the API (answered as SERVICE_UNAVAILABLE). */
 export function apiUnreachableMessage(reason: string): string {
   return `The lfs-depot API is not reachable (${reason}); try again shortly`;

@@ -2,6 +2,8 @@ import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestj
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { JobsPageView, JobView } from '@lfs-depot/contracts';
 
+import type { AuditContext } from '../audit/audit-context.js';
+import { Audited } from '../audit/audit-context.decorator.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
 import { JobSchema, JobsPageSchema } from '../jobs/jobs.views.js';
@@ -37,7 +39,7 @@ export class JobsAdminController {
   @HttpCode(200)
   @ApiOkResponse({ type: JobSchema })
   @ApiErrors('JOB_NOT_FOUND')
-  cancelJob(@Param('id') id: string): Promise<JobView> {
-    return this.jobs.cancelJob(id);
+  cancelJob(@Audited() audit: AuditContext, @Param('id') id: string): Promise<JobView> {
+    return this.jobs.cancelJob(id, audit);
   }
 }

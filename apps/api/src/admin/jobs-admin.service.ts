@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { JobKind, JobsPageView, JobState, JobView } from '@lfs-depot/contracts';
 import { DEFAULT_PAGE_LIMIT, DomainError, ErrorCode } from '@lfs-depot/contracts';
 
+import type { AuditContext } from '../audit/audit-context.js';
+import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor, isRowId } from '../core/page-cursor.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { JobsRepository } from '../jobs/jobs.repository.js';
@@ -16,6 +18,7 @@ export class JobsAdminService {
   constructor(
     private readonly jobs: JobsRepository,
     private readonly runner: JobRunner,
+    private readonly audit: AuditService,
   ) {}
 
   async listJobs(query: {
@@ -47,12 +50,24 @@ export class JobsAdminService {
     return job;
   }
 
-  async cancelJob(id: string): Promise<JobView> {
-    const job = await this.jobs.requestCancel(id);
+  /** Audited (`job.cancel`) when it asked a queued or running job to stop. */
+  async cancelJob(id: string, context: AuditContext): Promise<JobView> {
+    const cancelled = await this.audit.transaction(async (tx) => {
+      const answer = await this.jobs.requestCancel(id, tx);
+      if (answer?.requested) {
+        await this.audit.record(tx, context, {
+          action: 'job.cancel',
+          target: { type: 'job', id: answer.job.id, name: answer.job.kind },
+          project: typeof answer.job.params.project === 'string' ? answer.job.params.project : null,
+          details: { state: answer.job.state },
+        });
+      }
+      return answer;
+    });
     this.runner.wake();
-    if (!job) {
+    if (!cancelled) {
       throw notFound(id);
     }
-    return job;
+    return cancelled.job;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { formatBasicAuthorization, parseBasicAuthorization } from '@lfs-depot/auth';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 import passport from 'passport';
 import { BasicStrategy } from 'passport-http';
@@ -10,6 +11,8 @@ import { AuthService } from './auth.service.js';
 interface BasicAuthRequest {
   headers: { authorization: string };
   client: string | undefined;
+  /** The password as RFC 7617 reads it (all after the first colon); undefined when the header does not parse. */
+  password: string | undefined;
 }
 
 type Verified = (error: unknown, principal?: Principal | false) => void;
@@ -34,14 +37,18 @@ function settleBufferDeprecationCheck(): void {
 }
 
 /**
- * The password of a Basic header as RFC 7617 reads it: everything after the user-id's colon. passport-http 0.3.0
- * splits the decoded pair at every colon and passes on only the text between the first two, which would cut a
- * password holding a colon short. (Its own decoding, repeated: the second space-separated part, base64, UTF-8.)
+ * The header passport-http is handed. It splits the decoded pair at every colon and passes on only the text between
+ * the first two, so the verify callback takes the password from parseBasicAuthorization (RFC 7617: all after the
+ * first colon) instead. A password starting with a colon would leave that text empty, which passport-http refuses
+ * before verifying: it gets the user-id with a stand-in password then.
  */
-function passwordAfterUserId(authorization: string, userId: string): string {
-  return Buffer.from(authorization.split(' ')[1] ?? '', 'base64')
-    .toString()
-    .slice(userId.length + 1);
+function headerForPassport(
+  authorization: string,
+  credentials: { username: string; password: string } | undefined,
+): string {
+  return credentials?.password.startsWith(':')
+    ? formatBasicAuthorization(credentials.username, '-')
+    : authorization;
 }
 
 /**
@@ -72,7 +79,12 @@ export class BasicAuthStrategy {
 
   /** Authenticates an `Authorization` header; `client` is the requester's address (undefined when unknown). */
   authenticate(authorization: string, client: string | undefined): Promise<Principal> {
-    const req: BasicAuthRequest = { headers: { authorization }, client };
+    const credentials = parseBasicAuthorization(authorization);
+    const req: BasicAuthRequest = {
+      headers: { authorization: headerForPassport(authorization, credentials) },
+      client,
+      password: credentials?.password,
+    };
     return new Promise<Principal>((resolve, reject) => {
       const middleware = this.passport.authenticate(
         STRATEGY,
@@ -94,8 +106,11 @@ export class BasicAuthStrategy {
 
   /** The verify callback: AuthService decides; `false` makes passport-http fail with its challenge (our 401). */
   private verify(req: BasicAuthRequest, username: string, done: Verified): void {
-    const password = passwordAfterUserId(req.headers.authorization, username);
-    this.auth.authenticateBasic(username, password, req.client).then(
+    if (req.password === undefined) {
+      done(null, false); // passport-http read a header RFC 7617 does not (a scheme merely containing "basic")
+      return;
+    }
+    this.auth.authenticateBasic(username, req.password, req.client).then(
       (principal) => done(null, principal ?? false),
       (error: unknown) => done(error),
     );

@@ -2,6 +2,8 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { JobView } from '@lfs-depot/contracts';
 
+import type { AuditContext } from '../audit/audit-context.js';
+import { Audited } from '../audit/audit-context.decorator.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
@@ -25,7 +27,7 @@ export class GcController {
     description: 'The queued collection; follow it at /api/v1/jobs/{id}',
   })
   @ApiErrors('PROJECT_NOT_FOUND', ...BODY_ERRORS)
-  startGc(@Body() body: unknown): Promise<JobView> {
-    return this.gc.startGc(body);
+  startGc(@Audited() audit: AuditContext, @Body() body: unknown): Promise<JobView> {
+    return this.gc.startGc(body, audit);
   }
 }

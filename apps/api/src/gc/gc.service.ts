@@ -56,8 +56,8 @@ export class GcService {
     private readonly runner: JobRunner,
   ) {}
 
-  /** Queues a collection (`POST /api/v1/gc`) and wakes this instance's runner. */
-  async startGc(body: unknown): Promise<JobView> {
+  /** Queues a collection (`POST /api/v1/gc`, audited as `gc.start`) and wakes this instance's runner. */
+  async startGc(body: unknown, context: AuditContext): Promise<JobView> {
     const { project, dry_run: dryRun } = (typeof body === 'object' && body !== null ? body : {}) as Record<
       string,
       unknown
@@ -71,9 +71,16 @@ export class GcService {
     if (typeof project === 'string' && !(await this.projects.findProjectByPath(project))) {
       throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, `Project '${project}' not found`);
     }
-    const job = await this.jobs.createJob('gc', {
-      project: typeof project === 'string' ? project : null,
-      dry_run: dryRun === true,
+    const params = { project: typeof project === 'string' ? project : null, dry_run: dryRun === true };
+    const job = await this.audit.transaction(async (tx) => {
+      const queued = await this.jobs.createJob('gc', params, tx);
+      await this.audit.record(tx, context, {
+        action: 'gc.start',
+        target: { type: 'job', id: queued.id, name: 'gc' },
+        project: params.project,
+        details: params,
+      });
+      return queued;
     });
     this.runner.wake();
     return job;

@@ -3,6 +3,9 @@ import type { JobKind, JobProgress, JobState, JobView } from '@lfs-depot/contrac
 import { REQUEST_JOB_KINDS } from '@lfs-depot/contracts';
 import { DataSource } from 'typeorm';
 
+import type { Transaction } from '../database/transaction.js';
+import { inTransaction } from '../database/transaction.js';
+
 interface JobRow {
   id: string;
   kind: JobKind;
@@ -56,12 +59,15 @@ function rowsOf<T>(result: T[] | [T[], number]): T[] {
 export class JobsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async createJob(kind: JobKind, params: Record<string, unknown>): Promise<JobView> {
-    const rows = await this.dataSource.query<JobRow[]>(
-      `INSERT INTO jobs (kind, params) VALUES ($1, $2::jsonb) RETURNING ${COLUMNS}`,
-      [kind, JSON.stringify(params)],
-    );
-    return toView(rows[0]);
+  /** Queues a job (in the caller's transaction, when given: its audit event commits with it). */
+  async createJob(kind: JobKind, params: Record<string, unknown>, tx?: Transaction): Promise<JobView> {
+    return inTransaction(this.dataSource, tx, async ({ manager }) => {
+      const rows = await manager.query<JobRow[]>(
+        `INSERT INTO jobs (kind, params) VALUES ($1, $2::jsonb) RETURNING ${COLUMNS}`,
+        [kind, JSON.stringify(params)],
+      );
+      return toView(rows[0]);
+    });
   }
 
   /** A job that a request runs itself (REQUEST_JOB_KINDS): running from the start, owned by `owner`. */
@@ -126,20 +132,29 @@ export class JobsRepository {
     };
   }
 
-  /** A queued job is cancelled at once; a running one is asked to stop (its runner sees it within a heartbeat). */
-  async requestCancel(id: string): Promise<JobView | undefined> {
+  /**
+   * A queued job is cancelled at once; a running one is asked to stop (its runner sees it within a heartbeat).
+   * `requested`: whether this call asked (the job was queued or running), in the caller's transaction when given.
+   */
+  async requestCancel(
+    id: string,
+    tx?: Transaction,
+  ): Promise<{ job: JobView; requested: boolean } | undefined> {
     if (!/^\d{1,18}$/.test(id)) {
       return undefined;
     }
-    await this.dataSource.query(
-      `UPDATE jobs
-          SET cancel_requested = true,
-              state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
-              finished_at = CASE WHEN state = 'queued' THEN now() ELSE finished_at END
-        WHERE id = $1 AND state IN ('queued', 'running')`,
-      [id],
-    );
-    return this.findJob(id);
+    return inTransaction(this.dataSource, tx, async ({ manager }) => {
+      const [, changed] = await manager.query<[unknown[], number]>(
+        `UPDATE jobs
+            SET cancel_requested = true,
+                state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
+                finished_at = CASE WHEN state = 'queued' THEN now() ELSE finished_at END
+          WHERE id = $1 AND state IN ('queued', 'running')`,
+        [id],
+      );
+      const rows = await manager.query<JobRow[]>(`SELECT ${COLUMNS} FROM jobs WHERE id = $1`, [id]);
+      return rows[0] ? { job: toView(rows[0]), requested: changed > 0 } : undefined;
+    });
   }
 
   /** Takes the oldest queued job of one of these kinds for `owner` (SKIP LOCKED: instances never take the same). */

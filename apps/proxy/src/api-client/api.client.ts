@@ -9,6 +9,7 @@ import type {
 } from '@lfs-depot/contracts';
 import {
   ACTING_USER_HEADER,
+  API_UNREACHABLE_RETRY_AFTER_SECONDS,
   apiUnreachableMessage,
   ErrorCode,
   errorAnswer,
@@ -63,8 +64,14 @@ function unreachableAnswer(error: NodeJS.ErrnoException, requestId: string): Api
     message: apiUnreachableMessage(error.code ?? error.message),
     requestId,
     lfs: true,
+    details: { retry_after_seconds: API_UNREACHABLE_RETRY_AFTER_SECONDS },
   });
-  return { status, contentType: headers['Content-Type'] ?? '', body: JSON.stringify(body) };
+  return {
+    status,
+    contentType: headers['Content-Type'] ?? '',
+    body: JSON.stringify(body),
+    retryAfter: headers['Retry-After'],
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import http from 'node:http';
 import { signClientAddress } from '@lfs-depot/auth';
 import {
   ACTING_USER_HEADER,
+  API_UNREACHABLE_RETRY_AFTER_SECONDS,
   apiUnreachableMessage,
   CLIENT_ADDRESS_HEADER,
   clientAddress,
@@ -279,6 +280,8 @@ export class ApiForwarder {
           apiUnreachableMessage((error as NodeJS.ErrnoException).code ?? error.message),
           requestId,
           lfs,
+          req,
+          { retry_after_seconds: API_UNREACHABLE_RETRY_AFTER_SECONDS },
         );
       } else {
         res.destroy();
