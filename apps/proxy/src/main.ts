@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     );
   }
   const internalSecret = await resolveInternalSecret(config);
-  const storage = await createStorage(config.storage);
+  const storage = await createStorage(config.storage, config.storageFallback);
   const proxy = new ProxyServer({
     apiUrl: config.api.url,
     internalSecret,

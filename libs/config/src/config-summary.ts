@@ -1,4 +1,4 @@
-import type { Config } from './config.schema.js';
+import type { Config, StorageConfig } from './config.schema.js';
 
 /** A URL with its password replaced by `***`, fit for a log line. */
 export function redactUrl(url: string): string {
@@ -11,6 +11,14 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparsable URL)';
   }
+}
+
+/** Where a storage configuration points, without credentials. */
+export function describeStorage(storage: StorageConfig): string {
+  return storage.kind === 'file'
+    ? `file://${storage.root}`
+    : `s3://${storage.bucket}/${storage.prefix}` +
+        ` (region ${storage.region}${storage.endpoint ? `, endpoint ${redactUrl(storage.endpoint)}` : ''})`;
 }
 
 /**
@@ -30,11 +38,8 @@ export function configSummary(config: Config): Record<string, unknown> {
     trusted_proxy_hops: config.http.trustedProxyHops,
     database: database.kind === 'embedded' ? `embedded (${database.dataDir})` : redactUrl(database.url),
     cache: redis.kind === 'redis' ? redactUrl(redis.url) : 'memory',
-    storage:
-      storage.kind === 'file'
-        ? `file://${storage.root}`
-        : `s3://${storage.bucket}/${storage.prefix}` +
-          ` (region ${storage.region}${storage.endpoint ? `, endpoint ${redactUrl(storage.endpoint)}` : ''})`,
+    storage: describeStorage(storage),
+    ...(config.storageFallback ? { storage_fallback: describeStorage(config.storageFallback) } : {}),
     limits: {
       max_objects_per_batch: config.limits.maxObjectsPerBatch,
       max_object_size: config.limits.maxObjectSize,

@@ -112,6 +112,8 @@ export interface Config {
   database: DatabaseConfig;
   redis: RedisConfig;
   storage: StorageConfig;
+  /** STORAGE_FALLBACK: where reads that miss `storage` look, while objects are migrated from there; null: none. */
+  storageFallback: StorageConfig | null;
   limits: LimitsConfig;
   gc: GcConfig;
   jobs: JobsConfig;

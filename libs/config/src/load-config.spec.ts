@@ -213,6 +213,45 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('STORAGE_FALLBACK', () => {
+    it('is null when unset', () => {
+      expect(loadConfig({}).storageFallback).toBeNull();
+    });
+
+    it('reads the old backend beside the new one', () => {
+      const config = loadConfig({
+        DATA_DIR: '/srv/lfs',
+        STORAGE: 's3://lfs/objects?region=eu-west-1',
+        STORAGE_FALLBACK: 'file:///srv/lfs/objects',
+      });
+
+      expect(config.storage).toMatchObject({ kind: 's3', bucket: 'lfs', prefix: 'objects' });
+      expect(config.storageFallback).toEqual({ kind: 'file', root: '/srv/lfs/objects' });
+    });
+
+    it('refuses the same place as STORAGE, the default folder included', () => {
+      expect(() =>
+        loadConfig({ DATA_DIR: '/srv/lfs', STORAGE_FALLBACK: 'file:///srv/lfs/objects/' }),
+      ).toThrow('STORAGE_FALLBACK must name another folder or bucket prefix than STORAGE');
+    });
+
+    it('names STORAGE_FALLBACK in its own problems, and a shared one once', () => {
+      let message = '';
+      try {
+        loadConfig({
+          STORAGE: 's3://new/p?region=x',
+          STORAGE_FALLBACK: 's3://old/p',
+          AWS_ACCESS_KEY_ID: 'AKIA',
+        });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+
+      expect(message).toContain('STORAGE_FALLBACK s3:// URL needs a region');
+      expect(message.split('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY').length).toBe(2);
+    });
+  });
+
   it('rejects a relative file storage folder', () => {
     expect(() => loadConfig({ STORAGE: 'file:///' })).toThrow(/absolute folder/);
   });

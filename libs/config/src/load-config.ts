@@ -144,44 +144,71 @@ function readRedis(reader: Reader): RedisConfig {
 }
 
 function readStorage(reader: Reader, env: Env, dataDir: string): StorageConfig {
-  const raw = reader.string('STORAGE');
-  if (raw === undefined) {
-    return { kind: 'file', root: path.join(dataDir, 'objects') };
+  return readStorageUrl(reader, env, 'STORAGE') ?? { kind: 'file', root: path.join(dataDir, 'objects') };
+}
+
+/**
+ * STORAGE_FALLBACK: the backend objects are being migrated away from (README "Moving objects to another backend");
+ * null when unset. It must name another place than STORAGE, or reads would "fall back" to the same objects.
+ */
+function readStorageFallback(reader: Reader, env: Env, storage: StorageConfig): StorageConfig | null {
+  const fallback = readStorageUrl(reader, env, 'STORAGE_FALLBACK');
+  if (fallback && storagePlace(fallback) === storagePlace(storage)) {
+    reader.problems.push('STORAGE_FALLBACK must name another folder or bucket prefix than STORAGE');
   }
-  const url = reader.url('STORAGE', ['file:', 's3:']);
+  return fallback ?? null;
+}
+
+function storagePlace(storage: StorageConfig): string {
+  return storage.kind === 'file'
+    ? `file:${path.resolve(storage.root)}`
+    : `s3:${storage.endpoint ?? ''}/${storage.bucket}/${storage.prefix}`;
+}
+
+/** The storage URL in `name`, undefined when unset (or unparsable: then a problem is recorded). */
+function readStorageUrl(
+  reader: Reader,
+  env: Env,
+  name: 'STORAGE' | 'STORAGE_FALLBACK',
+): StorageConfig | undefined {
+  const raw = reader.string(name);
+  if (raw === undefined) {
+    return undefined;
+  }
+  const url = reader.url(name, ['file:', 's3:']);
   if (!url) {
-    return { kind: 'file', root: path.join(dataDir, 'objects') };
+    return undefined;
   }
   if (url.protocol === 'file:') {
     if (url.hostname !== '' && url.hostname !== 'localhost') {
       // file://data/objects parses "data" as a host and silently means /objects.
       reader.problems.push(
-        `STORAGE file:// URL must have three slashes and an absolute path (file:///…), got ${raw}`,
+        `${name} file:// URL must have three slashes and an absolute path (file:///…), got ${raw}`,
       );
     }
     const root = decodeURIComponent(url.pathname);
     if (!path.isAbsolute(root) || root === '/') {
       reader.problems.push(
-        'STORAGE file:// URL must name an absolute folder, e.g. file:///var/lib/lfs-depot/objects',
+        `${name} file:// URL must name an absolute folder, e.g. file:///var/lib/lfs-depot/objects`,
       );
     }
     return { kind: 'file', root };
   }
   const bucket = url.hostname;
   if (!bucket) {
-    reader.problems.push('STORAGE s3:// URL must name a bucket: s3://bucket/prefix?region=…');
+    reader.problems.push(`${name} s3:// URL must name a bucket: s3://bucket/prefix?region=…`);
   }
   const region = url.searchParams.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) {
-    reader.problems.push('STORAGE s3:// URL needs a region (?region=… or AWS_REGION)');
+    reader.problems.push(`${name} s3:// URL needs a region (?region=… or AWS_REGION)`);
   }
   const endpoint = url.searchParams.get('endpoint') ?? undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
-    reader.problems.push(`STORAGE endpoint=${JSON.stringify(endpoint)} must be an http:// or https:// URL`);
+    reader.problems.push(`${name} endpoint=${JSON.stringify(endpoint)} must be an http:// or https:// URL`);
   }
   const forcePathStyleRaw = url.searchParams.get('forcePathStyle');
   if (forcePathStyleRaw !== null && !['true', 'false'].includes(forcePathStyleRaw)) {
-    reader.problems.push('STORAGE forcePathStyle must be true or false');
+    reader.problems.push(`${name} forcePathStyle must be true or false`);
   }
   if (Boolean(env.AWS_ACCESS_KEY_ID) !== Boolean(env.AWS_SECRET_ACCESS_KEY)) {
     reader.problems.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together for S3 storage');
@@ -292,6 +319,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     );
   }
 
+  const storage = readStorage(reader, env, dataDir);
   const config: Config = {
     dataDir,
     http: {
@@ -311,7 +339,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     database: readDatabase(reader, dataDir),
     redis: readRedis(reader),
-    storage: readStorage(reader, env, dataDir),
+    storage,
+    storageFallback: readStorageFallback(reader, env, storage),
     limits: {
       maxObjectsPerBatch: reader.integer('MAX_OBJECTS_PER_BATCH', 1000, 1, 100_000),
       // 50 GiB by default; at most what S3 storage can take (10,000 parts of 64 MiB, S3Storage's largest part).
@@ -336,7 +365,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     warnings,
   };
   if (reader.problems.length > 0) {
-    throw new ConfigError(reader.problems);
+    // Once each: STORAGE and STORAGE_FALLBACK share the AWS variables, and could report one twice.
+    throw new ConfigError([...new Set(reader.problems)]);
   }
   return deepFreeze(config);
 }

@@ -59,7 +59,54 @@ export interface GcReport {
   purged_size: number;
 }
 
-export const JOB_KINDS = ['gc', 'project-export', 'project-import'] as const;
+/** `POST /api/v1/storage/migrate` body (README "Moving objects to another backend"). */
+export interface StorageMigrateRequest {
+  /** Objects copied at once (1 to 32, default 4). */
+  concurrency?: number;
+  /** Most bytes per second read from the fallback, over all copies (default: no limit). */
+  max_bytes_per_second?: number;
+}
+
+/** Longest list of problem objects a migration report names (the counts are always complete). */
+export const MIGRATION_PROBLEMS_NAMED = 100;
+
+/** An object a migration could not copy, and why. */
+export interface MigrationProblem {
+  oid: string;
+  size: number;
+  /**
+   * `missing`: in neither backend; `corrupt`: the fallback's bytes do not hash to the oid or have another size
+   * (nothing was written); `failed`: a read or write error (running the migration again retries it).
+   */
+  reason: 'missing' | 'corrupt' | 'failed';
+  message?: string;
+}
+
+/** What one `storage-migrate` job did. When `remaining` is 0, STORAGE_FALLBACK may be removed. */
+export interface StorageMigrationReport {
+  /** The backends, as the API's startup line describes them. */
+  from: string;
+  to: string;
+  /** Objects (and their bytes) the database recorded when the job started. */
+  objects: number;
+  bytes: number;
+  /** Copied from the fallback to the primary by this run, each verified (SHA-256 and size) as it was written. */
+  copied: number;
+  copied_bytes: number;
+  /** Already on the primary (uploaded since the switch, or copied by an earlier run). */
+  already_migrated: number;
+  /** Purged by garbage collection or a deletion while the job ran: nothing to copy. */
+  purged: number;
+  missing: number;
+  corrupt: number;
+  failed: number;
+  /** missing + corrupt + failed: the objects still not on the primary. */
+  remaining: number;
+  /** The first MIGRATION_PROBLEMS_NAMED of those, by oid. */
+  problems: MigrationProblem[];
+}
+
+export const JOB_KINDS = ['gc', 'project-export', 'project-import', 'storage-migrate'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -77,6 +124,9 @@ export interface JobProgress {
   phase: string;
   done: number;
   total: number | null;
+  /** Jobs that move bytes (storage-migrate): how many of how many, for a rate and an ETA. */
+  bytes_done?: number;
+  bytes_total?: number | null;
 }
 
 export interface JobView {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { createStorage } from './create-storage.js';
+import { FallbackStorage } from './fallback.storage.js';
 import { LocalStorage } from './local.storage.js';
 import { S3Storage } from './s3.storage.js';
 
@@ -23,5 +24,23 @@ describe(createStorage.name, () => {
     });
     expect(storage).toBeInstanceOf(S3Storage);
     expect(storage.kind).toBe('s3');
+  });
+});
+
+describe(`${createStorage.name} with a fallback`, () => {
+  it('puts the new backend in front of the old one', async () => {
+    const storage = await createStorage(
+      { kind: 'file', root: '/srv/lfs/new' },
+      { kind: 'file', root: '/srv/lfs/old' },
+    );
+
+    expect(storage).toBeInstanceOf(FallbackStorage);
+    const { primary, fallback } = storage as FallbackStorage;
+    expect(primary).toMatchObject({ root: '/srv/lfs/new' });
+    expect(fallback).toMatchObject({ root: '/srv/lfs/old' });
+  });
+
+  it('builds the bare backend when the fallback is null', async () => {
+    expect(await createStorage({ kind: 'file', root: '/srv/lfs' }, null)).toBeInstanceOf(LocalStorage);
   });
 });

@@ -8,3 +8,4 @@ export type { S3Storage } from './s3.storage.js';
 export * from './storage.errors.js';
 export * from './verifying-stream.js';
 export * from './part-buffer-pool.js';
+export * from './fallback.storage.js';

@@ -21,6 +21,7 @@ const PRODUCT_VARIABLES = [
   'DATABASE_URL',
   'REDIS_URL',
   'STORAGE',
+  'STORAGE_FALLBACK',
   'LFS_ADMIN_TOKEN',
   'API_HOST',
   'API_PORT',
@@ -105,6 +106,20 @@ export class Instance {
       throw error;
     }
     return instance;
+  }
+
+  /**
+   * Sets (or, with undefined, removes) variables for the apps started from now on: a restart with another
+   * configuration, as an operator's.
+   */
+  configure(variables: Record<string, string | undefined>): void {
+    for (const [name, value] of Object.entries(variables)) {
+      if (value === undefined) {
+        delete this.env[name];
+      } else {
+        this.env[name] = value;
+      }
+    }
   }
 
   /** Everything both processes printed so far (for failure messages). */

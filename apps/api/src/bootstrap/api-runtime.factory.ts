@@ -112,7 +112,7 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       await resolveApiSecret(config),
       metricsToken.value,
     );
-    const storage = await createStorage(config.storage);
+    const storage = await createStorage(config.storage, config.storageFallback);
 
     return {
       runtime: { config, dataSource, cache, secrets, storage },

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 
 import { AuditModule } from '../audit/audit.module.js';
+import { ObjectCopiesRepository } from './object-copies.repository.js';
 import { ObjectPurger } from './object-purger.js';
 import { ObjectsRepository } from './objects.repository.js';
 import { ReferencesRepository } from './references.repository.js';
 
-const PROVIDERS = [ObjectsRepository, ObjectPurger, ReferencesRepository];
+const PROVIDERS = [ObjectsRepository, ObjectPurger, ReferencesRepository, ObjectCopiesRepository];
 
 @Module({ imports: [AuditModule], providers: PROVIDERS, exports: PROVIDERS })
 export class ObjectsModule {}

@@ -11,6 +11,7 @@ import { addPreReceiveCommand } from './pre-receive.command.js';
 import { addProjectArchiveCommands } from './project-archive.command.js';
 import { addProjectsCommands } from './projects.command.js';
 import { addStatsCommand } from './stats.command.js';
+import { addStorageCommands } from './storage.command.js';
 import { addTokensCommands } from './tokens.command.js';
 import { addUsersCommands } from './users.command.js';
 
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CommandFamily[] = [
   addLocksCommands,
   addObjectsCommands,
   addLifecycleCommands,
+  addStorageCommands,
   addStatsCommand,
   addAuditCommand,
   addPreReceiveCommand,

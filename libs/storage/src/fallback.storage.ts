@@ -1,0 +1,106 @@
+import type { Readable } from 'node:stream';
+
+import { assertValidKey } from './object-key.js';
+import type { ByteRange, ExpectedObject, ObjectStorage } from './object-storage.js';
+import { ObjectMissingError } from './storage.errors.js';
+import { verifyWithoutStoring } from './verify-without-storing.js';
+
+// As the local backend's verifier: one socket read is enough between the body and the hash.
+const VERIFIER_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * The storage of an online migration between backends (STORAGE_FALLBACK, README "Moving objects to another
+ * backend"): writes go to `primary`, reads that miss `primary` read `fallback`. An object in either counts as
+ * stored, so deduplication, downloads and finalize's check keep working while `lfs-depot storage migrate` copies
+ * the fallback's objects over. Deletions remove both copies: a purged object must not come back through the
+ * fallback.
+ */
+export class FallbackStorage implements ObjectStorage {
+  constructor(
+    readonly primary: ObjectStorage,
+    readonly fallback: ObjectStorage,
+  ) {}
+
+  get kind(): ObjectStorage['kind'] {
+    return this.primary.kind;
+  }
+
+  /** Only the primary's: the fallback takes no writes from this configuration, and its ages may differ. */
+  async sweepTempFiles(olderThanMs: number): Promise<number> {
+    return (await this.primary.sweepTempFiles?.(olderThanMs)) ?? 0;
+  }
+
+  put(
+    key: string,
+    body: Readable,
+    expected: ExpectedObject,
+    options?: { signal?: AbortSignal },
+  ): Promise<void> {
+    return this.primary.put(key, body, expected, options);
+  }
+
+  /** As the backends' verify, with a copy in either backend counting as stored. */
+  async verify(
+    key: string,
+    body: Readable,
+    expected: ExpectedObject,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    assertValidKey(key);
+    await verifyWithoutStoring(body, expected, {
+      signal: options.signal,
+      highWaterMark: VERIFIER_HIGH_WATER_MARK,
+    });
+    if ((await this.stat(key))?.size !== expected.size) {
+      throw new ObjectMissingError(key);
+    }
+  }
+
+  async stat(key: string): Promise<{ size: number } | undefined> {
+    return (await this.primary.stat(key)) ?? (await this.fallback.stat(key));
+  }
+
+  async open(key: string, range?: ByteRange): Promise<Readable> {
+    try {
+      return await this.primary.open(key, range);
+    } catch (error) {
+      // A RangeError means the primary has the object and the range is past its end: the fallback's copy is the
+      // same bytes, so the answer would be the same.
+      if (!(error instanceof ObjectMissingError)) {
+        throw error;
+      }
+    }
+    return this.fallback.open(key, range);
+  }
+
+  /**
+   * Deletes both copies, the primary's first. A failure in either rejects, and the caller (a purge) runs again
+   * later: deleting what is absent is no error.
+   */
+  async delete(key: string): Promise<void> {
+    await this.primary.delete(key);
+    await this.fallback.delete(key);
+  }
+
+  /** Both must answer: an object not yet migrated can only be read from the fallback. */
+  async check(): Promise<void> {
+    await this.primary.check();
+    try {
+      await this.fallback.check();
+    } catch (error) {
+      throw new Error(
+        `STORAGE_FALLBACK is not reachable: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** Releases both backends' connections (S3 clients); a backend without `destroy` holds none. */
+  destroy(): void {
+    for (const storage of [this.primary, this.fallback]) {
+      (storage as { destroy?: () => void }).destroy?.();
+    }
+  }
+}
