@@ -1,4 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FallbackStorage, LocalStorage } from '@lfs-depot/storage';
 
 import { JobsRepository } from '../../apps/api/src/jobs/jobs.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
@@ -32,9 +37,16 @@ describe('OpenAPI document', () => {
   /** An archive of the empty project oa/archive, as its export wrote it. */
   let archive: Buffer;
   const oid = 'c'.repeat(64);
+  let storageRoot: string;
 
   beforeAll(async () => {
-    api = await startApiHarness();
+    // With a fallback, so that POST /storage/migrate can succeed too.
+    storageRoot = await mkdtemp(path.join(os.tmpdir(), 'openapi-storage-'));
+    const [primary, fallback] = [path.join(storageRoot, 'new'), path.join(storageRoot, 'old')];
+    api = await startApiHarness(
+      { STORAGE: `file://${primary}`, STORAGE_FALLBACK: `file://${fallback}` },
+      { storage: new FallbackStorage(new LocalStorage(primary), new LocalStorage(fallback)) },
+    );
     const admin = adminClient(api.url);
     const factory = TestFactory.forApi(api);
     const document = await fetch(`${api.url}/api/docs/openapi.json`);
@@ -65,6 +77,7 @@ describe('OpenAPI document', () => {
 
   afterAll(async () => {
     await api.close();
+    await rm(storageRoot, { recursive: true, force: true });
   });
 
   function cases(): Case[] {
@@ -349,6 +362,8 @@ describe('OpenAPI document', () => {
       { method: 'DELETE', template: '/api/v1/objects/{oid}', params: { oid: 'd'.repeat(64) }, status: 404 },
       { method: 'POST', template: '/api/v1/gc', body: { dry_run: true }, status: 202 },
       { method: 'POST', template: '/api/v1/gc', body: { project: 'oa/none' }, status: 404 },
+      { method: 'POST', template: '/api/v1/storage/migrate', body: { concurrency: 2 }, status: 202 },
+      { method: 'POST', template: '/api/v1/storage/migrate', body: { concurrency: 0 }, status: 422 },
       { method: 'GET', template: '/api/v1/jobs', query: 'limit=1', status: 200 },
       { method: 'GET', template: '/api/v1/jobs', query: 'state=lost', status: 422 },
       { method: 'GET', template: '/api/v1/jobs/{id}', params: { id: jobId }, status: 200 },

@@ -169,7 +169,7 @@ describe('storage migration (STORAGE_FALLBACK)', () => {
         `SELECT id FROM lfs_objects WHERE oid = $1`,
         [object.oid],
       );
-      const target = { id: row?.id as string, oid: object.oid, size: object.size, storageKey: key };
+      const target = { id: row.id, oid: object.oid, size: object.size, storageKey: key };
       const purge = (): Promise<unknown> => purger.purge(target.id, new Date(Date.now() + 60_000));
       const copy = (): Promise<{ kind: string }> =>
         migrateObject(target, backends, copies, { signal, rate: new ByteRate(null) });
