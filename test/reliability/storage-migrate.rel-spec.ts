@@ -25,7 +25,12 @@ const MIGRATION_RATE = 256 * KiB;
 const localRoot = mkdtempSync(path.join(os.tmpdir(), 'lfs-depot-migrate-local-'));
 
 describe('online migration from local disk to S3, with git working throughout and a kill -9 midway', () => {
-  const deployment = useDeployment({ s3: true, env: { STORAGE: `file://${localRoot}` } });
+  // A short takeover delay: the job of the killed API is queued again after 6 s instead of 30.
+  // JOB_STALE_SECONDS: the killed API's job is queued again after 6 s instead of 30.
+  const deployment = useDeployment({
+    s3: true,
+    env: { STORAGE: `file://${localRoot}`, JOB_STALE_SECONDS: '6' },
+  });
   let home: string;
   let gitEnv: NodeJS.ProcessEnv;
   let s3: S3Storage;
