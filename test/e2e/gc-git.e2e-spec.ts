@@ -7,13 +7,11 @@ import type { GcReport } from '@lfs-depot/contracts';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
-import { S3Storage } from '@lfs-depot/storage/s3';
-import type { S3TestServer } from '@lfs-depot/testing';
-import { startS3Server } from '@lfs-depot/testing';
 
 import { main } from '../../apps/cli/src/main.js';
 import { adminClient, TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl, randomObject } from '../helpers/git.js';
+import { s3TestStorage } from '../helpers/s3-test-storage.js';
 import type { Stack } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
 import { basic, request } from '../helpers/transfer-stack.js';
@@ -229,21 +227,5 @@ lifecycle(
   () => Promise.resolve(),
 );
 
-let s3: S3TestServer | undefined;
-lifecycle(
-  'S3, s3rver',
-  async () => {
-    s3 = await startS3Server();
-    return new S3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
-      bucket: s3.bucket,
-      prefix: 'objects',
-    });
-  },
-  async () => {
-    await s3?.stop();
-  },
-);
+const s3 = s3TestStorage();
+lifecycle('S3, s3rver', s3.start, s3.stop);

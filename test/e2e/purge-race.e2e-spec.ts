@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { S3Storage } from '@lfs-depot/storage/s3';
-import type { S3TestServer } from '@lfs-depot/testing';
-import { startS3Server } from '@lfs-depot/testing';
 
 import { ObjectPurger } from '../../apps/api/src/objects/object-purger.js';
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
+import { s3TestStorage } from '../helpers/s3-test-storage.js';
 import type { TestObject, TransferStack } from '../helpers/transfer-stack.js';
 import { alice, basic, json, testObject, useTransferStack } from '../helpers/transfer-stack.js';
 import type { BatchObject } from '../helpers/transfer-stack.js';
@@ -107,22 +105,8 @@ describe('purge racing uploads (local disk)', () => {
 });
 
 describe('purge racing uploads (S3, s3rver)', () => {
-  let s3: S3TestServer | undefined;
-  const t = useTransferStack(PROJECTS, {
-    storage: async () => {
-      s3 = await startS3Server();
-      return new S3Storage({
-        endpoint: s3.endpoint,
-        region: s3.region,
-        credentials: s3.credentials,
-        forcePathStyle: true,
-        bucket: s3.bucket,
-        prefix: 'objects',
-      });
-    },
-  });
-  afterAll(async () => {
-    await s3?.stop();
-  });
+  const s3 = s3TestStorage();
+  const t = useTransferStack(PROJECTS, { storage: s3.start });
+  afterAll(s3.stop);
   purgeRace(t);
 });

@@ -5,14 +5,13 @@ import type { JobView } from '@lfs-depot/contracts';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
-import { S3Storage } from '@lfs-depot/storage/s3';
-import type { S3TestServer } from '@lfs-depot/testing';
-import { eventually, startS3Server } from '@lfs-depot/testing';
+import { eventually } from '@lfs-depot/testing';
 
 import { JobsRepository } from '../../apps/api/src/jobs/jobs.repository.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
 import { adminClient, startApiHarness, TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
 import { TestFactory } from '../helpers/factories.js';
+import { s3TestStorage } from '../helpers/s3-test-storage.js';
 import { request, testObject } from '../helpers/transfer-stack.js';
 import type { TestObject } from '../helpers/transfer-stack.js';
 
@@ -310,19 +309,7 @@ describe('garbage collection, deletion and jobs (local disk)', () => {
 });
 
 describe('garbage collection, deletion and jobs (S3, s3rver)', () => {
-  let s3: S3TestServer | undefined;
-  gcSpecs(async () => {
-    s3 = await startS3Server();
-    return new S3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
-      bucket: s3.bucket,
-      prefix: 'objects',
-    });
-  });
-  afterAll(async () => {
-    await s3?.stop();
-  });
+  const s3 = s3TestStorage();
+  gcSpecs(s3.start);
+  afterAll(s3.stop);
 });
