@@ -136,7 +136,7 @@ describe('storage migration (STORAGE_FALLBACK)', () => {
     expect(again).toMatchObject({ copied: 0, already_migrated: 13, remaining: 2 });
   });
 
-  it('refuses bad parameters with 422 and a second migration while one is queued with 409', async () => {
+  it('refuses bad parameters with 422 and a second migration while one is queued with 409, and audits the start', async () => {
     for (const body of [{ concurrency: 0 }, { concurrency: 33 }, { max_bytes_per_second: -1 }]) {
       const answer = await admin.call('POST', '/storage/migrate', body);
       expect({ body, status: answer.status, code: answer.body?.code }).toEqual({
@@ -149,6 +149,20 @@ describe('storage migration (STORAGE_FALLBACK)', () => {
     const second = await admin.call('POST', '/storage/migrate', {});
     expect(first.status).toBe(202);
     expect(second).toMatchObject({ status: 409, body: { code: 'ALREADY_EXISTS' } });
+    const events = await api.dataSource.query<Record<string, unknown>[]>(
+      `SELECT action, actor_type, actor_name, target_name, details FROM audit_events
+        WHERE target_type = 'job' AND target_id = $1 ORDER BY id`,
+      [first.body?.id],
+    );
+    expect(events).toEqual([
+      {
+        action: 'storage.migrate',
+        actor_type: 'admin_token',
+        actor_name: 'admin',
+        target_name: 'storage-migrate',
+        details: { concurrency: 4, max_bytes_per_second: null },
+      },
+    ]);
     await finished(first.body?.id as string);
   });
 

@@ -246,6 +246,7 @@ export const AUDIT_ACTIONS = [
   'gc.unlink',
   'gc.purge',
   'job.cancel',
+  'storage.migrate',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

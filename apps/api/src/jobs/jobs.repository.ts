@@ -84,8 +84,12 @@ export class JobsRepository {
    * Queues a job of this kind unless one is queued or running already (the scheduler of every instance calls it;
    * a transaction-scoped advisory lock makes the check and the insert one step across instances).
    */
-  async createJobUnlessActive(kind: JobKind, params: Record<string, unknown>): Promise<JobView | undefined> {
-    return this.dataSource.transaction(async (manager) => {
+  async createJobUnlessActive(
+    kind: JobKind,
+    params: Record<string, unknown>,
+    tx?: Transaction,
+  ): Promise<JobView | undefined> {
+    return inTransaction(this.dataSource, tx, async ({ manager }) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('lfs-depot:jobs:' || $1))`, [kind]);
       const active = await manager.query<unknown[]>(
         `SELECT 1 FROM jobs WHERE kind = $1 AND state IN ('queued', 'running') LIMIT 1`,

@@ -2,6 +2,8 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { JobView } from '@lfs-depot/contracts';
 
+import type { AuditContext } from '../audit/audit-context.js';
+import { Audited } from '../audit/audit-context.decorator.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
@@ -28,7 +30,7 @@ export class StorageMigrationController {
     description: 'The queued migration; follow it at /api/v1/jobs/{id}',
   })
   @ApiErrors('ALREADY_EXISTS', ...BODY_ERRORS)
-  startMigration(@Body() body: unknown): Promise<JobView> {
-    return this.migration.startMigration(body);
+  startMigration(@Audited() audit: AuditContext, @Body() body: unknown): Promise<JobView> {
+    return this.migration.startMigration(body, audit);
   }
 }

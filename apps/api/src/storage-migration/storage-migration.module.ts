@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { JobsModule } from '../jobs/jobs.module.js';
@@ -9,7 +10,7 @@ import { StorageMigrationService } from './storage-migration.service.js';
 
 /** Online migration between storage backends: the `storage-migrate` job kind and `POST /api/v1/storage/migrate`. */
 @Module({
-  imports: [AuthModule, ObjectsModule, JobsModule],
+  imports: [AuthModule, AuditModule, ObjectsModule, JobsModule],
   controllers: [StorageMigrationController],
   providers: [StorageMigrationService],
 })

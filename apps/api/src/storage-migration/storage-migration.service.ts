@@ -6,6 +6,8 @@ import { DomainError, ErrorCode, MIGRATION_PROBLEMS_NAMED } from '@lfs-depot/con
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { FallbackStorage } from '@lfs-depot/storage';
 
+import type { AuditContext } from '../audit/audit-context.js';
+import { AuditService } from '../audit/audit.service.js';
 import { CONFIG, OBJECT_STORAGE } from '../core/api-runtime.js';
 import type { JobContext } from '../jobs/job-runner.js';
 import { JobRunner } from '../jobs/job-runner.js';
@@ -39,13 +41,27 @@ export class StorageMigrationService {
     private readonly copies: ObjectCopiesRepository,
     private readonly jobs: JobsRepository,
     private readonly runner: JobRunner,
+    private readonly audit: AuditService,
   ) {}
 
-  /** Queues a migration (`POST /api/v1/storage/migrate`) unless one is queued or running. */
-  async startMigration(body: unknown): Promise<JobView> {
+  /**
+   * Queues a migration (`POST /api/v1/storage/migrate`, audited as `storage.migrate`) unless one is queued or
+   * running.
+   */
+  async startMigration(body: unknown, context: AuditContext): Promise<JobView> {
     this.backends();
     const params = parseParams(body);
-    const job = await this.jobs.createJobUnlessActive('storage-migrate', { ...params });
+    const job = await this.audit.transaction(async (tx) => {
+      const queued = await this.jobs.createJobUnlessActive('storage-migrate', { ...params }, tx);
+      if (queued) {
+        await this.audit.record(tx, context, {
+          action: 'storage.migrate',
+          target: { type: 'job', id: queued.id, name: 'storage-migrate' },
+          details: { ...params },
+        });
+      }
+      return queued;
+    });
     if (!job) {
       throw new DomainError(
         ErrorCode.ALREADY_EXISTS,
