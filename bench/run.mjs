@@ -17,12 +17,14 @@ import { formatText, writeResults } from './lib/report.mjs';
 import { rawS3Baseline, startS3Server } from './lib/s3-server.mjs';
 import { batchLoad, locksLoad, seedObjects, statementsPerBatch } from './scenarios/api.mjs';
 import { gitPush } from './scenarios/git-push.mjs';
+import { idleMemoryAfterStart, idleMemoryRows } from './scenarios/idle.mjs';
 import { smallFetch, smallPush } from './scenarios/small-objects.mjs';
 import { concurrentUploads, hugeUpload, singleTransfer } from './scenarios/transfers.mjs';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 const GROUPS = [
+  'idle',
   'transfers',
   'concurrent',
   'huge',
@@ -63,6 +65,7 @@ const sizes = quick
       concurrentRepeat: 1,
       huge: 256 * MIB,
       gitBig: 64 * MIB,
+      gitBigRounds: 1,
       gitSmall: 200,
       smallObjects: 100,
       smallRounds: 1,
@@ -80,6 +83,7 @@ const sizes = quick
       concurrentRepeat: 3,
       huge: 4 * GIB,
       gitBig: GIB,
+      gitBigRounds: 3,
       gitSmall: 2000,
       smallObjects: 1000,
       smallRounds: 3,
@@ -198,6 +202,8 @@ async function startStack({ name, workDir, env }) {
     logDir: workDir,
   });
   cleanups.push(() => product.stop());
+  // Before the set-up below sends the first request.
+  const idle = await idleMemoryAfterStart(product);
   const admin = adminClient(product.url, product.adminToken);
   const user = await admin.setUp('bench/transfers', 'bench');
   for (const project of ['bench/batch', 'bench/locks']) {
@@ -207,6 +213,7 @@ async function startStack({ name, workDir, env }) {
   return {
     name,
     product,
+    idle,
     user,
     env,
     project: 'bench/transfers',
@@ -284,6 +291,7 @@ async function main() {
     `lfs-depot on ${stack.product.url} (proxy pid ${stack.product.proxyPid}, API pid ${stack.product.apiPid})`,
   );
 
+  await attempt('idle', async () => idleMemoryRows(stack.idle));
   await attempt('transfers', () => singleTransfer(ctx, stack, { size: sizes.single, repeat: sizes.repeat }));
   await attempt('concurrent', () =>
     concurrentUploads(ctx, stack, {
@@ -293,7 +301,9 @@ async function main() {
     }),
   );
   await attempt('huge', () => hugeUpload(ctx, stack, { size: sizes.huge }));
-  await attempt('git', () => gitPush(ctx, stack, { bigSize: sizes.gitBig, smallCount: sizes.gitSmall }));
+  await attempt('git', () =>
+    gitPush(ctx, stack, { bigSize: sizes.gitBig, bigRounds: sizes.gitBigRounds, smallCount: sizes.gitSmall }),
+  );
 
   let lfsBaseline;
   const smallObjectsBaseline = async () => {

@@ -7,6 +7,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { API_NODE_FLAGS, apiEnvDefaults } from './api-process.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const apiMain = path.join(root, 'dist/apps/api/src/main.js');
 const proxyMain = path.join(root, 'dist/apps/proxy/src/main.js');
@@ -64,7 +66,7 @@ async function stopAll(code) {
  */
 const API_ONLY_VARIABLES = ['API_SECRET', 'LFS_ADMIN_TOKEN', 'DATABASE_URL'];
 
-function launch(file, name, env = {}, listener = undefined, omit = []) {
+function launch(file, name, env = {}, listener = undefined, omit = [], nodeFlags = []) {
   return new Promise((resolve, reject) => {
     const inherited = { ...process.env };
     for (const variable of omit) {
@@ -72,6 +74,7 @@ function launch(file, name, env = {}, listener = undefined, omit = []) {
     }
     // Own process groups: Ctrl-C reaches only this script, which then stops the apps in order.
     const child = fork(file, [], {
+      execArgv: [...process.execArgv, ...nodeFlags],
       stdio: 'inherit',
       detached: true,
       env: { ...inherited, ...env, LFS_DEPOT_START_PID: String(process.pid) },
@@ -130,7 +133,14 @@ setInterval(() => {
 try {
   const publicListener = process.env.PORT?.trim() === '0' ? await bindPublicPort() : undefined;
   const shared = publicListener ? { PORT: String(publicListener.port) } : {};
-  const api = await launch(apiMain, 'api', shared);
+  const api = await launch(
+    apiMain,
+    'api',
+    { ...apiEnvDefaults(process.env), ...shared },
+    undefined,
+    [],
+    API_NODE_FLAGS,
+  );
   const proxyEnv = { ...shared };
   if (process.env.API_PORT?.trim() === '0' && !process.env.API_URL?.trim() && typeof api.port === 'number') {
     proxyEnv.API_URL = `http://127.0.0.1:${api.port}`;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
+import { API_NODE_FLAGS, apiEnvDefaults } from '../../scripts/api-process.mjs';
 import { adminClient as sandboxAdminClient } from '../../test/helpers/sandbox.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -84,9 +85,9 @@ export async function startProduct({
   const log = createWriteStream(logFile, { flags: 'a' });
   const children = [];
 
-  const launch = (file, role, execArgv) =>
+  const launch = (file, role, execArgv, env = productEnv) =>
     new Promise((resolve, reject) => {
-      const child = fork(file, [], { env: productEnv, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const child = fork(file, [], { env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       children.push(child);
       child.stdout.pipe(log, { end: false });
       child.stderr.pipe(log, { end: false });
@@ -109,7 +110,11 @@ export async function startProduct({
     log.end();
   };
   try {
-    const api = await launch(API_MAIN, 'api', apiExecArgv);
+    // With the flags and environment npm start gives the API (scripts/api-process.mjs).
+    const api = await launch(API_MAIN, 'api', [...API_NODE_FLAGS, ...apiExecArgv], {
+      ...apiEnvDefaults(productEnv),
+      ...productEnv,
+    });
     const proxy = await launch(PROXY_MAIN, 'proxy', proxyExecArgv);
     return { url, adminToken, apiPid: api.pid, proxyPid: proxy.pid, logFile, stop, dataDir };
   } catch (error) {

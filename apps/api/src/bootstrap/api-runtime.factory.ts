@@ -10,13 +10,11 @@ import type { Logger } from '@lfs-depot/observability';
 import { createStorage } from '@lfs-depot/storage';
 
 import { MemoryCache } from '../cache/memory.cache.js';
-import { RedisCache } from '../cache/redis.cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
 import type { ApiRuntime } from '../core/api-runtime.js';
 import { ApiSecrets } from '../core/api-secrets.js';
 import { StartupError } from '../core/startup-error.js';
 import { createDataSource, runMigrationsLocked } from '../database/data-source.js';
-import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
 import type { EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { shutdownState } from './shutdown-state.js';
@@ -58,6 +56,8 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       });
       cleanups.push(() => lock.release());
       logger.info(`Starting embedded PostgreSQL in ${config.database.dataDir}`);
+      // Loaded only when used, as is ioredis below: what is never run should not sit in an idle API's memory.
+      const { startEmbeddedPostgres } = await import('../database/embedded-postgres.js');
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.database.dataDir, {
         notice: (line) => logger.warn(line),
         avoidPorts: [config.api.port, config.http.port],
@@ -94,6 +94,7 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
 
     let cache: SharedCache;
     if (config.redis.kind === 'redis') {
+      const { RedisCache } = await import('../cache/redis.cache.js');
       const redis = new RedisCache(config.redis.url);
       cache = redis;
       if (!(await redis.waitUntilReady())) {
