@@ -118,6 +118,32 @@ describe(LocalStorage.name, () => {
     });
   });
 
+  describe('open', () => {
+    it('reads a small object, or a short range, with a buffer of its size, and a large one 1 MiB at a time', async () => {
+      const small = randomBytes(4096);
+      const large = randomBytes(3 * MIB);
+      const [smallKey, largeKey] = [await putContent(small), await putContent(large)];
+
+      const streams = [
+        await storage.open(smallKey),
+        await storage.open(largeKey, { start: 10, end: 109 }),
+        await storage.open(largeKey),
+      ];
+      const chunkSizes = await Promise.all(
+        streams.map(async (stream) => {
+          const sizes: number[] = [];
+          for await (const chunk of stream) {
+            sizes.push((chunk as Buffer).length);
+          }
+          return sizes;
+        }),
+      );
+
+      expect(streams.map((stream) => stream.readableHighWaterMark)).toEqual([4096, 100, MIB]);
+      expect(chunkSizes).toEqual([[4096], [100], [MIB, MIB, MIB]]);
+    });
+  });
+
   describe('verify', () => {
     it('leaves the stored file untouched (same inode and modification time) when the body matches', async () => {
       const content = randomBytes(MIB + 5);
