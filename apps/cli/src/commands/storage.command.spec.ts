@@ -54,7 +54,7 @@ describe(main.name, () => {
         url: '/api/v1/storage/migrate',
         body: { concurrency: 8, max_bytes_per_second: 50 * 1024 * 1024 },
       });
-      expect(result.stdout).toContain('copied            2 (2.0 KiB), each verified');
+      expect(result.stdout).toContain('copied            2 (2 KiB), each verified');
       expect(result.stdout).toContain('STORAGE_FALLBACK can be removed');
     });
 
