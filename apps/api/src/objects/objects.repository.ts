@@ -165,6 +165,30 @@ export class ObjectsRepository {
   }
 
   /**
+   * What an upload authorization needs in one statement: the stored object with this oid and size (linked anywhere
+   * or nowhere) with its state, and whether the project already links it.
+   */
+  async findUploadTarget(
+    projectId: string,
+    oid: string,
+    size: number,
+  ): Promise<{ object: KnownObject | undefined; linked: boolean }> {
+    const rows = await preparedQuery<(ObjectRow & { id: string; state: ObjectState; linked: boolean })[]>(
+      this.dataSource,
+      'objects_upload_target',
+      `SELECT o.id, o.oid, o.size, o.storage_key, o.state,
+              EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id AND l.project_id = $3) AS linked
+         FROM lfs_objects o
+        WHERE o.oid = $1 AND o.size = $2`,
+      [oid, size, projectId],
+    );
+    const row = rows[0];
+    return row
+      ? { object: { ...toStoredObject(row), id: row.id, state: row.state }, linked: row.linked }
+      : { object: undefined, linked: false };
+  }
+
+  /**
    * Records verified bytes in lfs_objects (idempotent), whether or not any project links them yet. A new row counts
    * as unlinked from now, so garbage collection removes bytes that end up linked nowhere (quota refused).
    */
@@ -191,9 +215,36 @@ export class ObjectsRepository {
     quotaBytes: number | null,
     options: LinkOptions = {},
   ): Promise<LinkResult> {
+    return this.link(projectId, object, quotaBytes, options);
+  }
+
+  /**
+   * linkObjectToProject with the project's own quota, read under the statistics row's lock (so a quota changed
+   * meanwhile counts): what a finalize needs, without looking the project up first.
+   */
+  linkUploadedObject(
+    projectId: string,
+    object: StoredObject,
+    options: LinkOptions = {},
+  ): Promise<LinkResult> {
+    return this.link(projectId, object, undefined, options);
+  }
+
+  /**
+   * Five statements in one transaction whatever happens (lock, object upsert, the link with every counter it moves,
+   * commit, besides BEGIN): a push of many small objects runs one per object, serialised per project by the lock.
+   */
+  private link(
+    projectId: string,
+    object: StoredObject,
+    quota: number | null | undefined,
+    options: LinkOptions,
+  ): Promise<LinkResult> {
     return this.dataSource.transaction(async (manager) => {
-      const statistics = await manager.query<{ lfs_objects_size: string; path: string }[]>(
-        `SELECT s.lfs_objects_size, p.path
+      const statistics = await manager.query<
+        { lfs_objects_size: string; path: string; quota_bytes: string | null }[]
+      >(
+        `SELECT s.lfs_objects_size, p.path, p.quota_bytes
            FROM project_statistics s JOIN projects p ON p.id = s.project_id
           WHERE s.project_id = $1
             FOR UPDATE OF s`,
@@ -215,15 +266,37 @@ export class ObjectsRepository {
       if (options.confirmStored && !(await options.confirmStored(objectRow.storage_key))) {
         throw objectBeingPurged(object.oid);
       }
+      // The link and everything it moves in one statement: each data-modifying CTE acts only when the link is new.
+      // The quota is judged after it, on the size read under the lock; refusing rolls all of it back.
       const linkRows = await manager.query<unknown[]>(
-        `INSERT INTO lfs_objects_projects (lfs_object_id, project_id) VALUES ($1, $2)
-         ON CONFLICT DO NOTHING RETURNING lfs_object_id`,
-        [objectRow.id, projectId],
+        `WITH link AS (
+           INSERT INTO lfs_objects_projects (lfs_object_id, project_id) VALUES ($1, $2)
+           ON CONFLICT DO NOTHING RETURNING lfs_object_id
+         ), statistics AS (
+           UPDATE project_statistics
+              SET lfs_objects_count = lfs_objects_count + 1, lfs_objects_size = lfs_objects_size + $3,
+                  updated_at = now()
+            WHERE project_id = $2 AND EXISTS (SELECT 1 FROM link)
+         ), linked AS (
+           UPDATE lfs_objects SET unlinked_at = NULL, unlinked_from_project_id = NULL
+            WHERE id = $1 AND EXISTS (SELECT 1 FROM link)
+         ), removal AS (
+           -- Uploaded again: a deletion on purpose no longer answers 410 for it.
+           DELETE FROM lfs_object_removals WHERE project_id = $2 AND oid = $4 AND EXISTS (SELECT 1 FROM link)
+         )
+         SELECT lfs_object_id FROM link`,
+        [objectRow.id, projectId, object.size, object.oid],
       );
       if (linkRows.length === 0) {
         return { linked: false };
       }
       const used = parseInt8(statistics[0].lfs_objects_size);
+      const quotaBytes =
+        quota === undefined
+          ? statistics[0].quota_bytes === null
+            ? null
+            : parseInt8(statistics[0].quota_bytes)
+          : quota;
       if (quotaBytes !== null && used + object.size > quotaBytes) {
         throw quotaExceededError({
           project: statistics[0].path,
@@ -232,21 +305,6 @@ export class ObjectsRepository {
           requestedBytes: object.size,
         });
       }
-      await manager.query(
-        `UPDATE project_statistics
-            SET lfs_objects_count = lfs_objects_count + 1, lfs_objects_size = lfs_objects_size + $2, updated_at = now()
-          WHERE project_id = $1`,
-        [projectId, object.size],
-      );
-      await manager.query(
-        `UPDATE lfs_objects SET unlinked_at = NULL, unlinked_from_project_id = NULL WHERE id = $1`,
-        [objectRow.id],
-      );
-      // Uploaded again: a deletion on purpose no longer answers 410 for it.
-      await manager.query(`DELETE FROM lfs_object_removals WHERE project_id = $1 AND oid = $2`, [
-        projectId,
-        object.oid,
-      ]);
       return { linked: true };
     });
   }

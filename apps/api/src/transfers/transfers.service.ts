@@ -65,8 +65,9 @@ export class TransfersService {
         `Object is ${formatBytes(request.size)}, larger than this server's maximum of ${formatBytes(this.config.limits.maxObjectSize)}`,
       );
     }
-    const linked = await this.objects.findLinkedObjects(project.id, [request.oid]);
-    if (project.quotaBytes !== null && linked.get(request.oid)?.size !== request.size) {
+    // One statement: the object's row (linked or not) and whether this project links it.
+    const { object: known, linked } = await this.objects.findUploadTarget(project.id, request.oid, request.size);
+    if (project.quotaBytes !== null && !linked) {
       const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
       if (used + request.size > project.quotaBytes) {
         throw quotaExceededError({
@@ -81,7 +82,6 @@ export class TransfersService {
     // storage.put, both hashing and counting every byte) and the backends never re-decide. It is decided here because
     // only the API sees both halves: a recorded row (bytes that a verified upload put there) and storage still
     // holding them at that size. Bytes without a row, or a row whose bytes are gone, are simply written again.
-    const known = await this.objects.findObject(request.oid, request.size);
     if (known?.state === 'purging') {
       // Its bytes are being deleted: neither verified against nor overwritten until the row is gone.
       throw new DomainError(
@@ -125,18 +125,20 @@ export class TransfersService {
       throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
     }
     const object = { oid: ticket.o, size: ticket.s, storageKey: ticket.k };
-    // Recorded on its own, before the link and its quota check: verified bytes that end up linked nowhere (quota
-    // refused, project deleted) are still known to the database, so garbage collection can find them.
-    await this.objects.recordObject(object);
-    const project = await this.projects.findProjectById(ticket.p);
-    if (!project) {
-      throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
-    }
     // The bytes are checked again under the object row's lock: whatever a purge did since authorize (deleted the
     // bytes we verified against, or the ones we just wrote), a link is only ever made to bytes storage holds.
-    return this.objects.linkObjectToProject(project.id, object, project.quotaBytes, {
-      confirmStored: async (storageKey) => (await this.storage.stat(storageKey))?.size === object.size,
-    });
+    try {
+      return await this.objects.linkUploadedObject(ticket.p, object, {
+        confirmStored: async (storageKey) => (await this.storage.stat(storageKey))?.size === object.size,
+      });
+    } catch (error) {
+      // Verified bytes that end up linked nowhere (quota refused, project deleted) are still recorded, so garbage
+      // collection can find them. Only when the link failed: a link records the object in its own transaction.
+      await this.objects.recordObject(object).catch((recordError: unknown) => {
+        this.logger.warn(`Could not record the verified object ${object.oid}: ${String(recordError)}`);
+      });
+      throw error;
+    }
   }
 
   async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {
