@@ -66,7 +66,11 @@ export class TransfersService {
       );
     }
     // One statement: the object's row (linked or not) and whether this project links it.
-    const { object: known, linked } = await this.objects.findUploadTarget(project.id, request.oid, request.size);
+    const { object: known, linked } = await this.objects.findUploadTarget(
+      project.id,
+      request.oid,
+      request.size,
+    );
     if (project.quotaBytes !== null && !linked) {
       const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
       if (used + request.size > project.quotaBytes) {
