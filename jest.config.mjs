@@ -9,6 +9,7 @@ const shared = {
   moduleNameMapper: {
     '^@lfs-depot/(config|contracts|storage|auth|observability|testing)$': '<rootDir>/libs/$1/src/index.ts',
     '^@lfs-depot/storage/s3$': '<rootDir>/libs/storage/src/s3.storage.ts',
+    '^@lfs-depot/storage/s3-direct$': '<rootDir>/libs/storage/src/s3-direct-transfers.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -11,7 +11,7 @@ import { loadConfig } from '@lfs-depot/config';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 import { LocalStorage } from '@lfs-depot/storage';
 import type { Logger as AppLogger } from '@lfs-depot/observability';
-import type { ObjectStorage } from '@lfs-depot/storage';
+import type { DirectTransfers, ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource, Logger } from 'typeorm';
 
 import { createApiApp } from '../../apps/api/src/api.app.js';
@@ -77,7 +77,14 @@ export interface ApiHarness {
  */
 export async function startApiHarness(
   env: Record<string, string> = {},
-  options: { storage?: ObjectStorage; shareWith?: ApiHarness; databaseUrl?: string; logger?: AppLogger } = {},
+  options: {
+    storage?: ObjectStorage;
+    /** Presigned transfers on the bucket of `storage` (give DIRECT_TRANSFERS and an s3:// STORAGE in `env`). */
+    direct?: DirectTransfers;
+    shareWith?: ApiHarness;
+    databaseUrl?: string;
+    logger?: AppLogger;
+  } = {},
 ): Promise<ApiHarness> {
   const { shareWith } = options;
   // databaseUrl: a database the test owns (e.g. on a PostgreSQL it starts and stops itself); left as it is.
@@ -121,6 +128,7 @@ export async function startApiHarness(
       cache,
       secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET, TEST_API_SECRET, TEST_METRICS_TOKEN),
       storage,
+      direct: options.direct,
     },
     { logger: options.logger },
   );

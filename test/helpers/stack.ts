@@ -1,6 +1,6 @@
 import type { Logger } from '@lfs-depot/observability';
 import type { ProxyConfig } from '@lfs-depot/config';
-import type { ObjectStorage } from '@lfs-depot/storage';
+import type { DirectTransfers, ObjectStorage } from '@lfs-depot/storage';
 import { freePort } from '@lfs-depot/testing';
 
 import { ProxyServer } from '../../apps/proxy/src/proxy.server.js';
@@ -23,6 +23,7 @@ export async function startStack(
   env: Record<string, string> = {},
   options: {
     storage?: ObjectStorage;
+    direct?: DirectTransfers;
     loggers?: { api: Logger; proxy: Logger };
     proxyLimits?: Partial<ProxyConfig>;
   } = {},
@@ -31,7 +32,7 @@ export async function startStack(
   const url = `http://127.0.0.1:${port}`;
   const api = await startApiHarness(
     { PUBLIC_URL: url, ...env },
-    { storage: options.storage, logger: options.loggers?.api },
+    { storage: options.storage, direct: options.direct, logger: options.loggers?.api },
   );
   const proxy = new ProxyServer({
     apiUrl: api.url,

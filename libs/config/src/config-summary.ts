@@ -40,6 +40,14 @@ export function configSummary(config: Config): Record<string, unknown> {
     cache: redis.kind === 'redis' ? redactUrl(redis.url) : 'memory',
     storage: describeStorage(storage),
     ...(config.storageFallback ? { storage_fallback: describeStorage(config.storageFallback) } : {}),
+    direct_transfers:
+      config.directTransfers.mode === 'off'
+        ? 'off'
+        : {
+            mode: config.directTransfers.mode,
+            upload_max: config.directTransfers.uploadMax,
+            upload_verify: config.directTransfers.uploadVerify,
+          },
     limits: {
       max_objects_per_batch: config.limits.maxObjectsPerBatch,
       max_object_size: config.limits.maxObjectSize,

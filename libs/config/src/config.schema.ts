@@ -67,6 +67,22 @@ export interface LimitsConfig {
   actionTtlSeconds: number;
 }
 
+/**
+ * Transfers straight between git-lfs and the S3 bucket, with presigned URLs (DIRECT_TRANSFERS, S3 storage only):
+ * `download` presigns downloads, `all` uploads too (to a staging key, linked by the verify action once proven).
+ */
+export interface DirectTransfersConfig {
+  mode: 'off' | 'download' | 'all';
+  /** Objects larger than this (bytes) are uploaded through the proxy even with `all` (DIRECT_UPLOAD_MAX). */
+  uploadMax: number;
+  /**
+   * How verify proves a staged upload (DIRECT_UPLOAD_VERIFY): `rehash` streams it through SHA-256; `checksum` takes
+   * the SHA-256 S3 attests (HeadObject with ChecksumMode) when it returns one, and rehashes otherwise. Only for S3
+   * servers that check x-amz-checksum-sha256 on PUT: one that stores the header unchecked would attest a lie.
+   */
+  uploadVerify: 'rehash' | 'checksum';
+}
+
 /** Garbage collection (README "Garbage collection"); durations in milliseconds. */
 export interface GcConfig {
   /** How often each API instance queues a collection (one runs at a time across instances); null: never. */
@@ -117,6 +133,7 @@ export interface Config {
   limits: LimitsConfig;
   gc: GcConfig;
   jobs: JobsConfig;
+  directTransfers: DirectTransfersConfig;
   secrets: SecretsConfig;
   logLevel: LoggingConfig['level'];
   logging: LoggingConfig;

@@ -338,4 +338,59 @@ describe(loadConfig.name, () => {
       );
     });
   });
+  describe('direct transfers', () => {
+    const s3 = { STORAGE: 's3://bucket/lfs?region=eu-west-1' };
+
+    it('defaults to off, 5 GiB and rehashing', () => {
+      expect(loadConfig({}).directTransfers).toEqual({
+        mode: 'off',
+        uploadMax: 5 * 1024 ** 3,
+        uploadVerify: 'rehash',
+      });
+    });
+
+    it('takes download or all with S3 storage, a smaller DIRECT_UPLOAD_MAX and checksum verification', () => {
+      expect(loadConfig({ ...s3, DIRECT_TRANSFERS: 'download' }).directTransfers.mode).toBe('download');
+      expect(
+        loadConfig({
+          ...s3,
+          DIRECT_TRANSFERS: 'all',
+          DIRECT_UPLOAD_MAX: '1048576',
+          DIRECT_UPLOAD_VERIFY: 'checksum',
+        }).directTransfers,
+      ).toEqual({ mode: 'all', uploadMax: 1048576, uploadVerify: 'checksum' });
+    });
+
+    it('refuses direct transfers while a storage migration reads from STORAGE_FALLBACK', () => {
+      expect(() =>
+        loadConfig({ ...s3, STORAGE_FALLBACK: 'file:///srv/old-objects', DIRECT_TRANSFERS: 'all' }),
+      ).toThrow(
+        'DIRECT_TRANSFERS=all cannot be used with STORAGE_FALLBACK; turn it on once the storage migration is done',
+      );
+    });
+
+    it('refuses direct transfers without S3 storage, unknown modes and uploads beyond one PUT', () => {
+      expect(() => loadConfig({ DIRECT_TRANSFERS: 'download' })).toThrow(
+        'DIRECT_TRANSFERS=download needs S3 storage (STORAGE=s3://…)',
+      );
+      const problems = (() => {
+        try {
+          loadConfig({
+            ...s3,
+            DIRECT_TRANSFERS: 'upload',
+            DIRECT_UPLOAD_MAX: String(5 * 1024 ** 3 + 1),
+            DIRECT_UPLOAD_VERIFY: 'trust',
+          });
+        } catch (error) {
+          return error instanceof ConfigError ? error.problems : [];
+        }
+        return [];
+      })();
+      expect(problems).toEqual([
+        'DIRECT_TRANSFERS must be one of off, download, all',
+        'DIRECT_UPLOAD_VERIFY must be one of rehash, checksum',
+        `DIRECT_UPLOAD_MAX="${5 * 1024 ** 3 + 1}" must be an integer between 0 and ${5 * 1024 ** 3}`,
+      ]);
+    });
+  });
 });

@@ -1,6 +1,13 @@
 import path from 'node:path';
 
-import type { Config, DatabaseConfig, ProxyConfig, RedisConfig, StorageConfig } from './config.schema.js';
+import type {
+  Config,
+  DatabaseConfig,
+  DirectTransfersConfig,
+  ProxyConfig,
+  RedisConfig,
+  StorageConfig,
+} from './config.schema.js';
 import { secretProblem } from './secret-strength.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -234,6 +241,41 @@ function readUploadMemory(reader: Reader): number {
   return reader.integer('S3_UPLOAD_MEMORY', 256 * MIB, 3 * 64 * MIB, 64 * 1024 * MIB);
 }
 
+const DIRECT_MODES = ['off', 'download', 'all'] as const;
+const DIRECT_VERIFY_MODES = ['rehash', 'checksum'] as const;
+/** S3's limit on one PutObject, which is what a presigned upload is. */
+const SINGLE_PUT_MAX = 5 * 1024 ** 3;
+
+function readDirectTransfers(
+  reader: Reader,
+  storage: StorageConfig,
+  fallback: StorageConfig | null,
+): DirectTransfersConfig {
+  const mode = reader.string('DIRECT_TRANSFERS') ?? 'off';
+  if (!(DIRECT_MODES as readonly string[]).includes(mode)) {
+    reader.problems.push(`DIRECT_TRANSFERS must be one of ${DIRECT_MODES.join(', ')}`);
+  } else if (mode !== 'off' && storage.kind !== 's3') {
+    // Presigned URLs are an S3 notion: local disk has nothing to hand the client but the proxy.
+    reader.problems.push(`DIRECT_TRANSFERS=${mode} needs S3 storage (STORAGE=s3://…)`);
+  } else if (mode !== 'off' && fallback !== null) {
+    // A presigned URL names a key of STORAGE: objects not yet moved off the fallback would answer 404 there.
+    reader.problems.push(
+      `DIRECT_TRANSFERS=${mode} cannot be used with STORAGE_FALLBACK; turn it on once the storage migration is done`,
+    );
+  }
+  const uploadVerify = reader.string('DIRECT_UPLOAD_VERIFY') ?? 'rehash';
+  if (!(DIRECT_VERIFY_MODES as readonly string[]).includes(uploadVerify)) {
+    reader.problems.push(`DIRECT_UPLOAD_VERIFY must be one of ${DIRECT_VERIFY_MODES.join(', ')}`);
+  }
+  return {
+    mode: (DIRECT_MODES as readonly string[]).includes(mode)
+      ? (mode as DirectTransfersConfig['mode'])
+      : 'off',
+    uploadMax: reader.integer('DIRECT_UPLOAD_MAX', SINGLE_PUT_MAX, 0, SINGLE_PUT_MAX),
+    uploadVerify: uploadVerify === 'checksum' ? 'checksum' : 'rehash',
+  };
+}
+
 /** The proxy's limits when no variable sets them (for code that builds a proxy without an environment: tests). */
 export function defaultProxyConfig(): ProxyConfig {
   return readProxy(new Reader({}));
@@ -320,6 +362,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   }
 
   const storage = readStorage(reader, env, dataDir);
+  const storageFallback = readStorageFallback(reader, env, storage);
   const config: Config = {
     dataDir,
     http: {
@@ -340,7 +383,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     database: readDatabase(reader, dataDir),
     redis: readRedis(reader),
     storage,
-    storageFallback: readStorageFallback(reader, env, storage),
+    storageFallback,
     limits: {
       maxObjectsPerBatch: reader.integer('MAX_OBJECTS_PER_BATCH', 1000, 1, 100_000),
       // 50 GiB by default; at most what S3 storage can take (10,000 parts of 64 MiB, S3Storage's largest part).
@@ -356,6 +399,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     // Heartbeats are written every 2 s: below 5 s one slow write would hand a healthy job to another instance.
     jobs: { staleSeconds: reader.integer('JOB_STALE_SECONDS', 30, 5, 86_400) },
+    directTransfers: readDirectTransfers(reader, storage, storageFallback),
     secrets: { adminToken, internalSecret, apiSecret, metricsToken },
     logLevel: logLevel as Config['logLevel'],
     logging: {

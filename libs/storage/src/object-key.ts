@@ -2,6 +2,8 @@ import { isValidOid } from '@lfs-depot/contracts';
 
 /** Top-level folder (local) or key segment (S3) that both backends keep for in-flight uploads. */
 export const TEMP_DIRECTORY = 'tmp';
+/** Key segment (S3) of direct uploads not yet proven (DIRECT_TRANSFERS=all); no object key may lie under it. */
+export const STAGING_DIRECTORY = 'staging';
 
 /**
  * Age past which an upload temp file with no upload of this process behind it is swept (at proxy start and every
@@ -28,13 +30,17 @@ export function objectKey(oid: string): string {
   return `${oid.slice(0, 2)}/${oid.slice(2, 4)}/${oid}`;
 }
 
-/** Returns whether `key` is a relative path of plain segments that stays inside storage and outside `tmp/`. */
+/**
+ * Returns whether `key` is a relative path of plain segments that stays inside storage and outside `tmp/` and
+ * `staging/`.
+ */
 export function isValidKey(key: unknown): key is string {
   return (
     typeof key === 'string' &&
     key.length <= MAX_KEY_LENGTH &&
     KEY_PATTERN.test(key) &&
-    key.split('/', 1)[0] !== TEMP_DIRECTORY
+    key.split('/', 1)[0] !== TEMP_DIRECTORY &&
+    key.split('/', 1)[0] !== STAGING_DIRECTORY
   );
 }
 

@@ -2,12 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@lfs-depot/config';
 import type { BatchAction, BatchObjectResult, BatchResponse } from '@lfs-depot/contracts';
 import { formatBytes, isValidOid, isValidSize, quotaExceededError } from '@lfs-depot/contracts';
+import type { DirectTransfers } from '@lfs-depot/storage';
 
 import { TransferTokenService } from '../auth/transfer-token.service.js';
-import { CONFIG } from '../core/api-runtime.js';
+import { ApiSecrets } from '../core/api-secrets.js';
+import { CONFIG, DIRECT_TRANSFERS } from '../core/api-runtime.js';
 import { ApiMetrics } from '../metrics/api-metrics.js';
 import type { Principal } from '../core/principal.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
+import { sealStagedUploadTicket } from '../objects/staged-upload-ticket.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
 import type { Project } from '../projects/project.entity.js';
@@ -26,6 +29,8 @@ export class BatchService {
     private readonly objects: ObjectsRepository,
     private readonly transferTokens: TransferTokenService,
     private readonly metrics: ApiMetrics,
+    private readonly secrets: ApiSecrets,
+    @Inject(DIRECT_TRANSFERS) private readonly direct: DirectTransfers | null,
   ) {}
 
   /** `readAccess`: the caller's access as checked for 'read' before the body was read, reused for a download. */
@@ -49,7 +54,15 @@ export class BatchService {
         validOids.add(oid);
       }
     }
-    const linked = await this.objects.findLinkedSizes(project.id, [...validOids]);
+    const direct = this.direct !== null ? this.config.directTransfers : undefined;
+    // A presigned download needs the object's storage key, which the LinkCache does not keep: one query either way.
+    const linkedObjects =
+      direct && direct.mode !== 'off' && request.operation === 'download'
+        ? await this.objects.findLinkedObjects(project.id, [...validOids])
+        : undefined;
+    const linked = linkedObjects
+      ? new Map([...linkedObjects].map(([oid, object]) => [oid, object.size]))
+      : await this.objects.findLinkedSizes(project.id, [...validOids]);
     const actionHeader = this.actionHeader(principal, project, needed);
     const base = `${this.config.http.publicUrl}/${project.path}.git/info/lfs/objects`;
     const ttl = this.config.limits.actionTtlSeconds;
@@ -122,7 +135,61 @@ export class BatchService {
         },
       };
     });
+    if (this.direct !== null && direct) {
+      await this.directActions(this.direct, direct, objects, {
+        project,
+        base,
+        actionHeader,
+        expiresIn,
+        linkedObjects,
+      });
+    }
     return { transfer: 'basic', objects, hash_algo: 'sha256' };
+  }
+
+  /**
+   * Points the actions at the bucket (DIRECT_TRANSFERS): a download at a presigned GET of the linked object, with no
+   * Authorization header (S3 refuses a second credential); an upload of at most DIRECT_UPLOAD_MAX at a presigned PUT
+   * to a staging key, whose verify action carries the sealed ticket naming it. Larger uploads keep the proxy's href.
+   */
+  private async directActions(
+    transfers: DirectTransfers,
+    direct: Config['directTransfers'],
+    objects: BatchObjectResult[],
+    context: {
+      project: Project;
+      base: string;
+      actionHeader: Record<string, string> | undefined;
+      expiresIn: number;
+      linkedObjects: ReadonlyMap<string, { storageKey: string }> | undefined;
+    },
+  ): Promise<void> {
+    const { project, base, actionHeader, expiresIn, linkedObjects } = context;
+    await Promise.all(
+      objects.map(async (object) => {
+        const actions = object.actions;
+        if (actions?.download) {
+          const stored = linkedObjects?.get(object.oid);
+          if (stored) {
+            actions.download = {
+              href: await transfers.presignDownload(stored.storageKey, expiresIn),
+              expires_in: expiresIn,
+            };
+          }
+        } else if (actions?.upload && direct.mode === 'all' && object.size <= direct.uploadMax) {
+          const staged = await transfers.presignUpload({ oid: object.oid, size: object.size }, expiresIn);
+          const ticket = sealStagedUploadTicket(this.secrets.uploadTicketKey, {
+            projectId: project.id,
+            oid: object.oid,
+            size: object.size,
+            stagingKey: staged.stagingKey,
+            expiresIn,
+          });
+          actions.upload = { href: staged.href, header: staged.header, expires_in: expiresIn };
+          actions.verify = this.action(`${base}/verify?staged=${ticket}`, actionHeader, expiresIn);
+        }
+      }),
+    );
   }
 
   private validateObject(

@@ -7,7 +7,7 @@ import {
   resolveMetricsToken,
 } from '@lfs-depot/config';
 import type { Logger } from '@lfs-depot/observability';
-import { createStorage } from '@lfs-depot/storage';
+import { createDirectTransfers, createStorage } from '@lfs-depot/storage';
 
 import { MemoryCache } from '../cache/memory.cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
@@ -114,9 +114,13 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       metricsToken.value,
     );
     const storage = await createStorage(config.storage, config.storageFallback);
+    const direct = await createDirectTransfers(config.storage, config.directTransfers);
+    if (direct) {
+      cleanups.push(() => Promise.resolve(direct.destroy()));
+    }
 
     return {
-      runtime: { config, dataSource, cache, secrets, storage },
+      runtime: { config, dataSource, cache, secrets, storage, direct },
       adminTokenFile: adminToken.file,
       metricsTokenFile: metricsToken.file,
       close,

@@ -1,5 +1,5 @@
 import type { Config } from '@lfs-depot/config';
-import type { ObjectStorage } from '@lfs-depot/storage';
+import type { DirectTransfers, ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource } from 'typeorm';
 
 import type { SharedCache } from '../cache/shared-cache.js';
@@ -12,9 +12,13 @@ export interface ApiRuntime {
   cache: SharedCache;
   secrets: ApiSecrets;
   storage: ObjectStorage;
+  /** Presigned transfers on the S3 bucket (DIRECT_TRANSFERS other than off); absent otherwise. */
+  direct?: DirectTransfers;
 }
 
 /** DI token of the ObjectStorage (an interface, so it needs one). */
 export const OBJECT_STORAGE = 'ObjectStorage';
+/** DI token of the DirectTransfers, or null when DIRECT_TRANSFERS is off. */
+export const DIRECT_TRANSFERS = 'DirectTransfers';
 /** DI token of the validated Config. */
 export const CONFIG = 'Config';

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AccessCache } from '../cache/access-cache.js';
 import { LinkCache } from '../cache/link-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
-import { CONFIG, OBJECT_STORAGE } from './api-runtime.js';
+import { CONFIG, DIRECT_TRANSFERS, OBJECT_STORAGE } from './api-runtime.js';
 import type { ApiRuntime } from './api-runtime.js';
 import { ApiSecrets } from './api-secrets.js';
 
@@ -23,6 +23,7 @@ export class CoreModule {
       { provide: SharedCache, useValue: runtime.cache },
       { provide: ApiSecrets, useValue: runtime.secrets },
       { provide: OBJECT_STORAGE, useValue: runtime.storage },
+      { provide: DIRECT_TRANSFERS, useValue: runtime.direct ?? null },
       { provide: AccessCache, useValue: new AccessCache(runtime.cache) },
       { provide: LinkCache, useValue: new LinkCache(runtime.cache) },
     ];

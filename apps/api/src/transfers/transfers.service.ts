@@ -22,6 +22,7 @@ import { CONFIG, OBJECT_STORAGE } from '../core/api-runtime.js';
 import { ApiSecrets } from '../core/api-secrets.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
+import { DirectUploadsService } from './direct-uploads.service.js';
 import { TransferAuthorizer } from './transfer-authorizer.js';
 
 /** How long after authorize a finalize is accepted: long enough for a multi-GiB upload on a slow link. */
@@ -49,6 +50,7 @@ export class TransfersService {
     private readonly authorizer: TransferAuthorizer,
     private readonly projects: ProjectsRepository,
     private readonly objects: ObjectsRepository,
+    private readonly directUploads: DirectUploadsService,
   ) {}
 
   async authorizeUpload(request: TransferAuthorizeRequest): Promise<UploadAuthorization> {
@@ -162,16 +164,28 @@ export class TransfersService {
     return { storageKey: object.storageKey, size: object.size };
   }
 
-  /** verify action: 200 when the project links the object and its bytes are in storage, else 404. */
+  /**
+   * verify action: 200 when the project links the object and its bytes are in storage, else 404. With `staged` (the
+   * ticket of a direct upload), the upload is proven and linked first (DirectUploadsService), which needs write.
+   */
   async verifyObject(
     authorization: string | undefined,
     client: string | undefined,
     projectPath: string,
     body: unknown,
+    staged?: string,
   ): Promise<void> {
     const { oid, size } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     this.assertObject(oid, size);
-    const { project } = await this.authorizer.authorize(authorization, client, projectPath, 'read');
+    const { project } = await this.authorizer.authorize(
+      authorization,
+      client,
+      projectPath,
+      staged === undefined ? 'read' : 'write',
+    );
+    if (staged !== undefined) {
+      await this.directUploads.verifyStagedUpload(project, oid, size as number, staged);
+    }
     const object = (await this.objects.findLinkedObjects(project.id, [oid])).get(oid);
     if (!object || object.size !== size) {
       throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');

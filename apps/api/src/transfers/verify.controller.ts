@@ -1,4 +1,4 @@
-import { Body, Controller, Header, Headers, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
@@ -26,8 +26,16 @@ export class VerifyController {
     @Ip() client: string,
     @ProjectPath() project: string,
     @Body() body: unknown,
+    @Query('staged') staged: unknown,
   ): Promise<Record<string, never>> {
-    await this.transfers.verifyObject(authorization, client, project, body);
+    // A repeated parameter arrives as an array: no ticket of ours, refused as one.
+    await this.transfers.verifyObject(
+      authorization,
+      client,
+      project,
+      body,
+      staged === undefined ? undefined : typeof staged === 'string' ? staged : '',
+    );
     return {};
   }
 }

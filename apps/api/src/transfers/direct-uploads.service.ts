@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode, quotaExceededError } from '@lfs-depot/contracts';
+import type { DirectTransfers, ObjectStorage } from '@lfs-depot/storage';
+import { objectKey } from '@lfs-depot/storage';
+
+import { ApiSecrets } from '../core/api-secrets.js';
+import { DIRECT_TRANSFERS, OBJECT_STORAGE } from '../core/api-runtime.js';
+import { ObjectsRepository } from '../objects/objects.repository.js';
+import { openStagedUploadTicket } from '../objects/staged-upload-ticket.js';
+import type { Project } from '../projects/project.entity.js';
+import { ProjectsRepository } from '../projects/projects.repository.js';
+
+/**
+ * The verify action of a direct upload (DIRECT_TRANSFERS=all): the client PUT its bytes to a staging key with a
+ * presigned URL, and only here do they become an object, once proven, exactly as the proxy's finalize links bytes it
+ * verified: the object row, then the link with its quota check and the bytes confirmed under the row's lock.
+ */
+@Injectable()
+export class DirectUploadsService {
+  constructor(
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(DIRECT_TRANSFERS) private readonly direct: DirectTransfers | null,
+    private readonly secrets: ApiSecrets,
+    private readonly projects: ProjectsRepository,
+    private readonly objects: ObjectsRepository,
+  ) {}
+
+  /**
+   * Links the staged upload `staged` names to the project once its size and SHA-256 are proven, and removes it
+   * whatever the outcome: 422 OBJECT_MISMATCH (nothing linked) for other bytes, 404 when nothing was uploaded, 507
+   * when the quota has no room left, 503 while the object's bytes are being purged. The caller has checked that the
+   * requester may write to `project`.
+   */
+  async verifyStagedUpload(project: Project, oid: string, size: number, staged: string): Promise<void> {
+    const ticket = openStagedUploadTicket(this.secrets.uploadTicketKey, staged);
+    if (!ticket || ticket.p !== project.id || ticket.o !== oid || ticket.s !== size) {
+      throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
+    }
+    const direct = this.direct;
+    if (direct === null) {
+      throw new DomainError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'Direct uploads were turned off on this server; upload the object again',
+        { retry_after_seconds: 2 },
+      );
+    }
+    const stagingKey = ticket.k;
+    try {
+      const linked = (await this.objects.findLinkedObjects(project.id, [oid])).get(oid);
+      if (linked?.size === size && (await this.storage.stat(linked.storageKey))?.size === size) {
+        // Linked meanwhile (the same object in two batches, or a retry whose first answer was lost): nothing to do.
+        return;
+      }
+      await this.assertQuotaRoom(project, size);
+      const known = await this.objects.findObject(oid, size);
+      if (known?.state === 'purging') {
+        throw new DomainError(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          `Object ${oid} is being removed from storage; upload it again in a moment`,
+          { retry_after_seconds: 2 },
+        );
+      }
+      // As the proxy's authorize decides it: bytes already stored are proven against, not copied over.
+      const alreadyStored = known !== undefined && (await this.storage.stat(known.storageKey))?.size === size;
+      const object = { oid, size, storageKey: known?.storageKey ?? objectKey(oid) };
+      await direct.commitStaged(stagingKey, object.storageKey, { oid, size }, { replace: !alreadyStored });
+      // From here on as finalize: recorded first, so that bytes a refused link leaves behind are known to GC.
+      await this.objects.recordObject(object);
+      await this.objects.linkObjectToProject(project.id, object, project.quotaBytes, {
+        confirmStored: async (storageKey) => (await this.storage.stat(storageKey))?.size === size,
+      });
+    } finally {
+      // commitStaged removes it too; a refusal before it must not leave it for the sweep.
+      await direct.discardStaged(stagingKey);
+    }
+  }
+
+  /** The fast refusal, before any copy; linkObjectToProject checks again, atomically. */
+  private async assertQuotaRoom(project: Project, size: number): Promise<void> {
+    if (project.quotaBytes === null) {
+      return;
+    }
+    const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
+    if (used + size > project.quotaBytes) {
+      throw quotaExceededError({
+        project: project.path,
+        usedBytes: used,
+        quotaBytes: project.quotaBytes,
+        requestedBytes: size,
+      });
+    }
+  }
+}
