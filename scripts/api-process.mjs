@@ -4,11 +4,11 @@
 // The API holds about 30 MiB of live heap once started, but start-up (loading Nest, TypeORM, the migrations)
 // allocates fast enough that V8 grows its young generation to 2 × 16 MiB, and its four helper threads leave malloc
 // arenas behind; nothing shrinks either while the API is idle, so it sat at 140-150 MiB before its first request.
-// Capped, it starts at 110-117 MiB. The price is paid in the batch handler, which allocates most: about 10 % more
-// API CPU per batch of 100 objects on this machine (bench/README.md, "Idle memory").
+// With 8 MiB semi-spaces it starts at about 130 MiB at no measurable CPU cost; 2 MiB ones reach 111-117 MiB but cost
+// the API 10-30 % more CPU per batch and per download authorization (bench/README.md, "Idle memory").
 
 /** Node and V8 flags of the API process. */
-export const API_NODE_FLAGS = ['--max-semi-space-size=2', '--v8-pool-size=1'];
+export const API_NODE_FLAGS = ['--max-semi-space-size=8', '--v8-pool-size=1'];
 
 /** Environment the API process starts with (glibc reads MALLOC_ARENA_MAX once, at start). */
 const API_PROCESS_ENV = { MALLOC_ARENA_MAX: '2' };
