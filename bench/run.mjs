@@ -15,6 +15,7 @@ import { startLfsBaseline } from './lib/lfs-baseline.mjs';
 import { adminClient, embeddedDatabaseUrl, ROOT, startProduct } from './lib/product.mjs';
 import { formatText, writeResults } from './lib/report.mjs';
 import { rawS3Baseline, startS3Server } from './lib/s3-server.mjs';
+import { directTransfer } from './scenarios/direct-transfers.mjs';
 import { batchLoad, locksLoad, seedObjects, statementsPerBatch } from './scenarios/api.mjs';
 import { gitPush } from './scenarios/git-push.mjs';
 import { idleMemoryAfterStart, idleMemoryRows } from './scenarios/idle.mjs';
@@ -365,6 +366,26 @@ async function main() {
           targets: { aggregate: 0.8, rss: 150 },
           ...measured,
         })),
+        // The same bytes with DIRECT_TRANSFERS=all: a stack of its own, beside the same s3rver and baseline.
+        ...(await directTransfer(
+          s3Ctx,
+          {
+            ...(await startStack({
+              name: 's3-direct',
+              workDir,
+              env: {
+                ...s3Env,
+                STORAGE: s3Env.STORAGE.replace('/bench?', '/bench-direct?'),
+                DIRECT_TRANSFERS: 'all',
+                ...(process.env.BENCH_DATABASE_URL && {
+                  DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_URL, 's3direct'),
+                }),
+              },
+            })),
+            s3Endpoint: s3.endpoint,
+          },
+          { size: sizes.single, repeat: sizes.s3Repeat, serverPid: s3.pid },
+        )),
       ];
     });
   }
