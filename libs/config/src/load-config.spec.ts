@@ -43,7 +43,7 @@ describe(loadConfig.name, () => {
       region: 'us-east-1',
       endpoint: 'http://127.0.0.1:9000',
       forcePathStyle: true,
-      uploadMemory: 256 * 1024 * 1024,
+      uploadMemory: 64 * 1024 * 1024,
     });
     expect(config.http.publicUrl).toBe('https://lfs.example.com');
   });
@@ -79,10 +79,10 @@ describe(loadConfig.name, () => {
     });
   });
 
-  it('refuses an S3_UPLOAD_MEMORY too small for one upload of the largest parts', () => {
+  it('refuses an S3_UPLOAD_MEMORY too small for one part of the largest size', () => {
     expect(() =>
-      loadConfig({ STORAGE: 's3://bucket/p?region=us-east-1', S3_UPLOAD_MEMORY: String(64 * 1024 * 1024) }),
-    ).toThrow(/S3_UPLOAD_MEMORY="67108864" must be an integer between 201326592 and/);
+      loadConfig({ STORAGE: 's3://bucket/p?region=us-east-1', S3_UPLOAD_MEMORY: String(32 * 1024 * 1024) }),
+    ).toThrow(/S3_UPLOAD_MEMORY="33554432" must be an integer between 67108864 and/);
     expect(
       loadConfig({ STORAGE: 's3://bucket/p?region=us-east-1', S3_UPLOAD_MEMORY: String(1024 ** 3) }).storage,
     ).toMatchObject({ kind: 's3', uploadMemory: 1024 ** 3 });

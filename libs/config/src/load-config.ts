@@ -234,11 +234,11 @@ function readStorageUrl(
 const MIB = 1024 * 1024;
 
 /**
- * S3_UPLOAD_MEMORY: at least what one upload of the largest part size holds (three 64 MiB parts), else that upload
- * could never start.
+ * S3_UPLOAD_MEMORY: at least one part of the largest size (64 MiB), else an object that needs such parts could never
+ * be uploaded.
  */
 function readUploadMemory(reader: Reader): number {
-  return reader.integer('S3_UPLOAD_MEMORY', 256 * MIB, 3 * 64 * MIB, 64 * 1024 * MIB);
+  return reader.integer('S3_UPLOAD_MEMORY', 64 * MIB, 64 * MIB, 64 * 1024 * MIB);
 }
 
 const DIRECT_MODES = ['off', 'download', 'all'] as const;

@@ -1,19 +1,24 @@
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 
 import { assertValidKey } from './object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
+import { type PartTarget, S3PartWriter } from './s3-part-writer.js';
 import {
   assertValidRange,
   type ByteRange,
@@ -21,21 +26,22 @@ import {
   type ObjectStorage,
 } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
+import { withRetries } from './s3-retries.js';
 import { verifyWithoutStoring } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
 
 const MIB = 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * MIB;
-const DEFAULT_QUEUE_SIZE = 2;
+const DEFAULT_PARTS_IN_FLIGHT = 4;
 /** S3's limit on the parts of one multipart upload. */
 export const S3_MAX_PARTS = 10_000;
 /**
- * The largest part an upload uses: part size grows with the object only until here, so one upload never holds more
- * than (queueSize + 1) × 64 MiB, and the largest object S3 storage takes is S3_MAX_PARTS × 64 MiB (625 GiB).
+ * The largest part an upload uses: part size grows with the object only until here, so the largest object S3 storage
+ * takes is S3_MAX_PARTS × 64 MiB (625 GiB), and one part always fits in the smallest S3_UPLOAD_MEMORY.
  */
 export const S3_MAX_PART_SIZE = 64 * MIB;
 /** Part buffers all uploads of a process may hold together, unless S3StorageOptions.uploadMemory says otherwise. */
-export const DEFAULT_UPLOAD_MEMORY = 256 * MIB;
+export const DEFAULT_UPLOAD_MEMORY = 64 * MIB;
 
 /** Where and how to reach the bucket; credentials default to the AWS SDK chain (env, profile, instance role). */
 export interface S3StorageOptions {
@@ -47,15 +53,15 @@ export interface S3StorageOptions {
   forcePathStyle: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
-   * Multipart part size in bytes (5 to 64 MiB); raised per object so that it fits in 10,000 parts, up to
-   * S3_MAX_PART_SIZE.
+   * Multipart part size in bytes (5 to 64 MiB, default 8 MiB); raised per object so that it fits in 10,000 parts, up
+   * to S3_MAX_PART_SIZE.
    */
   partSize?: number;
-  /** Parts in flight per upload; an upload holds about (queueSize + 1) × partSize bytes of memory. */
-  queueSize?: number;
+  /** Parts of one upload sent at once while the next one fills (default 4), as the shared pool allows. */
+  partsInFlight?: number;
   /**
-   * The part buffers of every upload together (bytes, default 256 MiB): an upload reserves what it may hold before
-   * it starts and waits while others hold the rest. At least (queueSize + 1) × S3_MAX_PART_SIZE.
+   * The part buffers of every upload together (bytes, default 64 MiB, at least S3_MAX_PART_SIZE): an upload reserves
+   * each part before reading its bytes and waits while others hold the rest.
    */
   uploadMemory?: number;
   /** A pool to share instead of one of `uploadMemory` bytes (tests use a small one). */
@@ -69,7 +75,7 @@ export class S3Storage implements ObjectStorage {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly partSize: number;
-  private readonly queueSize: number;
+  private readonly partsInFlight: number;
   /** Shared by every upload through this storage (one per process). */
   readonly partBuffers: PartBufferPool;
   /** S3 keys being written by this process now, with how many uploads write each: the sweep leaves them alone. */
@@ -79,15 +85,13 @@ export class S3Storage implements ObjectStorage {
     this.bucket = options.bucket;
     this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
-    this.queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.partsInFlight = options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT;
     if (this.partSize < 5 * MIB || this.partSize > S3_MAX_PART_SIZE) {
       throw new RangeError(`S3 part size must be between 5 and 64 MiB, not ${this.partSize} bytes`);
     }
     this.partBuffers =
       options.partBuffers ??
-      new PartBufferPool(
-        Math.max(options.uploadMemory ?? DEFAULT_UPLOAD_MEMORY, (this.queueSize + 1) * S3_MAX_PART_SIZE),
-      );
+      new PartBufferPool(Math.max(options.uploadMemory ?? DEFAULT_UPLOAD_MEMORY, S3_MAX_PART_SIZE));
     this.client = new S3Client({
       region: options.region,
       endpoint: options.endpoint,
@@ -102,16 +106,16 @@ export class S3Storage implements ObjectStorage {
   }
 
   /**
-   * Uploads straight to the final key, with the verifying stream as the upload's body. This is safe by
-   * construction rather than by cleanup: S3 makes an object visible only when a PutObject or a
-   * CompleteMultipartUpload succeeds, and lib-storage sends either one only after its body iterator has finished,
-   * which the verifying stream allows only once size and SHA-256 matched (on a mismatch it errors instead of
-   * ending). The failed upload then aborts its multipart upload (leavePartsOnError: false) and an object already
-   * stored under the key is left untouched. The alternative, a temporary key plus CopyObject after verification,
-   * would write every byte twice, needs a multipart UploadPartCopy above 5 GiB, and leaves temporary objects
-   * behind if the process dies between copy and delete. The specs prove the no-object/no-pending-upload outcome
-   * for single-part and multipart uploads. Should an abort request itself fail, the parts stay until the bucket's
-   * AbortIncompleteMultipartUpload lifecycle rule (recommended in production) removes them; they are never visible.
+   * Uploads straight to the final key, the verifying stream feeding an S3PartWriter. This is safe by construction
+   * rather than by cleanup: S3 makes an object visible only when a PutObject or a CompleteMultipartUpload succeeds,
+   * and the writer sends either one only from its end(), which the verifying stream allows only once size and
+   * SHA-256 matched (on a mismatch it errors instead of ending). The failed upload then aborts its requests and its
+   * multipart upload, and an object already stored under the key is left untouched. The alternative, a temporary key
+   * plus CopyObject after verification, would write every byte twice, needs a multipart UploadPartCopy above 5 GiB,
+   * and leaves temporary objects behind if the process dies between copy and delete. The specs prove the
+   * no-object/no-pending-upload outcome for single-part and multipart uploads. Should an abort request itself fail,
+   * the parts stay until the sweep or the bucket's AbortIncompleteMultipartUpload lifecycle rule (recommended in
+   * production) removes them; they are never visible.
    */
   async put(
     key: string,
@@ -121,37 +125,39 @@ export class S3Storage implements ObjectStorage {
   ): Promise<void> {
     const s3Key = this.keyOf(key);
     let partSize: number;
-    let release: () => void;
+    let verifier: VerifyingStream;
     try {
       partSize = this.partSizeFor(expected.size);
-      // Before the body is touched: the client's bytes wait in the socket while the upload waits for buffers.
-      release = await this.partBuffers.reserve(this.bufferBytesFor(expected.size, partSize), options.signal);
+      options.signal?.throwIfAborted();
+      verifier = new VerifyingStream(expected);
     } catch (error) {
       // Refused before reading: nobody else will consume or close the body.
       body.destroy();
       throw error;
     }
-    const verifier = new VerifyingStream(expected);
-    // A body error destroys the verifier (and fails the upload through it); a verifier error destroys the body.
-    pipeline(body, verifier, () => undefined);
+    const writer = new S3PartWriter({
+      target: this.partTarget(s3Key),
+      pool: this.partBuffers,
+      size: expected.size,
+      partSize,
+      partsInFlight: this.partsInFlight,
+    });
+    // Not pipeline's own signal: once every byte is verified the commit is under way, and aborting then would race
+    // with it (the verifier ignores an abort from then on).
     const stopWatching = verifier.abortOn(options.signal);
     this.writing.set(s3Key, (this.writing.get(s3Key) ?? 0) + 1);
     try {
-      const upload = new Upload({
-        client: this.client,
-        params: { Bucket: this.bucket, Key: s3Key, Body: verifier, ContentType: 'application/octet-stream' },
-        partSize,
-        queueSize: this.queueSize,
-        leavePartsOnError: false,
-      });
-      await upload.done();
+      await pipeline(body, verifier, writer);
     } catch (error) {
-      verifier.destroy();
-      // lib-storage may report a failed abort request instead of the cause; the verifier holds the cause.
+      // pipeline() answers as soon as a stream fails; the writer is still aborting its requests and multipart upload,
+      // and the caller may only report the failure once nothing of it is left.
+      if (!writer.closed) {
+        await new Promise((resolve) => writer.once('close', resolve));
+      }
+      // A verification failure is the cause whatever the writer then reported (an aborted request, say).
       throw verifier.errored ?? error;
     } finally {
       stopWatching();
-      release();
       const writers = (this.writing.get(s3Key) ?? 1) - 1;
       if (writers === 0) {
         this.writing.delete(s3Key);
@@ -159,10 +165,74 @@ export class S3Storage implements ObjectStorage {
         this.writing.set(s3Key, writers);
       }
     }
-    if (!verifier.isVerified) {
-      // The invariant above, checked in case a future lib-storage completes uploads before its body ends.
-      throw new Error(`S3 upload of ${s3Key} completed before its content was verified`);
+    if (!verifier.isVerified || !writer.isCommitted) {
+      // The invariant above, checked in case a change lets the writer end before its content was verified.
+      throw new Error(`S3 upload of ${s3Key} ended without being verified and committed`);
     }
+  }
+
+  /**
+   * The S3 requests of one upload to `s3Key`. Bodies are streams over the part buffers, so the SDK signs them as
+   * UNSIGNED-PAYLOAD instead of hashing each part a second time (the verifier's SHA-256 covers every byte, TLS the
+   * way to S3), and does not retry them itself: withRetries sends a failed part again from its buffer.
+   */
+  private partTarget(s3Key: string): PartTarget {
+    const target = { Bucket: this.bucket, Key: s3Key };
+    const contentType = 'application/octet-stream';
+    return {
+      putObject: async (body, length, signal) => {
+        await withRetries(signal, () =>
+          this.client.send(
+            new PutObjectCommand({
+              ...target,
+              Body: body(),
+              ContentLength: length,
+              ContentType: contentType,
+            }),
+            { abortSignal: signal },
+          ),
+        );
+      },
+      createMultipartUpload: async () => {
+        const { UploadId } = await this.client.send(
+          new CreateMultipartUploadCommand({ ...target, ContentType: contentType }),
+        );
+        if (!UploadId) {
+          throw new Error(`CreateMultipartUpload of ${s3Key} answered without an UploadId`);
+        }
+        return UploadId;
+      },
+      uploadPart: async (uploadId, partNumber, body, length, signal) => {
+        const { ETag } = await withRetries(signal, () =>
+          this.client.send(
+            new UploadPartCommand({
+              ...target,
+              UploadId: uploadId,
+              PartNumber: partNumber,
+              Body: body(),
+              ContentLength: length,
+            }),
+            { abortSignal: signal },
+          ),
+        );
+        if (!ETag) {
+          throw new Error(`UploadPart ${partNumber} of ${s3Key} answered without an ETag`);
+        }
+        return ETag;
+      },
+      completeMultipartUpload: async (uploadId, parts) => {
+        await this.client.send(
+          new CompleteMultipartUploadCommand({
+            ...target,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+        );
+      },
+      abortMultipartUpload: async (uploadId) => {
+        await this.client.send(new AbortMultipartUploadCommand({ ...target, UploadId: uploadId }));
+      },
+    };
   }
 
   /**
@@ -298,14 +368,6 @@ export class S3Storage implements ObjectStorage {
       );
     }
     return partSize;
-  }
-
-  /**
-   * What lib-storage can hold for one upload: the part it is filling and `queueSize` parts in flight, each at most
-   * `partSize`; never more than the object (a small object is one PutObject of its own size).
-   */
-  private bufferBytesFor(size: number, partSize: number): number {
-    return Math.min(size, (this.queueSize + 1) * partSize);
   }
 }
 
