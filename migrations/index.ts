@@ -4,6 +4,7 @@ import { CreatePlatformTokens1764979200000 } from './1764979200000-CreatePlatfor
 import { CreateAuditEvents1765065600000 } from './1765065600000-CreateAuditEvents.js';
 import { AddReferencesAndObjectStates1765152000000 } from './1765152000000-AddReferencesAndObjectStates.js';
 import { CreateJobs1765153000000 } from './1765153000000-CreateJobs.js';
+import { AddObjectDamage1765240000000 } from './1765240000000-AddObjectDamage.js';
 import { AddObjectUnlinkedFrom1765244000000 } from './1765244000000-AddObjectUnlinkedFrom.js';
 
 /** Every migration, in order. Listed explicitly because ESM builds can't be globbed by TypeORM's loader. */
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   CreateAuditEvents1765065600000,
   AddReferencesAndObjectStates1765152000000,
   CreateJobs1765153000000,
+  AddObjectDamage1765240000000,
   AddObjectUnlinkedFrom1765244000000,
 ];

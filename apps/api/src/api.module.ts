@@ -16,6 +16,7 @@ import { ProjectArchiveModule } from './project-archive/project-archive.module.j
 import { PushCheckModule } from './push-check/push-check.module.js';
 import type { LfsRequest } from './http/request-context.js';
 import { ReferencesModule } from './references/references.module.js';
+import { ScrubModule } from './scrub/scrub.module.js';
 import { StorageMigrationModule } from './storage-migration/storage-migration.module.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 
@@ -38,6 +39,7 @@ export const FEATURE_MODULES = [
   GcModule,
   ProjectArchiveModule,
   StorageMigrationModule,
+  ScrubModule,
 ];
 
 @Module({})

@@ -1,11 +1,17 @@
-import type { JobsPageView, JobView, ObjectDeletionView, ReferencesView } from '@lfs-depot/contracts';
+import type {
+  JobsPageView,
+  JobView,
+  ObjectDeletionView,
+  ReferencesView,
+  ScrubRequest,
+} from '@lfs-depot/contracts';
 
 import { AdminClient, ApiError, ConnectionError } from './admin.client.js';
 import type { Connection } from './connection.js';
 
 const projectRoute = (path: string): string => `/projects/${encodeURIComponent(path)}`;
 
-/** The storage lifecycle routes of the admin API: references, gc, deletion, jobs. */
+/** The storage lifecycle routes of the admin API: references, gc, scrub, deletion, jobs. */
 export class LifecycleClient extends AdminClient {
   constructor(private readonly lifecycleConnection: Connection) {
     super(lifecycleConnection);
@@ -27,6 +33,11 @@ export class LifecycleClient extends AdminClient {
   /** POST /gc */
   startGc(body: { project?: string; dry_run?: boolean }): Promise<JobView> {
     return this.json<JobView>('POST', '/gc', body);
+  }
+
+  /** POST /scrub */
+  startScrub(body: ScrubRequest): Promise<JobView> {
+    return this.json<JobView>('POST', '/scrub', body);
   }
 
   /** GET /jobs/{id} */

@@ -99,6 +99,15 @@ export interface JobsConfig {
   staleSeconds: number;
 }
 
+export interface ScrubConfig {
+  /** How often each API instance queues a sample scrub (unless one is queued or running); null: never. */
+  intervalMs: number | null;
+  /** Fraction of the objects a scheduled scrub re-hashes, chosen at random each time. */
+  sample: number;
+  /** Most bytes per second a scheduled scrub reads from storage; null: no limit. */
+  bytesPerSecond: number | null;
+}
+
 export interface SecretsConfig {
   /** Bootstrap admin bearer token; undefined means "generate one into DATA_DIR/admin-token". */
   adminToken?: string;
@@ -134,6 +143,7 @@ export interface Config {
   gc: GcConfig;
   jobs: JobsConfig;
   directTransfers: DirectTransfersConfig;
+  scrub: ScrubConfig;
   secrets: SecretsConfig;
   logLevel: LoggingConfig['level'];
   logging: LoggingConfig;

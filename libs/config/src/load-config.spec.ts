@@ -393,4 +393,32 @@ describe(loadConfig.name, () => {
       ]);
     });
   });
+
+  describe('scrub', () => {
+    it('returns no schedule, a 1% sample and no rate limit when unset', () => {
+      expect(loadConfig({}).scrub).toEqual({ intervalMs: null, sample: 0.01, bytesPerSecond: null });
+    });
+
+    it('reads the schedule, the sample and the rate', () => {
+      expect(
+        loadConfig({ SCRUB_INTERVAL: '1d', SCRUB_SAMPLE: '0.25', SCRUB_RATE: '50000000' }).scrub,
+      ).toEqual({
+        intervalMs: 86_400_000,
+        sample: 0.25,
+        bytesPerSecond: 50_000_000,
+      });
+      expect(loadConfig({ SCRUB_SAMPLE: '1', SCRUB_RATE: '0' }).scrub).toMatchObject({
+        sample: 1,
+        bytesPerSecond: null,
+      });
+    });
+
+    it('names every bad sample and rate', () => {
+      expect(() => loadConfig({ SCRUB_SAMPLE: '0', SCRUB_RATE: 'fast' })).toThrow(
+        /SCRUB_SAMPLE="0" must be a fraction greater than 0 and at most 1[\s\S]*SCRUB_RATE="fast" must be an integer/,
+      );
+      expect(() => loadConfig({ SCRUB_SAMPLE: '1.5' })).toThrow(/SCRUB_SAMPLE="1.5" must be a fraction/);
+      expect(() => loadConfig({ SCRUB_SAMPLE: '10%' })).toThrow(/SCRUB_SAMPLE="10%" must be a fraction/);
+    });
+  });
 });

@@ -52,6 +52,22 @@ class Reader {
     return value;
   }
 
+  /** A fraction: a decimal number greater than 0 and at most 1 (`0.01`, `1`). */
+  fraction(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) {
+      return fallback;
+    }
+    const value = Number(raw);
+    if (!/^(?:0|1)?(?:\.\d+)?$/.test(raw) || !(value > 0 && value <= 1)) {
+      this.problems.push(
+        `${name}=${JSON.stringify(raw)} must be a fraction greater than 0 and at most 1, such as 0.01`,
+      );
+      return fallback;
+    }
+    return value;
+  }
+
   /**
    * A duration: a number and a unit (`s`, `m`, `h`, `d`, `w`), several of them added up (`1h30m`, `1d 12h`), or
    * `0`; with `off`, also `off` (null). Milliseconds.
@@ -400,6 +416,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     // Heartbeats are written every 2 s: below 5 s one slow write would hand a healthy job to another instance.
     jobs: { staleSeconds: reader.integer('JOB_STALE_SECONDS', 30, 5, 86_400) },
     directTransfers: readDirectTransfers(reader, storage, storageFallback),
+    scrub: {
+      intervalMs: reader.duration('SCRUB_INTERVAL', null, { off: true }) || null,
+      sample: reader.fraction('SCRUB_SAMPLE', 0.01),
+      // 0 means as fast as storage goes.
+      bytesPerSecond: reader.integer('SCRUB_RATE', 0, 0) || null,
+    },
     secrets: { adminToken, internalSecret, apiSecret, metricsToken },
     logLevel: logLevel as Config['logLevel'],
     logging: {

@@ -106,7 +106,61 @@ export interface StorageMigrationReport {
   problems: MigrationProblem[];
 }
 
-export const JOB_KINDS = ['gc', 'project-export', 'project-import', 'storage-migrate'] as const;
+/** `POST /api/v1/scrub` body. */
+export interface ScrubRequest {
+  /** Fraction of the objects to re-hash, chosen at random (0 < sample <= 1; default 1, every object). */
+  sample?: number;
+  /** Only the objects this project links (and no listing of storage for bytes without a row). */
+  project?: string;
+  /** Mark missing and corrupt objects damaged (clients upload them again) and move corrupt bytes aside. */
+  repair?: boolean;
+  /** Most bytes per second read from storage while re-hashing; absent or null: as fast as storage goes. */
+  rate_bytes_per_second?: number | null;
+}
+
+/**
+ * What scrub can find wrong. `missing`: a row whose bytes are not in storage (or not at its size); `corrupt`: bytes
+ * whose SHA-256 or size is not the row's; `orphan`: bytes in storage with no row; `temp`: what an upload that died
+ * left behind (a temp file or an open S3 multipart upload).
+ */
+export const SCRUB_PROBLEM_KINDS = ['missing', 'corrupt', 'orphan', 'temp'] as const;
+export type ScrubProblemKind = (typeof SCRUB_PROBLEM_KINDS)[number];
+
+export interface ScrubProblem {
+  kind: ScrubProblemKind;
+  /** The object's oid (null for temp leftovers and for orphans whose key names no oid). */
+  oid: string | null;
+  /** The size the row says (missing, corrupt) or the stored size (orphan, temp). */
+  size: number;
+  /** The storage key (or the temp file's name, or the multipart upload's key). */
+  key: string;
+  /** What was done: `marked` (missing: damaged, uploads asked for again), `moved` (corrupt: marked, and the bytes moved aside), `removed` (temp), or null. */
+  repair: 'marked' | 'moved' | 'removed' | null;
+  /** Where corrupt bytes were moved (`quarantine/…` in the same storage). */
+  moved_to?: string;
+}
+
+/** Problems named in a report, at most; the counts always count them all. */
+export const SCRUB_REPORTED_PROBLEMS = 10_000;
+
+/** What one scrub found (and, with repair, did). */
+export interface ScrubReport {
+  sample: number;
+  project: string | null;
+  repair: boolean;
+  /** Object rows whose bytes were re-hashed, and their bytes. */
+  checked: number;
+  checked_size: number;
+  /** Rows already marked damaged by an earlier repair and not uploaded again: not re-hashed, still problems. */
+  damaged: number;
+  /** Every problem found, by kind (a damaged row counts as missing or corrupt, as it was found). */
+  counts: Record<ScrubProblemKind, number>;
+  /** The first SCRUB_REPORTED_PROBLEMS of them; `problems_truncated` when there were more. */
+  problems: ScrubProblem[];
+  problems_truncated: boolean;
+}
+
+export const JOB_KINDS = ['gc', 'project-export', 'project-import', 'storage-migrate', 'scrub'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -135,7 +189,7 @@ export interface JobView {
   state: JobState;
   params: Record<string, unknown>;
   progress: JobProgress | null;
-  /** The job's report once it succeeded (a GcReport for gc). */
+  /** The job's report once it succeeded (a GcReport for gc, a ScrubReport for scrub). */
   result: Record<string, unknown> | null;
   error: string | null;
   cancel_requested: boolean;

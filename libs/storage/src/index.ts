@@ -12,3 +12,5 @@ export * from './storage.errors.js';
 export * from './verifying-stream.js';
 export * from './part-buffer-pool.js';
 export * from './fallback.storage.js';
+export * from './byte-rate-limiter.js';
+export * from './stored-object-check.js';

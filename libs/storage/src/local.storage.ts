@@ -8,18 +8,25 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 
-import { assertValidKey, TEMP_DIRECTORY } from './object-key.js';
+import {
+  assertValidKey,
+  isValidKey,
+  QUARANTINE_DIRECTORY,
+  quarantineKey,
+  TEMP_DIRECTORY,
+} from './object-key.js';
 import {
   assertValidRange,
   type ByteRange,
   type ExpectedObject,
   type ObjectStorage,
+  type StoredEntry,
 } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
 import { verifyWithoutStoring } from './verify-without-storing.js';
@@ -115,6 +122,75 @@ export class LocalStorage implements ObjectStorage {
       }
     }
     return removed;
+  }
+
+  /** Upload temp files last written more than `olderThanMs` ago (those `sweepTempFiles` would remove). */
+  async *listTempLeftovers(olderThanMs: number, now: number = Date.now()): AsyncGenerator<StoredEntry> {
+    const names = await readdir(this.tempDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        return [];
+      }
+      throw error;
+    });
+    for (const name of names) {
+      const file = path.join(this.tempDir, name);
+      if (!name.endsWith('.part') || this.inProgress.has(file)) {
+        continue;
+      }
+      const info = await stat(file).catch(() => undefined);
+      if (info?.isFile() && now - info.mtimeMs > olderThanMs) {
+        yield { key: `${TEMP_DIRECTORY}/${name}`, size: info.size };
+      }
+    }
+  }
+
+  /** Walks the fan-out folders one directory handle at a time, skipping tmp/ and quarantine/. */
+  async *listObjects(): AsyncGenerator<StoredEntry> {
+    async function* walk(directory: string, prefix: string): AsyncGenerator<StoredEntry> {
+      let handle;
+      try {
+        handle = await opendir(directory);
+      } catch (error) {
+        if (isMissing(error)) {
+          return;
+        }
+        throw error;
+      }
+      for await (const entry of handle) {
+        const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          if (!prefix && (entry.name === TEMP_DIRECTORY || entry.name === QUARANTINE_DIRECTORY)) {
+            continue;
+          }
+          yield* walk(path.join(directory, entry.name), key);
+        } else if (entry.isFile() && isValidKey(key)) {
+          const info = await stat(path.join(directory, entry.name)).catch(() => undefined);
+          if (info?.isFile()) {
+            yield { key, size: info.size };
+          }
+        }
+      }
+    }
+    yield* walk(this.root, '');
+  }
+
+  /** A rename into quarantine/ (same filesystem, so atomic), made durable like an upload's. */
+  async quarantine(key: string): Promise<string | undefined> {
+    const source = this.pathOf(key);
+    const target = quarantineKey(key, Date.now());
+    const targetPath = path.join(this.root, ...target.split('/'));
+    await mkdir(path.dirname(targetPath), { recursive: true, mode: PRIVATE_FOLDER });
+    try {
+      await rename(source, targetPath);
+    } catch (error) {
+      if (isMissing(error)) {
+        return undefined;
+      }
+      throw error;
+    }
+    await syncDirectory(path.dirname(targetPath));
+    await syncDirectory(path.dirname(source));
+    return target;
   }
 
   async verify(

@@ -43,6 +43,7 @@ describe(isValidKey.name, () => {
     ['inside the reserved tmp folder', 'tmp/x'],
     ['the reserved tmp folder itself', 'tmp'],
     ['inside the reserved staging folder of direct uploads', `staging/${OID}/0123`],
+    ['inside the quarantine folder (corrupt bytes are never served)', 'quarantine/ab_cd_x.1'],
     ['longer than 512 characters', 'a'.repeat(513)],
   ])('returns false when the key is %s', (_case, key) => {
     expect(isValidKey(key)).toBe(false);

@@ -5,6 +5,14 @@ export const TEMP_DIRECTORY = 'tmp';
 /** Key segment (S3) of direct uploads not yet proven (DIRECT_TRANSFERS=all); no object key may lie under it. */
 export const STAGING_DIRECTORY = 'staging';
 
+/** Top-level folder (local) or key segment (S3) where scrub moves corrupt bytes aside: never an object's key. */
+export const QUARANTINE_DIRECTORY = 'quarantine';
+
+/** The key, under QUARANTINE_DIRECTORY, that corrupt bytes found under `key` are moved to at `at` (ms since epoch). */
+export function quarantineKey(key: string, at: number): string {
+  return `${QUARANTINE_DIRECTORY}/${key.replaceAll('/', '_')}.${at}`;
+}
+
 /**
  * Age past which an upload temp file with no upload of this process behind it is swept (at proxy start and every
  * hour): far beyond any upload's idle time, so only leftovers of crashed uploads go.
@@ -31,17 +39,15 @@ export function objectKey(oid: string): string {
 }
 
 /**
- * Returns whether `key` is a relative path of plain segments that stays inside storage and outside `tmp/` and
- * `staging/`.
+ * Returns whether `key` is a relative path of plain segments that stays inside storage and outside `tmp/`,
+ * `staging/` and `quarantine/`.
  */
 export function isValidKey(key: unknown): key is string {
-  return (
-    typeof key === 'string' &&
-    key.length <= MAX_KEY_LENGTH &&
-    KEY_PATTERN.test(key) &&
-    key.split('/', 1)[0] !== TEMP_DIRECTORY &&
-    key.split('/', 1)[0] !== STAGING_DIRECTORY
-  );
+  if (typeof key !== 'string' || key.length > MAX_KEY_LENGTH || !KEY_PATTERN.test(key)) {
+    return false;
+  }
+  const top = key.split('/', 1)[0];
+  return top !== TEMP_DIRECTORY && top !== STAGING_DIRECTORY && top !== QUARANTINE_DIRECTORY;
 }
 
 /** Throws a TypeError unless `isValidKey(key)`. */

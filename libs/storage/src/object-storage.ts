@@ -6,6 +6,12 @@ export interface ExpectedObject {
   size: number;
 }
 
+/** One thing listed in storage: its key (or temp file name) and its size in bytes. */
+export interface StoredEntry {
+  key: string;
+  size: number;
+}
+
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
 export interface ByteRange {
   start: number;
@@ -60,6 +66,22 @@ export interface ObjectStorage {
    * rejects with ObjectMissingError when absent and with RangeError when the range starts past the last byte.
    */
   open(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Every object stored, as key and size, in no particular order (scrub looks for bytes no row knows); upload temp
+   * files and quarantined bytes are not objects. Streams: memory does not grow with the number of objects.
+   */
+  listObjects?(): AsyncIterable<StoredEntry>;
+  /**
+   * What uploads that died left behind more than `olderThanMs` ago (what `sweepTempFiles` would remove), as a name
+   * and the bytes it holds (0 when unknown), without removing it.
+   */
+  listTempLeftovers?(olderThanMs: number): AsyncIterable<StoredEntry>;
+  /**
+   * Moves the object under `key` aside, to a key under `quarantine/` that no `open` ever reads (scrub's repair of
+   * corrupt bytes: never served, never silently deleted); resolves to that key, or undefined when nothing was under
+   * `key`.
+   */
+  quarantine?(key: string): Promise<string | undefined>;
   /** Deletes; no error when absent. */
   delete(key: string): Promise<void>;
   /** Throws when the backend is not reachable/writable (used by readiness). */

@@ -5,18 +5,20 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutObjectCommand,
+  ListObjectsV2Command,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 
-import { assertValidKey } from './object-key.js';
+import { assertValidKey, isValidKey, quarantineKey } from './object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
 import { type PartTarget, S3PartWriter } from './s3-part-writer.js';
 import {
@@ -24,6 +26,7 @@ import {
   type ByteRange,
   type ExpectedObject,
   type ObjectStorage,
+  type StoredEntry,
 } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
 import { withRetries } from './s3-retries.js';
@@ -276,6 +279,86 @@ export class S3Storage implements ObjectStorage {
       keyMarker = page.NextKeyMarker;
       uploadIdMarker = page.NextUploadIdMarker;
     }
+  }
+
+  /** Multipart uploads under our prefix started more than `olderThanMs` ago (those the sweep would abort). */
+  async *listTempLeftovers(olderThanMs: number, now: number = Date.now()): AsyncGenerator<StoredEntry> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: this.prefix ? `${this.prefix}/` : undefined,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const { Key: key, UploadId: uploadId, Initiated: initiated } of page.Uploads ?? []) {
+        if (
+          key !== undefined &&
+          uploadId !== undefined &&
+          !this.writing.has(key) &&
+          initiated !== undefined &&
+          now - initiated.getTime() > olderThanMs
+        ) {
+          yield { key: `${key} (multipart upload ${uploadId})`, size: 0 };
+        }
+      }
+      if (!page.IsTruncated || (page.NextKeyMarker === undefined && page.NextUploadIdMarker === undefined)) {
+        return;
+      }
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** ListObjectsV2 under the prefix, a page (at most 1,000 keys) at a time; quarantined keys are left out. */
+  async *listObjects(): AsyncGenerator<StoredEntry> {
+    const start = this.prefix ? `${this.prefix}/` : '';
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: start || undefined,
+          ContinuationToken: token,
+        }),
+      );
+      for (const { Key: s3Key, Size: size } of page.Contents ?? []) {
+        const key = s3Key?.slice(start.length);
+        if (s3Key?.startsWith(start) && isValidKey(key)) {
+          yield { key, size: size ?? 0 };
+        }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  /**
+   * CopyObject to the quarantine key, then DeleteObject of the original: S3 has no rename. A single CopyObject takes
+   * objects up to 5 GiB; a larger one fails here and stays where it is (still marked damaged by the caller).
+   */
+  async quarantine(key: string): Promise<string | undefined> {
+    const source = this.keyOf(key);
+    const target = quarantineKey(key, Date.now());
+    const targetKey = this.prefix ? `${this.prefix}/${target}` : target;
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: targetKey,
+          CopySource: `${this.bucket}/${source}`,
+        }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) {
+        return undefined;
+      }
+      throw error;
+    }
+    await this.delete(key);
+    return target;
   }
 
   async verify(

@@ -3,6 +3,7 @@ import { buffer, text } from 'node:stream/consumers';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
+  checkStoredObject,
   objectKey,
   ObjectMissingError,
   type ObjectStorage,
@@ -418,6 +419,54 @@ export function describeObjectStorageContract(
     describe('check', () => {
       it('returns when the backend is reachable and writable', async () => {
         await expect(storage.check()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('listObjects', () => {
+      it('returns every stored object with its size, and nothing for an empty backend', async () => {
+        const list = async (): Promise<{ key: string; size: number }[]> => {
+          const entries: { key: string; size: number }[] = [];
+          for await (const entry of storage.listObjects?.() ?? []) {
+            entries.push(entry);
+          }
+          return entries.sort((a, b) => a.key.localeCompare(b.key));
+        };
+        expect(await list()).toEqual([]);
+        const keys = [await putContent(randomBytes(10)), await putContent(randomBytes(20))];
+        expect(await list()).toEqual(
+          keys
+            .map((key, index) => ({ key, size: (index + 1) * 10 }))
+            .sort((a, b) => a.key.localeCompare(b.key)),
+        );
+        // Quarantined bytes are not objects.
+        await storage.quarantine?.(keys[0]);
+        expect(await list()).toEqual([{ key: keys[1], size: 20 }]);
+      });
+    });
+
+    describe('quarantine', () => {
+      it('moves the bytes to a quarantine key that open refuses, and returns undefined when absent', async () => {
+        const content = randomBytes(1000);
+        const key = await putContent(content);
+        const movedTo = await storage.quarantine?.(key);
+        expect(movedTo).toMatch(new RegExp(`^quarantine/${key.replaceAll('/', '_')}\\.\\d+$`));
+        expect(await storage.stat(key)).toBeUndefined();
+        await expect(storage.open(movedTo as string)).rejects.toThrow(TypeError);
+        expect(await storage.quarantine?.(key)).toBeUndefined();
+      });
+    });
+
+    describe('checkStoredObject', () => {
+      it('returns intact, corrupt and missing as the stored bytes are', async () => {
+        const content = randomBytes(5000);
+        const key = await putContent(content);
+        expect(await checkStoredObject(storage, key, expectedFor(content))).toBe('intact');
+        expect(await checkStoredObject(storage, key, expectedFor(randomBytes(5000)))).toBe('corrupt');
+        expect(await checkStoredObject(storage, key, { ...expectedFor(content), size: 4999 })).toBe(
+          'corrupt',
+        );
+        await storage.delete(key);
+        expect(await checkStoredObject(storage, key, expectedFor(content))).toBe('missing');
       });
     });
   });

@@ -10,6 +10,7 @@ import { CONFIG, DIRECT_TRANSFERS } from '../core/api-runtime.js';
 import { ApiMetrics } from '../metrics/api-metrics.js';
 import type { Principal } from '../core/principal.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
+import type { UnavailableOids } from '../objects/objects.repository.js';
 import { sealStagedUploadTicket } from '../objects/staged-upload-ticket.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
@@ -17,7 +18,16 @@ import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { parseBatchRequest } from './batch-request.parser.js';
 
-const NO_OIDS: ReadonlySet<string> = new Set();
+const NONE_UNAVAILABLE: UnavailableOids = { removed: new Set(), damaged: new Set() };
+
+/**
+ * A download of an object whose stored bytes scrub found missing or corrupt: 404 as the batch spec has for an object
+ * the server cannot give, with words saying how it comes back (a push of it uploads it again).
+ */
+const DAMAGED_OBJECT_ERROR = {
+  code: 404,
+  message: 'Object is damaged on the server; push it again to repair it',
+} as const;
 
 /** Answers the Git LFS batch API: which objects to transfer, where, and with which credentials. */
 @Injectable()
@@ -77,15 +87,16 @@ export class BatchService {
       await this.assertQuotaRoom(project, request.objects, linked);
     }
 
-    // Objects deleted on purpose answer 410, as the batch spec has it, until uploaded again: one more query, only
-    // when a download asks for objects the project does not link.
-    let removed: ReadonlySet<string> = NO_OIDS;
+    // Objects deleted on purpose answer 410, as the batch spec has it, until uploaded again, and objects scrub found
+    // damaged an error of their own: one more query, only when a download asks for objects the project does not
+    // link (healthily).
+    let unavailable = NONE_UNAVAILABLE;
     if (request.operation === 'download') {
       const unlinked = request.objects
         .filter(({ oid, size }) => typeof oid === 'string' && validOids.has(oid) && linked.get(oid) !== size)
         .map(({ oid }) => oid as string);
       if (unlinked.length > 0) {
-        removed = await this.objects.findRemovedOids(project.id, unlinked);
+        unavailable = await this.objects.findUnavailableOids(project.id, unlinked);
       }
     }
 
@@ -105,12 +116,15 @@ export class BatchService {
       const storedSize = linked.get(validOid);
       if (request.operation === 'download') {
         if (storedSize !== validSize) {
-          if (removed.has(validOid)) {
+          if (unavailable.removed.has(validOid)) {
             return {
               oid: validOid,
               size: validSize,
               error: { code: 410, message: 'Object removed by the owner' },
             };
+          }
+          if (unavailable.damaged.has(validOid)) {
+            return { oid: validOid, size: validSize, error: DAMAGED_OBJECT_ERROR };
           }
           return { oid: validOid, size: validSize, error: { code: 404, message: 'Object does not exist' } };
         }

@@ -20,7 +20,8 @@ export class JobSchema implements JobView {
     type: 'object',
     additionalProperties: true,
     nullable: true,
-    description: 'The report once it succeeded (gc: dry_run, project, projects_examined, unlinked, …)',
+    description:
+      'The report once it succeeded (gc: dry_run, project, projects_examined, unlinked, …; scrub: checked, counts, problems, …)',
   })
   result!: Record<string, unknown> | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import client from 'prom-client';
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createRegistry, HttpMetrics } from '@lfs-depot/observability';
 import type { MetricsSnapshot } from '@lfs-depot/observability';
 import { DataSource } from 'typeorm';
@@ -28,6 +28,10 @@ export class ApiMetrics {
   readonly http = new HttpMetrics(this.registry);
   readonly batchObjects: Histogram<'operation'>;
   readonly throttleRefusals: Counter<'kind'>;
+  /** Set by each scrub that ends in this instance (the scheduled sample ones included). */
+  readonly scrubProblems: Gauge<'kind'>;
+  readonly scrubChecked: Gauge;
+  readonly scrubFinished: Gauge;
 
   constructor(dataSource: DataSource, accessCache: AccessCache, linkCache: LinkCache) {
     const registers = [this.registry];
@@ -42,6 +46,22 @@ export class ApiMetrics {
       name: 'lfs_depot_login_throttle_refusals_total',
       help: 'Sign-ins refused with 429 because too many failed before (kind: password or admin_token).',
       labelNames: ['kind'],
+      registers,
+    });
+    this.scrubProblems = new client.Gauge({
+      name: 'lfs_depot_scrub_problems',
+      help: 'Problems the last scrub here found, by kind (missing, corrupt, orphan, temp); 0 for every kind when clean.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.scrubChecked = new client.Gauge({
+      name: 'lfs_depot_scrub_objects_checked',
+      help: 'Objects whose bytes the last scrub here re-hashed (a sample of them when SCRUB_SAMPLE is below 1).',
+      registers,
+    });
+    this.scrubFinished = new client.Gauge({
+      name: 'lfs_depot_scrub_last_finished_timestamp_seconds',
+      help: 'When the last scrub here finished (Unix time); 0 before the first.',
       registers,
     });
     const memos: [string, BroadcastMemo][] = [

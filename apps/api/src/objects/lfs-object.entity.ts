@@ -27,6 +27,16 @@ export class LfsObject {
   /** The project whose unlink left it linked nowhere (a collection for that project purges it); null: unknown. */
   @Column({ name: 'unlinked_from_project_id', type: 'bigint', nullable: true })
   unlinkedFromProjectId!: string | null;
+  /** When scrub's repair found its bytes missing or corrupt (null: healthy); an upload of the right bytes clears it. */
+  @Column({ name: 'damaged_at', type: 'timestamptz', nullable: true })
+  damagedAt!: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  damage!: 'missing' | 'corrupt' | null;
+
+  /** Where the corrupt bytes were moved aside (a key under quarantine/ in the same storage). */
+  @Column({ name: 'quarantined_as', type: 'text', nullable: true })
+  quarantinedAs!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -24,6 +24,8 @@ export type ObjectState = 'present' | 'purging';
 export interface KnownObject extends StoredObject {
   id: string;
   state: ObjectState;
+  /** Scrub's repair found its bytes missing or corrupt: never verified against, written again by the next upload. */
+  damaged: boolean;
 }
 
 /** An object row whose bytes are (being) deleted: what ObjectPurger needs. */
@@ -40,6 +42,19 @@ export interface LinkOptions {
    * refuses the link (the bytes are not there). No purge can be deleting that key meanwhile (see ObjectPurger).
    */
   confirmStored?: (storageKey: string) => Promise<boolean>;
+  /**
+   * The upload wrote the bytes (not a deduplicated verify): a damage mark scrub left on the row is cleared, under the
+   * same lock and after `confirmStored`, whether or not the project already linked it (README "Scrub").
+   */
+  wroteBytes?: boolean;
+}
+
+/** Of some oids a project asked to download but does not link healthily: why, when there is a reason to say. */
+export interface UnavailableOids {
+  /** Deleted on purpose and not uploaded again (410). */
+  removed: ReadonlySet<string>;
+  /** Linked, but scrub's repair found the bytes missing or corrupt (a per-object error, never the bytes). */
+  damaged: ReadonlySet<string>;
 }
 
 /** Retried by git-lfs: the bytes were being purged while they were uploaded, so they must be sent again. */
@@ -104,8 +119,15 @@ export class ObjectsRepository {
     private readonly linkCache: LinkCache,
   ) {}
 
-  /** Of the given oids, those the project links, with their stored size: one query whatever the count. */
-  async findLinkedObjects(projectId: string, oids: readonly string[]): Promise<Map<string, StoredObject>> {
+  /**
+   * Of the given oids, those the project links, with their stored size: one query whatever the count. With
+   * `healthy`, objects scrub marked damaged are left out (their bytes must not be served or vouched for).
+   */
+  async findLinkedObjects(
+    projectId: string,
+    oids: readonly string[],
+    options: { healthy?: boolean } = {},
+  ): Promise<Map<string, StoredObject>> {
     if (oids.length === 0) {
       return new Map();
     }
@@ -113,7 +135,7 @@ export class ObjectsRepository {
       `SELECT o.oid, o.size, o.storage_key
          FROM lfs_objects o
          JOIN lfs_objects_projects l ON l.lfs_object_id = o.id AND l.project_id = $1
-        WHERE o.oid = ANY($2::char(64)[])`,
+        WHERE o.oid = ANY($2::char(64)[])${options.healthy ? ' AND o.damaged_at IS NULL' : ''}`,
       [projectId, oids],
     );
     return new Map(rows.map((row) => [row.oid, toStoredObject(row)]));
@@ -121,7 +143,8 @@ export class ObjectsRepository {
 
   /**
    * Of the given oids, those the project links, with their size: the batch API's one lookup, whatever the count, and
-   * none at all for objects the LinkCache remembers.
+   * none at all for objects the LinkCache remembers. Objects scrub marked damaged are not linked as far as the batch
+   * is concerned: uploads send them again, downloads get a per-object error (findUnavailableOids says which).
    */
   findLinkedSizes(projectId: string, oids: readonly string[]): Promise<Map<string, number>> {
     return this.linkCache.linkedSizes(projectId, oids, (missing) =>
@@ -144,7 +167,8 @@ export class ObjectsRepository {
       `SELECT string_agg(o.oid || ' ' || o.size, ' ') AS found
          FROM unnest($2::char(64)[]) AS wanted(oid)
          JOIN lfs_objects o ON o.oid = wanted.oid
-         JOIN lfs_objects_projects l ON l.lfs_object_id = o.id AND l.project_id = $1`,
+         JOIN lfs_objects_projects l ON l.lfs_object_id = o.id AND l.project_id = $1
+        WHERE o.damaged_at IS NULL`,
       [projectId, oids],
     );
     const found = rows[0]?.found?.split(' ') ?? [];
@@ -156,12 +180,15 @@ export class ObjectsRepository {
 
   /** The stored object with this oid and size, linked or not, with its state (used to skip rewriting known bytes). */
   async findObject(oid: string, size: number): Promise<KnownObject | undefined> {
-    const rows = await this.dataSource.query<(ObjectRow & { id: string; state: ObjectState })[]>(
-      `SELECT id, oid, size, storage_key, state FROM lfs_objects WHERE oid = $1 AND size = $2`,
+    const rows = await this.dataSource.query<
+      (ObjectRow & { id: string; state: ObjectState; damaged: boolean })[]
+    >(
+      `SELECT id, oid, size, storage_key, state, damaged_at IS NOT NULL AS damaged
+         FROM lfs_objects WHERE oid = $1 AND size = $2`,
       [oid, size],
     );
     const row = rows[0];
-    return row ? { ...toStoredObject(row), id: row.id, state: row.state } : undefined;
+    return row ? { ...toStoredObject(row), id: row.id, state: row.state, damaged: row.damaged } : undefined;
   }
 
   /**
@@ -173,10 +200,12 @@ export class ObjectsRepository {
     oid: string,
     size: number,
   ): Promise<{ object: KnownObject | undefined; linked: boolean }> {
-    const rows = await preparedQuery<(ObjectRow & { id: string; state: ObjectState; linked: boolean })[]>(
+    const rows = await preparedQuery<
+      (ObjectRow & { id: string; state: ObjectState; damaged: boolean; linked: boolean })[]
+    >(
       this.dataSource,
       'objects_upload_target',
-      `SELECT o.id, o.oid, o.size, o.storage_key, o.state,
+      `SELECT o.id, o.oid, o.size, o.storage_key, o.state, o.damaged_at IS NOT NULL AS damaged,
               EXISTS (SELECT 1 FROM lfs_objects_projects l WHERE l.lfs_object_id = o.id AND l.project_id = $3) AS linked
          FROM lfs_objects o
         WHERE o.oid = $1 AND o.size = $2`,
@@ -184,7 +213,10 @@ export class ObjectsRepository {
     );
     const row = rows[0];
     return row
-      ? { object: { ...toStoredObject(row), id: row.id, state: row.state }, linked: row.linked }
+      ? {
+          object: { ...toStoredObject(row), id: row.id, state: row.state, damaged: row.damaged },
+          linked: row.linked,
+        }
       : { object: undefined, linked: false };
   }
 
@@ -254,10 +286,15 @@ export class ObjectsRepository {
         throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
       }
       const objectRows = await manager.query<{ id: string; state: ObjectState; storage_key: string }[]>(
+        // With wroteBytes, a damage mark scrub left is cleared in the same statement: it commits only if
+        // confirmStored below finds the written bytes under this lock (anything thrown rolls it back).
         `INSERT INTO lfs_objects (oid, size, storage_key) VALUES ($1, $2, $3)
-         ON CONFLICT (oid, size) DO UPDATE SET oid = EXCLUDED.oid
+         ON CONFLICT (oid, size) DO UPDATE SET oid = EXCLUDED.oid,
+           damaged_at = CASE WHEN $4::boolean THEN NULL ELSE lfs_objects.damaged_at END,
+           damage = CASE WHEN $4::boolean THEN NULL ELSE lfs_objects.damage END,
+           quarantined_as = CASE WHEN $4::boolean THEN NULL ELSE lfs_objects.quarantined_as END
          RETURNING id, state, storage_key`,
-        [object.oid, object.size, object.storageKey],
+        [object.oid, object.size, object.storageKey, options.wroteBytes === true],
       );
       const objectRow = objectRows[0];
       if (!objectRow || objectRow.state !== 'present') {
@@ -478,16 +515,28 @@ export class ObjectsRepository {
     return rows.map((row) => row.project_id);
   }
 
-  /** Of the given oids, those deleted on purpose from the project and not uploaded again (batch answers 410). */
-  async findRemovedOids(projectId: string, oids: readonly string[]): Promise<Set<string>> {
+  /**
+   * Of the given oids, those deleted on purpose from the project and not uploaded again (batch answers 410) and
+   * those it links but scrub marked damaged: one query.
+   */
+  async findUnavailableOids(projectId: string, oids: readonly string[]): Promise<UnavailableOids> {
+    const removed = new Set<string>();
+    const damaged = new Set<string>();
     if (oids.length === 0) {
-      return new Set();
+      return { removed, damaged };
     }
-    const rows = await this.dataSource.query<{ oid: string }[]>(
-      `SELECT oid FROM lfs_object_removals WHERE project_id = $1 AND oid = ANY($2::char(64)[])`,
+    const rows = await this.dataSource.query<{ oid: string; damaged: boolean }[]>(
+      `SELECT oid, false AS damaged FROM lfs_object_removals WHERE project_id = $1 AND oid = ANY($2::char(64)[])
+       UNION ALL
+       SELECT o.oid, true AS damaged
+         FROM lfs_objects o JOIN lfs_objects_projects l ON l.lfs_object_id = o.id AND l.project_id = $1
+        WHERE o.oid = ANY($2::char(64)[]) AND o.damaged_at IS NOT NULL`,
       [projectId, oids],
     );
-    return new Set(rows.map((row) => row.oid));
+    for (const row of rows) {
+      (row.damaged ? damaged : removed).add(row.oid);
+    }
+    return { removed, damaged };
   }
 
   /**

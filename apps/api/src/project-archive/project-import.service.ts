@@ -279,8 +279,10 @@ export class ProjectImportService {
       return { refused: 'its stored copy is being removed by garbage collection; import again in a moment' };
     }
     const storageKey = known?.storageKey ?? objectKey(oid);
-    // As an upload's authorize decides: bytes recorded and still stored at that size are verified, not rewritten.
-    const alreadyStored = known !== undefined && (await this.storage.stat(storageKey))?.size === size;
+    // As an upload's authorize decides: bytes recorded and still stored at that size are verified, not rewritten,
+    // unless scrub marked them damaged (then they are written, and the link clears the mark).
+    const alreadyStored =
+      known !== undefined && !known.damaged && (await this.storage.stat(storageKey))?.size === size;
     try {
       if (alreadyStored) {
         await this.storage.verify(storageKey, Readable.from(member), expected);
@@ -302,6 +304,7 @@ export class ProjectImportService {
     try {
       return await this.objects.linkObjectToProject(project.id, object, quotaBytes, {
         confirmStored: async (key) => (await this.storage.stat(key))?.size === size,
+        wroteBytes: !alreadyStored,
       });
     } catch (error) {
       if (

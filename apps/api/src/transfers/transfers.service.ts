@@ -36,6 +36,8 @@ interface UploadTicket {
   s: number;
   k: string;
   e: number;
+  /** 1 when the proxy writes the bytes (no deduplicated verify): finalize may then clear a damage mark. */
+  w?: 1;
 }
 
 /** The API's side of object transfers: decides, for the proxy, who may write or read which bytes, and links them. */
@@ -96,8 +98,11 @@ export class TransfersService {
         { retry_after_seconds: 2 },
       );
     }
+    // A row scrub marked damaged is never verified against: its bytes are missing or wrong, so they are written again.
     const alreadyStored =
-      known !== undefined && (await this.storage.stat(known.storageKey))?.size === request.size;
+      known !== undefined &&
+      !known.damaged &&
+      (await this.storage.stat(known.storageKey))?.size === request.size;
     const ticket: UploadTicket = {
       t: 'ticket',
       p: project.id,
@@ -105,6 +110,7 @@ export class TransfersService {
       s: request.size,
       k: known?.storageKey ?? objectKey(request.oid),
       e: Math.floor(Date.now() / 1000) + TICKET_TTL_SECONDS,
+      ...(alreadyStored ? {} : { w: 1 as const }),
     };
     return {
       storageKey: ticket.k,
@@ -136,6 +142,7 @@ export class TransfersService {
     try {
       return await this.objects.linkUploadedObject(ticket.p, object, {
         confirmStored: async (storageKey) => (await this.storage.stat(storageKey))?.size === object.size,
+        wroteBytes: ticket.w === 1,
       });
     } catch (error) {
       // Verified bytes that end up linked nowhere (quota refused, project deleted) are still recorded, so garbage
@@ -157,7 +164,10 @@ export class TransfersService {
       request.project,
       'read',
     );
-    const object = (await this.objects.findLinkedObjects(project.id, [request.oid])).get(request.oid);
+    // A damaged object's bytes are never served: missing or corrupt, until an upload repairs it.
+    const object = (await this.objects.findLinkedObjects(project.id, [request.oid], { healthy: true })).get(
+      request.oid,
+    );
     if (!object) {
       throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
     }
@@ -186,7 +196,7 @@ export class TransfersService {
     if (staged !== undefined) {
       await this.directUploads.verifyStagedUpload(project, oid, size as number, staged);
     }
-    const object = (await this.objects.findLinkedObjects(project.id, [oid])).get(oid);
+    const object = (await this.objects.findLinkedObjects(project.id, [oid], { healthy: true })).get(oid);
     if (!object || object.size !== size) {
       throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
     }

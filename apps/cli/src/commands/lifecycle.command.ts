@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { GcReport, JobView, ObjectDeletionView } from '@lfs-depot/contracts';
+import type { GcReport, JobView, ObjectDeletionView, ScrubProblem, ScrubReport } from '@lfs-depot/contracts';
 import { formatBytes } from '@lfs-depot/contracts';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
 import { connect, connectionOptions, withConnectionOptions } from '../admin-options.js';
-import { CliError } from '../cli.errors.js';
+import { CliError, ExitCode } from '../cli.errors.js';
 import type { CliContext } from '../cli.types.js';
 import { LifecycleClient } from '../lifecycle.client.js';
 import { formatFields, formatTable, Output } from '../output.js';
@@ -53,6 +53,55 @@ function describeGc(report: GcReport): string {
   ].join('\n');
 }
 
+/** Total problems of a scrub report, every kind. */
+const scrubProblems = (report: ScrubReport): number =>
+  Object.values(report.counts).reduce((sum, count) => sum + count, 0);
+
+const REPAIR_WORDS: Record<NonNullable<ScrubProblem['repair']>, string> = {
+  marked: 'marked damaged',
+  moved: 'marked damaged, moved aside',
+  removed: 'removed',
+};
+
+function describeScrub(report: ScrubReport): string {
+  const total = scrubProblems(report);
+  const scope = [
+    report.project === null ? 'every object' : `the objects of ${report.project}`,
+    report.sample < 1 ? `sample ${report.sample}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const lines = [
+    `${report.checked} object(s) re-hashed (${formatBytes(report.checked_size)}; ${scope})${report.damaged > 0 ? `, ${report.damaged} already marked damaged` : ''}`,
+    total === 0
+      ? 'No problems found'
+      : `${total} problem(s): ${report.counts.missing} missing, ${report.counts.corrupt} corrupt, ${report.counts.orphan} without a row, ${report.counts.temp} upload leftover(s)`,
+  ];
+  if (report.problems.length > 0) {
+    lines.push(
+      '',
+      formatTable(
+        report.problems,
+        [
+          { heading: 'problem', value: (p: ScrubProblem) => p.kind },
+          { heading: 'oid', value: (p: ScrubProblem) => p.oid ?? '-' },
+          { heading: 'size', value: (p: ScrubProblem) => String(p.size) },
+          { heading: 'repair', value: (p: ScrubProblem) => (p.repair ? REPAIR_WORDS[p.repair] : '-') },
+          { heading: 'key', value: (p: ScrubProblem) => p.moved_to ?? p.key },
+        ],
+        '',
+      ),
+    );
+    if (report.problems_truncated) {
+      lines.push(`(only the first ${report.problems.length} are listed)`);
+    }
+  }
+  if (total > 0 && !report.repair) {
+    lines.push('', 'Run it again with --repair to have clients upload missing and corrupt objects again.');
+  }
+  return lines.join('\n');
+}
+
 /** Follows a job until it ends, with a progress bar on a terminal; the job as it ended. */
 async function followJob(
   ctx: CliContext,
@@ -86,7 +135,7 @@ async function followJob(
   return current;
 }
 
-/** `lfs-depot references sync`, `gc`, `objects delete`, `jobs …` */
+/** `lfs-depot references sync`, `gc`, `scrub`, `objects delete`, `jobs …` */
 export function addLifecycleCommands(program: Command, ctx: CliContext): void {
   const references = addGroup(
     program,
@@ -150,6 +199,59 @@ export function addLifecycleCommands(program: Command, ctx: CliContext): void {
       output.result(job.result as unknown as GcReport, describeGc);
     });
 
+  withConnectionOptions(program.command('scrub'))
+    .summary('re-hash stored objects; find missing, corrupt and stray bytes')
+    .description(
+      'Queues a scrub on the server and follows it (a progress bar on a terminal): every stored object (or a random ' +
+        'sample, or those of one project) is read back and its SHA-256 and size checked; storage is listed for ' +
+        'bytes without a row and for what dead uploads left. With --repair, missing and corrupt objects are marked ' +
+        'damaged (the next push uploads them again, downloads get an error instead of bad bytes), corrupt bytes ' +
+        'are moved under quarantine/ and upload leftovers removed. Exit status 0 when clean, 1 when it found ' +
+        'problems (or failed).',
+    )
+    .option('--sample <fraction>', 'check a random fraction of the objects, 0 < fraction <= 1')
+    .option('--project <path>', 'only the objects this project links (storage is not listed)')
+    .option(
+      '--repair',
+      'mark missing and corrupt objects damaged, move corrupt bytes aside, remove leftovers',
+    )
+    .option('--rate <bytes-per-second>', 'read at most this many bytes per second from storage')
+    .action(
+      async (
+        options: { sample?: string; project?: string; repair?: boolean; rate?: string },
+        command: Command,
+      ) => {
+        const sample = options.sample === undefined ? undefined : Number(options.sample);
+        if (sample !== undefined && !(sample > 0 && sample <= 1)) {
+          throw usageError(command, '--sample must be a number greater than 0 and at most 1');
+        }
+        const rate = options.rate === undefined ? undefined : Number(options.rate);
+        if (rate !== undefined && !(Number.isSafeInteger(rate) && rate > 0)) {
+          throw usageError(command, '--rate must be a positive whole number of bytes per second');
+        }
+        const { client, output } = session(ctx, command);
+        const api = client();
+        const started = await api.startScrub({
+          ...(sample === undefined ? {} : { sample }),
+          ...(options.project === undefined ? {} : { project: options.project }),
+          ...(rate === undefined ? {} : { rate_bytes_per_second: rate }),
+          repair: options.repair === true,
+        });
+        const job = await followJob(ctx, api, started, !output.json && isTerminal(ctx.io.stderr));
+        if (job.state !== 'succeeded') {
+          if (output.json) {
+            output.result(job, describeJob);
+          }
+          throw new CliError(`scrub job ${job.id} ${job.state}${job.error ? `: ${job.error}` : ''}`);
+        }
+        const report = job.result as unknown as ScrubReport;
+        output.result(report, describeScrub);
+        if (scrubProblems(report) > 0) {
+          ctx.exitCode = ExitCode.FAILED;
+        }
+      },
+    );
+
   const objects = addGroup(program, 'objects', "list a project's LFS objects");
   withConnectionOptions(objects.command('delete'))
     .summary('delete an LFS object from a project (or every project), bytes included')
@@ -188,7 +290,7 @@ export function addLifecycleCommands(program: Command, ctx: CliContext): void {
       },
     );
 
-  const jobs = addGroup(program, 'jobs', 'follow the long operations the server runs (gc)');
+  const jobs = addGroup(program, 'jobs', 'follow the long operations the server runs (gc, scrub)');
   withConnectionOptions(jobs.command('list'))
     .summary('list the latest jobs, newest first')
     .action(async (_options: unknown, command: Command) => {
