@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { internalKeys, signClientAddress, verifyClientAddress } from '@lfs-depot/auth';
 import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
 
-import { ApiForwarder, VIA_HEADER } from './api-forwarder.js';
+import { ApiForwarder, EAGER_BODY_MAX_BYTES, VIA_HEADER } from './api-forwarder.js';
 
 /** The client-address key a proxy with this INTERNAL_SECRET signs with. */
 const SECRET = internalKeys('forwarder-test-secret-0123456789-abcdef').clientAddress;
@@ -94,6 +94,34 @@ describe(ApiForwarder.name, () => {
       const received = await forwardedHeaders(0, { [VIA_HEADER]: 'another-proxy' });
 
       expect(received[VIA_HEADER]).toMatch(/^another-proxy, [0-9a-f-]{36}$/);
+    });
+
+    it.each([
+      ['sends a small body at once', EAGER_BODY_MAX_BYTES, undefined],
+      ['asks the API for 100 Continue before a larger body', EAGER_BODY_MAX_BYTES + 1, '100-continue'],
+    ])('%s', async (_name, size, expectHeader) => {
+      let received: { expect?: string; bytes: number } | undefined;
+      const api = http.createServer((req, res) => {
+        let bytes = 0;
+        req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        req.on('end', () => {
+          received = { expect: req.headers.expect, bytes };
+          res.end('{}');
+        });
+      });
+      servers.push(api);
+      const forwarder = new ApiForwarder(await listen(api), SECRET, 0);
+      forwarders.push(forwarder);
+      const proxy = http.createServer((req, res) => forwarder.forward(req, res, 'request-id-1', false));
+      servers.push(proxy);
+      const response = await fetch(`${await listen(proxy)}/api/v1/users`, {
+        method: 'POST',
+        body: Buffer.alloc(size, 'x'),
+      });
+      await response.text();
+
+      expect(response.status).toBe(200);
+      expect(received).toEqual({ expect: expectHeader, bytes: size });
     });
   });
 });
