@@ -1,6 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GcReport } from '@lfs-depot/contracts';
@@ -8,33 +7,20 @@ import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
 
-import { main } from '../../apps/cli/src/main.js';
-import { adminClient, TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
+import { adminClient } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl, randomObject } from '../helpers/git.js';
 import { s3TestStorage } from '../helpers/s3-test-storage.js';
 import type { Stack } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
+import type { CliRun } from '../helpers/in-process-cli.js';
+import { runCli } from '../helpers/in-process-cli.js';
 import { basic, request } from '../helpers/transfer-stack.js';
 
 const alice = { username: 'alice', password: 'alice-password-123' };
 
-/** Runs the CLI in process against the stack; resolves to its exit code and output. */
-async function cli(
-  stack: Stack,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    [...args, '--url', stack.url, '--token', TEST_ADMIN_TOKEN],
-    { PATH: process.env.PATH, HOME: process.env.HOME },
-    {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      stdin: Readable.from([]),
-    },
-  );
-  return { code, stdout, stderr };
+/** Runs the CLI in process against the stack. */
+function cli(stack: Stack, ...args: string[]): Promise<CliRun> {
+  return runCli(stack.url, args);
 }
 
 function lifecycle(

@@ -15,31 +15,18 @@ import { objectKey } from '@lfs-depot/storage';
 import { eventually } from '@lfs-depot/testing';
 import tar from 'tar-stream';
 
-import { main } from '../../apps/cli/src/main.js';
 import { adminClient, TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl, randomObject } from '../helpers/git.js';
 import type { Stack } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
+import type { CliRun } from '../helpers/in-process-cli.js';
+import { runCli } from '../helpers/in-process-cli.js';
 
 const alice = { username: 'alice', password: 'alice-password-123' };
 
-/** Runs the CLI in process against a stack; resolves to its exit code and output. */
-async function cli(
-  stack: Stack,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    [...args, '--url', stack.url, '--token', TEST_ADMIN_TOKEN],
-    { PATH: process.env.PATH, HOME: process.env.HOME },
-    {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      stdin: Readable.from([]),
-    },
-  );
-  return { code, stdout, stderr };
+/** Runs the CLI in process against the stack. */
+function cli(stack: Stack, ...args: string[]): Promise<CliRun> {
+  return runCli(stack.url, args);
 }
 
 async function importJson(

@@ -12,31 +12,19 @@ import { S3Storage } from '@lfs-depot/storage/s3';
 import type { S3TestServer } from '@lfs-depot/testing';
 import { startS3Server } from '@lfs-depot/testing';
 
-import { main } from '../../apps/cli/src/main.js';
-import { adminClient, TEST_ADMIN_TOKEN } from '../helpers/api-harness.js';
+import { adminClient } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl, randomObject } from '../helpers/git.js';
 import type { Stack } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
+import type { CliRun } from '../helpers/in-process-cli.js';
+import { runCli } from '../helpers/in-process-cli.js';
 import { basic, request } from '../helpers/transfer-stack.js';
 
 const alice = { username: 'alice', password: 'alice-password-123' };
 
-async function cli(
-  stack: Stack,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    [...args, '--url', stack.url, '--token', TEST_ADMIN_TOKEN],
-    { PATH: process.env.PATH, HOME: process.env.HOME },
-    {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      stdin: Readable.from([]),
-    },
-  );
-  return { code, stdout, stderr };
+/** Runs the CLI in process against the stack. */
+function cli(stack: Stack, ...args: string[]): Promise<CliRun> {
+  return runCli(stack.url, args);
 }
 
 /** How a test reaches behind the server's back: overwrite stored bytes with others, unverified. */

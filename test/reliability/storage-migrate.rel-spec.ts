@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobView, StorageMigrationReport } from '@lfs-depot/contracts';
@@ -10,7 +9,7 @@ import { objectKey } from '@lfs-depot/storage';
 import { S3Storage } from '@lfs-depot/storage/s3';
 import { eventually } from '@lfs-depot/testing';
 
-import { main } from '../../apps/cli/src/main.js';
+import { runCli } from '../helpers/in-process-cli.js';
 import { git, lfsUrl, sandboxGitEnvironment } from '../helpers/sandbox.mjs';
 import { consistencyProblems, useDeployment, userWithProject } from './helpers/deployment.js';
 import type { Instance } from './helpers/instance.js';
@@ -160,16 +159,10 @@ describe('online migration from local disk to S3, with git working throughout an
     }
 
     // The CLI's report of a run with nothing left, which tells the operator to remove STORAGE_FALLBACK.
-    let stdout = '';
-    const code = await main(
-      ['storage', 'migrate', '--json', '--url', instance().url, '--token', deployment().settings.adminToken],
-      { PATH: process.env.PATH, HOME: home },
-      {
-        stdout: { write: (chunk: string) => (stdout += chunk) },
-        stderr: { write: () => true },
-        stdin: Readable.from([]),
-      },
-    );
+    const { code, stdout } = await runCli(instance().url, ['storage', 'migrate', '--json'], {
+      token: deployment().settings.adminToken,
+      home,
+    });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ objects: 19, copied: 0, already_migrated: 19, remaining: 0 });
 

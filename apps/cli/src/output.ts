@@ -65,3 +65,6 @@ export function formatTable<T>(
     )
     .join('\n');
 }
+
+/** Whether a sink is a terminal: progress bars and refusals to write binary go by it. */
+export const isTerminal = (sink: unknown): boolean => (sink as { isTTY?: boolean }).isTTY === true;

@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import type { GcReport, JobView, ObjectDeletionView, ScrubProblem, ScrubReport } from '@lfs-depot/contracts';
 import { formatBytes } from '@lfs-depot/contracts';
 import { SingleBar } from 'cli-progress';
@@ -7,14 +5,12 @@ import type { Command } from 'commander';
 
 import { connect, connectionOptions, withConnectionOptions } from '../admin-options.js';
 import { CliError, ExitCode } from '../cli.errors.js';
+import { followJobUntilEnded } from '../follow-job.js';
 import type { CliContext } from '../cli.types.js';
 import { LifecycleClient } from '../lifecycle.client.js';
-import { formatFields, formatTable, Output } from '../output.js';
+import { formatFields, formatTable, isTerminal, Output } from '../output.js';
 import { addGroup, usageError } from '../program.js';
 import { reachablePointers } from '../references/reachable-pointers.js';
-
-/** How often a followed job is asked for its progress. */
-const FOLLOW_MS = 500;
 
 function session(ctx: CliContext, command: Command): { client: () => LifecycleClient; output: Output } {
   let client: LifecycleClient | undefined;
@@ -23,8 +19,6 @@ function session(ctx: CliContext, command: Command): { client: () => LifecycleCl
     output: new Output(ctx.io.stdout, connectionOptions(command).json ?? false),
   };
 }
-
-const isTerminal = (sink: unknown): boolean => (sink as { isTTY?: boolean }).isTTY === true;
 
 function describeJob(job: JobView): string {
   const progress = job.progress
@@ -118,21 +112,21 @@ async function followJob(
       })
     : undefined;
   progress?.start(1, 0, { phase: 'queued' });
-  let current = job;
   try {
-    while (current.state === 'queued' || current.state === 'running') {
-      await sleep(FOLLOW_MS);
-      current = await client.getJob(current.id);
-      if (progress && current.progress) {
-        const total = current.progress.total ?? Math.max(current.progress.done, 1);
-        progress.setTotal(Math.max(total, 1));
-        progress.update(current.progress.done, { phase: current.progress.phase });
-      }
-    }
+    return await followJobUntilEnded(
+      (id) => client.getJob(id),
+      job,
+      (current) => {
+        if (progress && current.progress) {
+          const total = current.progress.total ?? Math.max(current.progress.done, 1);
+          progress.setTotal(Math.max(total, 1));
+          progress.update(current.progress.done, { phase: current.progress.phase });
+        }
+      },
+    );
   } finally {
     progress?.stop();
   }
-  return current;
 }
 
 /** `lfs-depot references sync`, `gc`, `scrub`, `objects delete`, `jobs …` */

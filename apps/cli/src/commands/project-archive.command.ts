@@ -12,10 +12,8 @@ import { ArchiveClient } from '../archive.client.js';
 import { CliError, ExitCode } from '../cli.errors.js';
 import type { CliContext, TextSink } from '../cli.types.js';
 import { LifecycleClient } from '../lifecycle.client.js';
-import { formatFields, Output } from '../output.js';
+import { formatFields, isTerminal, Output } from '../output.js';
 import { addGroup } from '../program.js';
-
-const isTerminal = (sink: unknown): boolean => (sink as { isTTY?: boolean }).isTTY === true;
 
 /** Standard output as a byte sink, waiting for 'drain' where the sink has it (process.stdout). */
 function byteSink(sink: TextSink): Writable {

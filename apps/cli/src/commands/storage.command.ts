@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import type { JobView, StorageMigrationReport } from '@lfs-depot/contracts';
 import { formatBytes } from '@lfs-depot/contracts';
 import type { Command } from 'commander';
@@ -7,16 +5,12 @@ import type { Command } from 'commander';
 import { connect, connectionOptions, withConnectionOptions } from '../admin-options.js';
 import { parseSize } from '../bytes.js';
 import { CliError, ExitCode } from '../cli.errors.js';
+import { followJobUntilEnded } from '../follow-job.js';
 import type { CliContext } from '../cli.types.js';
-import { formatFields, Output } from '../output.js';
+import { formatFields, isTerminal, Output } from '../output.js';
 import { addGroup, usageError } from '../program.js';
 import { MigrationProgressBar } from '../storage/migration-progress.js';
 import { StorageClient } from '../storage/storage.client.js';
-
-/** How often the followed job is asked for its progress. */
-const FOLLOW_MS = 500;
-
-const isTerminal = (sink: unknown): boolean => (sink as { isTTY?: boolean }).isTTY === true;
 
 export function describeMigration(report: StorageMigrationReport): string {
   const lines = [
@@ -84,13 +78,13 @@ export function addStorageCommands(program: Command, ctx: CliContext): void {
       });
       const bar =
         !output.json && isTerminal(ctx.io.stderr) ? new MigrationProgressBar(ctx.io.stderr) : undefined;
-      let job: JobView = started;
+      let job: JobView;
       try {
-        while (job.state === 'queued' || job.state === 'running') {
-          await sleep(FOLLOW_MS);
-          job = await client.getJob(job.id);
-          bar?.update(job.progress, job.state);
-        }
+        job = await followJobUntilEnded(
+          (id) => client.getJob(id),
+          started,
+          (current) => bar?.update(current.progress, current.state),
+        );
       } finally {
         bar?.stop();
       }
