@@ -202,6 +202,34 @@ describe(FallbackStorage.name, () => {
     });
   });
 
+  describe('listObjects and quarantine', () => {
+    it('lists an object once wherever it is, and moves both copies of one aside', async () => {
+      const both = randomBytes(100);
+      const bothKey = await putInto(fallback, both);
+      await putInto(primary, both);
+      const fallbackOnlyKey = await putInto(fallback, randomBytes(200));
+      const primaryOnlyKey = await putInto(primary, randomBytes(300));
+
+      const listed: { key: string; size: number }[] = [];
+      for await (const entry of storage.listObjects()) {
+        listed.push(entry);
+      }
+      expect(listed.sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+        [
+          { key: bothKey, size: 100 },
+          { key: fallbackOnlyKey, size: 200 },
+          { key: primaryOnlyKey, size: 300 },
+        ].sort((a, b) => a.key.localeCompare(b.key)),
+      );
+
+      expect(await storage.quarantine(bothKey)).toMatch(/^quarantine\//);
+      expect(await primary.stat(bothKey)).toBeUndefined();
+      expect(await fallback.stat(bothKey)).toBeUndefined();
+      expect(await storage.quarantine(fallbackOnlyKey)).toMatch(/^quarantine\//);
+      expect(await storage.stat(fallbackOnlyKey)).toBeUndefined();
+    });
+  });
+
   describe('check', () => {
     it('passes when both backends answer', async () => {
       await expect(storage.check()).resolves.toBeUndefined();

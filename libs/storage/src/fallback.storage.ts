@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 import { assertValidKey } from './object-key.js';
-import type { ByteRange, ExpectedObject, ObjectStorage } from './object-storage.js';
+import type { ByteRange, ExpectedObject, ObjectStorage, StoredEntry } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
 import { verifyWithoutStoring } from './verify-without-storing.js';
 
@@ -80,6 +80,34 @@ export class FallbackStorage implements ObjectStorage {
   async delete(key: string): Promise<void> {
     await this.primary.delete(key);
     await this.fallback.delete(key);
+  }
+
+  /**
+   * The primary's objects, then the fallback's that the primary does not hold yet (one `stat` each, so memory does
+   * not grow with the number of objects): what a reader of this storage can find.
+   */
+  async *listObjects(): AsyncIterable<StoredEntry> {
+    yield* this.primary.listObjects?.() ?? [];
+    for await (const entry of this.fallback.listObjects?.() ?? []) {
+      if ((await this.primary.stat(entry.key)) === undefined) {
+        yield entry;
+      }
+    }
+  }
+
+  /** Only the primary's, as sweepTempFiles. */
+  listTempLeftovers(olderThanMs: number): AsyncIterable<StoredEntry> {
+    return this.primary.listTempLeftovers?.(olderThanMs) ?? (async function* () {})();
+  }
+
+  /**
+   * Moves both copies aside (a corrupt object must not be read from the other backend instead); resolves to where
+   * the primary's went, else the fallback's, or undefined when neither held one.
+   */
+  async quarantine(key: string): Promise<string | undefined> {
+    const primary = await this.primary.quarantine?.(key);
+    const fallback = await this.fallback.quarantine?.(key);
+    return primary ?? fallback;
   }
 
   /** Both must answer: an object not yet migrated can only be read from the fallback. */
