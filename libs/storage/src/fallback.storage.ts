@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
 
-import { assertValidKey } from './object-key.js';
 import type { ByteRange, ExpectedObject, ObjectStorage, StoredEntry } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
-import { verifyWithoutStoring } from './verify-without-storing.js';
+import { verifyAgainstStored } from './verify-without-storing.js';
 
 // As the local backend's verifier: one socket read is enough between the body and the hash.
 const VERIFIER_HIGH_WATER_MARK = 64 * 1024;
@@ -46,14 +45,10 @@ export class FallbackStorage implements ObjectStorage {
     expected: ExpectedObject,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    assertValidKey(key);
-    await verifyWithoutStoring(body, expected, {
+    await verifyAgainstStored(key, body, expected, (stored) => this.stat(stored), {
       signal: options.signal,
       highWaterMark: VERIFIER_HIGH_WATER_MARK,
     });
-    if ((await this.stat(key))?.size !== expected.size) {
-      throw new ObjectMissingError(key);
-    }
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {

@@ -29,7 +29,7 @@ import {
   type StoredEntry,
 } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
-import { verifyWithoutStoring } from './verify-without-storing.js';
+import { verifyAgainstStored } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
 
 // Large buffers mean fewer, bigger writev/read calls; with 16 KiB defaults syscalls dominate on fast disks.
@@ -199,14 +199,10 @@ export class LocalStorage implements ObjectStorage {
     expected: ExpectedObject,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    assertValidKey(key);
-    await verifyWithoutStoring(body, expected, {
+    await verifyAgainstStored(key, body, expected, (stored) => this.stat(stored), {
       signal: options.signal,
       highWaterMark: VERIFIER_HIGH_WATER_MARK,
     });
-    if ((await this.stat(key))?.size !== expected.size) {
-      throw new ObjectMissingError(key);
-    }
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {

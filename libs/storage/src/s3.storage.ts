@@ -30,7 +30,7 @@ import {
 } from './object-storage.js';
 import { ObjectMissingError } from './storage.errors.js';
 import { withRetries } from './s3-retries.js';
-import { verifyWithoutStoring } from './verify-without-storing.js';
+import { verifyAgainstStored } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
 
 const MIB = 1024 * 1024;
@@ -367,11 +367,9 @@ export class S3Storage implements ObjectStorage {
     expected: ExpectedObject,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    assertValidKey(key);
-    await verifyWithoutStoring(body, expected, { signal: options.signal });
-    if ((await this.stat(key))?.size !== expected.size) {
-      throw new ObjectMissingError(key);
-    }
+    await verifyAgainstStored(key, body, expected, (stored) => this.stat(stored), {
+      signal: options.signal,
+    });
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {

@@ -1,7 +1,9 @@
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { assertValidKey } from './object-key.js';
 import type { ExpectedObject } from './object-storage.js';
+import { ObjectMissingError } from './storage.errors.js';
 import { VerifyingStream } from './verifying-stream.js';
 
 /**
@@ -24,5 +26,24 @@ export async function verifyWithoutStoring(
     throw verifier.errored ?? error;
   } finally {
     stopWatching();
+  }
+}
+
+/**
+ * The whole of a backend's `verify`: the bytes must match `expected` and a copy of that size must already be stored
+ * under `key` (as the backend's `stat` sees it), else ObjectMissingError. One place, so that every backend answers
+ * "verified but not stored" the same way.
+ */
+export async function verifyAgainstStored(
+  key: string,
+  body: Readable,
+  expected: ExpectedObject,
+  stat: (key: string) => Promise<{ size: number } | undefined>,
+  options: { signal?: AbortSignal; highWaterMark?: number } = {},
+): Promise<void> {
+  assertValidKey(key);
+  await verifyWithoutStoring(body, expected, options);
+  if ((await stat(key))?.size !== expected.size) {
+    throw new ObjectMissingError(key);
   }
 }
