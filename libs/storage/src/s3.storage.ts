@@ -28,6 +28,7 @@ import {
   type ObjectStorage,
   type StoredEntry,
 } from './object-storage.js';
+import { isS3NotFound } from './s3-not-found.js';
 import { ObjectMissingError } from './storage.errors.js';
 import { withRetries } from './s3-retries.js';
 import { verifyAgainstStored } from './verify-without-storing.js';
@@ -352,7 +353,7 @@ export class S3Storage implements ObjectStorage {
         }),
       );
     } catch (error) {
-      if (isNotFound(error)) {
+      if (isS3NotFound(error)) {
         return undefined;
       }
       throw error;
@@ -379,7 +380,7 @@ export class S3Storage implements ObjectStorage {
       );
       return { size: head.ContentLength ?? 0 };
     } catch (error) {
-      if (isNotFound(error)) {
+      if (isS3NotFound(error)) {
         return undefined;
       }
       throw error;
@@ -404,7 +405,7 @@ export class S3Storage implements ObjectStorage {
       }
       return response.Body;
     } catch (error) {
-      if (isNotFound(error)) {
+      if (isS3NotFound(error)) {
         throw new ObjectMissingError(key);
       }
       if (error instanceof S3ServiceException && error.name === 'InvalidRange') {
@@ -421,7 +422,7 @@ export class S3Storage implements ObjectStorage {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
     } catch (error) {
       // AWS answers 204 for a missing key, but some S3-compatible servers answer 404.
-      if (!isNotFound(error)) {
+      if (!isS3NotFound(error)) {
         throw error;
       }
     }
@@ -450,12 +451,4 @@ export class S3Storage implements ObjectStorage {
     }
     return partSize;
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return (
-    error instanceof S3ServiceException &&
-    error.name !== 'NoSuchBucket' &&
-    (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)
-  );
 }
