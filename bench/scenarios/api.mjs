@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 
 import { smallObject } from '../lib/content.mjs';
 import { runLoad } from '../lib/http-load.mjs';
-import { ROOT } from '../lib/product.mjs';
+import { cpuSampler, ROOT } from '../lib/product.mjs';
 import { row, skipped } from '../lib/report.mjs';
 import { medianNote, medianRound } from '../lib/rounds.mjs';
 import { putObject } from '../lib/transfer.mjs';
@@ -86,15 +86,19 @@ export async function batchLoad(ctx, stack, { durationMs, objects, rounds }) {
   for (let round = 1; round <= rounds; round += 1) {
     const baseline = await measureJsonBaseline(ctx, { durationMs });
     await runLoad({ url: stack.product.url, request, durationMs: 1000 });
+    const apiCpu = cpuSampler(stack.product.apiPid);
+    const proxyCpu = cpuSampler(stack.product.proxyPid);
     const load = await runLoad({ url: stack.product.url, request, durationMs });
+    // Milliseconds of CPU per request: steadier than the rate on a shared machine (see "Profiling notes").
+    const cpu = { api: perRequest(apiCpu.stop(), load), proxy: perRequest(proxyCpu.stop(), load) };
     assertAllStatus(load, 200, 'batch');
     ctx.log(
-      `  batch (download of 100) ${round}/${rounds}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms`,
+      `  batch (download of 100) ${round}/${rounds}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms; CPU per batch: API ${formatMs(cpu.api)}, proxy ${formatMs(cpu.proxy)}`,
     );
-    measured.push({ value: load.rps, baseline: baseline.rps, load, jsonBaseline: baseline });
+    measured.push({ value: load.rps, baseline: baseline.rps, load, jsonBaseline: baseline, cpu });
   }
   const median = medianRound(measured);
-  const { load: result, jsonBaseline } = median;
+  const { load: result, jsonBaseline, cpu } = median;
   const how = medianNote(median, 'req/s');
   return [
     row({
@@ -104,7 +108,7 @@ export async function batchLoad(ctx, stack, { durationMs, objects, rounds }) {
       baseline: jsonBaseline.rps,
       target: { op: '>=', value: 0.06, of: 'ratio' },
       judged: ctx.judged,
-      note: `${how ? `${how}; ` : ''}${result.requests} requests in ${durationMs / 1000} s; baseline (c) = closed loop ${jsonBaseline.closed.rps.toFixed(0)} req/s, as the product is measured (pipelined: ${jsonBaseline.pipelined.rps.toFixed(0)} req/s)`,
+      note: `${how ? `${how}; ` : ''}${result.requests} requests in ${durationMs / 1000} s; CPU per batch: API ${formatMs(cpu.api)}, proxy ${formatMs(cpu.proxy)}${rounds > 1 ? ` (rounds: API ${measured.map((r) => formatMs(r.cpu.api)).join(', ')}; proxy ${measured.map((r) => formatMs(r.cpu.proxy)).join(', ')})` : ''}; baseline (c) = closed loop ${jsonBaseline.closed.rps.toFixed(0)} req/s, as the product is measured (pipelined: ${jsonBaseline.pipelined.rps.toFixed(0)} req/s)`,
     }),
     row({
       scenario: 'batch download of 100 objects, 16 connections: p99',
@@ -115,6 +119,15 @@ export async function batchLoad(ctx, stack, { durationMs, objects, rounds }) {
       note: `${rounds > 1 ? 'of the median round; ' : ''}p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`,
     }),
   ];
+}
+
+/** Milliseconds of CPU per request of `load`, from a cpuSampler's seconds (null where /proc was unreadable). */
+function perRequest(seconds, load) {
+  return seconds === null || load.requests === 0 ? null : (seconds * 1000) / load.requests;
+}
+
+function formatMs(ms) {
+  return ms === null ? 'n/a' : `${ms.toFixed(3)} ms`;
 }
 
 function assertAllStatus(result, status, what) {
