@@ -71,8 +71,9 @@ export function createLogger(options: LoggerOptions): Logger {
           ignore: 'pid,hostname',
           destination,
         })
-      : // process.stdout is written synchronously when it is a file or a pipe, in the order lines are made.
-        destination;
+      : options.destination === undefined
+        ? bufferedStandardOutput()
+        : destination;
   return pino(
     {
       level: pinoLevel(options.level),
@@ -85,6 +86,48 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     stream,
   );
+}
+
+/** Bytes of lines held before they are written at once within one turn of the event loop (below sonic-boom's maxWrite). */
+const LOG_BUFFER_BYTES = 8 * 1024;
+
+/**
+ * Standard output for JSON lines through pino's sonic-boom destination, buffered: the lines made during one turn of
+ * the event loop (an access line per request, a transfer line per object) go out in one write at its end, instead of
+ * one write system call each, and the call that logs never writes. The writes themselves are synchronous, from the
+ * main thread: an asynchronous fs.write would wait in libuv's four-thread pool behind the proxy's fsyncs, and one
+ * still queued there when the process exits would be lost (sonic-boom's flushSync on exit skips the write in flight).
+ * Whatever is still buffered is written on `exit`: a shutdown, a fatal error's process.exit and an uncaught exception
+ * all pass there.
+ */
+function bufferedStandardOutput(): DestinationStream {
+  const boom = pino.destination({ dest: 1, sync: true, minLength: LOG_BUFFER_BYTES });
+  let scheduled = false;
+  const writeBuffered = (): void => {
+    scheduled = false;
+    boom.flush();
+  };
+  process.on('exit', () => {
+    try {
+      boom.flushSync();
+    } catch {
+      // Standard output is gone (a closed pipe): there is nowhere left to write the lines.
+    }
+  });
+  return {
+    write(line: string): void {
+      boom.write(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(writeBuffered);
+      }
+    },
+    // pino's logger.flush(cb) lands here.
+    flush(callback?: (error?: Error) => void): void {
+      scheduled = false;
+      boom.flush(callback);
+    },
+  } as DestinationStream;
 }
 
 /**
