@@ -15,6 +15,7 @@ import type { ApiRuntime } from './core/api-runtime.js';
 import { ApiSecrets } from './core/api-secrets.js';
 import { CONFIG } from './core/api-runtime.js';
 import { continueWhenBodyIsRead } from './http/expect-continue.js';
+import { applyServerTimeouts } from './http/server-timeouts.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
 import type { LfsRequest } from './http/request-context.js';
@@ -56,9 +57,7 @@ export async function createApiApp(
     }),
   );
   continueWhenBodyIsRead(app.getHttpServer());
-  // Node's default of 5 minutes for a whole request would cut off a long project import or reference list; the
-  // proxy in front times slow and stalled bodies instead (idle and minimum-rate timeouts).
-  app.getHttpServer().requestTimeout = 0;
+  applyServerTimeouts(app.getHttpServer(), app.get<Config>(CONFIG).api);
   app.use(requestIdMiddleware);
   app.use(clientAddressMiddleware(app.get(ApiSecrets).internal.clientAddress));
   // No body parser here: each route's body is read by JsonBodyInterceptor after its guards (see @JsonBody).

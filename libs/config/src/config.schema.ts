@@ -38,6 +38,15 @@ export interface ApiConfig {
   port: number;
   /** How the proxy reaches the API. */
   url: string;
+  /** Most time a request's headers may take to reach the API (API_HEADERS_TIMEOUT_SECONDS). */
+  headersTimeoutMs: number;
+  /**
+   * A request body the API is reading may go this long without a byte arriving, then the connection is dropped
+   * (API_BODY_IDLE_TIMEOUT_SECONDS); no total time limit.
+   */
+  bodyIdleTimeoutMs: number;
+  /** How long the API keeps an idle connection open between requests (API_KEEP_ALIVE_TIMEOUT_SECONDS). */
+  keepAliveTimeoutMs: number;
 }
 
 export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };

@@ -79,6 +79,25 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it("reads the API listener's timeouts, the body idle limit above the proxy's own", () => {
+    expect(loadConfig({}).api).toMatchObject({
+      headersTimeoutMs: 20_000,
+      bodyIdleTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 5000,
+    });
+    expect(
+      loadConfig({
+        API_HEADERS_TIMEOUT_SECONDS: '3',
+        API_BODY_IDLE_TIMEOUT_SECONDS: '30',
+        API_KEEP_ALIVE_TIMEOUT_SECONDS: '2',
+      }).api,
+    ).toMatchObject({ headersTimeoutMs: 3000, bodyIdleTimeoutMs: 30_000, keepAliveTimeoutMs: 2000 });
+    expect(loadConfig({ IDLE_TIMEOUT_SECONDS: '900' }).api.bodyIdleTimeoutMs).toBe(901_000);
+    expect(() => loadConfig({ API_BODY_IDLE_TIMEOUT_SECONDS: '20' })).toThrow(
+      /API_BODY_IDLE_TIMEOUT_SECONDS="20" must be an integer between 21 and 86400/,
+    );
+  });
+
   it('refuses an S3_UPLOAD_MEMORY too small for one part of the largest size', () => {
     expect(() =>
       loadConfig({ STORAGE: 's3://bucket/p?region=us-east-1', S3_UPLOAD_MEMORY: String(32 * 1024 * 1024) }),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import type {
+  ApiConfig,
   Config,
   DatabaseConfig,
   DirectTransfersConfig,
@@ -311,12 +312,33 @@ function readProxy(reader: Reader): ProxyConfig {
   };
 }
 
+function readApiTimeouts(
+  reader: Reader,
+  proxy: ProxyConfig,
+): Pick<ApiConfig, 'headersTimeoutMs' | 'bodyIdleTimeoutMs' | 'keepAliveTimeoutMs'> {
+  // Above the proxy's own body idle limit, so that a client's stall is answered by the proxy's 408 first and the
+  // API's limit is reached only by a stalled proxy or a connection that died silently.
+  const bodyIdleFloor = proxy.idleTimeoutMs / 1000 + 1;
+  return {
+    headersTimeoutMs: reader.integer('API_HEADERS_TIMEOUT_SECONDS', 20, 1, 3600) * 1000,
+    bodyIdleTimeoutMs:
+      reader.integer(
+        'API_BODY_IDLE_TIMEOUT_SECONDS',
+        Math.max(300, bodyIdleFloor),
+        bodyIdleFloor,
+        24 * 3600,
+      ) * 1000,
+    keepAliveTimeoutMs: reader.integer('API_KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 3600) * 1000,
+  };
+}
+
 /**
  * Parses and validates the whole environment once. Relative DATA_DIR resolves against `cwd`.
  * Throws ConfigError naming every bad variable.
  */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const reader = new Reader(env);
+  const proxy = readProxy(reader);
   const dataDir = path.resolve(cwd, reader.string('DATA_DIR') ?? 'data');
   const host = reader.string('HOST') ?? '127.0.0.1';
   const port = reader.integer('PORT', 8080, 0, 65535);
@@ -390,11 +412,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       ).replace(/\/+$/, ''),
       publicUrlConfigured: publicUrl !== undefined,
     },
-    proxy: readProxy(reader),
+    proxy,
     api: {
       host: apiHost,
       port: apiPort,
       url: (apiUrl?.toString() ?? `http://127.0.0.1:${apiPort}`).replace(/\/+$/, ''),
+      ...readApiTimeouts(reader, proxy),
     },
     database: readDatabase(reader, dataDir),
     redis: readRedis(reader),
