@@ -64,6 +64,10 @@ export type StorageConfig =
       forcePathStyle: boolean;
       /** Bytes of part buffers all S3 uploads of a proxy share (S3_UPLOAD_MEMORY). */
       uploadMemory: number;
+      /** Most time to open a connection to the endpoint (S3_CONNECT_TIMEOUT_SECONDS). */
+      connectTimeoutMs: number;
+      /** An S3 request whose connection moves no byte for this long fails (S3_REQUEST_TIMEOUT_SECONDS). */
+      requestTimeoutMs: number;
     };
 
 export interface LimitsConfig {

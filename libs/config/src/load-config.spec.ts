@@ -44,6 +44,8 @@ describe(loadConfig.name, () => {
       endpoint: 'http://127.0.0.1:9000',
       forcePathStyle: true,
       uploadMemory: 64 * 1024 * 1024,
+      connectTimeoutMs: 10_000,
+      requestTimeoutMs: 120_000,
     });
     expect(config.http.publicUrl).toBe('https://lfs.example.com');
   });
@@ -95,6 +97,19 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ IDLE_TIMEOUT_SECONDS: '900' }).api.bodyIdleTimeoutMs).toBe(901_000);
     expect(() => loadConfig({ API_BODY_IDLE_TIMEOUT_SECONDS: '20' })).toThrow(
       /API_BODY_IDLE_TIMEOUT_SECONDS="20" must be an integer between 21 and 86400/,
+    );
+  });
+
+  it("reads the S3 client's timeouts, the request timeout above the transfer idle limit", () => {
+    const s3 = { STORAGE: 's3://bucket/p?region=us-east-1' };
+    expect(
+      loadConfig({ ...s3, S3_CONNECT_TIMEOUT_SECONDS: '3', S3_REQUEST_TIMEOUT_SECONDS: '90' }).storage,
+    ).toMatchObject({ connectTimeoutMs: 3000, requestTimeoutMs: 90_000 });
+    expect(loadConfig({ ...s3, TRANSFER_IDLE_TIMEOUT_SECONDS: '600' }).storage).toMatchObject({
+      requestTimeoutMs: 601_000,
+    });
+    expect(() => loadConfig({ ...s3, S3_REQUEST_TIMEOUT_SECONDS: '60' })).toThrow(
+      /S3_REQUEST_TIMEOUT_SECONDS="60" must be an integer between 61 and 86400/,
     );
   });
 

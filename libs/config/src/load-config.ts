@@ -167,16 +167,23 @@ function readRedis(reader: Reader): RedisConfig {
   return url ? { kind: 'redis', url: url.toString() } : { kind: 'memory' };
 }
 
-function readStorage(reader: Reader, env: Env, dataDir: string): StorageConfig {
-  return readStorageUrl(reader, env, 'STORAGE') ?? { kind: 'file', root: path.join(dataDir, 'objects') };
+function readStorage(reader: Reader, env: Env, dataDir: string, proxy: ProxyConfig): StorageConfig {
+  return (
+    readStorageUrl(reader, env, 'STORAGE', proxy) ?? { kind: 'file', root: path.join(dataDir, 'objects') }
+  );
 }
 
 /**
  * STORAGE_FALLBACK: the backend objects are being migrated away from (README "Moving objects to another backend");
  * null when unset. It must name another place than STORAGE, or reads would "fall back" to the same objects.
  */
-function readStorageFallback(reader: Reader, env: Env, storage: StorageConfig): StorageConfig | null {
-  const fallback = readStorageUrl(reader, env, 'STORAGE_FALLBACK');
+function readStorageFallback(
+  reader: Reader,
+  env: Env,
+  storage: StorageConfig,
+  proxy: ProxyConfig,
+): StorageConfig | null {
+  const fallback = readStorageUrl(reader, env, 'STORAGE_FALLBACK', proxy);
   if (fallback && storagePlace(fallback) === storagePlace(storage)) {
     reader.problems.push('STORAGE_FALLBACK must name another folder or bucket prefix than STORAGE');
   }
@@ -194,6 +201,7 @@ function readStorageUrl(
   reader: Reader,
   env: Env,
   name: 'STORAGE' | 'STORAGE_FALLBACK',
+  proxy: ProxyConfig,
 ): StorageConfig | undefined {
   const raw = reader.string(name);
   if (raw === undefined) {
@@ -245,6 +253,26 @@ function readStorageUrl(
     endpoint,
     forcePathStyle: forcePathStyleRaw === 'true',
     uploadMemory: readUploadMemory(reader),
+    ...readS3Timeouts(reader, proxy),
+  };
+}
+
+/**
+ * S3_CONNECT_TIMEOUT_SECONDS and S3_REQUEST_TIMEOUT_SECONDS, so that an S3 endpoint that hangs fails requests instead
+ * of holding them forever. The request timeout counts only time in which the connection moves no byte, and stays
+ * above TRANSFER_IDLE_TIMEOUT_SECONDS: a download whose client pauses holds its S3 response back that long, and the
+ * proxy's own limit is the one that should end it.
+ */
+function readS3Timeouts(
+  reader: Reader,
+  proxy: ProxyConfig,
+): { connectTimeoutMs: number; requestTimeoutMs: number } {
+  const requestFloor = proxy.transferIdleTimeoutMs / 1000 + 1;
+  return {
+    connectTimeoutMs: reader.integer('S3_CONNECT_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
+    requestTimeoutMs:
+      reader.integer('S3_REQUEST_TIMEOUT_SECONDS', Math.max(120, requestFloor), requestFloor, 24 * 3600) *
+      1000,
   };
 }
 
@@ -399,8 +427,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     );
   }
 
-  const storage = readStorage(reader, env, dataDir);
-  const storageFallback = readStorageFallback(reader, env, storage);
+  const storage = readStorage(reader, env, dataDir, proxy);
+  const storageFallback = readStorageFallback(reader, env, storage, proxy);
   const config: Config = {
     dataDir,
     http: {

@@ -20,6 +20,8 @@ describe(createStorage.name, () => {
       region: 'us-east-1',
       endpoint: 'http://127.0.0.1:9',
       forcePathStyle: true,
+      connectTimeoutMs: 10_000,
+      requestTimeoutMs: 120_000,
       uploadMemory: 256 * 1024 * 1024,
     });
     expect(storage).toBeInstanceOf(S3Storage);

@@ -11,7 +11,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -19,6 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { DirectTransfers, StagedProof, StagedUpload } from './direct-transfers.js';
 import { assertValidKey, STAGING_DIRECTORY } from './object-key.js';
 import type { ExpectedObject } from './object-storage.js';
+import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
 import { isS3NotFound } from './s3-not-found.js';
 import { ObjectMissingError, StorageVerificationError } from './storage.errors.js';
 import { verifyWithoutStoring } from './verify-without-storing.js';
@@ -35,14 +36,7 @@ const STAGING_KEY = new RegExp(`^${STAGING_DIRECTORY}/[0-9a-f]{64}/[0-9a-f]{32}$
 /** Suffix of the copy a staged upload is proven on: no presigned URL ever names it. */
 const HELD_SUFFIX = '.held';
 
-export interface S3DirectTransfersOptions {
-  bucket: string;
-  /** Key prefix inside the bucket, '' for none, as for S3Storage (both must name the same objects). */
-  prefix: string;
-  region: string;
-  endpoint?: string;
-  forcePathStyle: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+export interface S3DirectTransfersOptions extends S3ConnectionOptions {
   /**
    * Whether a SHA-256 the bucket attests (HeadObject with ChecksumMode) proves a staged upload, or its bytes are
    * always read through a hash (DIRECT_UPLOAD_VERIFY). Only for servers that check x-amz-checksum-sha256 themselves.
@@ -78,15 +72,8 @@ export class S3DirectTransfers implements DirectTransfers {
     this.ownsClient = options.client === undefined;
     this.client =
       options.client ??
-      new S3Client({
-        region: options.region,
-        endpoint: options.endpoint,
-        forcePathStyle: options.forcePathStyle,
-        credentials: options.credentials,
-        // As in S3Storage: only the checksums an operation requires; ours are explicit (x-amz-checksum-sha256).
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+      // Only the checksums an operation requires (see createS3Client); ours are explicit (x-amz-checksum-sha256).
+      createS3Client(options);
   }
 
   presignDownload(key: string, expiresIn: number): Promise<string> {

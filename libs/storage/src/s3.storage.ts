@@ -13,7 +13,7 @@ import {
   ListMultipartUploadsCommand,
   PutObjectCommand,
   ListObjectsV2Command,
-  S3Client,
+  type S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -28,6 +28,7 @@ import {
   type ObjectStorage,
   type StoredEntry,
 } from './object-storage.js';
+import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
 import { isS3NotFound } from './s3-not-found.js';
 import { ObjectMissingError } from './storage.errors.js';
 import { withRetries } from './s3-retries.js';
@@ -48,14 +49,7 @@ export const S3_MAX_PART_SIZE = 64 * MIB;
 export const DEFAULT_UPLOAD_MEMORY = 64 * MIB;
 
 /** Where and how to reach the bucket; credentials default to the AWS SDK chain (env, profile, instance role). */
-export interface S3StorageOptions {
-  bucket: string;
-  /** Key prefix inside the bucket, '' for none; surrounding slashes are ignored. */
-  prefix: string;
-  region: string;
-  endpoint?: string;
-  forcePathStyle: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+export interface S3StorageOptions extends S3ConnectionOptions {
   /**
    * Multipart part size in bytes (5 to 64 MiB, default 8 MiB); raised per object so that it fits in 10,000 parts, up
    * to S3_MAX_PART_SIZE.
@@ -96,17 +90,7 @@ export class S3Storage implements ObjectStorage {
     this.partBuffers =
       options.partBuffers ??
       new PartBufferPool(Math.max(options.uploadMemory ?? DEFAULT_UPLOAD_MEMORY, S3_MAX_PART_SIZE));
-    this.client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle,
-      credentials: options.credentials,
-      // Since early 2025 the SDK adds CRC32 checksums to every upload and validates them on download; many
-      // S3-compatible servers (s3rver, older MinIO, Ceph RGW, some clouds) reject or lack them. Our SHA-256
-      // check already covers integrity end to end, so only send checksums where an operation requires one.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = createS3Client(options);
   }
 
   /**
