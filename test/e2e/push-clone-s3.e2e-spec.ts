@@ -202,7 +202,7 @@ describe('git-lfs push, clone, pull and fetch (S3 storage)', () => {
   });
 
   it('leaves no object and no pending multipart upload in the bucket after a wrong-hash upload', async () => {
-    // Bigger than one 8 MiB part, so the refused upload is a multipart one that must be aborted.
+    // Bigger than one 8 MiB part, so the refused upload is streamed to a temporary key that must be discarded.
     const size = 9 * MiB;
     const claimed = createHash('sha256').update('not these bytes').digest('hex');
     const authorization = `Basic ${Buffer.from(`${alice.username}:${alice.password}`).toString('base64')}`;

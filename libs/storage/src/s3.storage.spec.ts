@@ -2,11 +2,13 @@ import {
   CreateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
 import {
@@ -15,13 +17,14 @@ import {
   endlessBody,
   eventually,
   expectedFor,
+  failingBody,
   rejection,
   stallingBody,
   startS3Server,
   type S3TestServer,
 } from '@lfs-depot/testing';
 
-import { MULTIPART_UPLOAD_MAX_AGE_MS } from './object-key.js';
+import { MULTIPART_UPLOAD_MAX_AGE_MS, objectKey } from './object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
 import { S3_MAX_PART_SIZE, S3Storage } from './s3.storage.js';
 import { StorageVerificationError } from './storage.errors.js';
@@ -34,9 +37,15 @@ let server: S3TestServer;
 let client: S3Client;
 let testCount = 0;
 
-function storageFor(bucket: string, prefix: string, partBuffers?: PartBufferPool): S3Storage {
+function storageFor(
+  bucket: string,
+  prefix: string,
+  partBuffers?: PartBufferPool,
+  singlePutMax?: number,
+): S3Storage {
   return new S3Storage({
     partBuffers,
+    singlePutMax,
     bucket,
     prefix,
     region: server.region,
@@ -69,11 +78,43 @@ afterAll(async () => {
 });
 
 describeObjectStorageContract(
-  S3Storage.name,
+  `${S3Storage.name} (large objects streamed as one PutObject)`,
   () => {
     const prefix = freshPrefix();
     // Surrounding slashes are ignored: the objects land under `${prefix}/`.
     const storage = storageFor(server.bucket, `/${prefix}/`);
+    return Promise.resolve({
+      storage,
+      /** Committed objects under this test's prefix, with the prefix removed. */
+      async storedKeys() {
+        const listing = await client.send(
+          new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/` }),
+        );
+        return (listing.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length + 1)).sort();
+      },
+      /** Multipart uploads started under this test's prefix and neither completed nor aborted. */
+      async leftovers() {
+        const listing = await client.send(new ListMultipartUploadsCommand({ Bucket: server.bucket }));
+        return (listing.Uploads ?? [])
+          .map((upload) => upload.Key ?? '')
+          .filter((key) => key.startsWith(`${prefix}/`));
+      },
+      close: () => {
+        storage.destroy();
+        return Promise.resolve();
+      },
+    });
+  },
+  // Two full parts and a bit: above one part, so the large cases are streamed through a temporary key.
+  { largeSize: 2 * PART_SIZE + 123 },
+);
+
+describeObjectStorageContract(
+  `${S3Storage.name} (large objects as multipart uploads)`,
+  () => {
+    const prefix = freshPrefix();
+    // Surrounding slashes are ignored: the objects land under `${prefix}/`.
+    const storage = storageFor(server.bucket, `/${prefix}/`, undefined, PART_SIZE);
     return Promise.resolve({
       storage,
       /** Committed objects under this test's prefix, with the prefix removed. */
@@ -114,9 +155,9 @@ describe(S3Storage.name, () => {
 
   describe('part buffers', () => {
     it('shares one bounded pool: an upload waits for buffers rather than allocating past it', async () => {
-      // Room for one 5 MiB part at a time, for two uploads of three parts each.
+      // Room for one 5 MiB part at a time, for two multipart uploads of three parts each.
       const pool = new PartBufferPool(PART_SIZE);
-      const storage = storageFor(server.bucket, freshPrefix(), pool);
+      const storage = storageFor(server.bucket, freshPrefix(), pool, PART_SIZE);
       try {
         const contents = [randomBytes(12 * MIB), randomBytes(12 * MIB)];
         const uploads = contents.map((content, index) =>
@@ -162,6 +203,107 @@ describe(S3Storage.name, () => {
         expect(body.produced).toBe(0);
         expect(storage.partBuffers.peakReserved).toBe(0);
         body.destroy();
+      } finally {
+        storage.destroy();
+      }
+    });
+  });
+
+  describe('streamed uploads', () => {
+    /** Every key under `prefix/`, temporary ones included. */
+    async function keysUnder(prefix: string): Promise<string[]> {
+      const listing = await client.send(
+        new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/` }),
+      );
+      return (listing.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length + 1)).sort();
+    }
+
+    /**
+     * Sends `content` in 64 KiB chunks and then neither ends nor fails, like a client that stopped sending; `taken`
+     * is true once the upload read all of it.
+     */
+    function unendingBody(content: Buffer): Readable & { readonly taken: boolean } {
+      let offset = 0;
+      const body = new Readable({
+        read() {
+          if (offset < content.length) {
+            this.push(content.subarray(offset, offset + 64 * 1024));
+            offset += 64 * 1024;
+          }
+        },
+      });
+      return Object.defineProperty(body, 'taken', {
+        get: () => offset >= content.length && body.readableLength === 0,
+      }) as Readable & { readonly taken: boolean };
+    }
+
+    it('stores the object without part buffers and leaves no temporary object', async () => {
+      const prefix = freshPrefix();
+      const storage = storageFor(server.bucket, prefix);
+      try {
+        const content = randomBytes(3 * PART_SIZE + 7);
+        const key = objectKey(expectedFor(content).oid);
+        await storage.put(key, bodyOf(content), expectedFor(content));
+        expect(await keysUnder(prefix)).toEqual([key]);
+        expect((await buffer(await storage.open(key))).equals(content)).toBe(true);
+        expect(storage.partBuffers.peakReserved).toBe(0);
+      } finally {
+        storage.destroy();
+      }
+    });
+
+    it('stores nothing and keeps the stored object when the upload fails or aborts at any stage', async () => {
+      const prefix = freshPrefix();
+      const storage = storageFor(server.bucket, prefix);
+      const size = 2 * PART_SIZE + 5;
+      const stored = randomBytes(size);
+      const expected = expectedFor(stored);
+      const key = objectKey(expected.oid);
+      const wrongLastByte = Buffer.from(stored);
+      wrongLastByte[size - 1] ^= 1;
+      const wrongFirstByte = Buffer.from(stored);
+      wrongFirstByte[0] ^= 1;
+      type Stage = { name: string; body: () => Readable & { taken?: boolean }; abort?: true };
+      const stages: Stage[] = [
+        { name: 'wrong last byte', body: () => bodyOf(wrongLastByte) },
+        { name: 'wrong first byte', body: () => bodyOf(wrongFirstByte) },
+        { name: 'one byte short', body: () => bodyOf(stored.subarray(0, size - 1)) },
+        { name: 'one byte too many', body: () => bodyOf(Buffer.concat([stored, Buffer.from('x')])) },
+        {
+          name: 'body fails at the end',
+          body: () => failingBody(stored.subarray(0, size - 1), new Error('reset')),
+        },
+        { name: 'aborted with every byte sent', body: () => unendingBody(stored), abort: true },
+        { name: 'aborted midway', body: () => unendingBody(stored.subarray(0, PART_SIZE)), abort: true },
+      ];
+      try {
+        for (const present of [false, true]) {
+          if (present) {
+            await storage.put(key, bodyOf(stored), expected);
+          }
+          for (const stage of stages) {
+            const controller = new AbortController();
+            const body = stage.body();
+            const put = rejection(storage.put(key, body, expected, { signal: controller.signal }));
+            if (stage.abort) {
+              await eventually(() => body.taken === true);
+              controller.abort(new Error(`aborted: ${stage.name}`));
+            }
+            const error = await put;
+            expect({ stage: stage.name, failed: error instanceof Error }).toEqual({
+              stage: stage.name,
+              failed: true,
+            });
+            expect({ stage: stage.name, keys: await keysUnder(prefix) }).toEqual({
+              stage: stage.name,
+              keys: present ? [key] : [],
+            });
+          }
+          if (present) {
+            expect((await buffer(await storage.open(key))).equals(stored)).toBe(true);
+          }
+        }
+        expect(storage.partBuffers.peakReserved).toBe(0);
       } finally {
         storage.destroy();
       }
@@ -215,9 +357,72 @@ describe(S3Storage.name, () => {
       }
     });
 
-    it('never aborts the multipart upload of an upload this process is still writing', async () => {
+    it('deletes the temporary objects under its prefix older than the age given, and only those', async () => {
       const prefix = freshPrefix();
       const storage = storageFor(server.bucket, prefix);
+      try {
+        for (const key of [
+          `${prefix}/tmp/crashed`,
+          `${prefix}/aa/bb/stored`,
+          `${prefix}-other/tmp/someone-elses`,
+        ]) {
+          await client.send(
+            new PutObjectCommand({ Bucket: server.bucket, Key: key, Body: randomBytes(1024) }),
+          );
+        }
+        expect(await storage.sweepTempFiles(MULTIPART_UPLOAD_MAX_AGE_MS)).toBe(0);
+        const leftovers = [];
+        for await (const entry of storage.listTempLeftovers(MULTIPART_UPLOAD_MAX_AGE_MS, later())) {
+          leftovers.push(entry);
+        }
+        expect(leftovers).toEqual([{ key: `${prefix}/tmp/crashed`, size: 1024 }]);
+
+        expect(await storage.sweepTempFiles(MULTIPART_UPLOAD_MAX_AGE_MS, later())).toBe(1);
+        const left = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: prefix }));
+        expect((left.Contents ?? []).map((object) => object.Key).sort()).toEqual([
+          `${prefix}-other/tmp/someone-elses`,
+          `${prefix}/aa/bb/stored`,
+        ]);
+      } finally {
+        storage.destroy();
+      }
+    });
+
+    it('never deletes the temporary object of a streamed upload this process is still writing', async () => {
+      const prefix = freshPrefix();
+      const storage = storageFor(server.bucket, prefix);
+      const controller = new AbortController();
+      try {
+        const put = rejection(
+          storage.put(
+            'aa/bb/in-progress',
+            stallingBody(randomBytes(PART_SIZE)),
+            { oid: 'a'.repeat(64), size: 3 * PART_SIZE },
+            { signal: controller.signal },
+          ),
+        );
+        const temporary = async (): Promise<string[]> => {
+          const listing = await client.send(
+            new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/tmp/` }),
+          );
+          return (listing.Contents ?? []).map((object) => object.Key ?? '');
+        };
+        await eventually(async () => (await temporary()).length === 1);
+
+        expect(await storage.sweepTempFiles(MULTIPART_UPLOAD_MAX_AGE_MS, later())).toBe(0);
+        expect(await temporary()).toHaveLength(1);
+
+        controller.abort();
+        await put;
+        expect(await temporary()).toEqual([]);
+      } finally {
+        storage.destroy();
+      }
+    });
+
+    it('never aborts the multipart upload of an upload this process is still writing', async () => {
+      const prefix = freshPrefix();
+      const storage = storageFor(server.bucket, prefix, undefined, PART_SIZE);
       const controller = new AbortController();
       try {
         // More than a part arrives, then nothing: the first part is sent and the writer waits for more.

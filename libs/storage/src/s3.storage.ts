@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -18,9 +19,10 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 
-import { assertValidKey, isValidKey, quarantineKey } from './object-key.js';
+import { assertValidKey, isValidKey, quarantineKey, TEMP_DIRECTORY } from './object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
 import { type PartTarget, S3PartWriter } from './s3-part-writer.js';
+import { S3StreamingPut, type StreamingPutTarget } from './s3-streaming-put.js';
 import {
   assertValidRange,
   type ByteRange,
@@ -45,6 +47,8 @@ export const S3_MAX_PARTS = 10_000;
  * takes is S3_MAX_PARTS × 64 MiB (625 GiB), and one part always fits in the smallest S3_UPLOAD_MEMORY.
  */
 export const S3_MAX_PART_SIZE = 64 * MIB;
+/** S3's limit on one PutObject (and one CopyObject): larger objects go up as multipart uploads. */
+export const S3_SINGLE_PUT_MAX = 5 * 1024 * MIB;
 /** Part buffers all uploads of a process may hold together, unless S3StorageOptions.uploadMemory says otherwise. */
 export const DEFAULT_UPLOAD_MEMORY = 64 * MIB;
 
@@ -64,6 +68,11 @@ export interface S3StorageOptions extends S3ConnectionOptions {
   uploadMemory?: number;
   /** A pool to share instead of one of `uploadMemory` bytes (tests use a small one). */
   partBuffers?: PartBufferPool;
+  /**
+   * Largest object streamed as one PutObject (default and at most S3_SINGLE_PUT_MAX); larger ones, and those that fit
+   * in one part, go through the part buffers. Specs lower it to exercise multipart uploads with small objects.
+   */
+  singlePutMax?: number;
 }
 
 /** Objects in an S3-compatible bucket under `prefix/`, written with verified multipart uploads. */
@@ -74,6 +83,7 @@ export class S3Storage implements ObjectStorage {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly partsInFlight: number;
+  private readonly singlePutMax: number;
   /** Shared by every upload through this storage (one per process). */
   readonly partBuffers: PartBufferPool;
   /** S3 keys being written by this process now, with how many uploads write each: the sweep leaves them alone. */
@@ -84,6 +94,7 @@ export class S3Storage implements ObjectStorage {
     this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
     this.partsInFlight = options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT;
+    this.singlePutMax = Math.min(options.singlePutMax ?? S3_SINGLE_PUT_MAX, S3_SINGLE_PUT_MAX);
     if (this.partSize < 5 * MIB || this.partSize > S3_MAX_PART_SIZE) {
       throw new RangeError(`S3 part size must be between 5 and 64 MiB, not ${this.partSize} bytes`);
     }
@@ -94,16 +105,24 @@ export class S3Storage implements ObjectStorage {
   }
 
   /**
-   * Uploads straight to the final key, the verifying stream feeding an S3PartWriter. This is safe by construction
-   * rather than by cleanup: S3 makes an object visible only when a PutObject or a CompleteMultipartUpload succeeds,
-   * and the writer sends either one only from its end(), which the verifying stream allows only once size and
-   * SHA-256 matched (on a mismatch it errors instead of ending). The failed upload then aborts its requests and its
-   * multipart upload, and an object already stored under the key is left untouched. The alternative, a temporary key
-   * plus CopyObject after verification, would write every byte twice, needs a multipart UploadPartCopy above 5 GiB,
-   * and leaves temporary objects behind if the process dies between copy and delete. The specs prove the
-   * no-object/no-pending-upload outcome for single-part and multipart uploads. Should an abort request itself fail,
-   * the parts stay until the sweep or the bucket's AbortIncompleteMultipartUpload lifecycle rule (recommended in
-   * production) removes them; they are never visible.
+   * Uploads through a VerifyingStream, which ends only once size and SHA-256 matched (on a mismatch it errors
+   * instead), into one of two sinks that both make the bytes visible only from their end():
+   *
+   * - Objects above one part and up to singlePutMax stream as one PutObject (S3StreamingPut) to a key of their own
+   *   under `tmp/`, the chunk that completes the body held back until verified, then CopyObject to the object's key
+   *   and DeleteObject of the temporary one. Memory is the chunk in hand, with no part buffers; the server stores the
+   *   bytes once (a multipart upload costs s3rver, and MinIO's single-drive mode, a second read and write on
+   *   completion). The temporary key is there because a PUT cut short of its Content-Length is stored as a short
+   *   object by s3rver (S3 stores nothing): straight to the object's key, a wrong re-upload would truncate the
+   *   stored object. A failure deletes the temporary key; one a crash left is swept with the multipart uploads.
+   * - The others go through an S3PartWriter: one part as one PutObject straight to the object's key from _final,
+   *   larger ones as a multipart upload committed by CompleteMultipartUpload from _final. A failure aborts the
+   *   requests in flight and the multipart upload. Should an abort request itself fail, the parts stay until the
+   *   sweep or the bucket's AbortIncompleteMultipartUpload lifecycle rule (recommended in production) removes them;
+   *   they are never visible.
+   *
+   * Either way an object already stored under the key is left untouched by a failed upload. The specs prove the
+   * no-object/no-pending-upload outcome for each sink.
    */
   async put(
     key: string,
@@ -123,17 +142,28 @@ export class S3Storage implements ObjectStorage {
       body.destroy();
       throw error;
     }
-    const writer = new S3PartWriter({
-      target: this.partTarget(s3Key),
-      pool: this.partBuffers,
-      size: expected.size,
-      partSize,
-      partsInFlight: this.partsInFlight,
-    });
+    const streamed = expected.size > partSize && expected.size <= this.singlePutMax;
+    const tempKey = streamed ? this.tempKeyFor(expected.oid) : undefined;
+    const writer =
+      tempKey !== undefined
+        ? new S3StreamingPut({
+            target: this.streamingTarget(s3Key, tempKey, expected.oid),
+            size: expected.size,
+          })
+        : new S3PartWriter({
+            target: this.partTarget(s3Key),
+            pool: this.partBuffers,
+            size: expected.size,
+            partSize,
+            partsInFlight: this.partsInFlight,
+          });
     // Not pipeline's own signal: once every byte is verified the commit is under way, and aborting then would race
     // with it (the verifier ignores an abort from then on).
     const stopWatching = verifier.abortOn(options.signal);
-    this.writing.set(s3Key, (this.writing.get(s3Key) ?? 0) + 1);
+    const keys = tempKey !== undefined ? [s3Key, tempKey] : [s3Key];
+    for (const written of keys) {
+      this.writing.set(written, (this.writing.get(written) ?? 0) + 1);
+    }
     try {
       await pipeline(body, verifier, writer);
     } catch (error) {
@@ -146,17 +176,64 @@ export class S3Storage implements ObjectStorage {
       throw verifier.errored ?? error;
     } finally {
       stopWatching();
-      const writers = (this.writing.get(s3Key) ?? 1) - 1;
-      if (writers === 0) {
-        this.writing.delete(s3Key);
-      } else {
-        this.writing.set(s3Key, writers);
+      for (const written of keys) {
+        const writers = (this.writing.get(written) ?? 1) - 1;
+        if (writers === 0) {
+          this.writing.delete(written);
+        } else {
+          this.writing.set(written, writers);
+        }
       }
     }
     if (!verifier.isVerified || !writer.isCommitted) {
       // The invariant above, checked in case a change lets the writer end before its content was verified.
       throw new Error(`S3 upload of ${s3Key} ended without being verified and committed`);
     }
+  }
+
+  /** A key under `tmp/` that no other upload uses, for one streamed upload of `oid`. */
+  private tempKeyFor(oid: string): string {
+    const name = `${TEMP_DIRECTORY}/${oid}-${randomBytes(8).toString('hex')}`;
+    return this.prefix ? `${this.prefix}/${name}` : name;
+  }
+
+  /**
+   * The requests of one streamed upload: PutObject of the body to `tempKey` with the oid as its SHA-256 checksum (S3
+   * refuses bytes that do not match it; servers without checksums ignore it), then CopyObject to `s3Key`.
+   */
+  private streamingTarget(s3Key: string, tempKey: string, oid: string): StreamingPutTarget {
+    const deleteTemp = async (): Promise<void> => {
+      try {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: tempKey }));
+      } catch (error) {
+        if (!isS3NotFound(error)) {
+          throw error;
+        }
+      }
+    };
+    return {
+      putObject: async (body, length, signal) => {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: tempKey,
+            Body: body,
+            ContentLength: length,
+            ContentType: 'application/octet-stream',
+            ChecksumSHA256: Buffer.from(oid, 'hex').toString('base64'),
+          }),
+          { abortSignal: signal },
+        );
+      },
+      publish: async () => {
+        await this.client.send(
+          new CopyObjectCommand({ Bucket: this.bucket, Key: s3Key, CopySource: `${this.bucket}/${tempKey}` }),
+        );
+        // The object is stored: a temporary key left by a failed delete is the sweep's, not a reason to fail.
+        await deleteTemp().catch(() => undefined);
+      },
+      discard: deleteTemp,
+    };
   }
 
   /**
@@ -226,10 +303,15 @@ export class S3Storage implements ObjectStorage {
   /**
    * Aborts the multipart uploads under our prefix that were started more than `olderThanMs` ago and that no upload
    * of this process is writing: those of uploads cut off by kill -9, whose parts S3 would otherwise keep (and bill)
-   * for ever unless the bucket has an AbortIncompleteMultipartUpload lifecycle rule. They were never visible.
+   * for ever unless the bucket has an AbortIncompleteMultipartUpload lifecycle rule. They were never visible. Deletes
+   * the temporary objects of streamed uploads as old, which a crash between PutObject and publishing left.
    */
   async sweepTempFiles(olderThanMs: number, now: number = Date.now()): Promise<number> {
     let removed = 0;
+    for await (const { s3Key } of this.oldTempObjects(olderThanMs, now)) {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: s3Key }));
+      removed++;
+    }
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
@@ -266,8 +348,14 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
-  /** Multipart uploads under our prefix started more than `olderThanMs` ago (those the sweep would abort). */
+  /**
+   * Multipart uploads under our prefix started more than `olderThanMs` ago and streamed uploads' temporary objects
+   * written as long ago (those the sweep would remove).
+   */
   async *listTempLeftovers(olderThanMs: number, now: number = Date.now()): AsyncGenerator<StoredEntry> {
+    for await (const { s3Key, size } of this.oldTempObjects(olderThanMs, now)) {
+      yield { key: s3Key, size };
+    }
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
@@ -296,6 +384,31 @@ export class S3Storage implements ObjectStorage {
       keyMarker = page.NextKeyMarker;
       uploadIdMarker = page.NextUploadIdMarker;
     }
+  }
+
+  /** Objects under `prefix/tmp/` last written more than `olderThanMs` ago that no upload of this process writes. */
+  private async *oldTempObjects(
+    olderThanMs: number,
+    now: number,
+  ): AsyncGenerator<{ s3Key: string; size: number }> {
+    const start = this.prefix ? `${this.prefix}/${TEMP_DIRECTORY}/` : `${TEMP_DIRECTORY}/`;
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: start, ContinuationToken: token }),
+      );
+      for (const { Key: s3Key, Size: size, LastModified: written } of page.Contents ?? []) {
+        if (
+          s3Key?.startsWith(start) &&
+          !this.writing.has(s3Key) &&
+          written !== undefined &&
+          now - written.getTime() > olderThanMs
+        ) {
+          yield { s3Key, size: size ?? 0 };
+        }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
   }
 
   /** ListObjectsV2 under the prefix, a page (at most 1,000 keys) at a time; quarantined keys are left out. */

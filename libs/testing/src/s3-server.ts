@@ -86,16 +86,18 @@ function makeOverwritesAtomic(s3rver: S3rver): void {
   const { store } = s3rver;
   const writing = new Map<string, Promise<unknown>>();
   const putObject = store.putObject.bind(store);
+  const copyObject = store.copyObject.bind(store);
   const getObject = store.getObject.bind(store);
-  store.putObject = (object) => {
-    const name = `${object.bucket}/${object.key}`;
-    const write = (writing.get(name) ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => putObject(object));
+  const queue = <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const write = (writing.get(name) ?? Promise.resolve()).catch(() => undefined).then(run);
     writing.set(name, write);
     void write.catch(() => undefined).finally(() => writing.get(name) === write && writing.delete(name));
     return write;
   };
+  store.putObject = (object) => queue(`${object.bucket}/${object.key}`, () => putObject(object));
+  // A CopyObject onto a key overwrites it in place too (how a streamed upload publishes its temporary object).
+  store.copyObject = (srcBucket, srcKey, destBucket, destKey, metadata) =>
+    queue(`${destBucket}/${destKey}`, () => copyObject(srcBucket, srcKey, destBucket, destKey, metadata));
   store.getObject = async (bucket, key, options) => {
     await writing.get(`${bucket}/${key}`)?.catch(() => undefined);
     return getObject(bucket, key, options);

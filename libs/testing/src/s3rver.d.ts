@@ -13,10 +13,17 @@ declare module 's3rver' {
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
 
-  /** s3rver's FilesystemStore: the methods that write and read one object. */
+  /** s3rver's FilesystemStore: the methods that write (put, copy) and read one object. */
   interface S3rverStore {
     putObject(object: { bucket: string; key: string }): Promise<unknown>;
     getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+    copyObject(
+      srcBucket: string,
+      srcKey: string,
+      destBucket: string,
+      destKey: string,
+      replacementMetadata: unknown,
+    ): Promise<unknown>;
   }
 
   export default class S3rver {
