@@ -6,12 +6,15 @@ import { AddReferencesAndObjectStates1765152000000 } from './1765152000000-AddRe
 import { CreateJobs1765153000000 } from './1765153000000-CreateJobs.js';
 import { AddObjectDamage1765240000000 } from './1765240000000-AddObjectDamage.js';
 import { AddObjectUnlinkedFrom1765244000000 } from './1765244000000-AddObjectUnlinkedFrom.js';
+import { CreateLinkObjectFunction1765000200000 } from './1765000200000-CreateLinkObjectFunction.js';
 
 /** Every migration, in order. Listed explicitly because ESM builds can't be globbed by TypeORM's loader. */
 export const MIGRATIONS = [
   CreateInitialSchema1764115200000,
   AddLfsFileLocksProjectIdIndex1764201600000,
   CreatePlatformTokens1764979200000,
+  // In timestamp order, as TypeORM runs them; added after the ones below (an existing database applies it last).
+  CreateLinkObjectFunction1765000200000,
   CreateAuditEvents1765065600000,
   AddReferencesAndObjectStates1765152000000,
   CreateJobs1765153000000,

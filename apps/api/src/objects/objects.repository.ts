@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, quotaExceededError } from '@lfs-depot/contracts';
+import type { PoolClient, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { LinkCache } from '../cache/link-cache.js';
@@ -67,6 +68,37 @@ function objectBeingPurged(oid: string): DomainError {
 }
 
 const PURGE_RETRY_AFTER_SECONDS = 2;
+
+const LINK_OBJECT = `SELECT linked, storage_key FROM lfs_link_object($1, $2, $3, $4, $5, $6, $7)`;
+
+/** The domain error for a refusal lfs_link_object raised (by its SQLSTATE), or undefined for any other error. */
+function linkRefusal(error: unknown, object: StoredObject): DomainError | undefined {
+  const { code, detail } = ((error as { driverError?: unknown }).driverError ?? error) as {
+    code?: unknown;
+    detail?: unknown;
+  };
+  switch (code) {
+    case 'LD404':
+      return new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
+    case 'LD503':
+      return objectBeingPurged(object.oid);
+    case 'LD413': {
+      const { path, used, quota } = JSON.parse(String(detail)) as {
+        path: string;
+        used: number;
+        quota: number;
+      };
+      return quotaExceededError({
+        project: path,
+        usedBytes: used,
+        quotaBytes: quota,
+        requestedBytes: object.size,
+      });
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** What an unlink removed: how many links, the bytes they counted, and the objects. */
 export interface UnlinkResult {
@@ -263,87 +295,84 @@ export class ObjectsRepository {
   }
 
   /**
-   * Five statements in one transaction whatever happens (lock, object upsert, the link with every counter it moves,
-   * commit, besides BEGIN): a push of many small objects runs one per object, serialised per project by the lock.
+   * One call of lfs_link_object (migrations/1765000200000-CreateLinkObjectFunction.ts), which takes the locks in the
+   * order every link, unlink and purge takes them and raises on every refusal. Without `confirmStored` it runs alone
+   * in autocommit: one round trip. With it, the bytes must be checked while the object's row is locked and before
+   * anything commits, and storage is not in the database: `BEGIN` rides in the same message as the call, the check
+   * runs, then `COMMIT` (or `ROLLBACK`): two round trips, where the link used to take seven (BEGIN, five, COMMIT).
    */
-  private link(
+  private async link(
     projectId: string,
     object: StoredObject,
     quota: number | null | undefined,
     options: LinkOptions,
   ): Promise<LinkResult> {
-    return this.dataSource.transaction(async (manager) => {
-      const statistics = await manager.query<
-        { lfs_objects_size: string; path: string; quota_bytes: string | null }[]
-      >(
-        `SELECT s.lfs_objects_size, p.path, p.quota_bytes
-           FROM project_statistics s JOIN projects p ON p.id = s.project_id
-          WHERE s.project_id = $1
-            FOR UPDATE OF s`,
-        [projectId],
-      );
-      if (!statistics[0]) {
-        throw new DomainError(ErrorCode.PROJECT_NOT_FOUND, 'The project was deleted during the upload');
+    const confirmStored = options.confirmStored;
+    const parameters = [
+      projectId,
+      object.oid,
+      object.size,
+      object.storageKey,
+      options.wroteBytes === true,
+      quota !== undefined,
+      quota ?? null,
+    ];
+    if (!confirmStored) {
+      const rows = await preparedQuery<{ linked: boolean }[]>(
+        this.dataSource,
+        'objects_link',
+        LINK_OBJECT,
+        parameters,
+      ).catch((error: unknown) => {
+        throw linkRefusal(error, object) ?? error;
+      });
+      return { linked: rows[0]?.linked === true };
+    }
+    const [client, release] = (await this.dataSource.driver.obtainMasterConnection()) as [
+      PoolClient,
+      (destroy?: Error | boolean) => void,
+    ];
+    // A connection that fails while we hold it is reported here rather than crashing the process; it is destroyed.
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', onError);
+    let open = false;
+    try {
+      // Simple-protocol text, so that BEGIN and the call travel together; every value is a quoted literal.
+      const call = `BEGIN; SELECT linked, storage_key FROM lfs_link_object(${parameters
+        .map((value) => (value === null ? 'NULL' : client.escapeLiteral(String(value))))
+        .join(', ')})`;
+      this.dataSource.logger.logQuery(call);
+      open = true;
+      const results = (await client.query(call)) as unknown as QueryResult<{
+        linked: boolean;
+        storage_key: string;
+      }>[];
+      const row = results[1]?.rows[0];
+      if (!row) {
+        throw new Error('lfs_link_object answered no row');
       }
-      const objectRows = await manager.query<{ id: string; state: ObjectState; storage_key: string }[]>(
-        // With wroteBytes, a damage mark scrub left is cleared in the same statement: it commits only if
-        // confirmStored below finds the written bytes under this lock (anything thrown rolls it back).
-        `INSERT INTO lfs_objects (oid, size, storage_key) VALUES ($1, $2, $3)
-         ON CONFLICT (oid, size) DO UPDATE SET oid = EXCLUDED.oid,
-           damaged_at = CASE WHEN $4::boolean THEN NULL ELSE lfs_objects.damaged_at END,
-           damage = CASE WHEN $4::boolean THEN NULL ELSE lfs_objects.damage END,
-           quarantined_as = CASE WHEN $4::boolean THEN NULL ELSE lfs_objects.quarantined_as END
-         RETURNING id, state, storage_key`,
-        [object.oid, object.size, object.storageKey, options.wroteBytes === true],
-      );
-      const objectRow = objectRows[0];
-      if (!objectRow || objectRow.state !== 'present') {
+      if (!(await confirmStored(row.storage_key))) {
         throw objectBeingPurged(object.oid);
       }
-      if (options.confirmStored && !(await options.confirmStored(objectRow.storage_key))) {
-        throw objectBeingPurged(object.oid);
-      }
-      // The link and everything it moves in one statement: each data-modifying CTE acts only when the link is new.
-      // The quota is judged after it, on the size read under the lock; refusing rolls all of it back.
-      const linkRows = await manager.query<unknown[]>(
-        `WITH link AS (
-           INSERT INTO lfs_objects_projects (lfs_object_id, project_id) VALUES ($1, $2)
-           ON CONFLICT DO NOTHING RETURNING lfs_object_id
-         ), statistics AS (
-           UPDATE project_statistics
-              SET lfs_objects_count = lfs_objects_count + 1, lfs_objects_size = lfs_objects_size + $3,
-                  updated_at = now()
-            WHERE project_id = $2 AND EXISTS (SELECT 1 FROM link)
-         ), linked AS (
-           UPDATE lfs_objects SET unlinked_at = NULL, unlinked_from_project_id = NULL
-            WHERE id = $1 AND EXISTS (SELECT 1 FROM link)
-         ), removal AS (
-           -- Uploaded again: a deletion on purpose no longer answers 410 for it.
-           DELETE FROM lfs_object_removals WHERE project_id = $2 AND oid = $4 AND EXISTS (SELECT 1 FROM link)
-         )
-         SELECT lfs_object_id FROM link`,
-        [objectRow.id, projectId, object.size, object.oid],
-      );
-      if (linkRows.length === 0) {
-        return { linked: false };
-      }
-      const used = parseInt8(statistics[0].lfs_objects_size);
-      const quotaBytes =
-        quota === undefined
-          ? statistics[0].quota_bytes === null
-            ? null
-            : parseInt8(statistics[0].quota_bytes)
-          : quota;
-      if (quotaBytes !== null && used + object.size > quotaBytes) {
-        throw quotaExceededError({
-          project: statistics[0].path,
-          usedBytes: used,
-          quotaBytes,
-          requestedBytes: object.size,
+      this.dataSource.logger.logQuery('COMMIT');
+      await client.query('COMMIT');
+      open = false;
+      return { linked: row.linked };
+    } catch (error) {
+      if (open && !broken) {
+        this.dataSource.logger.logQuery('ROLLBACK');
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         });
       }
-      return { linked: true };
-    });
+      throw linkRefusal(error, object) ?? error;
+    } finally {
+      client.removeListener('error', onError);
+      release(broken ?? false);
+    }
   }
 
   private readonly invalidateLinks = (): Promise<void> => this.linkCache.invalidate();
