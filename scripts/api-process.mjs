@@ -2,13 +2,15 @@
 // that what is measured is what runs.
 //
 // The API holds about 30 MiB of live heap once started, but start-up (loading Nest, TypeORM, the migrations)
-// allocates fast enough that V8 grows its young generation to 2 × 16 MiB, and its four helper threads leave malloc
+// allocates fast enough that V8 grows its young generation to its maximum, and its four helper threads leave malloc
 // arenas behind; nothing shrinks either while the API is idle, so it sat at 140-150 MiB before its first request.
-// With 8 MiB semi-spaces it starts at about 130 MiB at no measurable CPU cost; 2 MiB ones reach 111-117 MiB but cost
-// the API 10-30 % more CPU per batch and per download authorization (bench/README.md, "Idle memory").
+// 8 MiB semi-spaces cost no measurable CPU; 2 MiB ones would save more at start but cost the API 10-30 % more CPU
+// per batch and per download authorization. --expose-gc lets the API run one collection once it has been quiet for
+// a few seconds (apps/api/src/bootstrap/idle-heap-trimmer.ts), which is when V8 gives the young generation back
+// (bench/README.md, "Idle memory").
 
 /** Node and V8 flags of the API process. */
-export const API_NODE_FLAGS = ['--max-semi-space-size=8', '--v8-pool-size=1'];
+export const API_NODE_FLAGS = ['--max-semi-space-size=8', '--v8-pool-size=1', '--expose-gc'];
 
 /** Environment the API process starts with (glibc reads MALLOC_ARENA_MAX once, at start). */
 const API_PROCESS_ENV = { MALLOC_ARENA_MAX: '2' };

@@ -8,6 +8,7 @@ import type { Logger } from '@lfs-depot/observability';
 
 import { createApiApp } from './api.app.js';
 import { startApiRuntime } from './bootstrap/api-runtime.factory.js';
+import { IdleHeapTrimmer } from './bootstrap/idle-heap-trimmer.js';
 import { shutdownState } from './bootstrap/shutdown-state.js';
 import { StartupError } from './core/startup-error.js';
 
@@ -54,6 +55,10 @@ async function main(): Promise<void> {
     );
   }
   process.send?.({ ready: 'api', port });
+  // Exposed by scripts/api-process.mjs, as npm start launches the API; without it the heap keeps its start-up size.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const trimmer = gc ? new IdleHeapTrimmer({ gc }) : undefined;
+  trimmer?.start();
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
+    trimmer?.stop();
     shutdownState.requested = true;
     log.info({ signal }, `${signal}: shutting down`);
     void (async () => {
