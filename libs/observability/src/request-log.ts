@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Logger } from 'pino';
@@ -30,11 +29,20 @@ export interface RequestLogOptions {
   userOf?: (req: IncomingMessage) => string | undefined;
 }
 
-const records = new AsyncLocalStorage<RequestRecord>();
+/**
+ * Where a request carries its record. On the request itself rather than in an AsyncLocalStorage: a store that is set
+ * makes every promise created while handling the request carry it (a hook call and a property each), which the
+ * batch path paid for on every await (bench/README.md, "Batch rate").
+ */
+const RECORD = Symbol('lfs-depot.requestRecord');
 
-/** The record of the request being handled, in code that runs inside `RequestLog.run`. */
-export function currentRequest(): RequestRecord | undefined {
-  return records.getStore();
+interface RecordCarrier {
+  [RECORD]?: RequestRecord;
+}
+
+/** The record `RequestLog.begin` started for `req`, if it did. */
+export function requestRecordOf(req: IncomingMessage): RequestRecord | undefined {
+  return (req as IncomingMessage & RecordCarrier)[RECORD];
 }
 
 function headerNumber(value: number | string | string[] | undefined): number | undefined {
@@ -49,7 +57,7 @@ function headerNumber(value: number | string | string[] | undefined): number | u
 export class RequestLog {
   constructor(private readonly options: RequestLogOptions) {}
 
-  /** Starts the record of a request; its line is written once the response closes. */
+  /** Starts the record of a request (see requestRecordOf); its line is written once the response closes. */
   begin(req: IncomingMessage, res: ServerResponse, requestId: string): RequestRecord {
     const started = process.hrtime.bigint();
     const { socket } = req;
@@ -61,6 +69,7 @@ export class RequestLog {
       response: res,
       project: requestProject(req.url),
     };
+    (req as IncomingMessage & RecordCarrier)[RECORD] = record;
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.finish(
@@ -73,11 +82,6 @@ export class RequestLog {
       );
     });
     return record;
-  }
-
-  /** Runs `handle` with `record` as the current request (see currentRequest). */
-  run<T>(record: RequestRecord, handle: () => T): T {
-    return records.run(record, handle);
   }
 
   private finish(

@@ -91,7 +91,7 @@ export class BatchHttpHandler {
           requestClientAddress(req, this.secrets.internal.clientAddress),
         );
         (req as LfsRequest).principal = principal;
-        noteRequestUser(principal.username);
+        noteRequestUser(req, principal.username);
       }
       const access = await this.access.requireAccess(principal, project, 'read');
       const body = await readJsonBody(req, this.bodyLimit);

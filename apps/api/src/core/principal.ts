@@ -28,6 +28,9 @@ export interface Principal {
   platform?: { tokenId: string; name: string; projectPaths: string[] | null };
 }
 
+/** Told the name of the user a request authenticated as, for the request's access line. */
+export type UserNote = (username: string) => void;
+
 /** The bootstrap administrator behind LFS_ADMIN_TOKEN, which is no user row. */
 export const BOOTSTRAP_ADMIN: Principal = {
   userId: '0',

@@ -1,17 +1,19 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
+import { createParamDecorator } from '@nestjs/common';
 import { ACTING_USER_HEADER } from '@lfs-depot/contracts';
-import { currentRequest } from '@lfs-depot/observability';
+import { requestRecordOf } from '@lfs-depot/observability';
 import type { RequestLog } from '@lfs-depot/observability';
 import type { Observable } from 'rxjs';
 
 import { assignRequestId } from './request-id.middleware.js';
+import type { UserNote } from '../core/principal.js';
 import type { LfsRequest } from './request-context.js';
 
 /**
  * Wraps the server's one request listener (Express, or the batch fast path in front of it) so that every request
- * gets its id and its access line, and runs as the current request of `log` (see noteRequestUser).
+ * gets its id and its access line, whose record the request carries (see noteRequestUser).
  */
 export function installRequestLog(server: Server, log: RequestLog): void {
   const listeners = server.listeners('request') as RequestListener[];
@@ -21,17 +23,17 @@ export function installRequestLog(server: Server, log: RequestLog): void {
   }
   server.removeListener('request', inner);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const record = log.begin(req, res, assignRequestId(req, res));
-    log.run(record, () => inner(req, res));
+    log.begin(req, res, assignRequestId(req, res));
+    inner(req, res);
   });
 }
 
 /**
- * Names the authenticated user of the current request: in its access line, and (while the answer is unsent) in a
- * header the proxy reads for its own line and removes.
+ * Names the authenticated user of `req`: in its access line, and (while the answer is unsent) in a header the proxy
+ * reads for its own line and removes.
  */
-export function noteRequestUser(username: string | undefined): void {
-  const record = currentRequest();
+export function noteRequestUser(req: IncomingMessage, username: string | undefined): void {
+  const record = requestRecordOf(req);
   if (!record || username === undefined) {
     return;
   }
@@ -44,7 +46,17 @@ export function noteRequestUser(username: string | undefined): void {
 /** The principal a guard authenticated, once every guard let the request through. */
 export class RequestUserInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    noteRequestUser(context.switchToHttp().getRequest<LfsRequest>().principal?.username);
+    const req = context.switchToHttp().getRequest<LfsRequest>();
+    noteRequestUser(req, req.principal?.username);
     return next.handle();
   }
 }
+
+/**
+ * A route parameter for services that authenticate the caller themselves (transfers, verify): the UserNote that
+ * names the user in this request's access line.
+ */
+export const RequestUserNote = createParamDecorator((_data: unknown, context: ExecutionContext): UserNote => {
+  const req = context.switchToHttp().getRequest<LfsRequest>();
+  return (username) => noteRequestUser(req, username);
+});

@@ -9,6 +9,8 @@ import type {
 import { INTERNAL_AUTHORIZE_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { InternalSignatureGuard } from '../auth/internal-signature.guard.js';
+import type { UserNote } from '../core/principal.js';
+import { RequestUserNote } from '../http/request-log.js';
 import { TransfersService } from './transfers.service.js';
 
 /** Called only by the proxy (signed), around the object bytes it streams. */
@@ -21,8 +23,11 @@ export class InternalTransfersController {
   @Post('uploads/authorize')
   @HttpCode(200)
   @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
-  authorizeUpload(@Body() body: TransferAuthorizeRequest): Promise<UploadAuthorization> {
-    return this.transfers.authorizeUpload(body);
+  authorizeUpload(
+    @Body() body: TransferAuthorizeRequest,
+    @RequestUserNote() noteUser: UserNote,
+  ): Promise<UploadAuthorization> {
+    return this.transfers.authorizeUpload(body, noteUser);
   }
 
   @Post('uploads/finalize')
@@ -34,7 +39,10 @@ export class InternalTransfersController {
   @Post('downloads/authorize')
   @HttpCode(200)
   @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
-  authorizeDownload(@Body() body: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {
-    return this.transfers.authorizeDownload(body);
+  authorizeDownload(
+    @Body() body: Omit<TransferAuthorizeRequest, 'size'>,
+    @RequestUserNote() noteUser: UserNote,
+  ): Promise<DownloadAuthorization> {
+    return this.transfers.authorizeDownload(body, noteUser);
   }
 }

@@ -20,6 +20,7 @@ import { objectKey } from '@lfs-depot/storage';
 
 import { CONFIG, OBJECT_STORAGE } from '../core/api-runtime.js';
 import { ApiSecrets } from '../core/api-secrets.js';
+import type { UserNote } from '../core/principal.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { DirectUploadsService } from './direct-uploads.service.js';
@@ -55,13 +56,17 @@ export class TransfersService {
     private readonly directUploads: DirectUploadsService,
   ) {}
 
-  async authorizeUpload(request: TransferAuthorizeRequest): Promise<UploadAuthorization> {
+  async authorizeUpload(
+    request: TransferAuthorizeRequest,
+    noteUser?: UserNote,
+  ): Promise<UploadAuthorization> {
     this.assertObject(request.oid, request.size);
     const { project, principal } = await this.authorizer.authorize(
       request.authorization,
       request.client,
       request.project,
       'write',
+      noteUser,
     );
     if (request.size > this.config.limits.maxObjectSize) {
       throw new DomainError(
@@ -154,7 +159,10 @@ export class TransfersService {
     }
   }
 
-  async authorizeDownload(request: Omit<TransferAuthorizeRequest, 'size'>): Promise<DownloadAuthorization> {
+  async authorizeDownload(
+    request: Omit<TransferAuthorizeRequest, 'size'>,
+    noteUser?: UserNote,
+  ): Promise<DownloadAuthorization> {
     if (!isValidOid(request.oid)) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid oid');
     }
@@ -163,6 +171,7 @@ export class TransfersService {
       request.client,
       request.project,
       'read',
+      noteUser,
     );
     // A damaged object's bytes are never served: missing or corrupt, until an upload repairs it.
     const object = (await this.objects.findLinkedObjects(project.id, [request.oid], { healthy: true })).get(
@@ -184,6 +193,7 @@ export class TransfersService {
     projectPath: string,
     body: unknown,
     staged?: string,
+    noteUser?: UserNote,
   ): Promise<void> {
     const { oid, size } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     this.assertObject(oid, size);
@@ -192,6 +202,7 @@ export class TransfersService {
       client,
       projectPath,
       staged === undefined ? 'read' : 'write',
+      noteUser,
     );
     if (staged !== undefined) {
       await this.directUploads.verifyStagedUpload(project, oid, size as number, staged);
