@@ -9,7 +9,7 @@ import { objectKey } from '@lfs-depot/storage';
 import { S3Storage } from '@lfs-depot/storage/s3';
 import { S3DirectTransfers } from '@lfs-depot/storage/s3-direct';
 import type { S3TestServer } from '@lfs-depot/testing';
-import { startS3Server } from '@lfs-depot/testing';
+import { eventually, startS3Server } from '@lfs-depot/testing';
 
 import { StagedUploadSweeper } from '../../apps/api/src/transfers/staged-upload-sweeper.js';
 import { adminClient } from '../helpers/api-harness.js';
@@ -265,6 +265,7 @@ describe('direct transfers on S3', () => {
         { path: 'up/other' },
         { path: 'up/quota', quota: 3000 },
         { path: 'up/wrong' },
+        { path: 'up/heal', quota: 1200 },
       ]);
     });
 
@@ -415,6 +416,49 @@ describe('direct transfers on S3', () => {
         body: JSON.stringify({ operation: 'upload', objects: [{ oid: third.oid, size: third.size }] }),
       });
       expect(answer.status).toBe(507);
+      expect(await stagingKeys()).toEqual([]);
+    });
+
+    it('heals an object scrub marked damaged, at its quota, through the same link as a proxied upload', async () => {
+      const object = testObject(1200);
+      const [first] = await batch(stack, 'up/heal', 'upload', [object]);
+      expect((await put(first.actions!.upload!, object.data)).status).toBe(200);
+      expect((await verify(first.actions!.verify!, object)).status).toBe(200);
+      const paid = { lfs_objects_count: 1, lfs_objects_size: 1200, quota_bytes: 1200 };
+      expect(await statistics(stack, 'up/heal')).toEqual(paid);
+
+      await storage.delete(objectKey(object.oid));
+      const admin = adminClient(stack.url);
+      const started = (await admin.ok('POST', '/scrub', { project: 'up/heal', repair: true })) as {
+        id: string;
+      };
+      await eventually(
+        async () =>
+          ((await admin.ok('GET', `/jobs/${started.id}`)) as { state: string }).state === 'succeeded',
+        30_000,
+      );
+      const damage = async (): Promise<unknown> =>
+        (
+          await stack.api.dataSource.query<{ damage: string | null }[]>(
+            `SELECT damage FROM lfs_objects WHERE oid = $1`,
+            [object.oid],
+          )
+        )[0]?.damage;
+      expect(await damage()).toBe('missing');
+
+      // At its quota, the project is still asked for the bytes it pays for; the verify writes them and clears the mark.
+      const [again] = await batch(stack, 'up/heal', 'upload', [object]);
+      expect(again?.actions?.upload?.href).toContain(`/${PREFIX}/staging/${object.oid}/`);
+      expect((await put(again.actions!.upload!, object.data)).status).toBe(200);
+      expect((await verify(again.actions!.verify!, object)).status).toBe(200);
+      expect(await damage()).toBeNull();
+      expect((await bucketBytes(canonical(object.oid))).equals(object.data)).toBe(true);
+      expect(await statistics(stack, 'up/heal')).toEqual(paid);
+      const [download] = await batch(stack, 'up/heal', 'download', [object]);
+      expect(download?.actions?.download?.href.startsWith(`${s3.endpoint}/`)).toBe(true);
+      expect(await batch(stack, 'up/heal', 'upload', [object])).toEqual([
+        { oid: object.oid, size: 1200, authenticated: true },
+      ]);
       expect(await stagingKeys()).toEqual([]);
     });
 

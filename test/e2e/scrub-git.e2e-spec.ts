@@ -164,8 +164,13 @@ function scrubbing(name: string, backend: Backend): void {
           expect.arrayContaining([problem('temp', null, { repair: 'removed' })]),
         );
       }
-      // The corrupt bytes were moved aside, never served again; both objects are asked for again.
+      // The corrupt bytes were moved aside, never served again; both objects are asked for again, even with the
+      // project at its quota: it pays for them already, so healing them adds nothing.
       expect(await stack.api.storage.stat(objectKey(corrupt.oid))).toBeUndefined();
+      const admin = adminClient(stack.url);
+      expect((await admin.call('PATCH', '/projects/team%2Frepo', { quota_bytes: 12_000 })).status).toBe(200);
+      const statistics = { lfs_objects_count: 3, lfs_objects_size: 12_000, quota_bytes: 12_000 };
+      expect((await admin.statistics('team/repo')).body).toEqual(statistics);
       for (const [oid, size] of [
         [corrupt.oid, 4000],
         [deleted.oid, 5000],
@@ -177,6 +182,33 @@ function scrubbing(name: string, backend: Backend): void {
       }
       expect(await batch('upload', files['good.bin'].oid, 3000)).not.toHaveProperty('actions');
 
+      // The push check refuses pointers to them, naming them as damaged (not missing), until they are uploaded.
+      const pushCheck = async (): Promise<Record<string, unknown> | undefined> =>
+        (
+          await admin.call('POST', '/projects/team%2Frepo/push-check', {
+            username: alice.username,
+            changes: [
+              {
+                ref: 'refs/heads/main',
+                pointers: Object.entries(files).map(([name, file]) => ({
+                  oid: file.oid,
+                  size: file.data.length,
+                  paths: [name],
+                })),
+              },
+            ],
+          })
+        ).body;
+      expect(await pushCheck()).toEqual({
+        allowed: false,
+        locked: [],
+        missing: [],
+        damaged: expect.arrayContaining([
+          { oid: corrupt.oid, size: 4000, paths: ['corrupt.bin'] },
+          { oid: deleted.oid, size: 5000, paths: ['deleted.bin'] },
+        ]) as unknown,
+      });
+
       // A second scrub still reports the marked objects (without re-reading them) until they are uploaded again.
       const still = JSON.parse((await cli(stack, 'scrub', '--json')).stdout) as ScrubReport;
       expect(still).toMatchObject({ checked: 1, damaged: 2, counts: { missing: 1, corrupt: 1, temp: 0 } });
@@ -184,6 +216,8 @@ function scrubbing(name: string, backend: Backend): void {
       await git(work, env, '-c', `lfs.url=${url}`, 'lfs', 'push', '--all', 'origin', 'main');
       expect(await stack.api.storage.stat(objectKey(corrupt.oid))).toEqual({ size: 4000 });
       expect(await stack.api.storage.stat(objectKey(deleted.oid))).toEqual({ size: 5000 });
+      expect((await admin.statistics('team/repo')).body).toEqual(statistics);
+      expect(await pushCheck()).toEqual({ allowed: true, locked: [], missing: [], damaged: [] });
 
       await stack.api.storage.delete(objectKey(stray.oid));
       const healed = await cli(stack, 'scrub', '--json');

@@ -10,6 +10,7 @@ describe('push check API', () => {
   let admin: ReturnType<typeof adminClient>;
   let projectId: string;
   let otherProjectId: string;
+  let factory: TestFactory;
   const userIds: Record<string, string> = {};
   const route = `/projects/${encodeURIComponent('games/engine')}/push-check`;
   const linkedOid = oidOf('linked');
@@ -29,7 +30,7 @@ describe('push check API', () => {
   beforeAll(async () => {
     api = await startApiHarness();
     admin = adminClient(api.url);
-    const factory = TestFactory.forApi(api);
+    factory = TestFactory.forApi(api);
     for (const username of ['alice', 'bob']) {
       userIds[username] = (await factory.user({ username })).id;
     }
@@ -72,6 +73,7 @@ describe('push check API', () => {
           },
         ],
         missing: [],
+        damaged: [],
       });
     });
 
@@ -80,7 +82,7 @@ describe('push check API', () => {
         username: 'alice',
         changes: [{ ref: 'refs/heads/main', paths: ['art/hero.psd'], pointers: [] }],
       });
-      expect(result.body).toEqual({ allowed: true, locked: [], missing: [] });
+      expect(result.body).toEqual({ allowed: true, locked: [], missing: [], damaged: [] });
     });
 
     it('applies locks on every ref and reports each ref that changes the path once', async () => {
@@ -105,7 +107,7 @@ describe('push check API', () => {
           { ref: 'refs/heads/main', paths: ['art/alice-other.psd', 'Art/hero.psd', 'art/hero.psd.bak'] },
         ],
       });
-      expect(result.body).toEqual({ allowed: true, locked: [], missing: [] });
+      expect(result.body).toEqual({ allowed: true, locked: [], missing: [], damaged: [] });
     });
   });
 
@@ -137,6 +139,7 @@ describe('push check API', () => {
           { oid: elsewhereOid, size: 20 },
           { oid: linkedOid, size: 11 },
         ],
+        damaged: [],
       });
     });
 
@@ -148,12 +151,59 @@ describe('push check API', () => {
             changes: [{ ref: 'refs/heads/main', pointers: [{ oid: linkedOid, size: 10 }] }],
           })
         ).body,
-      ).toEqual({ allowed: true, locked: [], missing: [] });
+      ).toEqual({ allowed: true, locked: [], missing: [], damaged: [] });
       expect((await check({ username: 'bob', changes: [] })).body).toEqual({
         allowed: true,
         locked: [],
         missing: [],
+        damaged: [],
       });
+    });
+
+    it('refuses a pointer to a damaged object, named apart from the missing ones, and allows it once healed', async () => {
+      const damagedOid = oidOf('damaged by the disk');
+      const neverUploaded = oidOf('never uploaded either');
+      await factory.linkedObject(projectId, { oid: damagedOid, size: 30 });
+      await api.dataSource.query(
+        `UPDATE lfs_objects SET damaged_at = now(), damage = 'corrupt' WHERE oid = $1 AND size = 30`,
+        [damagedOid],
+      );
+      const push = {
+        username: 'bob',
+        changes: [
+          {
+            ref: 'refs/heads/main',
+            pointers: [
+              { oid: damagedOid, size: 30, paths: ['art/broken.psd'] },
+              { oid: damagedOid, size: 31 },
+              { oid: neverUploaded, size: 5 },
+              { oid: linkedOid, size: 10 },
+            ],
+          },
+        ],
+      };
+      expect((await check(push)).body).toEqual({
+        allowed: false,
+        locked: [],
+        missing: [
+          { oid: damagedOid, size: 31 },
+          { oid: neverUploaded, size: 5 },
+        ],
+        damaged: [{ oid: damagedOid, size: 30, paths: ['art/broken.psd'] }],
+      });
+      const again = {
+        username: 'bob',
+        changes: [{ ref: 'refs/heads/main', pointers: [{ oid: damagedOid, size: 30 }] }],
+      };
+      expect((await check(again)).body).toMatchObject({
+        allowed: false,
+        damaged: [{ oid: damagedOid, size: 30 }],
+      });
+      await api.dataSource.query(
+        `UPDATE lfs_objects SET damaged_at = NULL, damage = NULL WHERE oid = $1 AND size = 30`,
+        [damagedOid],
+      );
+      expect((await check(again)).body).toEqual({ allowed: true, locked: [], missing: [], damaged: [] });
     });
   });
 

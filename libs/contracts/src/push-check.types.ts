@@ -38,4 +38,9 @@ export interface PushCheckResponse {
   locked: LockedPathView[];
   /** Pointers to objects the project does not have. */
   missing: PushCheckPointer[];
+  /**
+   * Pointers to objects the project has but whose stored bytes scrub's repair found missing or corrupt: uploading
+   * them again (`git lfs push --all`) heals them.
+   */
+  damaged: PushCheckPointer[];
 }

@@ -242,11 +242,21 @@ export class BatchService {
         incoming.set(oid, size);
       }
     }
-    const adding = [...incoming.values()].reduce((sum, size) => sum + size, 0);
+    let adding = [...incoming.values()].reduce((sum, size) => sum + size, 0);
     if (adding === 0) {
       return;
     }
     const { lfsObjectsSize: used } = await this.projects.getStatistics(project.id);
+    if (used + adding > project.quotaBytes) {
+      // Damaged objects the project links are not linked as far as the batch is concerned (they must be sent again),
+      // but they count in `used` already: healing them adds nothing. Asked only when the batch would be refused.
+      const damaged = await this.objects.findDamagedLinkedSizes(project.id, [...incoming.keys()]);
+      for (const [oid, size] of incoming) {
+        if (damaged.get(oid) === size) {
+          adding -= size;
+        }
+      }
+    }
     if (used + adding > project.quotaBytes) {
       throw quotaExceededError({
         project: project.path,

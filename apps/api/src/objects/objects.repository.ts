@@ -210,6 +210,24 @@ export class ObjectsRepository {
     return sizes;
   }
 
+  /**
+   * Of the given oids, those the project links but scrub marked damaged, with their size: objects the project pays
+   * for (they count in its statistics) that an upload heals without adding to them. One query.
+   */
+  async findDamagedLinkedSizes(projectId: string, oids: readonly string[]): Promise<Map<string, number>> {
+    if (oids.length === 0) {
+      return new Map();
+    }
+    const rows = await this.dataSource.query<{ oid: string; size: string }[]>(
+      `SELECT o.oid, o.size
+         FROM lfs_objects o
+         JOIN lfs_objects_projects l ON l.lfs_object_id = o.id AND l.project_id = $1
+        WHERE o.oid = ANY($2::char(64)[]) AND o.damaged_at IS NOT NULL`,
+      [projectId, oids],
+    );
+    return new Map(rows.map((row) => [row.oid, parseInt8(row.size)]));
+  }
+
   /** The stored object with this oid and size, linked or not, with its state (used to skip rewriting known bytes). */
   async findObject(oid: string, size: number): Promise<KnownObject | undefined> {
     const rows = await this.dataSource.query<

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
-import type { LockedPathView, PushCheckResponse } from '@lfs-depot/contracts';
+import type { LockedPathView, PushCheckPointer, PushCheckResponse } from '@lfs-depot/contracts';
 
 import { LocksRepository } from '../locks/locks.repository.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
@@ -16,7 +16,7 @@ function pointerKey(oid: string, size: number): string {
 /**
  * The server side of lock enforcement: a pre-receive hook asks whether a push may land. It may not when it changes
  * a path locked by someone else (on any ref: locks are project-wide, as in GitLab) or adds an LFS pointer whose
- * object the project does not link (the object was never uploaded, or only to another project).
+ * object the project does not link (the object was never uploaded, or only to another project) or links damaged.
  */
 @Injectable()
 export class PushCheckService {
@@ -43,7 +43,7 @@ export class PushCheckService {
     const allPaths = new Set(request.changes.flatMap((change) => change.paths));
     const allOids = new Set(request.changes.flatMap((change) => change.pointers.map((p) => p.oid)));
     const locks = await this.locks.findLocksHeldByOthers(project.id, user.id, [...allPaths]);
-    const linked = await this.objects.findLinkedObjects(project.id, [...allOids]);
+    const linked = await this.objects.findLinkedObjects(project.id, [...allOids], { healthy: true });
 
     const lockByPath = new Map(locks.map((lock) => [lock.path, lock]));
     const locked: LockedPathView[] = [];
@@ -73,13 +73,32 @@ export class PushCheckService {
       paths.forEach((path) => entry.paths.add(path));
       missing.set(key, entry);
     }
+    // Linked but damaged (scrub's repair found the bytes missing or corrupt): a clone would fail on them just the
+    // same, but the cure differs (the project has them; someone must upload the bytes again), so they are named apart.
+    // Asked only when something is not linked healthily.
+    const damagedSizes =
+      missing.size === 0
+        ? new Map<string, number>()
+        : await this.objects.findDamagedLinkedSizes(project.id, [
+            ...new Set([...missing.values()].map(({ oid }) => oid)),
+          ]);
+    const damaged: typeof missing = new Map();
+    for (const [key, entry] of missing) {
+      if (damagedSizes.get(entry.oid) === entry.size) {
+        damaged.set(key, entry);
+        missing.delete(key);
+      }
+    }
+    const pointers = (found: typeof missing): PushCheckPointer[] =>
+      [...found.values()].map(({ oid, size, paths }) =>
+        paths.size > 0 ? { oid, size, paths: [...paths] } : { oid, size },
+      );
 
     return {
-      allowed: locked.length === 0 && missing.size === 0,
+      allowed: locked.length === 0 && missing.size === 0 && damaged.size === 0,
       locked,
-      missing: [...missing.values()].map(({ oid, size, paths }) =>
-        paths.size > 0 ? { oid, size, paths: [...paths] } : { oid, size },
-      ),
+      missing: pointers(missing),
+      damaged: pointers(damaged),
     };
   }
 }

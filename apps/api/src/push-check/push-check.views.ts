@@ -25,4 +25,10 @@ export class PushCheckResponseSchema implements PushCheckResponse {
     description: 'Pointers to objects the project does not have',
   })
   missing!: PushCheckPointerSchema[];
+  @ApiProperty({
+    type: [PushCheckPointerSchema],
+    description:
+      'Pointers to objects the project has but whose stored bytes scrub found missing or corrupt; uploading them again heals them',
+  })
+  damaged!: PushCheckPointerSchema[];
 }

@@ -9,11 +9,13 @@ import { ObjectsRepository } from '../objects/objects.repository.js';
 import { openStagedUploadTicket } from '../objects/staged-upload-ticket.js';
 import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
+import { UploadLinker } from './upload-linker.js';
 
 /**
  * The verify action of a direct upload (DIRECT_TRANSFERS=all): the client PUT its bytes to a staging key with a
  * presigned URL, and only here do they become an object, once proven, exactly as the proxy's finalize links bytes it
- * verified: the object row, then the link with its quota check and the bytes confirmed under the row's lock.
+ * verified, through the same UploadLinker: the object row, then the link with its quota check and the bytes confirmed
+ * under the row's lock, a damage mark cleared when the bytes were written.
  */
 @Injectable()
 export class DirectUploadsService {
@@ -23,6 +25,7 @@ export class DirectUploadsService {
     private readonly secrets: ApiSecrets,
     private readonly projects: ProjectsRepository,
     private readonly objects: ObjectsRepository,
+    private readonly linker: UploadLinker,
   ) {}
 
   /**
@@ -46,13 +49,20 @@ export class DirectUploadsService {
     }
     const stagingKey = ticket.k;
     try {
-      const linked = (await this.objects.findLinkedObjects(project.id, [oid])).get(oid);
-      if (linked?.size === size && (await this.storage.stat(linked.storageKey))?.size === size) {
+      // One statement: the object's row (linked or not, damaged or not) and whether this project links it.
+      const { object: known, linked } = await this.objects.findUploadTarget(project.id, oid, size);
+      // As the proxy's authorize decides it: bytes already stored are proven against, not copied over, unless scrub
+      // marked them damaged (then they are written again, and the link clears the mark).
+      const alreadyStored =
+        known !== undefined && !known.damaged && (await this.storage.stat(known.storageKey))?.size === size;
+      if (linked && alreadyStored) {
         // Linked meanwhile (the same object in two batches, or a retry whose first answer was lost): nothing to do.
         return;
       }
-      await this.assertQuotaRoom(project, size);
-      const known = await this.objects.findObject(oid, size);
+      if (!linked) {
+        // A damaged object the project links already counts in its statistics: healing it adds nothing.
+        await this.assertQuotaRoom(project, size);
+      }
       if (known?.state === 'purging') {
         throw new DomainError(
           ErrorCode.SERVICE_UNAVAILABLE,
@@ -60,22 +70,19 @@ export class DirectUploadsService {
           { retry_after_seconds: 2 },
         );
       }
-      // As the proxy's authorize decides it: bytes already stored are proven against, not copied over.
-      const alreadyStored = known !== undefined && (await this.storage.stat(known.storageKey))?.size === size;
       const object = { oid, size, storageKey: known?.storageKey ?? objectKey(oid) };
       await direct.commitStaged(stagingKey, object.storageKey, { oid, size }, { replace: !alreadyStored });
-      // From here on as finalize: recorded first, so that bytes a refused link leaves behind are known to GC.
+      // Recorded first, so that bytes a crash between the copy and the link leaves behind are known to GC.
       await this.objects.recordObject(object);
-      await this.objects.linkObjectToProject(project.id, object, project.quotaBytes, {
-        confirmStored: async (storageKey) => (await this.storage.stat(storageKey))?.size === size,
-      });
+      // From here on exactly as the proxy's finalize.
+      await this.linker.linkVerifiedUpload(project.id, object, !alreadyStored);
     } finally {
       // commitStaged removes it too; a refusal before it must not leave it for the sweep.
       await direct.discardStaged(stagingKey);
     }
   }
 
-  /** The fast refusal, before any copy; linkObjectToProject checks again, atomically. */
+  /** The fast refusal, before any copy; the link checks again, atomically. */
   private async assertQuotaRoom(project: Project, size: number): Promise<void> {
     if (project.quotaBytes === null) {
       return;

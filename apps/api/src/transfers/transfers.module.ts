@@ -8,11 +8,12 @@ import { InternalTransfersController } from './internal-transfers.controller.js'
 import { StagedUploadSweeper } from './staged-upload-sweeper.js';
 import { TransferAuthorizer } from './transfer-authorizer.js';
 import { TransfersService } from './transfers.service.js';
+import { UploadLinker } from './upload-linker.js';
 import { VerifyController } from './verify.controller.js';
 
 @Module({
   imports: [AuthModule, ProjectsModule, ObjectsModule],
   controllers: [InternalTransfersController, VerifyController],
-  providers: [TransferAuthorizer, TransfersService, DirectUploadsService, StagedUploadSweeper],
+  providers: [TransferAuthorizer, TransfersService, DirectUploadsService, StagedUploadSweeper, UploadLinker],
 })
 export class TransfersModule {}

@@ -25,6 +25,7 @@ import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { DirectUploadsService } from './direct-uploads.service.js';
 import { TransferAuthorizer } from './transfer-authorizer.js';
+import { UploadLinker } from './upload-linker.js';
 
 /** How long after authorize a finalize is accepted: long enough for a multi-GiB upload on a slow link. */
 const TICKET_TTL_SECONDS = 48 * 3600;
@@ -54,6 +55,7 @@ export class TransfersService {
     private readonly projects: ProjectsRepository,
     private readonly objects: ObjectsRepository,
     private readonly directUploads: DirectUploadsService,
+    private readonly linker: UploadLinker,
   ) {}
 
   async authorizeUpload(
@@ -141,22 +143,11 @@ export class TransfersService {
     ) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
     }
-    const object = { oid: ticket.o, size: ticket.s, storageKey: ticket.k };
-    // The bytes are checked again under the object row's lock: whatever a purge did since authorize (deleted the
-    // bytes we verified against, or the ones we just wrote), a link is only ever made to bytes storage holds.
-    try {
-      return await this.objects.linkUploadedObject(ticket.p, object, {
-        confirmStored: async (storageKey) => (await this.storage.stat(storageKey))?.size === object.size,
-        wroteBytes: ticket.w === 1,
-      });
-    } catch (error) {
-      // Verified bytes that end up linked nowhere (quota refused, project deleted) are still recorded, so garbage
-      // collection can find them. Only when the link failed: a link records the object in its own transaction.
-      await this.objects.recordObject(object).catch((recordError: unknown) => {
-        this.logger.warn(`Could not record the verified object ${object.oid}: ${String(recordError)}`);
-      });
-      throw error;
-    }
+    return await this.linker.linkVerifiedUpload(
+      ticket.p,
+      { oid: ticket.o, size: ticket.s, storageKey: ticket.k },
+      ticket.w === 1,
+    );
   }
 
   async authorizeDownload(

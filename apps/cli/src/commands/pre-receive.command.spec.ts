@@ -7,7 +7,7 @@ import { main } from '../main.js';
 
 const TOKEN = 'service-token';
 const ROUTE = `/api/v1/projects/${encodeURIComponent('games/engine')}/push-check`;
-const ALLOWED = { allowed: true, locked: [], missing: [] };
+const ALLOWED = { allowed: true, locked: [], missing: [], damaged: [] };
 
 describe('lfs-depot pre-receive', () => {
   let server: FakeAdminServer;
@@ -96,6 +96,7 @@ describe('lfs-depot pre-receive', () => {
           },
         ],
         missing: [{ oid: pointer.oid, size: pointer.size, paths: ['art/hero.psd'] }],
+        damaged: [],
       },
     });
 
@@ -107,6 +108,27 @@ describe('lfs-depot pre-receive', () => {
     expect(result.stderr).toMatch(/README\.md\s+locked by carol/);
     expect(result.stderr).toContain(`${pointer.oid} (${pointer.size} bytes)  art/hero.psd`);
     expect(result.stderr).toContain('git lfs push --all');
+  });
+
+  it('refuses the push naming every damaged object apart, and says that uploading it again heals it', async () => {
+    const { line, pointer } = await pushedBranch();
+    server.reply('POST', ROUTE, {
+      status: 200,
+      body: {
+        allowed: false,
+        locked: [],
+        missing: [],
+        damaged: [{ oid: pointer.oid, size: pointer.size, paths: ['art/hero.psd'] }],
+      },
+    });
+
+    const result = await hook(line);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('These LFS objects are damaged on the LFS server');
+    expect(result.stderr).toContain(`${pointer.oid} (${pointer.size} bytes)  art/hero.psd`);
+    expect(result.stderr).toContain("Upload them again with 'git lfs push --all <remote>'");
+    expect(result.stderr).not.toContain('not on the LFS server');
   });
 
   it('takes the user from REMOTE_USER when LFS_DEPOT_USER is unset', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { PushCheckResponse } from '@lfs-depot/contracts';
 
 import { mergeAnswers, splitIntoCalls } from './push-check-batches.js';
 
@@ -50,11 +51,27 @@ describe('push check batches', () => {
       };
       expect(
         mergeAnswers([
-          { allowed: true, locked: [], missing: [] },
-          { allowed: false, locked: [lock], missing: [{ oid, size: 1, paths: ['p'] }] },
-          { allowed: false, locked: [], missing: [{ oid, size: 1, paths: ['q'] }] },
+          { allowed: true, locked: [], missing: [], damaged: [] },
+          { allowed: false, locked: [lock], missing: [{ oid, size: 1, paths: ['p'] }], damaged: [] },
+          {
+            allowed: false,
+            locked: [],
+            missing: [{ oid, size: 1, paths: ['q'] }],
+            damaged: [{ oid, size: 2, paths: ['r'] }],
+          },
+          { allowed: false, locked: [], missing: [], damaged: [{ oid, size: 2 }] },
         ]),
-      ).toEqual({ allowed: false, locked: [lock], missing: [{ oid, size: 1, paths: ['p', 'q'] }] });
+      ).toEqual({
+        allowed: false,
+        locked: [lock],
+        missing: [{ oid, size: 1, paths: ['p', 'q'] }],
+        damaged: [{ oid, size: 2, paths: ['r'] }],
+      });
+    });
+
+    it('takes an answer without a damaged list (an older server) as naming none', () => {
+      const older = { allowed: true, locked: [], missing: [] } as unknown as PushCheckResponse;
+      expect(mergeAnswers([older])).toEqual({ allowed: true, locked: [], missing: [], damaged: [] });
     });
   });
 });

@@ -1,4 +1,4 @@
-import type { PushCheckChange, PushCheckResponse } from '@lfs-depot/contracts';
+import type { PushCheckChange, PushCheckPointer, PushCheckResponse } from '@lfs-depot/contracts';
 import { MAX_PUSH_CHECK_PATHS, MAX_PUSH_CHECK_POINTERS } from '@lfs-depot/contracts';
 
 import type { RefChange } from './push-changes.js';
@@ -48,16 +48,22 @@ export function splitIntoCalls(
 
 /** Combines the answers of several calls into one, merging the paths of an object reported more than once. */
 export function mergeAnswers(answers: readonly PushCheckResponse[]): PushCheckResponse {
-  const missing = new Map<string, { oid: string; size: number; paths: Set<string> }>();
-  for (const entry of answers.flatMap((answer) => answer.missing)) {
-    const key = `${entry.oid}:${entry.size}`;
-    const merged = missing.get(key) ?? { oid: entry.oid, size: entry.size, paths: new Set<string>() };
-    entry.paths?.forEach((path) => merged.paths.add(path));
-    missing.set(key, merged);
-  }
   return {
     allowed: answers.every((answer) => answer.allowed),
     locked: answers.flatMap((answer) => answer.locked),
-    missing: [...missing.values()].map(({ oid, size, paths }) => ({ oid, size, paths: [...paths] })),
+    missing: mergePointers(answers.flatMap((answer) => answer.missing)),
+    // A server older than the damaged list sends none.
+    damaged: mergePointers(answers.flatMap((answer) => (answer as Partial<PushCheckResponse>).damaged ?? [])),
   };
+}
+
+function mergePointers(entries: readonly PushCheckPointer[]): PushCheckPointer[] {
+  const merged = new Map<string, { oid: string; size: number; paths: Set<string> }>();
+  for (const entry of entries) {
+    const key = `${entry.oid}:${entry.size}`;
+    const found = merged.get(key) ?? { oid: entry.oid, size: entry.size, paths: new Set<string>() };
+    entry.paths?.forEach((path) => found.paths.add(path));
+    merged.set(key, found);
+  }
+  return [...merged.values()].map(({ oid, size, paths }) => ({ oid, size, paths: [...paths] }));
 }
