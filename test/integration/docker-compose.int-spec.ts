@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { describe, expect, it } from '@jest/globals';
 import { load } from 'js-yaml';
@@ -35,6 +37,38 @@ function dependencies(service: ComposeService): Record<string, string> {
 }
 
 describe('docker-compose.yml', () => {
+  it('starts the API with the Node flags and environment npm start gives it (scripts/api-process.mjs)', async () => {
+    const { api } = await composeServices();
+    const printed = (env: Record<string, string | undefined>): string[] =>
+      execFileSync(process.execPath, [path.join(process.cwd(), 'scripts/api-process.mjs')], {
+        env,
+        encoding: 'utf8',
+      })
+        .trim()
+        .split(' ');
+    const main = path.join(process.cwd(), 'dist/apps/api/src/main.js');
+    // What npm start gives the API (scripts/start.mjs imports the same list).
+    const { API_NODE_FLAGS } = (await import(
+      pathToFileURL(path.join(process.cwd(), 'scripts/api-process.mjs')).href
+    )) as { API_NODE_FLAGS: string[] };
+    expect(API_NODE_FLAGS).toEqual(expect.arrayContaining(['--max-semi-space-size=8']));
+
+    // `$$` is compose's escape for the shell's `$`.
+    expect(api?.command?.join(' ')).toMatch(/; exec \$\$\(node scripts\/api-process\.mjs\)$/);
+    expect(printed({ PATH: process.env.PATH })).toEqual([
+      'env',
+      'MALLOC_ARENA_MAX=2',
+      process.execPath,
+      ...API_NODE_FLAGS,
+      main,
+    ]);
+    expect(printed({ PATH: process.env.PATH, MALLOC_ARENA_MAX: '4' })).toEqual([
+      process.execPath,
+      ...API_NODE_FLAGS,
+      main,
+    ]);
+  });
+
   it('ships no secret value: every password, secret and token is generated on first start', async () => {
     const literals = Object.entries(await composeServices()).flatMap(([service, { environment }]) =>
       Object.keys(environment ?? {})
