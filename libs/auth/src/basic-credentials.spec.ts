@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { UNUSABLE_BASIC_AUTHORIZATIONS } from '@lfs-depot/testing';
 
 import { formatBasicAuthorization, parseBasicAuthorization } from './basic-credentials.js';
 
@@ -22,14 +23,7 @@ describe(parseBasicAuthorization.name, () => {
     });
   });
 
-  it.each([
-    ['another scheme', 'Bearer lfs_abc'],
-    ['no credentials', 'Basic'],
-    ['no colon', `Basic ${Buffer.from('alice').toString('base64')}`],
-    ['no username', formatBasicAuthorization('', 'correct horse')],
-    ['no password', formatBasicAuthorization('alice', '')],
-    ['not base64', 'Basic !!!not-base64!!!'],
-  ])('reads nothing from %s', (_case, authorization) => {
+  it.each(UNUSABLE_BASIC_AUTHORIZATIONS)('reads nothing from %s', (_case, authorization) => {
     expect(parseBasicAuthorization(authorization)).toBeUndefined();
   });
 });

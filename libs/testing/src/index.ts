@@ -3,3 +3,4 @@ export * from './s3-server.js';
 export * from './upload-bodies.js';
 export * from './waiting.js';
 export * from './oids.js';
+export * from './basic-authorizations.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatBasicAuthorization } from '@lfs-depot/auth';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
+import { UNUSABLE_BASIC_AUTHORIZATIONS } from '@lfs-depot/testing';
 
 import type { Principal } from '../core/principal.js';
 import type { AuthService } from './auth.service.js';
@@ -86,19 +87,15 @@ describe(BasicAuthStrategy.name, () => {
     expect(auth.calls).toHaveLength(1);
   });
 
-  it.each([
-    ['another scheme', 'Bearer lfs_abc'],
-    ['no credentials', 'Basic'],
-    ['no colon', `Basic ${Buffer.from('alice').toString('base64')}`],
-    ['no username', formatBasicAuthorization('', 'correct horse')],
-    ['no password', formatBasicAuthorization('alice', '')],
-    ['not base64', 'Basic !!!not-base64!!!'],
-  ])('answers UNAUTHENTICATED to %s without asking AuthService', async (_case, authorization) => {
-    const auth = new FakeAuth({ alice: 'correct horse' });
+  it.each(UNUSABLE_BASIC_AUTHORIZATIONS)(
+    'answers UNAUTHENTICATED to %s without asking AuthService',
+    async (_case, authorization) => {
+      const auth = new FakeAuth({ alice: 'correct horse' });
 
-    await expect(strategy(auth).authenticate(authorization, undefined)).rejects.toEqual(unauthenticated);
-    expect(auth.calls).toEqual([]);
-  });
+      await expect(strategy(auth).authenticate(authorization, undefined)).rejects.toEqual(unauthenticated);
+      expect(auth.calls).toEqual([]);
+    },
+  );
 
   it('passes on what AuthService throws (throttling, an unreachable database) unchanged', async () => {
     const throttled = new DomainError(ErrorCode.RATE_LIMITED, 'Too many failed sign-ins');
