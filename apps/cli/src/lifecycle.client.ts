@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+
 import type {
   JobsPageView,
   JobView,
@@ -6,8 +8,9 @@ import type {
   ScrubRequest,
 } from '@lfs-depot/contracts';
 
-import { AdminClient, ApiError, ConnectionError } from './admin.client.js';
+import { AdminClient } from './admin.client.js';
 import type { Connection } from './connection.js';
+import { sendStreamingBody } from './streaming-request.js';
 
 const projectRoute = (path: string): string => `/projects/${encodeURIComponent(path)}`;
 
@@ -55,9 +58,11 @@ export class LifecycleClient extends AdminClient {
     return this.json<JobView>('POST', `/jobs/${encodeURIComponent(id)}/cancel`);
   }
 
-  /** PUT /projects/{path}/references, the lines streamed as they come (NDJSON). */
-  async putReferences(project: string, lines: AsyncIterable<string>): Promise<ReferencesView> {
-    const { baseUrl, token } = this.lifecycleConnection;
+  /**
+   * PUT /projects/{path}/references, the lines streamed as they come (NDJSON), over node:http: the server answers
+   * only once it has read and compared them all, which for a large repository can take longer than fetch waits.
+   */
+  putReferences(project: string, lines: AsyncIterable<string>): Promise<ReferencesView> {
     const encoder = new TextEncoder();
     async function* body(): AsyncGenerator<Uint8Array> {
       let pending = '';
@@ -72,38 +77,12 @@ export class LifecycleClient extends AdminClient {
         yield encoder.encode(pending);
       }
     }
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl}/api/v1${projectRoute(project)}/references`, {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/x-ndjson',
-          accept: 'application/json',
-          'user-agent': 'lfs-depot-cli',
-        },
-        body: body(),
-        redirect: 'manual',
-        duplex: 'half',
-      });
-    } catch (err) {
-      throw new ConnectionError(baseUrl, err instanceof Error ? err.message : String(err));
-    }
-    const text = await response.text();
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      parsed = {};
-    }
-    if (response.status !== 200) {
-      throw new ApiError(
-        typeof parsed.message === 'string' ? parsed.message : `HTTP ${response.status}`,
-        response.status,
-        typeof parsed.code === 'string' ? parsed.code : undefined,
-        typeof parsed.request_id === 'string' ? parsed.request_id : undefined,
-      );
-    }
-    return parsed as unknown as ReferencesView;
+    return sendStreamingBody<ReferencesView>(
+      this.lifecycleConnection,
+      'PUT',
+      `/api/v1${projectRoute(project)}/references`,
+      'application/x-ndjson',
+      Readable.from(body()),
+    );
   }
 }
