@@ -9,14 +9,14 @@ export interface CapturedIo {
   stderr(): string;
 }
 
-/** Builds a CapturedIo; stdin is empty unless `stdin` is given. */
-export function captureIo(stdin = ''): CapturedIo {
+/** Builds a CapturedIo; stdin is empty unless `stdin` is given; with `terminal`, stderr passes for a terminal. */
+export function captureIo(stdin = '', terminal = false): CapturedIo {
   let out = '';
   let err = '';
   return {
     io: {
       stdout: { write: (chunk: string) => (out += chunk) },
-      stderr: { write: (chunk: string) => (err += chunk) },
+      stderr: { write: (chunk: string) => (err += chunk), ...(terminal ? { isTTY: true } : {}) },
       stdin: Readable.from(stdin === '' ? [] : [stdin]),
     },
     stdout: () => out,

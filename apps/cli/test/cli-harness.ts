@@ -35,7 +35,14 @@ export interface CliHarness {
    */
   run(
     argv: string[],
-    opts?: { env?: Record<string, string>; stdin?: string; cwd?: string; installDir?: string },
+    opts?: {
+      env?: Record<string, string>;
+      stdin?: string;
+      cwd?: string;
+      installDir?: string;
+      /** Standard error is a terminal (progress bars are drawn on it). */
+      terminal?: boolean;
+    },
   ): Promise<CliResult>;
 }
 
@@ -67,7 +74,7 @@ export function useCliHarness(): CliHarness {
       return started();
     },
     async run(argv, opts = {}) {
-      const captured = captureIo(opts.stdin);
+      const captured = captureIo(opts.stdin, opts.terminal);
       const env = opts.env ?? { LFS_DEPOT_URL: started().url, LFS_DEPOT_TOKEN: TOKEN };
       // installDir too: the checkout running the tests may hold a real data/admin-token.
       const code = await main(argv, env, captured.io, {

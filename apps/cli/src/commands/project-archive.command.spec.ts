@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -79,6 +79,26 @@ describe(main.name, () => {
       expect(result.stdout).toContain(`refused ${OID}: its bytes do not match; nothing was stored for it`);
     });
 
+    it('draws a progress bar out of the file size on a terminal, and none with --json', async () => {
+      const file = join(folder, 'in.tar');
+      writeFileSync(file, JSON.stringify({ tar: 'x'.repeat(3000) }));
+      cli.server.reply('PUT', '/api/v1/projects/team%2Fgame/import', { status: 200, body: report() });
+
+      const drawn = await cli.run(['projects', 'import', 'team/game', '--input', file], { terminal: true });
+
+      expect(drawn.code).toBe(0);
+      expect(drawn.stderr).toContain('import [');
+      expect(drawn.stderr).toContain('2.94 KiB/2.94 KiB');
+      expect(drawn.stdout).toMatch(/^Created and imported team\/game/);
+
+      cli.server.reply('PUT', '/api/v1/projects/team%2Fgame/import', { status: 200, body: report() });
+      const quiet = await cli.run(['projects', 'import', 'team/game', '--input', file, '--json'], {
+        terminal: true,
+      });
+      expect(quiet.stderr).toBe('');
+      expect(JSON.parse(quiet.stdout)).toEqual(report());
+    });
+
     it("reports the server's refusal with its message", async () => {
       cli.server.reply('PUT', '/api/v1/projects/p/import', {
         status: 507,
@@ -106,6 +126,23 @@ describe(main.name, () => {
       const result = await cli.run(['projects', 'export', 'team/game']);
 
       expect(result).toEqual({ code: 0, stdout: 'tar bytes', stderr: '' });
+    });
+
+    it('draws a progress bar on a terminal', async () => {
+      cli.server.reply('GET', '/api/v1/projects/p/export', {
+        status: 200,
+        raw: 'tar bytes',
+        headers: { 'content-type': 'application/x-tar' },
+      });
+
+      const result = await cli.run(['projects', 'export', 'p', '--output', join(folder, 'bar.tar')], {
+        terminal: true,
+      });
+
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('export [');
+      expect(result.stderr).toContain('9 bytes/?');
+      expect(readFileSync(join(folder, 'bar.tar'), 'utf8')).toBe('tar bytes');
     });
 
     it('writes the archive to --output, and nothing when the server refuses', async () => {

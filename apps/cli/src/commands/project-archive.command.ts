@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, fstatSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 
 import { connect, connectionOptions, withConnectionOptions } from '../admin-options.js';
 import { ArchiveClient } from '../archive.client.js';
+import { ArchiveProgress } from '../archive-progress.js';
 import { CliError, ExitCode } from '../cli.errors.js';
 import type { CliContext, TextSink } from '../cli.types.js';
 import { LifecycleClient } from '../lifecycle.client.js';
@@ -28,6 +29,23 @@ function byteSink(sink: TextSink): Writable {
       }
     },
   });
+}
+
+/** The archive's length when it is a file (--input, or standard input redirected from one), else null. */
+async function inputSize(ctx: CliContext, input: string | undefined): Promise<number | null> {
+  try {
+    if (input !== undefined) {
+      return (await stat(input)).size;
+    }
+    const fd = (ctx.io.stdin as { fd?: unknown }).fd;
+    if (typeof fd === 'number') {
+      const stdin = fstatSync(fd);
+      return stdin.isFile() ? stdin.size : null;
+    }
+  } catch {
+    // Not there (the read says why) or not a file: a bar without a total.
+  }
+  return null;
 }
 
 function describeImport(report: ProjectImportReport): string {
@@ -64,7 +82,7 @@ export function addProjectArchiveCommands(program: Command, ctx: CliContext): vo
       'Streams <project> as a tar archive to standard output (or --output): manifest.json with the project ' +
         'settings and the totals, then every object the project links, each checked against its SHA-256 on the ' +
         "way out. Import it on another server with 'lfs-depot projects import'. The export is a job while it " +
-        "runs ('lfs-depot jobs list'); exit status 1 when it did not finish.",
+        "runs ('lfs-depot jobs list'), with a progress bar on a terminal; exit status 1 when it did not finish.",
     )
     .argument('<project>')
     .option('-o, --output <file>', 'write the archive to this file (replaced only once complete)')
@@ -76,12 +94,17 @@ export function addProjectArchiveCommands(program: Command, ctx: CliContext): vo
       const connection = connect(ctx, command);
       const { archive, jobId } = await new ArchiveClient(connection).exportProject(project);
       const partial = options.output === undefined ? undefined : `${options.output}.partial`;
+      const progress = isTerminal(ctx.io.stderr)
+        ? new ArchiveProgress(ctx.io.stderr, 'export', null)
+        : undefined;
+      const sink = partial === undefined ? byteSink(ctx.io.stdout) : createWriteStream(partial);
       try {
-        await pipeline(archive, partial === undefined ? byteSink(ctx.io.stdout) : createWriteStream(partial));
+        await (progress ? pipeline(archive, progress.counter(), sink) : pipeline(archive, sink));
         if (!archive.complete) {
           throw new Error('the answer ended early');
         }
       } catch (error) {
+        progress?.stop();
         if (partial !== undefined) {
           await rm(partial, { force: true });
         }
@@ -94,6 +117,7 @@ export function addProjectArchiveCommands(program: Command, ctx: CliContext): vo
         }
         throw new CliError(`export of ${project} failed${jobId ? ` (job ${jobId})` : ''}: ${why}`);
       }
+      progress?.stop();
       if (partial !== undefined && options.output !== undefined) {
         await rename(partial, options.output);
       }
@@ -106,8 +130,8 @@ export function addProjectArchiveCommands(program: Command, ctx: CliContext): vo
         "in it to <project>, creating the project with the archive's settings when it does not exist. Each " +
         "object's bytes are checked against its SHA-256 and size as they are stored; an object that does not " +
         'match is stored nowhere and named in the report. Objects count against the quota like uploads ' +
-        '(--ignore-quota to link them all anyway). Importing the same archive again changes nothing. Exit ' +
-        'status 1 when an object was refused or missing.',
+        '(--ignore-quota to link them all anyway). Importing the same archive again changes nothing. A progress ' +
+        'bar on a terminal; exit status 1 when an object was refused or missing.',
     )
     .argument('<project>')
     .option('-i, --input <file>', 'read the archive from this file')
@@ -115,13 +139,28 @@ export function addProjectArchiveCommands(program: Command, ctx: CliContext): vo
     .addHelpText('after', '\nExample:\n  lfs-depot projects import games/engine < engine.tar')
     .action(async (project: string, options: { input?: string; ignoreQuota?: boolean }, command: Command) => {
       const output = new Output(ctx.io.stdout, connectionOptions(command).json ?? false);
-      const body =
+      const input =
         options.input === undefined ? Readable.from(ctx.io.stdin) : createReadStream(options.input);
-      const report = await new ArchiveClient(connect(ctx, command)).importProject(
-        project,
-        body,
-        options.ignoreQuota === true,
-      );
+      const progress =
+        !output.json && isTerminal(ctx.io.stderr)
+          ? new ArchiveProgress(ctx.io.stderr, 'import', await inputSize(ctx, options.input))
+          : undefined;
+      let body: Readable = input;
+      if (progress) {
+        const counter = progress.counter();
+        input.on('error', (error: Error) => counter.destroy(error));
+        body = input.pipe(counter);
+      }
+      let report: ProjectImportReport;
+      try {
+        report = await new ArchiveClient(connect(ctx, command)).importProject(
+          project,
+          body,
+          options.ignoreQuota === true,
+        );
+      } finally {
+        progress?.stop();
+      }
       output.result(report, describeImport);
       if (report.failed > 0 || report.missing > 0) {
         ctx.exitCode = ExitCode.FAILED;

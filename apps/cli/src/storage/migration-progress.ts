@@ -16,13 +16,15 @@ export class MigrationProgressBar {
   private readonly samples: { at: number; bytes: number }[] = [];
   private started = false;
 
+  /** `format` names the fields of describeProgress; archives have no object count to show, for one. */
   constructor(
     stream: TextSink,
     private readonly now: () => number = Date.now,
+    format = '{phase} [{bar}] {objects} objects | {bytes} | {speed} | ETA {left}',
   ) {
     this.bar = new SingleBar({
       stream: stream as NodeJS.WritableStream,
-      format: '{phase} [{bar}] {objects} objects | {bytes} | {speed} | ETA {left}',
+      format,
       hideCursor: true,
       clearOnComplete: true,
     });
