@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import {
+  ClientAddressSignatures,
   signClientAddress,
   signInternalRequest,
   verifyClientAddress,
@@ -90,5 +91,43 @@ describe(deriveKey.name, () => {
     expect(new Set(keys).size).toBe(purposes.length);
     expect(keys.every((key) => key.length === 64)).toBe(true);
     expect(deriveKey(SECRET, 'upload-ticket').toString('hex')).toBe(keys[3]);
+  });
+});
+
+describe(ClientAddressSignatures.name, () => {
+  const now = Date.UTC(2026, 0, 1);
+
+  describe('sign', () => {
+    it('returns what signClientAddress does, again within the second and anew in the next one', () => {
+      const signatures = new ClientAddressSignatures(SECRET);
+      expect(signatures.sign('203.0.113.7', now)).toBe(signClientAddress(SECRET, '203.0.113.7', now));
+      expect(signatures.sign('203.0.113.7', now + 999)).toBe(signClientAddress(SECRET, '203.0.113.7', now));
+      expect(signatures.sign('203.0.113.8', now + 999)).toBe(signClientAddress(SECRET, '203.0.113.8', now));
+      expect(signatures.sign('203.0.113.8', now + 1000)).toBe(
+        signClientAddress(SECRET, '203.0.113.8', now + 1000),
+      );
+    });
+  });
+
+  describe('verify', () => {
+    it('returns the address of a value it accepted before, and undefined once that value is too old', () => {
+      const signatures = new ClientAddressSignatures(SECRET);
+      const header = signClientAddress(SECRET, '203.0.113.7', now);
+      expect(signatures.verify(header, now)).toBe('203.0.113.7');
+      expect(signatures.verify(header, now + 60_000)).toBe('203.0.113.7');
+      expect(signatures.verify(header, now + 61_000)).toBeUndefined();
+    });
+
+    it('returns undefined for values it never accepted, right after accepting another', () => {
+      const signatures = new ClientAddressSignatures(SECRET);
+      const header = signClientAddress(SECRET, '203.0.113.7', now);
+      expect(signatures.verify(header, now)).toBe('203.0.113.7');
+      expect(signatures.verify(header.replace('203.0.113.7', '203.0.113.8'), now)).toBeUndefined();
+      expect(
+        signatures.verify(signClientAddress('another-secret-0123456789-0123456789', '203.0.113.7', now), now),
+      ).toBeUndefined();
+      expect(signatures.verify(undefined, now)).toBeUndefined();
+      expect(signatures.verify(header, now)).toBe('203.0.113.7');
+    });
   });
 });

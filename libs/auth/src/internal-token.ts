@@ -104,6 +104,40 @@ export function verifyClientAddress(
   return timingSafeEqual(expected, Buffer.from(signature, 'hex')) ? address : undefined;
 }
 
+/**
+ * signClientAddress and verifyClientAddress with one key, remembering the last value made and the last one accepted:
+ * the proxy signs, and the API checks, the same address on every request of a busy client, and the value only
+ * changes with the second it names. A remembered value is still refused once it is too old, as a new one would be.
+ */
+export class ClientAddressSignatures {
+  private signed = { address: '', second: -1, value: '' };
+  private accepted = { header: '', timestamp: 0, address: '' };
+
+  constructor(private readonly key: MacKey) {}
+
+  sign(address: string, now: number = Date.now()): string {
+    const second = Math.floor(now / 1000);
+    if (address !== this.signed.address || second !== this.signed.second) {
+      this.signed = { address, second, value: signClientAddress(this.key, address, now) };
+    }
+    return this.signed.value;
+  }
+
+  verify(header: string | undefined, now: number = Date.now()): string | undefined {
+    if (header !== undefined && header === this.accepted.header) {
+      return Math.abs(Math.floor(now / 1000) - this.accepted.timestamp) > MAX_SKEW_SECONDS
+        ? undefined
+        : this.accepted.address;
+    }
+    const address = verifyClientAddress(this.key, header, now);
+    if (address !== undefined && header !== undefined) {
+      // A value that verified starts with `t=<seconds>,`.
+      this.accepted = { header, timestamp: Number(header.slice(2, header.indexOf(','))), address };
+    }
+    return address;
+  }
+}
+
 /** Seals a JSON payload so that only a holder of `key` could have produced it. */
 export function sealPayload(key: MacKey, payload: object): string {
   const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');

@@ -2,10 +2,13 @@ import type { IncomingMessage } from 'node:http';
 
 import type { RequestHandler } from 'express';
 
-import { verifyClientAddress } from '@lfs-depot/auth';
+import { ClientAddressSignatures } from '@lfs-depot/auth';
 import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
 
 import type { LfsRequest } from '../http/request-context.js';
+
+/** Per key (each API in a process has its own), so that a value checked once is not checked again that second. */
+const signaturesByKey = new WeakMap<Buffer, ClientAddressSignatures>();
 
 /**
  * The client's address for throttling: the one the lfs-depot proxy signed (it applies TRUSTED_PROXY_HOPS to what it
@@ -14,8 +17,13 @@ import type { LfsRequest } from '../http/request-context.js';
  */
 export function requestClientAddress(req: IncomingMessage, clientAddressKey: Buffer): string {
   const header = req.headers[CLIENT_ADDRESS_HEADER];
+  let signatures = signaturesByKey.get(clientAddressKey);
+  if (!signatures) {
+    signatures = new ClientAddressSignatures(clientAddressKey);
+    signaturesByKey.set(clientAddressKey, signatures);
+  }
   return (
-    verifyClientAddress(clientAddressKey, typeof header === 'string' ? header : undefined) ??
+    signatures.verify(typeof header === 'string' ? header : undefined) ??
     req.socket.remoteAddress ??
     'unknown'
   );

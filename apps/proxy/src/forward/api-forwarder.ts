@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import http from 'node:http';
 
-import { signClientAddress } from '@lfs-depot/auth';
+import { ClientAddressSignatures } from '@lfs-depot/auth';
 import {
   ACTING_USER_HEADER,
   API_UNREACHABLE_RETRY_AFTER_SECONDS,
@@ -91,16 +91,18 @@ export class ApiForwarder {
   private readonly agent: http.Agent;
   private readonly id = randomUUID();
   private readonly inFlight: InFlightLimiter;
+  private readonly clientAddresses: ClientAddressSignatures;
 
   constructor(
     apiUrl: string,
     /** The client-address key derived from INTERNAL_SECRET. */
-    private readonly clientAddressKey: Buffer,
+    clientAddressKey: Buffer,
     /** TRUSTED_PROXY_HOPS: load balancers in front whose X-Forwarded-For entries name the client. */
     private readonly trustedProxyHops: number,
     private readonly limits: ForwarderLimits = DEFAULT_FORWARDER_LIMITS,
   ) {
     this.target = new URL(apiUrl);
+    this.clientAddresses = new ClientAddressSignatures(clientAddressKey);
     this.inFlight = new InFlightLimiter(limits.inFlight);
     // Every limited request can have its connection, and the probes theirs beside them: none ever waits for one.
     this.agent = keepAliveAgent(limits.inFlight.total + PROBE_CONNECTIONS);
@@ -169,10 +171,7 @@ export class ApiForwarder {
     headers['x-request-id'] = requestId;
     // The API throttles sign-ins by this address and believes it only with our signature (whatever a client sent
     // under this name is replaced here).
-    headers[CLIENT_ADDRESS_HEADER] = signClientAddress(
-      this.clientAddressKey,
-      clientAddress(req, this.trustedProxyHops),
-    );
+    headers[CLIENT_ADDRESS_HEADER] = this.clientAddresses.sign(clientAddress(req, this.trustedProxyHops));
     const withBody = hasRequestBody(req);
     const eager = withBody && isSmallBody(req);
     // A larger body goes to the API only once it wants it (see continueWhenBodyIsRead in the API): a body it refuses
