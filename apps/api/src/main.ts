@@ -1,3 +1,5 @@
+// First: it must run before any module that builds an Intl.DateTimeFormat when loaded.
+import { restoreDateTimeFormat } from './bootstrap/deferred-date-time-format.js';
 import 'reflect-metadata';
 
 import type { Server } from 'node:http';
@@ -15,6 +17,7 @@ import { StartupError } from './core/startup-error.js';
 let logger: Logger | undefined;
 
 async function main(): Promise<void> {
+  restoreDateTimeFormat();
   const config = loadConfig(process.env);
   const log = createLogger({ app: 'api', level: config.logging.level, format: config.logging.format });
   logger = log;
