@@ -1,6 +1,7 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from '@lfs-depot/contracts';
+import { plausibleOrAnyJson, shapedJson } from '@lfs-depot/testing';
 import fc from 'fast-check';
 
 import {
@@ -27,97 +28,8 @@ import { createValidationPipe } from './http/validation.pipe.js';
  * promises or throws our DomainError (a 4xx), never a TypeError or anything else that would be a 500.
  */
 
-/** Keys a hostile body might use: the fields the parsers read, and names that live on Object.prototype. */
-const KEYS = [
-  'operation',
-  'objects',
-  'oid',
-  'size',
-  'hash_algo',
-  'transfers',
-  'ref',
-  'name',
-  'path',
-  'cursor',
-  'limit',
-  'force',
-  'id',
-  'refspec',
-  'username',
-  'changes',
-  'paths',
-  'pointers',
-  'password',
-  'admin',
-  'expires_at',
-  'visibility',
-  'quota_bytes',
-  'role',
-  '__proto__',
-  'constructor',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  'length',
-];
-
-/** Any JSON value, as JSON.parse would make it (so `__proto__` arrives as an own property, as from the wire). */
-const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.constantFrom(
-      null,
-      true,
-      false,
-      0,
-      -1,
-      1.5,
-      1e308,
-      Number.MAX_SAFE_INTEGER + 2,
-      '',
-      '\u0000',
-      'a'.repeat(64),
-    ),
-    fc.string(),
-    fc.integer(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc
-      .array(fc.tuple(fc.oneof(fc.constantFrom(...KEYS), fc.string()), tie('value')), { maxLength: 6 })
-      .map((entries): unknown =>
-        JSON.parse(
-          `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`,
-        ),
-      ),
-  ),
-})).value;
-
 /** Either a plausible value for a field or any JSON at all, so that parsers get past their first checks. */
-function either(plausible: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 2, arbitrary: plausible }, { weight: 1, arbitrary: json });
-}
-
-/** A JSON object with these fields, each present or not, as JSON.parse would make it. */
-function shaped(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
-  return fc.oneof(
-    { weight: 1, arbitrary: json },
-    {
-      weight: 6,
-      arbitrary: fc
-        .tuple(
-          fc.record(fields, { requiredKeys: [] }),
-          fc.array(fc.tuple(fc.constantFrom(...KEYS), json), { maxLength: 2 }),
-        )
-        .map(([known, extra]): unknown =>
-          JSON.parse(
-            `{${[...Object.entries(known), ...extra]
-              .map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`)
-              .join(',')}}`,
-          ),
-        ),
-    },
-  );
-}
+const either = (plausible: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => plausibleOrAnyJson(plausible, 2);
 
 const oid = fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.constant('a'.repeat(64)));
 const size = fc.oneof(fc.nat(), fc.constant(0));
@@ -125,31 +37,31 @@ const text = fc.oneof(
   fc.string(),
   fc.constantFrom('a', 'a/b', './a', '/a', 'a\\b', 'b/../a', 'team/info/lfs/x', 'x\u0000y'),
 );
-const ref = shaped({ name: either(text) });
+const ref = shapedJson({ name: either(text) });
 
-const batchBody = shaped({
+const batchBody = shapedJson({
   operation: either(fc.constantFrom('upload', 'download')),
-  objects: either(fc.array(shaped({ oid: either(oid), size: either(size) }), { maxLength: 4 })),
+  objects: either(fc.array(shapedJson({ oid: either(oid), size: either(size) }), { maxLength: 4 })),
   hash_algo: either(fc.constant('sha256')),
   transfers: either(fc.array(fc.constantFrom('basic', 'ssh'), { maxLength: 2 })),
   ref,
 });
-const lockBody = shaped({
+const lockBody = shapedJson({
   path: either(text),
   ref,
   cursor: either(fc.oneof(fc.nat().map(String), text)),
   limit: either(fc.nat()),
   force: either(fc.boolean()),
 });
-const pushCheckBody = shaped({
+const pushCheckBody = shapedJson({
   username: either(text),
   changes: either(
     fc.array(
-      shaped({
+      shapedJson({
         ref: either(text),
         paths: either(fc.array(either(text), { maxLength: 3 })),
         pointers: either(
-          fc.array(shaped({ oid: either(oid), size: either(size), paths: either(fc.array(text)) }), {
+          fc.array(shapedJson({ oid: either(oid), size: either(size), paths: either(fc.array(text)) }), {
             maxLength: 3,
           }),
         ),
@@ -158,7 +70,7 @@ const pushCheckBody = shaped({
     ),
   ),
 });
-const adminBody = shaped({
+const adminBody = shapedJson({
   username: either(text),
   password: either(text),
   admin: either(fc.boolean()),

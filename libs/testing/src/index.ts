@@ -4,3 +4,4 @@ export * from './upload-bodies.js';
 export * from './waiting.js';
 export * from './oids.js';
 export * from './basic-authorizations.js';
+export * from './hostile-json.js';

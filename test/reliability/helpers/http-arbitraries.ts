@@ -1,4 +1,5 @@
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import { plausibleOrAnyJson, shapedJson } from '@lfs-depot/testing';
 import fc from 'fast-check';
 
 // Generated HTTP requests for the fuzzing scenario: each route's method, path and body as a client might send
@@ -23,76 +24,7 @@ export interface FuzzRequest {
   body?: string;
 }
 
-/** Keys a hostile body might use: the fields our parsers read, and names that live on Object.prototype. */
-const KEYS = [
-  'operation',
-  'objects',
-  'oid',
-  'size',
-  'hash_algo',
-  'transfers',
-  'ref',
-  'name',
-  'path',
-  'cursor',
-  'limit',
-  'force',
-  'id',
-  'username',
-  'password',
-  'admin',
-  'expires_at',
-  'visibility',
-  'quota_bytes',
-  'role',
-  'changes',
-  'paths',
-  'pointers',
-  'projects',
-  '__proto__',
-  'constructor',
-  'toString',
-  'length',
-];
-
-const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    fc.constantFrom(null, true, false, 0, -1, 1.5, 1e308, 2 ** 53 + 2, '', '\u0000', 'a'.repeat(64)),
-    fc.string(),
-    fc.integer(),
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc
-      .array(fc.tuple(fc.oneof(fc.constantFrom(...KEYS), fc.string()), tie('value')), { maxLength: 5 })
-      .map((entries) => rawObject(entries)),
-  ),
-})).value;
-
-/** An object literal as the wire has it (a `__proto__` key stays an own property once parsed). */
-function rawObject(entries: [string, unknown][]): unknown {
-  return JSON.parse(
-    `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`,
-  );
-}
-
-function either(plausible: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 1, arbitrary: json });
-}
-
-function shaped(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
-  return fc.oneof(
-    { weight: 1, arbitrary: json },
-    {
-      weight: 6,
-      arbitrary: fc
-        .tuple(
-          fc.record(fields, { requiredKeys: [] }),
-          fc.array(fc.tuple(fc.constantFrom(...KEYS), json), { maxLength: 2 }),
-        )
-        .map(([known, extra]) => rawObject([...Object.entries(known), ...extra])),
-    },
-  );
-}
+const either = (plausible: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => plausibleOrAnyJson(plausible, 3);
 
 const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
 const text = fc.oneof(
@@ -138,16 +70,16 @@ const segment = fc.oneof(
 function body(targets: FuzzTargets): fc.Arbitrary<unknown> {
   const oid = fc.oneof(hex64, fc.constant(targets.stored.oid), fc.constant('a'.repeat(64)));
   const size = fc.oneof(fc.nat(), fc.constant(targets.stored.size), fc.constantFrom(-1, 2 ** 53, 1e20));
-  const ref = shaped({ name: either(fc.constantFrom('refs/heads/main', 'main', '')) });
+  const ref = shapedJson({ name: either(fc.constantFrom('refs/heads/main', 'main', '')) });
   return fc.oneof(
-    shaped({
+    shapedJson({
       operation: either(fc.constantFrom('upload', 'download')),
-      objects: either(fc.array(shaped({ oid: either(oid), size: either(size) }), { maxLength: 4 })),
+      objects: either(fc.array(shapedJson({ oid: either(oid), size: either(size) }), { maxLength: 4 })),
       hash_algo: either(fc.constant('sha256')),
       transfers: either(fc.array(fc.constantFrom('basic', 'ssh', 'lfs-standalone-file'), { maxLength: 2 })),
       ref,
     }),
-    shaped({
+    shapedJson({
       path: either(text),
       ref,
       cursor: either(fc.oneof(fc.nat().map(String), text)),
@@ -156,7 +88,7 @@ function body(targets: FuzzTargets): fc.Arbitrary<unknown> {
       oid: either(oid),
       size: either(size),
     }),
-    shaped({
+    shapedJson({
       username: either(fc.oneof(text, fc.constant('fuzzer'))),
       password: either(text),
       admin: either(fc.boolean()),
@@ -169,11 +101,11 @@ function body(targets: FuzzTargets): fc.Arbitrary<unknown> {
       projects: either(fc.array(text, { maxLength: 3 })),
       changes: either(
         fc.array(
-          shaped({
+          shapedJson({
             ref: either(text),
             paths: either(fc.array(text, { maxLength: 3 })),
             pointers: either(
-              fc.array(shaped({ oid: either(oid), size: either(size), paths: either(fc.array(text)) }), {
+              fc.array(shapedJson({ oid: either(oid), size: either(size), paths: either(fc.array(text)) }), {
                 maxLength: 2,
               }),
             ),
