@@ -234,7 +234,12 @@ describe('object transfers through the proxy (local disk storage)', () => {
         maxRole: null,
       };
       // Whole seconds: expiry is at most 2 s away, while the body below takes about 3 s to send.
-      const token = tokens.issue(principal, t().projectIds.get('team/main') as string, 'write', 2);
+      const token = tokens.issue(
+        principal,
+        { id: t().projectIds.get('team/main') as string, path: 'team/main' },
+        'write',
+        2,
+      );
       const authorization = basic(alice.username, token);
       const pieces = Array.from({ length: 6 }, (_, index) =>
         object.data.subarray(index * 5120, (index + 1) * 5120),

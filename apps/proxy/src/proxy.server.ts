@@ -11,6 +11,7 @@ import type { Logger } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ApiClient } from './api-client/api.client.js';
+import { TransferTokenVerifier } from './auth/transfer-token-verifier.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
 import { InFlightLimiter } from './http/in-flight-limiter.js';
 import { sendJsonError } from './http/json-error.js';
@@ -18,6 +19,7 @@ import { MetricsEndpoint } from './metrics-endpoint.js';
 import { ProxyMetrics } from './metrics.js';
 import { ObjectRouteHandlers } from './object-route-handlers.js';
 import { isInternalApiPath, matchObjectRoute } from './routes.js';
+import { answerVerifyLocally, localVerifyProject, RecentUploads } from './verify/local-verify.js';
 
 export interface ProxyOptions {
   apiUrl: string;
@@ -42,6 +44,7 @@ export class ProxyServer {
   private readonly objects: ObjectRouteHandlers;
   private readonly metricsEndpoint: MetricsEndpoint;
   private readonly requestLog: RequestLog;
+  private readonly localVerify: Parameters<typeof answerVerifyLocally>[4];
   readonly metrics: ProxyMetrics;
 
   constructor(options: ProxyOptions) {
@@ -55,6 +58,13 @@ export class ProxyServer {
       body: { idleMs: limits.idleTimeoutMs, minBytesPerSecond: limits.minBodyBytesPerSecond },
     });
     this.api = new ApiClient(options.apiUrl, keys.request);
+    const tokens = new TransferTokenVerifier(() => this.api.transferKey(requestIdFrom(undefined)));
+    const recent = new RecentUploads();
+    this.localVerify = {
+      tokens,
+      recent,
+      bodyPace: { idleMs: limits.idleTimeoutMs, minBytesPerSecond: limits.minBodyBytesPerSecond },
+    };
     this.objects = new ObjectRouteHandlers({
       api: this.api,
       storage: options.storage,
@@ -64,6 +74,8 @@ export class ProxyServer {
       transferIdleMs: limits.transferIdleTimeoutMs,
       // Counted per user; the total is bounded by the part buffers and the sockets, not here.
       uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: limits.maxUploadsPerUser }),
+      tokens,
+      onFinalized: (upload) => recent.record(upload),
     });
     this.metricsEndpoint = new MetricsEndpoint(
       options.apiUrl,
@@ -126,6 +138,20 @@ export class ProxyServer {
         res.writeContinue();
       }
       void this.metricsEndpoint.serve(req, res, requestId);
+      return;
+    }
+    const verifying = localVerifyProject(req, expectsContinue);
+    if (verifying !== undefined) {
+      // The verify of an upload this process just finalized is answered here; any other goes to the API.
+      answerVerifyLocally(
+        verifying,
+        req,
+        res,
+        requestId,
+        this.localVerify,
+        (body) => this.forwarder.forward(req, res, requestId, true, record, false, body),
+        record,
+      ).catch(() => res.destroy());
       return;
     }
     this.forwarder.forward(req, res, requestId, lfs, record, expectsContinue);

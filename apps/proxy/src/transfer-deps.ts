@@ -2,6 +2,7 @@ import type { Logger, TransferMetrics } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import type { ApiClient } from './api-client/api.client.js';
+import type { TransferTokenVerifier } from './auth/transfer-token-verifier.js';
 import type { InFlightLimiter } from './http/in-flight-limiter.js';
 
 /** What the object transfer handlers need from the proxy around them. */
@@ -16,4 +17,8 @@ export interface TransferDeps {
   transferIdleMs: number;
   /** Uploads in progress per user (keyed by the authorization's uploader; MAX_UPLOADS_PER_USER). */
   uploads: InFlightLimiter;
+  /** Checks transfer tokens locally, so that their uploads need no authorize call; without it, every upload asks. */
+  tokens?: TransferTokenVerifier;
+  /** Told of every upload this process finalized on a transfer token (what answers the verify action locally). */
+  onFinalized?: (upload: { project: string; oid: string; size: number; token: string }) => void;
 }

@@ -9,8 +9,10 @@ export type KeyPurpose =
   | 'internal-request'
   /** INTERNAL_SECRET: the proxy's signed statement of a client's address (x-lfs-depot-client). */
   | 'client-address'
-  /** API_SECRET: transfer tokens (lfsx_…). */
+  /** API_SECRET: transfer tokens' HMAC (lfsx_…), which the API checks. */
   | 'transfer-token'
+  /** API_SECRET: the seed of the Ed25519 key that signs transfer tokens for the proxy, which gets only its public half. */
+  | 'transfer-signing'
   /** API_SECRET: upload tickets, which finalize believes. */
   | 'upload-ticket'
   /** API_SECRET: the keyed digests under which verified passwords are remembered. */

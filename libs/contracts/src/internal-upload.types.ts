@@ -5,6 +5,7 @@ export const INTERNAL_PATHS = {
   authorizeUpload: '/internal/uploads/authorize',
   finalizeUpload: '/internal/uploads/finalize',
   authorizeDownload: '/internal/downloads/authorize',
+  transferKey: '/internal/transfer-tokens/key',
 } as const;
 
 /**
@@ -38,10 +39,32 @@ export interface UploadAuthorization {
   uploader: string;
 }
 
-export interface UploadFinalizeRequest {
-  ticket: string;
-  oid: string;
-  size: number;
+/**
+ * Finalize of an upload: either one the API authorized (its ticket), or one the proxy let in on a transfer token's
+ * signature alone (the client's credentials, which the API checks again in full before it links anything).
+ */
+export type UploadFinalizeRequest =
+  | { ticket: string; oid: string; size: number }
+  | {
+      /** Project path as it appears in the URL. */
+      project: string;
+      oid: string;
+      size: number;
+      /** The Authorization header of the PUT, relayed verbatim. */
+      authorization: string;
+      /** When the proxy let the upload in (ms since the epoch): the token's expiry is judged as of then. */
+      started_at: number;
+    };
+
+/**
+ * What the proxy learns from the API to check transfer tokens itself (INTERNAL_PATHS.transferKey): a public key only,
+ * with which it can verify tokens and make none.
+ */
+export interface TransferKeyAnswer {
+  /** The raw 32-byte Ed25519 public key, base64url. */
+  public_key: string;
+  /** MAX_OBJECT_SIZE: larger uploads still go through authorize, which refuses them with the API's message. */
+  max_object_size: number;
 }
 
 export interface DownloadAuthorization {

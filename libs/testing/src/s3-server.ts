@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -31,6 +31,7 @@ export async function startS3Server(): Promise<S3TestServer> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
   const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: BUCKET }] });
   makeOverwritesAtomic(s3rver);
+  keepFoldersOnDelete(s3rver);
   await s3rver.configureBuckets();
   const s3rverListener = s3rver.callback();
   const uploadsDirectory = path.join(directory, BUCKET, UPLOADS_FOLDER);
@@ -101,6 +102,26 @@ function makeOverwritesAtomic(s3rver: S3rver): void {
   store.getObject = async (bucket, key, options) => {
     await writing.get(`${bucket}/${key}`)?.catch(() => undefined);
     return getObject(bucket, key, options);
+  };
+}
+
+/**
+ * s3rver removes the folders a deleted object leaves empty, and a PUT into that folder meanwhile (it made the folder a
+ * moment before) then fails to open its file, an error no one listens for, which ends the test process. S3 has no
+ * folders, so deletes here only remove the object's files and leave the folders.
+ */
+function keepFoldersOnDelete(s3rver: S3rver): void {
+  const { store } = s3rver;
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      (['object', 'object.md5', 'metadata.json'] as const).map((resource) =>
+        unlink(store.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') {
+            throw error;
+          }
+        }),
+      ),
+    );
   };
 }
 

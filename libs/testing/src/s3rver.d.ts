@@ -24,6 +24,8 @@ declare module 's3rver' {
       destKey: string,
       replacementMetadata: unknown,
     ): Promise<unknown>;
+    deleteObject(bucket: string, key: string): Promise<unknown>;
+    getResourcePath(bucket: string, key: string, resource: string): string;
   }
 
   export default class S3rver {

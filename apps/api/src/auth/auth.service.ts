@@ -117,8 +117,16 @@ export class AuthService {
    * A transfer token is signed, but the user behind it is looked up again: a deleted or renamed user's tokens stop
    * working at once, and the admin flag comes from the database, not from the token.
    */
-  private async authenticateTransferToken(username: string, token: string): Promise<Principal | undefined> {
-    const claims = this.transferTokens.verify(token);
+  async authenticateTransferToken(
+    username: string,
+    token: string,
+    /**
+     * When the use began (ms): a transfer started before its token or the token's parent expired completes, so the
+     * finalize of an upload judges expiry as of the upload's start. Revocation and membership are judged as of now.
+     */
+    startedAt = Date.now(),
+  ): Promise<Principal | undefined> {
+    const claims = this.transferTokens.verify(token, startedAt);
     if (!claims) {
       return undefined;
     }
@@ -130,7 +138,7 @@ export class AuthService {
     if (claims.parentTokenId !== undefined) {
       const parentId = claims.parentTokenId;
       const parent = await this.accessCache.load(`token-id:${parentId}`, () => this.tokenState(parentId));
-      if (!parent || parent.userId !== claims.userId || !usable(parent)) {
+      if (!parent || parent.userId !== claims.userId || !usable(parent, startedAt)) {
         return undefined;
       }
     }

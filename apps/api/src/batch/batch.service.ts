@@ -73,15 +73,16 @@ export class BatchService {
     const linked = linkedObjects
       ? new Map([...linkedObjects].map(([oid, object]) => [oid, object.size]))
       : await this.objects.findLinkedSizes(project.id, [...validOids]);
-    const actionHeader = this.actionHeader(principal, project, needed);
-    const base = `${this.config.http.publicUrl}/${project.path}.git/info/lfs/objects`;
     const ttl = this.config.limits.actionTtlSeconds;
-    // The actions' token is capped at its parent credential's expiry, so git-lfs must be told the shorter lifetime.
-    const parentExpiry = principal?.credentialExpiresAt;
+    const credential = this.actionCredential(principal, project, needed);
+    const actionHeader = credential?.header;
+    const base = `${this.config.http.publicUrl}/${project.path}.git/info/lfs/objects`;
+    // The actions' token is capped at its parent credential's expiry (and may be one minted moments ago), so git-lfs
+    // must be told its own, shorter lifetime.
     const expiresIn =
-      parentExpiry === undefined
+      credential === undefined
         ? ttl
-        : Math.max(0, Math.min(ttl, parentExpiry - Math.floor(Date.now() / 1000)));
+        : Math.max(0, Math.min(ttl, credential.expiresAt - Math.floor(Date.now() / 1000)));
 
     if (request.operation === 'upload') {
       await this.assertQuotaRoom(project, request.objects, linked);
@@ -268,16 +269,24 @@ export class BatchService {
   }
 
   /** Credentials for the actions: a transfer token for signed-in users; anonymous readers of public projects need none. */
-  private actionHeader(
+  private actionCredential(
     principal: Principal | undefined,
     project: Project,
     role: 'read' | 'write',
-  ): Record<string, string> | undefined {
+  ): { header: Record<string, string>; expiresAt: number } | undefined {
     if (!principal) {
       return undefined;
     }
-    const token = this.transferTokens.issue(principal, project.id, role, this.config.limits.actionTtlSeconds);
-    return { Authorization: `Basic ${Buffer.from(`${principal.username}:${token}`).toString('base64')}` };
+    const { token, expiresAt } = this.transferTokens.issueReusable(
+      principal,
+      project,
+      role,
+      this.config.limits.actionTtlSeconds,
+    );
+    return {
+      header: { Authorization: `Basic ${Buffer.from(`${principal.username}:${token}`).toString('base64')}` },
+      expiresAt,
+    };
   }
 
   private action(href: string, header: Record<string, string> | undefined, expiresIn: number): BatchAction {

@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
+
 import type { InternalKeys } from '@lfs-depot/auth';
-import { deriveKey, internalKeys } from '@lfs-depot/auth';
+import { deriveKey, internalKeys, transferSigningKeys } from '@lfs-depot/auth';
 
 /**
  * Secrets resolved at startup (from the environment, or generated into DATA_DIR on first start) and the keys derived
@@ -10,8 +12,12 @@ import { deriveKey, internalKeys } from '@lfs-depot/auth';
 export class ApiSecrets {
   /** From INTERNAL_SECRET: the proxy's call signatures and its signed client addresses. */
   readonly internal: InternalKeys;
-  /** From API_SECRET: transfer tokens (lfsx_…). */
+  /** From API_SECRET: transfer tokens' HMAC (lfsx_…), which the API checks. */
   readonly transferTokenKey: Buffer;
+  /** From API_SECRET: the Ed25519 key that signs transfer tokens for the proxy. */
+  readonly transferSigningKey: KeyObject;
+  /** Its public half (raw 32 bytes), all the proxy learns: it verifies transfer tokens and can make none. */
+  readonly transferPublicKey: Buffer;
   /** From API_SECRET: upload tickets, which finalize believes. */
   readonly uploadTicketKey: Buffer;
   /** From API_SECRET: the digests under which verified passwords are remembered in the shared cache. */
@@ -29,6 +35,9 @@ export class ApiSecrets {
   ) {
     this.internal = internalKeys(internalSecret);
     this.transferTokenKey = deriveKey(apiSecret, 'transfer-token');
+    const signing = transferSigningKeys(deriveKey(apiSecret, 'transfer-signing'));
+    this.transferSigningKey = signing.privateKey;
+    this.transferPublicKey = signing.publicKey;
     this.uploadTicketKey = deriveKey(apiSecret, 'upload-ticket');
     this.passwordCacheKey = deriveKey(apiSecret, 'password-cache');
   }

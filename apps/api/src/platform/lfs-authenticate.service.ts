@@ -51,7 +51,7 @@ export class LfsAuthenticateService {
     const { project, role } = await this.access.requireAccess(principal, projectPath, needed);
     const cap: Role = input.operation === 'download' ? 'read' : (role ?? needed);
     const ttl = this.config.limits.actionTtlSeconds;
-    const token = this.transferTokens.issue(principal, project.id, cap, ttl, now);
+    const token = this.transferTokens.issue(principal, project, cap, ttl, now);
     return {
       href: `${this.config.http.publicUrl}/${project.path}.git/info/lfs`,
       header: { Authorization: `Basic ${Buffer.from(`${user.username}:${token}`).toString('base64')}` },

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type {
   DownloadAuthorization,
   TransferAuthorizeRequest,
+  TransferKeyAnswer,
   UploadAuthorization,
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
@@ -32,8 +33,18 @@ export class InternalTransfersController {
 
   @Post('uploads/finalize')
   @HttpCode(200)
-  finalizeUpload(@Body() body: UploadFinalizeRequest): Promise<{ linked: boolean }> {
-    return this.transfers.finalizeUpload(body);
+  finalizeUpload(
+    @Body() body: UploadFinalizeRequest,
+    @RequestUserNote() noteUser: UserNote,
+  ): Promise<{ linked: boolean }> {
+    return this.transfers.finalizeUpload(body, noteUser);
+  }
+
+  @Post('transfer-tokens/key')
+  @HttpCode(200)
+  @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
+  transferKey(): TransferKeyAnswer {
+    return this.transfers.transferKey();
   }
 
   @Post('downloads/authorize')

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { parseBasicAuthorization, TRANSFER_TOKEN_PREFIX } from '@lfs-depot/auth';
 import type { Role } from '@lfs-depot/contracts';
+import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
+import { AuthService } from '../auth/auth.service.js';
 import { BasicAuthStrategy } from '../auth/basic-auth.strategy.js';
 import type { Principal, UserNote } from '../core/principal.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
@@ -11,6 +14,7 @@ import type { ProjectAccess } from '../projects/project-access.service.js';
 export class TransferAuthorizer {
   constructor(
     private readonly basic: BasicAuthStrategy,
+    private readonly auth: AuthService,
     private readonly access: ProjectAccessService,
   ) {}
 
@@ -30,5 +34,31 @@ export class TransferAuthorizer {
       noteUser?.(principal.username);
     }
     return { ...(await this.access.requireAccess(principal, projectPath, needed)), principal };
+  }
+
+  /**
+   * For the finalize of an upload the proxy let in on a transfer token's signature: the token is checked again in
+   * full, its expiry as of `startedAt` (an upload that outlives its token completes), revocation, the user and their
+   * membership as of now. Anything else than a transfer token is refused: the proxy grants nothing else by itself.
+   */
+  async authorizeStartedUpload(
+    authorization: string,
+    projectPath: string,
+    startedAt: number,
+    noteUser?: UserNote,
+  ): Promise<ProjectAccess & { principal?: Principal }> {
+    const credentials = parseBasicAuthorization(authorization);
+    const principal =
+      credentials && credentials.password.startsWith(TRANSFER_TOKEN_PREFIX)
+        ? await this.auth.authenticateTransferToken(credentials.username, credentials.password, startedAt)
+        : undefined;
+    if (!principal) {
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'The transfer token of this upload is no longer valid (revoked, or its user or project changed); nothing was linked: run the push again',
+      );
+    }
+    noteUser?.(principal.username);
+    return { ...(await this.access.requireAccess(principal, projectPath, 'write')), principal };
   }
 }

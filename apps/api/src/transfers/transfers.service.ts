@@ -4,6 +4,7 @@ import type { Config } from '@lfs-depot/config';
 import type {
   DownloadAuthorization,
   TransferAuthorizeRequest,
+  TransferKeyAnswer,
   UploadAuthorization,
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
@@ -128,17 +129,25 @@ export class TransfersService {
     };
   }
 
-  /** Links verified bytes to the project; the ticket proves this API authorized exactly this upload. */
-  async finalizeUpload(request: UploadFinalizeRequest): Promise<{ linked: boolean }> {
+  /**
+   * Links verified bytes to the project. Either the ticket proves this API authorized exactly this upload, or the
+   * proxy let the upload in on a transfer token's signature and the client's credentials are checked here in full
+   * (revocation, membership, role), before anything is linked.
+   */
+  async finalizeUpload(request: UploadFinalizeRequest, noteUser?: UserNote): Promise<{ linked: boolean }> {
+    if ('authorization' in request && typeof request.authorization === 'string') {
+      return this.finalizeTokenUpload(request, noteUser);
+    }
+    const ticketed = request as Partial<{ ticket: unknown; oid: unknown; size: unknown }>;
     const ticket =
-      typeof request.ticket === 'string'
-        ? openSealedPayload<UploadTicket>(this.secrets.uploadTicketKey, request.ticket)
+      typeof ticketed.ticket === 'string'
+        ? openSealedPayload<UploadTicket>(this.secrets.uploadTicketKey, ticketed.ticket)
         : undefined;
     if (
       !ticket ||
       ticket.t !== 'ticket' ||
-      ticket.o !== request.oid ||
-      ticket.s !== request.size ||
+      ticket.o !== ticketed.oid ||
+      ticket.s !== ticketed.size ||
       ticket.e * 1000 <= Date.now()
     ) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
@@ -148,6 +157,64 @@ export class TransfersService {
       { oid: ticket.o, size: ticket.s, storageKey: ticket.k },
       ticket.w === 1,
     );
+  }
+
+  /** The public half of the key that signs transfer tokens, for the proxy to check them without asking. */
+  transferKey(): TransferKeyAnswer {
+    return {
+      public_key: this.secrets.transferPublicKey.toString('base64url'),
+      max_object_size: this.config.limits.maxObjectSize,
+    };
+  }
+
+  private async finalizeTokenUpload(
+    request: {
+      project: unknown;
+      oid: unknown;
+      size: unknown;
+      authorization: string;
+      started_at?: unknown;
+    },
+    noteUser?: UserNote,
+  ): Promise<{ linked: boolean }> {
+    const { oid, size } = request;
+    this.assertObject(oid, size);
+    const now = Date.now();
+    const startedAt = typeof request.started_at === 'number' ? Math.min(now, request.started_at) : Number.NaN;
+    // As long as a ticket would have lived: an upload's start is believed only that far back.
+    if (typeof request.project !== 'string' || !(startedAt >= now - TICKET_TTL_SECONDS * 1000)) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid project or upload start');
+    }
+    // The proxy wrote the bytes where every object's bytes go (it can't know a row's older key; storage is by content).
+    const object = { oid, size: size as number, storageKey: objectKey(oid) };
+    let projectId: string;
+    try {
+      const { project } = await this.authorizer.authorizeStartedUpload(
+        request.authorization,
+        request.project,
+        startedAt,
+        noteUser,
+      );
+      if (object.size > this.config.limits.maxObjectSize) {
+        throw new DomainError(
+          ErrorCode.VALIDATION_FAILED,
+          `Object is ${formatBytes(object.size)}, larger than this server's maximum of ${formatBytes(this.config.limits.maxObjectSize)}`,
+        );
+      }
+      projectId = project.id;
+    } catch (error) {
+      // Refused now (a revoked token, a lost membership): the verified bytes are linked nowhere, but recorded like
+      // those of any refused link, so that garbage collection finds them.
+      await this.recordUnlinked(object);
+      throw error;
+    }
+    return this.linker.linkVerifiedUpload(projectId, object, true);
+  }
+
+  private async recordUnlinked(object: { oid: string; size: number; storageKey: string }): Promise<void> {
+    await this.objects.recordObject(object).catch((recordError: unknown) => {
+      this.logger.warn(`Could not record the verified object ${object.oid}: ${String(recordError)}`);
+    });
   }
 
   async authorizeDownload(

@@ -4,6 +4,7 @@ import { signInternalRequest } from '@lfs-depot/auth';
 import type {
   DownloadAuthorization,
   TransferAuthorizeRequest,
+  TransferKeyAnswer,
   UploadAuthorization,
   UploadFinalizeRequest,
 } from '@lfs-depot/contracts';
@@ -113,6 +114,15 @@ export class ApiClient {
     return this.expectAuthorization<DownloadAuthorization>(
       await this.post(INTERNAL_PATHS.authorizeDownload, request, requestId),
     );
+  }
+
+  /** The public key that transfer tokens are signed with; undefined when the API could not give it. */
+  async transferKey(requestId: string): Promise<TransferKeyAnswer | undefined> {
+    const answer = await this.post(INTERNAL_PATHS.transferKey, {}, requestId);
+    if (answer.status !== 200 || !answer.contentType.startsWith(INTERNAL_AUTHORIZE_MEDIA_TYPE)) {
+      return undefined;
+    }
+    return JSON.parse(answer.body) as TransferKeyAnswer;
   }
 
   async finalizeUpload(request: UploadFinalizeRequest, requestId: string): Promise<void> {

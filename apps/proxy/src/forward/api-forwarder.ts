@@ -116,7 +116,8 @@ export class ApiForwarder {
   /**
    * Forwards one request. `record`: the request's access line, which learns the user the API authenticated.
    * `expectsContinue`: the client sent `Expect: 100-continue` and waits for our go-ahead before its body, which it
-   * gets only once the API wants the body.
+   * gets only once the API wants the body. `readBody`: the whole body, when the proxy read it already (a verify it
+   * looked at and could not answer itself).
    */
   forward(
     req: IncomingMessage,
@@ -125,6 +126,7 @@ export class ApiForwarder {
     lfs: boolean,
     record?: RequestRecord,
     expectsContinue = false,
+    readBody?: Buffer,
   ): void {
     const urlPath = (req.url ?? '/').split('?')[0] ?? '/';
     let release: (() => void) | undefined;
@@ -172,8 +174,12 @@ export class ApiForwarder {
     // The API throttles sign-ins by this address and believes it only with our signature (whatever a client sent
     // under this name is replaced here).
     headers[CLIENT_ADDRESS_HEADER] = this.clientAddresses.sign(clientAddress(req, this.trustedProxyHops));
-    const withBody = hasRequestBody(req);
-    const eager = withBody && isSmallBody(req);
+    const withBody = readBody !== undefined || hasRequestBody(req);
+    const eager = withBody && (readBody !== undefined || isSmallBody(req));
+    if (readBody !== undefined) {
+      headers['content-length'] = String(readBody.length);
+      delete headers['transfer-encoding'];
+    }
     // A larger body goes to the API only once it wants it (see continueWhenBodyIsRead in the API): a body it refuses
     // unread is then never sent, and its answer always reaches the client.
     if (withBody && !eager) {
@@ -199,7 +205,7 @@ export class ApiForwarder {
       upstream.once('close', release);
     }
     let stalled = false;
-    if (withBody) {
+    if (withBody && readBody === undefined) {
       watchBody(req, this.limits.body, (stall) => {
         stalled = true;
         upstream.destroy();
@@ -232,6 +238,13 @@ export class ApiForwarder {
         // A client that waits for 100 Continue itself is told to go on now, when the API is.
         if (expectsContinue) {
           res.writeContinue();
+        }
+        if (readBody !== undefined) {
+          upstream.end(readBody);
+          if (record) {
+            record.bytesIn = readBody.length;
+          }
+          return;
         }
         req.pipe(upstream);
         countBytesIn();

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type { UploadFinalizeRequest } from '@lfs-depot/contracts';
 import { clientAddress, ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { RequestRecord } from '@lfs-depot/observability';
-import { ObjectMissingError, StorageVerificationError } from '@lfs-depot/storage';
+import { ObjectMissingError, objectKey, StorageVerificationError } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
+import type { LocalGrant } from '../auth/transfer-token-verifier.js';
 import { watchBody } from '../http/body-watch.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
@@ -18,7 +20,7 @@ export interface UploadRoute {
 }
 
 /**
- * PUT of an object's bytes: authorize with the API, stream into storage while verifying SHA-256 and size, then
+ * PUT of an object's bytes: authorize (by a transfer token's signature, or else with the API), stream into storage while verifying SHA-256 and size, then
  * finalize so the API links the object. On any failure nothing is linked and storage keeps nothing partial. Each
  * upload ends in one transfer line and the transfer metrics; `record` (the request's access line) learns its user and
  * byte count.
@@ -78,19 +80,41 @@ export async function handleUpload(
   let releaseUpload: (() => void) | undefined;
 
   try {
-    const authorization = await deps.api.authorizeUpload(
-      {
+    const client = clientAddress(req, deps.trustedProxyHops);
+    // A transfer token the proxy can check itself needs no authorize call: its signature says who the caller is
+    // before the body is read, and finalize checks the rest (revocation, membership, quota) before linking.
+    const grant = await localGrant(route, req.headers.authorization, deps);
+    let target: { storageKey: string; alreadyStored: boolean; uploader: string };
+    let finalize: UploadFinalizeRequest;
+    if (grant && req.headers.authorization !== undefined) {
+      report.user = grant.username;
+      // Without the API's dedup decision the bytes are always written: hashed and counted as always, and storage
+      // replaces a copy atomically, so readers of one already there see it whole either way.
+      target = { storageKey: objectKey(route.oid), alreadyStored: false, uploader: grant.userId };
+      finalize = {
         project: route.project,
         oid: route.oid,
         size: route.size,
         authorization: req.headers.authorization,
-        client: clientAddress(req, deps.trustedProxyHops),
-      },
-      requestId,
-    );
-    report.user = authorization.user;
-    if (authorization.uploader) {
-      releaseUpload = deps.uploads.tryAcquire(authorization.uploader);
+        started_at: Date.now(),
+      };
+    } else {
+      const authorization = await deps.api.authorizeUpload(
+        {
+          project: route.project,
+          oid: route.oid,
+          size: route.size,
+          authorization: req.headers.authorization,
+          client,
+        },
+        requestId,
+      );
+      report.user = authorization.user;
+      target = authorization;
+      finalize = { ticket: authorization.ticket, oid: route.oid, size: route.size };
+    }
+    if (target.uploader) {
+      releaseUpload = deps.uploads.tryAcquire(target.uploader);
       if (!releaseUpload) {
         report.finish('denied', 0, { reason: 'the user has MAX_UPLOADS_PER_USER uploads in progress' });
         sendJsonError(
@@ -108,17 +132,18 @@ export async function handleUpload(
     onAuthorized?.();
     const expected = { oid: route.oid, size: route.size };
     // The API decided whether the bytes are already stored; either way every byte is hashed and counted.
-    if (authorization.alreadyStored) {
-      await deps.storage.verify(authorization.storageKey, req, expected, { signal: controller.signal });
+    if (target.alreadyStored) {
+      await deps.storage.verify(target.storageKey, req, expected, { signal: controller.signal });
     } else {
-      await deps.storage.put(authorization.storageKey, req, expected, { signal: controller.signal });
+      await deps.storage.put(target.storageKey, req, expected, { signal: controller.signal });
     }
-    // Every byte arrived and matched; finalize may still refuse (a quota another upload filled meanwhile).
+    // Every byte arrived and matched; finalize may still refuse (a quota another upload filled meanwhile, a token
+    // revoked since).
     received = route.size;
-    await deps.api.finalizeUpload(
-      { ticket: authorization.ticket, oid: route.oid, size: route.size },
-      requestId,
-    );
+    await deps.api.finalizeUpload(finalize, requestId);
+    if (grant) {
+      deps.onFinalized?.({ project: route.project, oid: route.oid, size: route.size, token: grant.token });
+    }
     report.finish('ok', route.size);
     res.writeHead(200, { 'Content-Type': LFS_MEDIA_TYPE, 'Content-Length': 0, 'X-Request-Id': requestId });
     res.end();
@@ -160,4 +185,16 @@ export async function handleUpload(
     // Whatever escaped the cases above still ends the transfer, so the in-flight gauge never drifts.
     report.finish('storage_error', bytesReadSoFar());
   }
+}
+
+/** The grant of a transfer token the proxy checked itself, for an object size the API would accept. */
+async function localGrant(
+  route: UploadRoute,
+  authorization: string | undefined,
+  deps: TransferDeps,
+): Promise<LocalGrant | undefined> {
+  const grant = await deps.tokens?.grant(authorization, route.project, 'write');
+  const maxObjectSize = deps.tokens?.maxObjectSize;
+  // Too large: authorize refuses it with the API's own message.
+  return grant && maxObjectSize !== undefined && route.size <= maxObjectSize ? grant : undefined;
 }
