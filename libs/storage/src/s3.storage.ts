@@ -110,9 +110,9 @@ export class S3Storage implements ObjectStorage {
    *
    * - Objects above one part and up to singlePutMax stream as one PutObject (S3StreamingPut) to a key of their own
    *   under `tmp/`, the chunk that completes the body held back until verified, then CopyObject to the object's key
-   *   and DeleteObject of the temporary one. Memory is the chunk in hand, with no part buffers; the server stores the
-   *   bytes once (a multipart upload costs s3rver, and MinIO's single-drive mode, a second read and write on
-   *   completion). The temporary key is there because a PUT cut short of its Content-Length is stored as a short
+   *   and DeleteObject of the temporary one. Memory is the chunk in hand, with no part buffers, and the server takes
+   *   the bytes in one request (s3rver's CompleteMultipartUpload reads, hashes and rewrites every part on its one
+   *   thread; its CopyObject is a file copy). The temporary key is there because a PUT cut short of its Content-Length is stored as a short
    *   object by s3rver (S3 stores nothing): straight to the object's key, a wrong re-upload would truncate the
    *   stored object. A failure deletes the temporary key; one a crash left is swept with the multipart uploads.
    * - The others go through an S3PartWriter: one part as one PutObject straight to the object's key from _final,
