@@ -23,6 +23,7 @@ import { requestIdMiddleware } from './http/request-id.middleware.js';
 import { installRequestLog, RequestUserInterceptor } from './http/request-log.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 import { ApiMetrics } from './metrics/api-metrics.js';
+import { installInternalTransfersFastPath } from './transfers/internal-transfers-http.handler.js';
 
 /**
  * Builds the API application (not yet listening) around a runtime; used by main and by tests. Every line, Nest's
@@ -45,6 +46,7 @@ export async function createApiApp(
   // client's address instead (requestClientAddress).
   app.set('trust proxy', false);
   installBatchFastPath(app);
+  installInternalTransfersFastPath(app);
   const { secrets } = runtime;
   installRequestLog(
     app.getHttpServer(),

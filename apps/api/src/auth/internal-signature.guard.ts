@@ -30,15 +30,24 @@ export class InternalSignatureGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<LfsRequest & BodyRequest>();
+    await this.verify(context.switchToHttp().getRequest<LfsRequest & BodyRequest>());
+    return true;
+  }
+
+  /**
+   * Reads the body and refuses (throws FORBIDDEN) a call the proxy did not sign or that was made before: the guard's
+   * whole check, which the internal fast path (internal-transfers-http.handler.ts) runs too.
+   */
+  async verify(req: BodyRequest & { originalUrl?: string }): Promise<void> {
     await readJsonBody(req, BODY_LIMITS.internal);
     const header = req.headers[INTERNAL_SIGNATURE_HEADER];
     const body = req.rawBody?.toString('utf8') ?? '';
     const signature = verifyInternalRequest(
       this.secrets.internal.request,
       typeof header === 'string' ? header : undefined,
-      req.method,
-      req.originalUrl,
+      req.method ?? '',
+      // Express keeps the URL as it arrived in originalUrl; ahead of Express, req.url is still that URL.
+      req.originalUrl ?? req.url ?? '',
       body,
     );
     if (!signature) {
@@ -55,6 +64,5 @@ export class InternalSignatureGuard implements CanActivate {
         'Internal endpoint: this signed call was made before (a replay)',
       );
     }
-    return true;
   }
 }
