@@ -181,9 +181,18 @@ export class ProxyServer {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections and waits for the requests under way, but at most `graceMs`: then every connection
+   * still open is closed, so a peer that never finishes its request cannot hold the shutdown (or a test's teardown).
+   */
+  async close(graceMs = 10_000): Promise<void> {
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      const cutOff = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      cutOff.unref();
+      this.server.close(() => {
+        clearTimeout(cutOff);
+        resolve();
+      });
       this.server.closeIdleConnections();
     });
     this.forwarder.close();
