@@ -77,66 +77,47 @@ afterAll(async () => {
   await server.stop();
 });
 
+/**
+ * A fresh prefix's storage for the contract, with what the contract inspects. `singlePutMax` undefined keeps the
+ * default, under which large objects stream as one PutObject; `PART_SIZE` makes them multipart uploads.
+ */
+function contractHarness(singlePutMax?: number) {
+  const prefix = freshPrefix();
+  // Surrounding slashes are ignored: the objects land under `${prefix}/`.
+  const storage = storageFor(server.bucket, `/${prefix}/`, undefined, singlePutMax);
+  return Promise.resolve({
+    storage,
+    /** Committed objects under this test's prefix, with the prefix removed. */
+    async storedKeys() {
+      const listing = await client.send(
+        new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/` }),
+      );
+      return (listing.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length + 1)).sort();
+    },
+    /** Multipart uploads started under this test's prefix and neither completed nor aborted. */
+    async leftovers() {
+      const listing = await client.send(new ListMultipartUploadsCommand({ Bucket: server.bucket }));
+      return (listing.Uploads ?? [])
+        .map((upload) => upload.Key ?? '')
+        .filter((key) => key.startsWith(`${prefix}/`));
+    },
+    close: () => {
+      storage.destroy();
+      return Promise.resolve();
+    },
+  });
+}
+
 describeObjectStorageContract(
   `${S3Storage.name} (large objects streamed as one PutObject)`,
-  () => {
-    const prefix = freshPrefix();
-    // Surrounding slashes are ignored: the objects land under `${prefix}/`.
-    const storage = storageFor(server.bucket, `/${prefix}/`);
-    return Promise.resolve({
-      storage,
-      /** Committed objects under this test's prefix, with the prefix removed. */
-      async storedKeys() {
-        const listing = await client.send(
-          new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/` }),
-        );
-        return (listing.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length + 1)).sort();
-      },
-      /** Multipart uploads started under this test's prefix and neither completed nor aborted. */
-      async leftovers() {
-        const listing = await client.send(new ListMultipartUploadsCommand({ Bucket: server.bucket }));
-        return (listing.Uploads ?? [])
-          .map((upload) => upload.Key ?? '')
-          .filter((key) => key.startsWith(`${prefix}/`));
-      },
-      close: () => {
-        storage.destroy();
-        return Promise.resolve();
-      },
-    });
-  },
+  () => contractHarness(),
   // Two full parts and a bit: above one part, so the large cases are streamed through a temporary key.
   { largeSize: 2 * PART_SIZE + 123 },
 );
 
 describeObjectStorageContract(
   `${S3Storage.name} (large objects as multipart uploads)`,
-  () => {
-    const prefix = freshPrefix();
-    // Surrounding slashes are ignored: the objects land under `${prefix}/`.
-    const storage = storageFor(server.bucket, `/${prefix}/`, undefined, PART_SIZE);
-    return Promise.resolve({
-      storage,
-      /** Committed objects under this test's prefix, with the prefix removed. */
-      async storedKeys() {
-        const listing = await client.send(
-          new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/` }),
-        );
-        return (listing.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length + 1)).sort();
-      },
-      /** Multipart uploads started under this test's prefix and neither completed nor aborted. */
-      async leftovers() {
-        const listing = await client.send(new ListMultipartUploadsCommand({ Bucket: server.bucket }));
-        return (listing.Uploads ?? [])
-          .map((upload) => upload.Key ?? '')
-          .filter((key) => key.startsWith(`${prefix}/`));
-      },
-      close: () => {
-        storage.destroy();
-        return Promise.resolve();
-      },
-    });
-  },
+  () => contractHarness(PART_SIZE),
   // Two full parts and a bit: the large cases are multipart uploads of three parts.
   { largeSize: 2 * PART_SIZE + 123 },
 );
