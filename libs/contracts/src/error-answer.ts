@@ -68,6 +68,12 @@ export function errorAnswer(input: ErrorAnswerInput): ErrorAnswer {
  */
 export const API_UNREACHABLE_RETRY_AFTER_SECONDS = 2;
 
+/**
+ * The Retry-After of STORAGE_UNAVAILABLE: storage that timed out or refused may be back soon, and git-lfs retries
+ * (honouring it) rather than failing the push or fetch.
+ */
+export const STORAGE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 /** What a client is told when the proxy cannot reach the API (answered as SERVICE_UNAVAILABLE). */
 export function apiUnreachableMessage(reason: string): string {
   return `The lfs-depot API is not reachable (${reason}); try again shortly`;

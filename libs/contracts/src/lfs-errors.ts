@@ -35,7 +35,11 @@ const ERROR_CATALOGUE = {
   TOO_MANY_UPLOADS: { status: 429 },
   INTERNAL: { status: 500 },
   SERVICE_UNAVAILABLE: { status: 503 },
+  /** Object storage failed, timed out (S3_REQUEST_TIMEOUT_SECONDS) or refused the connection; nothing was stored. */
+  STORAGE_UNAVAILABLE: { status: 503 },
   QUOTA_EXCEEDED: { status: 507 },
+  /** Object storage is full (ENOSPC, EDQUOT): the Git LFS API's 507 for insufficient server storage. */
+  INSUFFICIENT_STORAGE: { status: 507 },
   /** API_URL leads back to a proxy (RFC 5842's Loop Detected). */
   FORWARDING_LOOP: { status: 508 },
 } as const satisfies Record<string, { status: number }>;

@@ -10,6 +10,7 @@ import { ApiDenial } from '../api-client/api.client.js';
 import { watchResponse } from '../http/body-watch.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
+import { fromStorage, StorageFailure } from '../storage-failure.js';
 import type { TransferDeps } from '../transfer-deps.js';
 import { denialReason, TransferReport } from '../transfer-report.js';
 import { parseRange } from './byte-range.js';
@@ -105,7 +106,10 @@ export async function handleDownload(
       res.end();
       return;
     }
-    const body = size === 0 ? undefined : await deps.storage.open(storageKey, range);
+    const body =
+      size === 0
+        ? undefined
+        : await fromStorage('read', undefined, () => deps.storage.open(storageKey, range));
     res.writeHead(range ? 206 : 200, headers);
     if (!body) {
       res.end();
@@ -140,6 +144,10 @@ export async function handleDownload(
         reason: `integrity: stored bytes of ${route.oid} do not match its recorded size (${error.message})`,
       });
       res.destroy();
+    } else if (error instanceof StorageFailure) {
+      report?.finish('storage_error', 0, { reason: error.message, error: error.cause });
+      const { code, message, details } = error.answer();
+      sendJsonError(res, code, message, requestId, true, undefined, details);
     } else if (res.headersSent) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
         report?.finish('aborted', progress.sent, { reason: 'the client went away' });

@@ -10,6 +10,7 @@ import type { LocalGrant } from '../auth/transfer-token-verifier.js';
 import { watchBody } from '../http/body-watch.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
+import { fromStorage, StorageFailure } from '../storage-failure.js';
 import type { TransferDeps } from '../transfer-deps.js';
 import { denialReason, TransferReport } from '../transfer-report.js';
 
@@ -132,11 +133,11 @@ export async function handleUpload(
     onAuthorized?.();
     const expected = { oid: route.oid, size: route.size };
     // The API decided whether the bytes are already stored; either way every byte is hashed and counted.
-    if (target.alreadyStored) {
-      await deps.storage.verify(target.storageKey, req, expected, { signal: controller.signal });
-    } else {
-      await deps.storage.put(target.storageKey, req, expected, { signal: controller.signal });
-    }
+    await fromStorage('store', controller.signal, () =>
+      target.alreadyStored
+        ? deps.storage.verify(target.storageKey, req, expected, { signal: controller.signal })
+        : deps.storage.put(target.storageKey, req, expected, { signal: controller.signal }),
+    );
     // Every byte arrived and matched; finalize may still refuse (a quota another upload filled meanwhile, a token
     // revoked since).
     received = route.size;
@@ -175,9 +176,20 @@ export async function handleUpload(
     } else if (controller.signal.aborted) {
       report.finish('aborted', bytesReadSoFar(), { reason: 'the client went away' });
       res.destroy();
+    } else if (error instanceof StorageFailure) {
+      report.finish('storage_error', bytesReadSoFar(), { reason: error.message, error: error.cause });
+      const { code, message, details } = error.answer();
+      sendJsonError(res, code, message, requestId, true, req, details);
     } else {
       report.finish('storage_error', bytesReadSoFar(), { error });
-      sendJsonError(res, ErrorCode.INTERNAL, 'The upload could not be stored; try again', requestId, true);
+      sendJsonError(
+        res,
+        ErrorCode.INTERNAL,
+        'The upload could not be stored; try again',
+        requestId,
+        true,
+        req,
+      );
     }
   } finally {
     stopWatching();
