@@ -117,6 +117,8 @@ const jest = spawnSync(
     '--experimental-vm-modules',
     '--no-warnings=ExperimentalWarning',
     path.join(root, 'node_modules/jest/bin/jest.js'),
+    // A handle some test leaked must not keep a finished run (and CI) waiting for ever; jest still names it.
+    '--forceExit',
     ...jestArgs,
   ],
   { cwd: root, stdio: 'inherit', env },

@@ -14,7 +14,8 @@ import type { Logger as AppLogger } from '@lfs-depot/observability';
 import type { DirectTransfers, ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource, Logger } from 'typeorm';
 
-import { createApiApp } from '../../apps/api/src/api.app.js';
+import { closeApiApp, createApiApp } from '../../apps/api/src/api.app.js';
+import { teardown } from './teardown-watch.js';
 import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { RedisCache } from '../../apps/api/src/cache/redis.cache.js';
 import type { SharedCache } from '../../apps/api/src/cache/shared-cache.js';
@@ -145,13 +146,14 @@ export async function startApiHarness(
     queries,
     databaseUrl: database.url,
     cachePrefix,
-    close: async () => {
-      await app.close();
-      await cache.close();
-      await dataSource.destroy();
-      await database.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () =>
+      teardown('API harness', [
+        ['closeApiApp', () => closeApiApp(app)],
+        ['cache.close', () => cache.close()],
+        ['dataSource.destroy', () => dataSource.destroy()],
+        ['database.drop', () => database.drop()],
+        ['rm dataDir', () => rm(dataDir, { recursive: true, force: true })],
+      ]),
   };
 }
 

@@ -6,6 +6,7 @@ import { freePort } from '@lfs-depot/testing';
 import { ProxyServer } from '../../apps/proxy/src/proxy.server.js';
 import type { ApiHarness } from './api-harness.js';
 import { startApiHarness, TEST_INTERNAL_SECRET } from './api-harness.js';
+import { teardown } from './teardown-watch.js';
 
 export interface Stack {
   api: ApiHarness;
@@ -46,9 +47,10 @@ export async function startStack(
     api,
     proxy,
     url,
-    close: async () => {
-      await proxy.close();
-      await api.close();
-    },
+    close: () =>
+      teardown('stack', [
+        ['proxy.close', () => proxy.close()],
+        ['api.close', () => api.close()],
+      ]),
   };
 }

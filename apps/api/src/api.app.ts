@@ -1,8 +1,11 @@
+import type { Server } from 'node:http';
+
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Config } from '@lfs-depot/config';
+import { closeHttpServer, SHUTDOWN_GRACE_MS } from '@lfs-depot/config';
 import { RequestLog, silentLogger } from '@lfs-depot/observability';
 import type { Logger } from '@lfs-depot/observability';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -81,4 +84,14 @@ export async function createApiApp(
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
   return app;
+}
+
+/**
+ * Stops the application: the HTTP server first, so no new request starts and the requests under way get at most
+ * `graceMs` (a connection that never finishes cannot hold the shutdown), then Nest's hooks (jobs, pools). Nest's own
+ * close would wait for every open connection without bound.
+ */
+export async function closeApiApp(app: INestApplication, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+  await closeHttpServer(app.getHttpServer() as Server, graceMs);
+  await app.close();
 }

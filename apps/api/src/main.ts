@@ -8,7 +8,7 @@ import { ConfigError, configSummary, describeListenError, loadConfig } from '@lf
 import { createLogger } from '@lfs-depot/observability';
 import type { Logger } from '@lfs-depot/observability';
 
-import { createApiApp } from './api.app.js';
+import { closeApiApp, createApiApp } from './api.app.js';
 import { startApiRuntime } from './bootstrap/api-runtime.factory.js';
 import { IdleHeapTrimmer } from './bootstrap/idle-heap-trimmer.js';
 import { shutdownState } from './bootstrap/shutdown-state.js';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     shutdownState.requested = true;
     log.info({ signal }, `${signal}: shutting down`);
     void (async () => {
-      await app.close();
+      await closeApiApp(app);
       await started.close();
       log.info('API stopped');
       process.exit(0);

@@ -4,7 +4,7 @@ import type net from 'node:net';
 
 import { internalKeys } from '@lfs-depot/auth';
 import type { ProxyConfig } from '@lfs-depot/config';
-import { defaultProxyConfig } from '@lfs-depot/config';
+import { closeHttpServer, defaultProxyConfig, SHUTDOWN_GRACE_MS } from '@lfs-depot/config';
 import { clientAddress, ErrorCode, isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
 import { RequestLog, silentLogger } from '@lfs-depot/observability';
 import type { Logger } from '@lfs-depot/observability';
@@ -181,20 +181,9 @@ export class ProxyServer {
     });
   }
 
-  /**
-   * Stops accepting connections and waits for the requests under way, but at most `graceMs`: then every connection
-   * still open is closed, so a peer that never finishes its request cannot hold the shutdown (or a test's teardown).
-   */
-  async close(graceMs = 10_000): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const cutOff = setTimeout(() => this.server.closeAllConnections(), graceMs);
-      cutOff.unref();
-      this.server.close(() => {
-        clearTimeout(cutOff);
-        resolve();
-      });
-      this.server.closeIdleConnections();
-    });
+  /** Stops accepting connections and waits for the requests under way, at most `graceMs` (closeHttpServer). */
+  async close(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    await closeHttpServer(this.server, graceMs);
     this.forwarder.close();
     this.metricsEndpoint.close();
     this.api.close();
