@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Config } from '@lfs-depot/config';
 import { closeHttpServer, SHUTDOWN_GRACE_MS } from '@lfs-depot/config';
 import { RequestLog, silentLogger } from '@lfs-depot/observability';
@@ -73,16 +74,18 @@ export async function createApiApp(
   );
   app.useGlobalPipes(createValidationPipe());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('lfs-depot admin API')
-      .setDescription('Users, tokens, projects, members and statistics of a lfs-depot Git LFS server')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  // Built on the first request for it, not at start: the document is a few MiB of heap an idle API need not hold.
+  const describe = (): OpenAPIObject =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('lfs-depot admin API')
+        .setDescription('Users, tokens, projects, members and statistics of a lfs-depot Git LFS server')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+  SwaggerModule.setup('api/docs', app, describe, { jsonDocumentUrl: 'api/docs/openapi.json' });
   return app;
 }
 
