@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { EntityManager } from 'typeorm';
 import type { Role, Visibility } from '@lfs-depot/contracts';
 
-import { AccessCache } from '../cache/access-cache.js';
+import { AccessChangingRepository } from '../cache/access-changing-repository.js';
 import { parseInt8 } from '../database/bigint.js';
 import { likePrefix } from '../database/like-prefix.js';
 import { isStorableText } from '../database/storable-text.js';
@@ -58,31 +56,10 @@ interface ProjectWithRoleRow {
 
 /**
  * Projects, memberships and statistics. Changes that could make a remembered role wrong (visibility, quota,
- * deletion, membership) empty the AccessCache; inserts need not, as nothing absent is remembered. Every change takes
- * an optional Transaction (the audit trail's): given one, it runs in it and empties the cache after the commit.
+ * deletion, membership) empty the AccessCache; inserts need not, as nothing absent is remembered.
  */
 @Injectable()
-export class ProjectsRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly accessCache: AccessCache,
-  ) {}
-
-  private readonly invalidateAccess = (): Promise<void> => this.accessCache.invalidate();
-
-  private db(tx: Transaction | undefined): DataSource | EntityManager {
-    return tx?.manager ?? this.dataSource;
-  }
-
-  /** Empties the access memory now, or after the commit of `tx`. */
-  private async changed(tx: Transaction | undefined): Promise<void> {
-    if (tx) {
-      tx.afterCommit(this.invalidateAccess);
-    } else {
-      await this.invalidateAccess();
-    }
-  }
-
+export class ProjectsRepository extends AccessChangingRepository {
   /** Creates the project and its zeroed statistics row together; undefined when the path is taken. */
   createProject(
     fields: { path: string; visibility: Visibility; quotaBytes: number | null },

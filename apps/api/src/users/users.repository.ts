@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, MoreThan } from 'typeorm';
-import type { EntityManager } from 'typeorm';
+import { MoreThan } from 'typeorm';
 
-import { AccessCache } from '../cache/access-cache.js';
+import { AccessChangingRepository } from '../cache/access-changing-repository.js';
 import { likePrefix } from '../database/like-prefix.js';
 import { returnedRows } from '../database/returned-rows.js';
 import { isStorableText } from '../database/storable-text.js';
@@ -62,31 +61,10 @@ interface TokenWithUserRow {
 
 /**
  * Users and their access tokens. Changes that could make a remembered sign-in wrong (a deletion, a revocation) empty
- * the AccessCache; inserts need not, as nothing absent is remembered. Every change takes an optional Transaction
- * (the audit trail's): given one, it runs in it and empties the cache after the commit.
+ * the AccessCache; inserts need not, as nothing absent is remembered.
  */
 @Injectable()
-export class UsersRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly accessCache: AccessCache,
-  ) {}
-
-  private readonly invalidateAccess = (): Promise<void> => this.accessCache.invalidate();
-
-  private db(tx: Transaction | undefined): DataSource | EntityManager {
-    return tx?.manager ?? this.dataSource;
-  }
-
-  /** Empties the access memory now, or after the commit of `tx`. */
-  private async changed(tx: Transaction | undefined): Promise<void> {
-    if (tx) {
-      tx.afterCommit(this.invalidateAccess);
-    } else {
-      await this.invalidateAccess();
-    }
-  }
-
+export class UsersRepository extends AccessChangingRepository {
   /** Inserts a user; returns undefined when the username is taken. */
   async createUser(
     fields: { username: string; passwordHash: string | null; admin: boolean },
