@@ -40,6 +40,8 @@ const GROUPS = [
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+// Bench only, and unsafe on s3rver (which keeps a cut-off PUT): see bench/README.md, "S3: uploads straight to the key".
+const unsafeDirectKey = args.includes('--s3-unsafe-direct-key');
 const onlyArg = args.find((a) => a.startsWith('--only'));
 const only = onlyArg
   ? new Set(
@@ -47,7 +49,9 @@ const only = onlyArg
     )
   : new Set(GROUPS);
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench [-- --quick] [-- --only ${GROUPS.join(',')}]`);
+  console.log(
+    `usage: npm run bench [-- --quick] [-- --only ${GROUPS.join(',')}] [-- --s3-unsafe-direct-key]`,
+  );
   process.exit(0);
 }
 for (const group of only) {
@@ -366,6 +370,7 @@ async function main() {
           targets: { aggregate: 0.8, rss: 150 },
           ...measured,
         })),
+        ...(unsafeDirectKey ? await directKeyRows(s3Ctx, s3Env, s3.pid) : []),
         // The same bytes with DIRECT_TRANSFERS=all: a stack of its own, beside the same s3rver and baseline.
         ...(await directTransfer(
           s3Ctx,
@@ -388,6 +393,46 @@ async function main() {
         )),
       ];
     });
+  }
+
+  /**
+   * The proxied rows again with S3_ENFORCES_CHECKSUMS=true forced on s3rver, which does not check checksums: uploads
+   * stream straight to the object's key, as they do on S3 and MinIO, which do. On s3rver a cut-off re-upload would
+   * truncate a stored object, so this is for measuring what the copy costs, never for running.
+   */
+  async function directKeyRows(s3Ctx, s3Env, serverPid) {
+    const directKeyStack = await startStack({
+      name: 's3-direct-key',
+      workDir,
+      env: {
+        ...s3Env,
+        STORAGE: s3Env.STORAGE.replace('/bench?', '/bench-direct-key?'),
+        S3_ENFORCES_CHECKSUMS: 'true',
+        ...(process.env.BENCH_DATABASE_URL && {
+          DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_URL, 's3directkey'),
+        }),
+      },
+    });
+    const measured = {
+      prefix: 'S3 straight to the key (unsafe on s3rver, bench only): ',
+      cpu: true,
+      serverPid,
+    };
+    return [
+      ...(await singleTransfer(s3Ctx, directKeyStack, {
+        size: sizes.single,
+        repeat: sizes.s3Repeat,
+        targets: { upload: 0.8, download: null },
+        ...measured,
+      })),
+      ...(await concurrentUploads(s3Ctx, directKeyStack, {
+        count: sizes.concurrent,
+        size: sizes.concurrentSize,
+        repeat: sizes.s3Repeat,
+        targets: { aggregate: 0.8, rss: 150 },
+        ...measured,
+      })),
+    ];
   }
 
   const meta = {

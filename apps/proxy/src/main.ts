@@ -97,6 +97,8 @@ async function main(): Promise<void> {
     ? config.http.publicUrl
     : config.http.publicUrl.replace(/:\d+$/, `:${port}`);
   sweepTempFilesNowAndHourly(storage, log);
+  // On S3 this is where the checksum probe runs, before the first upload needs its answer.
+  void storage.describeUploads?.().then((line) => log.info(line));
   log.info(`lfs-depot listening on http://${config.http.host}:${port} (public URL ${publicUrl})`);
   process.send?.({ ready: 'proxy', port });
 

@@ -39,6 +39,7 @@ export function configSummary(config: Config): Record<string, unknown> {
     database: database.kind === 'embedded' ? `embedded (${database.dataDir})` : redactUrl(database.url),
     cache: redis.kind === 'redis' ? redactUrl(redis.url) : 'memory',
     storage: describeStorage(storage),
+    ...(storage.kind === 's3' ? { s3_enforces_checksums: storage.enforcesChecksums } : {}),
     ...(config.storageFallback ? { storage_fallback: describeStorage(config.storageFallback) } : {}),
     direct_transfers:
       config.directTransfers.mode === 'off'

@@ -68,6 +68,11 @@ export type StorageConfig =
       connectTimeoutMs: number;
       /** An S3 request whose connection moves no byte for this long fails (S3_REQUEST_TIMEOUT_SECONDS). */
       requestTimeoutMs: number;
+      /**
+       * Whether the server refuses PutObject bytes that do not match `x-amz-checksum-sha256`, so that uploads may
+       * stream straight to the object's key (S3_ENFORCES_CHECKSUMS; `auto` probes the server).
+       */
+      enforcesChecksums: boolean | 'auto';
     };
 
 export interface LimitsConfig {

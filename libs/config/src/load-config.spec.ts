@@ -46,6 +46,7 @@ describe(loadConfig.name, () => {
       uploadMemory: 64 * 1024 * 1024,
       connectTimeoutMs: 10_000,
       requestTimeoutMs: 120_000,
+      enforcesChecksums: 'auto',
     });
     expect(config.http.publicUrl).toBe('https://lfs.example.com');
   });
@@ -110,6 +111,22 @@ describe(loadConfig.name, () => {
     });
     expect(() => loadConfig({ ...s3, S3_REQUEST_TIMEOUT_SECONDS: '60' })).toThrow(
       /S3_REQUEST_TIMEOUT_SECONDS="60" must be an integer between 61 and 86400/,
+    );
+  });
+
+  it('reads S3_ENFORCES_CHECKSUMS as auto, true or false, and refuses anything else', () => {
+    const s3 = { STORAGE: 's3://bucket/p?region=us-east-1' };
+    expect(loadConfig({ ...s3, S3_ENFORCES_CHECKSUMS: 'true' }).storage).toMatchObject({
+      enforcesChecksums: true,
+    });
+    expect(loadConfig({ ...s3, S3_ENFORCES_CHECKSUMS: 'false' }).storage).toMatchObject({
+      enforcesChecksums: false,
+    });
+    expect(loadConfig({ ...s3, S3_ENFORCES_CHECKSUMS: 'auto' }).storage).toMatchObject({
+      enforcesChecksums: 'auto',
+    });
+    expect(() => loadConfig({ ...s3, S3_ENFORCES_CHECKSUMS: 'yes' })).toThrow(
+      /S3_ENFORCES_CHECKSUMS must be one of auto, true, false, not yes/,
     );
   });
 

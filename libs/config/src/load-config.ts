@@ -254,7 +254,20 @@ function readStorageUrl(
     forcePathStyle: forcePathStyleRaw === 'true',
     uploadMemory: readUploadMemory(reader),
     ...readS3Timeouts(reader, proxy),
+    enforcesChecksums: readEnforcesChecksums(reader),
   };
+}
+
+const CHECKSUM_SETTINGS = ['auto', 'true', 'false'] as const;
+
+/** S3_ENFORCES_CHECKSUMS: `auto` (the default) asks the server at start; `true` and `false` say it without asking. */
+function readEnforcesChecksums(reader: Reader): boolean | 'auto' {
+  const raw = reader.string('S3_ENFORCES_CHECKSUMS') ?? 'auto';
+  if (!(CHECKSUM_SETTINGS as readonly string[]).includes(raw)) {
+    reader.problems.push(`S3_ENFORCES_CHECKSUMS must be one of ${CHECKSUM_SETTINGS.join(', ')}, not ${raw}`);
+    return 'auto';
+  }
+  return raw === 'auto' ? 'auto' : raw === 'true';
 }
 
 /**

@@ -23,6 +23,7 @@ describe(createStorage.name, () => {
       connectTimeoutMs: 10_000,
       requestTimeoutMs: 120_000,
       uploadMemory: 256 * 1024 * 1024,
+      enforcesChecksums: 'auto',
     });
     expect(storage).toBeInstanceOf(S3Storage);
     expect(storage.kind).toBe('s3');

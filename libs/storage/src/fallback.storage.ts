@@ -29,6 +29,11 @@ export class FallbackStorage implements ObjectStorage {
     return (await this.primary.sweepTempFiles?.(olderThanMs)) ?? 0;
   }
 
+  /** The primary's: it takes every write. */
+  describeUploads(): Promise<string> {
+    return this.primary.describeUploads?.() ?? Promise.resolve('uploads go to the primary storage');
+  }
+
   put(
     key: string,
     body: Readable,

@@ -28,6 +28,11 @@ export interface ObjectStorage {
    */
   sweepTempFiles?(olderThanMs: number): Promise<number>;
   /**
+   * Which way uploads are written, once what the backend finds out at start has been found (S3: whether the server
+   * enforces checksums): one line for the start-up log. Never rejects.
+   */
+  describeUploads?(): Promise<string>;
+  /**
    * Streams `body` into storage under `key` while hashing (SHA-256) and counting bytes. It always writes: an object
    * already under `key` is replaced, by verified identical bytes. The object becomes visible under `key` only after
    * the hash and size match `expected`; on any failure (mismatch, too many bytes, truncated body or stream error,

@@ -9,7 +9,10 @@ export interface StreamingPutTarget {
    * sent); `signal` aborts the request, cutting the connection before the body is complete.
    */
   putObject(body: Readable, length: number, signal: AbortSignal): Promise<void>;
-  /** After the PutObject succeeded: makes its bytes the object (a server-side copy to the object's key). */
+  /**
+   * After the PutObject succeeded: makes its bytes the object (a server-side copy from a temporary key; nothing when
+   * the PutObject went to the object's key).
+   */
   publish(): Promise<void>;
   /** After a failure: removes whatever the server kept of the body (nothing on S3, a short object on some others). */
   discard(): Promise<void>;
@@ -27,7 +30,8 @@ export interface S3StreamingPutOptions {
  * VerifyingStream, which ends only once size and SHA-256 matched, the server therefore never receives a complete body
  * of wrong bytes: a mismatch, an abort or any error cuts the request short of its Content-Length, which S3 refuses
  * without storing anything ("Amazon S3 never adds partial objects"). Servers that do keep a short body (s3rver does)
- * are why the target writes to a temporary key and publishes by copy, and why a failure discards that key.
+ * are why, unless the server enforces the body's checksum, the target writes to a temporary key and publishes by
+ * copy, and why a failure discards that key.
  *
  * A request that failed before it took any byte is sent again (a stale keep-alive connection, a throttled start);
  * one that took bytes cannot be, since they are gone, and fails the upload, which the client retries.

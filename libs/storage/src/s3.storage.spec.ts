@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
 import {
@@ -22,6 +22,7 @@ import {
   stallingBody,
   startS3Server,
   type S3TestServer,
+  unendingBody,
 } from '@lfs-depot/testing';
 
 import { MULTIPART_UPLOAD_MAX_AGE_MS, objectKey } from './object-key.js';
@@ -197,25 +198,6 @@ describe(S3Storage.name, () => {
         new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/` }),
       );
       return (listing.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length + 1)).sort();
-    }
-
-    /**
-     * Sends `content` in 64 KiB chunks and then neither ends nor fails, like a client that stopped sending; `taken`
-     * is true once the upload read all of it.
-     */
-    function unendingBody(content: Buffer): Readable & { readonly taken: boolean } {
-      let offset = 0;
-      const body = new Readable({
-        read() {
-          if (offset < content.length) {
-            this.push(content.subarray(offset, offset + 64 * 1024));
-            offset += 64 * 1024;
-          }
-        },
-      });
-      return Object.defineProperty(body, 'taken', {
-        get: () => offset >= content.length && body.readableLength === 0,
-      }) as Readable & { readonly taken: boolean };
     }
 
     it('stores the object without part buffers and leaves no temporary object', async () => {

@@ -30,6 +30,7 @@ import {
   type ObjectStorage,
   type StoredEntry,
 } from './object-storage.js';
+import { type ChecksumVerdict, probeChecksumEnforcement } from './s3-checksum-probe.js';
 import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
 import { isS3NotFound } from './s3-not-found.js';
 import { ObjectMissingError } from './storage.errors.js';
@@ -51,6 +52,8 @@ export const S3_MAX_PART_SIZE = 64 * MIB;
 export const S3_SINGLE_PUT_MAX = 5 * 1024 * MIB;
 /** Part buffers all uploads of a process may hold together, unless S3StorageOptions.uploadMemory says otherwise. */
 export const DEFAULT_UPLOAD_MEMORY = 64 * MIB;
+/** After a checksum probe that could not tell (the server unreachable, say), how long until an upload asks again. */
+const PROBE_RETRY_MS = 60_000;
 
 /** Where and how to reach the bucket; credentials default to the AWS SDK chain (env, profile, instance role). */
 export interface S3StorageOptions extends S3ConnectionOptions {
@@ -73,6 +76,13 @@ export interface S3StorageOptions extends S3ConnectionOptions {
    * in one part, go through the part buffers. Specs lower it to exercise multipart uploads with small objects.
    */
   singlePutMax?: number;
+  /**
+   * Whether the server refuses a PutObject whose bytes do not match its `x-amz-checksum-sha256`
+   * (S3_ENFORCES_CHECKSUMS): then objects streamed as one PutObject go straight to the object's key, without the
+   * temporary key and the copy. `auto` (the default) asks the server with a probe before the first such upload.
+   * `true` on a server that does not check (s3rver) is unsafe: a cut-off re-upload would truncate a stored object.
+   */
+  enforcesChecksums?: boolean | 'auto';
 }
 
 /** Objects in an S3-compatible bucket under `prefix/`, written with verified multipart uploads. */
@@ -84,6 +94,10 @@ export class S3Storage implements ObjectStorage {
   private readonly partSize: number;
   private readonly partsInFlight: number;
   private readonly singlePutMax: number;
+  private readonly enforcesChecksums: boolean | 'auto';
+  private checksumVerdict: Promise<ChecksumVerdict> | undefined;
+  /** When an inconclusive probe's verdict stops counting (never for a conclusive one). */
+  private checksumVerdictExpiresAt = Number.POSITIVE_INFINITY;
   /** Shared by every upload through this storage (one per process). */
   readonly partBuffers: PartBufferPool;
   /** S3 keys being written by this process now, with how many uploads write each: the sweep leaves them alone. */
@@ -95,6 +109,7 @@ export class S3Storage implements ObjectStorage {
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
     this.partsInFlight = options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT;
     this.singlePutMax = Math.min(options.singlePutMax ?? S3_SINGLE_PUT_MAX, S3_SINGLE_PUT_MAX);
+    this.enforcesChecksums = options.enforcesChecksums ?? 'auto';
     if (this.partSize < 5 * MIB || this.partSize > S3_MAX_PART_SIZE) {
       throw new RangeError(`S3 part size must be between 5 and 64 MiB, not ${this.partSize} bytes`);
     }
@@ -108,13 +123,17 @@ export class S3Storage implements ObjectStorage {
    * Uploads through a VerifyingStream, which ends only once size and SHA-256 matched (on a mismatch it errors
    * instead), into one of two sinks that both make the bytes visible only from their end():
    *
-   * - Objects above one part and up to singlePutMax stream as one PutObject (S3StreamingPut) to a key of their own
-   *   under `tmp/`, the chunk that completes the body held back until verified, then CopyObject to the object's key
-   *   and DeleteObject of the temporary one. Memory is the chunk in hand, with no part buffers, and the server takes
-   *   the bytes in one request (s3rver's CompleteMultipartUpload reads, hashes and rewrites every part on its one
-   *   thread; its CopyObject is a file copy). The temporary key is there because a PUT cut short of its Content-Length is stored as a short
-   *   object by s3rver (S3 stores nothing): straight to the object's key, a wrong re-upload would truncate the
-   *   stored object. A failure deletes the temporary key; one a crash left is swept with the multipart uploads.
+   * - Objects above one part and up to singlePutMax stream as one PutObject (S3StreamingPut) carrying the oid as its
+   *   `x-amz-checksum-sha256` and the exact Content-Length, the chunk that completes the body held back until
+   *   verified. Memory is the chunk in hand, with no part buffers, and the server takes the bytes in one request
+   *   (s3rver's CompleteMultipartUpload reads, hashes and rewrites every part on its one thread). Where the server
+   *   enforces that checksum (checksumEnforcement), the PutObject goes straight to the object's key: the server
+   *   stores the complete, matching body or nothing, so a wrong, cut-off or failed re-upload leaves a stored object
+   *   as it was, and a right one replaces it with the same bytes at once. Elsewhere it goes to a key of its own under
+   *   `tmp/`, then CopyObject to the object's key and DeleteObject of the temporary one: a PUT cut short of its
+   *   Content-Length is stored as a short object by s3rver, and straight to the object's key a wrong re-upload would
+   *   truncate the stored object. A failure deletes the temporary key; one a crash left is swept with the multipart
+   *   uploads.
    * - The others go through an S3PartWriter: one part as one PutObject straight to the object's key from _final,
    *   larger ones as a multipart upload committed by CompleteMultipartUpload from _final. A failure aborts the
    *   requests in flight and the multipart upload. Should an abort request itself fail, the parts stay until the
@@ -132,9 +151,13 @@ export class S3Storage implements ObjectStorage {
   ): Promise<void> {
     const s3Key = this.keyOf(key);
     let partSize: number;
+    let streamed: boolean;
+    let direct: boolean;
     let verifier: VerifyingStream;
     try {
       partSize = this.partSizeFor(expected.size);
+      streamed = expected.size > partSize && expected.size <= this.singlePutMax;
+      direct = streamed && (await this.checksumEnforcement()).enforced;
       options.signal?.throwIfAborted();
       verifier = new VerifyingStream(expected);
     } catch (error) {
@@ -142,21 +165,22 @@ export class S3Storage implements ObjectStorage {
       body.destroy();
       throw error;
     }
-    const streamed = expected.size > partSize && expected.size <= this.singlePutMax;
-    const tempKey = streamed ? this.tempKeyFor(expected.oid) : undefined;
-    const writer =
-      tempKey !== undefined
-        ? new S3StreamingPut({
-            target: this.streamingTarget(s3Key, tempKey, expected.oid),
-            size: expected.size,
-          })
-        : new S3PartWriter({
-            target: this.partTarget(s3Key),
-            pool: this.partBuffers,
-            size: expected.size,
-            partSize,
-            partsInFlight: this.partsInFlight,
-          });
+    const tempKey = streamed && !direct ? this.tempKeyFor(expected.oid) : undefined;
+    const writer = streamed
+      ? new S3StreamingPut({
+          target:
+            tempKey !== undefined
+              ? this.streamingTarget(s3Key, tempKey, expected.oid)
+              : this.directStreamingTarget(s3Key, expected.oid),
+          size: expected.size,
+        })
+      : new S3PartWriter({
+          target: this.partTarget(s3Key),
+          pool: this.partBuffers,
+          size: expected.size,
+          partSize,
+          partsInFlight: this.partsInFlight,
+        });
     // Not pipeline's own signal: once every byte is verified the commit is under way, and aborting then would race
     // with it (the verifier ignores an abort from then on).
     const stopWatching = verifier.abortOn(options.signal);
@@ -191,6 +215,43 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
+  /**
+   * Whether the server refuses PutObject bytes that do not match their `x-amz-checksum-sha256`, as the setting says or,
+   * with `auto`, as a probe of the server found (probeChecksumEnforcement, asked once; again after a minute when it
+   * could not tell, uploads meanwhile taking the temporary key). Never rejects.
+   */
+  checksumEnforcement(): Promise<ChecksumVerdict> {
+    if (this.enforcesChecksums !== 'auto') {
+      return Promise.resolve({
+        enforced: this.enforcesChecksums,
+        conclusive: true,
+        reason: `S3_ENFORCES_CHECKSUMS=${String(this.enforcesChecksums)}`,
+      });
+    }
+    if (this.checksumVerdict === undefined || Date.now() >= this.checksumVerdictExpiresAt) {
+      this.checksumVerdictExpiresAt = Number.POSITIVE_INFINITY;
+      this.checksumVerdict = probeChecksumEnforcement(
+        this.client,
+        this.bucket,
+        this.tempKeyFor('checksum-probe'),
+      ).then((verdict) => {
+        if (!verdict.conclusive) {
+          this.checksumVerdictExpiresAt = Date.now() + PROBE_RETRY_MS;
+        }
+        return verdict;
+      });
+    }
+    return this.checksumVerdict;
+  }
+
+  /** Which way uploads up to 5 GiB take, once the checksum probe (when there is one) answered: a line for the log. */
+  async describeUploads(): Promise<string> {
+    const { enforced, reason } = await this.checksumEnforcement();
+    return enforced
+      ? `S3 uploads up to ${this.singlePutMax} bytes stream straight to the object's key (${reason})`
+      : `S3 uploads up to ${this.singlePutMax} bytes stream to a temporary key and are copied to the object's key (${reason})`;
+  }
+
   /** A key under `tmp/` that no other upload uses, for one streamed upload of `oid`. */
   private tempKeyFor(oid: string): string {
     const name = `${TEMP_DIRECTORY}/${oid}-${randomBytes(8).toString('hex')}`;
@@ -198,9 +259,39 @@ export class S3Storage implements ObjectStorage {
   }
 
   /**
-   * The requests of one streamed upload: PutObject of the body to `tempKey` with the oid as its SHA-256 checksum (S3
-   * refuses bytes that do not match it; servers without checksums ignore it), then CopyObject to `s3Key`.
+   * The PutObject of one streamed upload to `s3Key`, with the oid as its SHA-256 checksum (a server that checks it
+   * refuses other bytes; one that does not ignores it) and the object's exact size as its Content-Length.
    */
+  private streamedPutObject(s3Key: string, oid: string): StreamingPutTarget['putObject'] {
+    return async (body, length, signal) => {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: s3Key,
+          Body: body,
+          ContentLength: length,
+          ContentType: 'application/octet-stream',
+          ChecksumSHA256: Buffer.from(oid, 'hex').toString('base64'),
+        }),
+        { abortSignal: signal },
+      );
+    };
+  }
+
+  /**
+   * A streamed upload straight to `s3Key`, for servers that enforce the checksum: the PutObject answering is the
+   * object being stored. A failure has nothing to discard (a refused or cut-off PutObject stores nothing there), and
+   * must not delete anything: `s3Key` may hold the stored object this upload was re-sending.
+   */
+  private directStreamingTarget(s3Key: string, oid: string): StreamingPutTarget {
+    return {
+      putObject: this.streamedPutObject(s3Key, oid),
+      publish: () => Promise.resolve(),
+      discard: () => Promise.resolve(),
+    };
+  }
+
+  /** The requests of one streamed upload through `tempKey`: PutObject there, then CopyObject to `s3Key`. */
   private streamingTarget(s3Key: string, tempKey: string, oid: string): StreamingPutTarget {
     const deleteTemp = async (): Promise<void> => {
       try {
@@ -212,19 +303,7 @@ export class S3Storage implements ObjectStorage {
       }
     };
     return {
-      putObject: async (body, length, signal) => {
-        await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: tempKey,
-            Body: body,
-            ContentLength: length,
-            ContentType: 'application/octet-stream',
-            ChecksumSHA256: Buffer.from(oid, 'hex').toString('base64'),
-          }),
-          { abortSignal: signal },
-        );
-      },
+      putObject: this.streamedPutObject(tempKey, oid),
       publish: async () => {
         await this.client.send(
           new CopyObjectCommand({ Bucket: this.bucket, Key: s3Key, CopySource: `${this.bucket}/${tempKey}` }),

@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  request as httpRequest,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +19,27 @@ export interface S3TestServer {
   bucket: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * Every request so far, as `METHOD key` (the key without the bucket), CopyObject as `COPY key` and with `?uploads`
+   * or `?uploadId` when it has them: what a spec checks to tell which requests an upload made.
+   */
+  requests: string[];
+  /**
+   * With `enforceChecksums`, while true every PutObject that carries `x-amz-checksum-sha256` has one byte flipped on
+   * arrival, as if damaged on the way: the server must then refuse it.
+   */
+  damagePutBodies: boolean;
   stop(): Promise<void>;
+}
+
+export interface S3TestServerOptions {
+  /**
+   * Answer a PutObject that carries `x-amz-checksum-sha256` as AWS S3 does, where s3rver ignores the header and
+   * stores whatever part of the body arrived: the body is stored only when it arrived complete (its Content-Length)
+   * and hashes to that checksum; a mismatch answers 400 BadDigest and a cut-off request is dropped, storing nothing.
+   * Such bodies are held in memory before s3rver sees them: small objects only.
+   */
+  enforceChecksums?: boolean;
 }
 
 const BUCKET = 'lfs-depot-test';
@@ -27,7 +54,7 @@ const UPLOADS_FOLDER = '._S3rver_uploads';
  * parameter): specs can then prove that a failed upload aborts its multipart upload, and that the sweep aborts those
  * of crashed uploads, using the same API calls as against real S3.
  */
-export async function startS3Server(): Promise<S3TestServer> {
+export async function startS3Server(options: S3TestServerOptions = {}): Promise<S3TestServer> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
   const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: BUCKET }] });
   makeOverwritesAtomic(s3rver);
@@ -36,11 +63,34 @@ export async function startS3Server(): Promise<S3TestServer> {
   const s3rverListener = s3rver.callback();
   const uploadsDirectory = path.join(directory, BUCKET, UPLOADS_FOLDER);
 
+  const requests: string[] = [];
+  // Where checked PutObjects go on to s3rver (enforceChecksums only).
+  const checkedServer: Server | undefined = options.enforceChecksums
+    ? await listenOnLoopback(createServer(s3rverListener))
+    : undefined;
+  const state = { damagePutBodies: false };
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const [, bucket, ...key] = url.pathname.split('/');
     const uploadId = url.searchParams.get('uploadId');
-    if (request.method === 'DELETE' && bucket === BUCKET && key.length > 0 && uploadId !== null) {
+    const copy = request.headers['x-amz-copy-source'] !== undefined;
+    requests.push(
+      `${copy ? 'COPY' : request.method} ${decodeURIComponent(key.join('/'))}` +
+        (url.searchParams.has('uploads') ? '?uploads' : '') +
+        (uploadId !== null ? '?uploadId' : ''),
+    );
+    if (
+      options.enforceChecksums &&
+      request.method === 'PUT' &&
+      !copy &&
+      uploadId === null &&
+      typeof request.headers['x-amz-checksum-sha256'] === 'string'
+    ) {
+      void putCheckingChecksum(request, response, state.damagePutBodies, {
+        host: '127.0.0.1',
+        port: (checkedServer?.address() as AddressInfo).port,
+      });
+    } else if (request.method === 'DELETE' && bucket === BUCKET && key.length > 0 && uploadId !== null) {
       void respond(response, () => abortMultipartUpload(uploadsDirectory, uploadId));
     } else if (
       request.method === 'GET' &&
@@ -55,10 +105,7 @@ export async function startS3Server(): Promise<S3TestServer> {
       s3rverListener(request, response);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  await listenOnLoopback(server);
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -66,12 +113,16 @@ export async function startS3Server(): Promise<S3TestServer> {
     bucket: BUCKET,
     region: 'us-east-1',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requests,
+    get damagePutBodies() {
+      return state.damagePutBodies;
+    },
+    set damagePutBodies(value: boolean) {
+      state.damagePutBodies = value;
+    },
     async stop() {
       // SDK clients keep connections alive; without this close() would wait for them to time out.
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await Promise.all([server, ...(checkedServer ? [checkedServer] : [])].map(closeServer));
       s3rver.logger.close();
       await rm(directory, { recursive: true, force: true });
     },
@@ -123,6 +174,65 @@ function keepFoldersOnDelete(s3rver: S3rver): void {
       ),
     );
   };
+}
+
+/**
+ * Reads a PutObject's whole body and hands it to s3rver only when it is complete and hashes to its
+ * `x-amz-checksum-sha256`; a cut-off body reaches nobody, a mismatch is answered 400 BadDigest as by AWS S3.
+ */
+async function putCheckingChecksum(
+  request: IncomingMessage,
+  response: ServerResponse,
+  damage: boolean,
+  s3rverAddress: { host: string; port: number },
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of request) {
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    // The client cut the request short: S3 keeps nothing of it.
+    response.destroy();
+    return;
+  }
+  const body = Buffer.concat(chunks);
+  if (!request.complete || body.length !== Number(request.headers['content-length'])) {
+    response.destroy();
+    return;
+  }
+  if (damage && body.length > 0) {
+    body[body.length >> 1] ^= 0xff;
+  }
+  if (createHash('sha256').update(body).digest('base64') !== request.headers['x-amz-checksum-sha256']) {
+    response.writeHead(400, { 'content-type': 'application/xml' });
+    response.end(errorXml('BadDigest', 'The SHA256 you specified did not match the calculated checksum.'));
+    return;
+  }
+  // The same request again, its body now from memory, to s3rver on a port of its own.
+  const { expect: _continue, ...headers } = request.headers;
+  const forwarded = httpRequest(
+    { ...s3rverAddress, method: request.method, path: request.url, headers },
+    (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    },
+  );
+  forwarded.once('error', () => response.destroy());
+  forwarded.end(body);
+}
+
+async function listenOnLoopback(server: Server): Promise<Server> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
 interface ShimAnswer {

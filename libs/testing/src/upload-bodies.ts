@@ -55,6 +55,25 @@ export function stallingBody(head: Buffer): Readable {
   });
 }
 
+/**
+ * Sends `content` in 64 KiB chunks and then neither ends nor fails, like a client that stopped sending; `taken` is
+ * true once the upload read all of it.
+ */
+export function unendingBody(content: Buffer): Readable & { readonly taken: boolean } {
+  let offset = 0;
+  const body = new Readable({
+    read() {
+      if (offset < content.length) {
+        this.push(content.subarray(offset, offset + 64 * 1024));
+        offset += 64 * 1024;
+      }
+    },
+  });
+  return Object.defineProperty(body, 'taken', {
+    get: () => offset >= content.length && body.readableLength === 0,
+  }) as Readable & { readonly taken: boolean };
+}
+
 /** The error `promise` rejects with; fails when it resolves. */
 export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
