@@ -25,6 +25,9 @@ const STRATEGY = 'basic';
  * silent), about 50 µs each here: a tenth of a batch request's time through the first 10,000 sign-ins of every
  * start. Once DEP0005 counts as emitted, Node stops checking, so emit it once from here, silenced (our own code
  * calls no deprecated Buffer constructor, so no warning of ours is lost).
+ *
+ * Node stays silent, and so keeps checking, when any of the top 100 frames is inside node_modules: a call from the
+ * constructor, which Nest's injector runs, never counted. It runs from a callback of its own (see the constructor).
  */
 function settleBufferDeprecationCheck(): void {
   const silenced = process.noDeprecation;
@@ -65,7 +68,8 @@ export class BasicAuthStrategy {
   private readonly passport = new passport.Passport();
 
   constructor(private readonly auth: AuthService) {
-    settleBufferDeprecationCheck();
+    // On a stack of its own, whichever code builds the strategy: a turn later, well before any request is read.
+    setImmediate(settleBufferDeprecationCheck);
     this.passport.use(
       STRATEGY,
       new BasicStrategy(
