@@ -8,34 +8,11 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { API_NODE_FLAGS, apiEnvDefaults } from '../../scripts/api-process.mjs';
-import { adminClient as sandboxAdminClient } from '../../test/helpers/sandbox.mjs';
+import { adminClient as sandboxAdminClient, withoutProductVariables } from '../../test/helpers/sandbox.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const API_MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
 const PROXY_MAIN = path.join(ROOT, 'dist/apps/proxy/src/main.js');
-
-/** Variables of ours that must not leak from the caller's shell into the product under test. */
-const PRODUCT_VARIABLES = [
-  'HOST',
-  'PORT',
-  'PUBLIC_URL',
-  'DATA_DIR',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'STORAGE',
-  'LFS_ADMIN_TOKEN',
-  'API_HOST',
-  'API_PORT',
-  'API_URL',
-  'INTERNAL_SECRET',
-  'API_SECRET',
-  'MAX_OBJECTS_PER_BATCH',
-  'MAX_OBJECT_SIZE',
-  'ACTION_TTL_SECONDS',
-  'LOG_LEVEL',
-  'LOG_FORMAT',
-  'METRICS_TOKEN',
-];
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -64,10 +41,7 @@ export async function startProduct({
   const adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
   const internalSecret = randomBytes(32).toString('hex');
   const url = `http://127.0.0.1:${port}`;
-  const baseEnv = { ...process.env };
-  for (const variable of PRODUCT_VARIABLES) {
-    delete baseEnv[variable];
-  }
+  const baseEnv = withoutProductVariables(process.env);
   const productEnv = {
     ...baseEnv,
     HOST: '127.0.0.1',

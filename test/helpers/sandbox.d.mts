@@ -52,3 +52,7 @@ export function adminClient(
   token: string,
   options?: { headers?: Record<string, string> },
 ): AdminClient;
+
+export function withoutProductVariables(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined>;

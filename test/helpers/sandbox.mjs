@@ -8,6 +8,42 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
+/** Variables of ours that must not leak from the caller's shell into a product a test or the benchmark starts. */
+const PRODUCT_VARIABLES = [
+  'HOST',
+  'PORT',
+  'PUBLIC_URL',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'STORAGE',
+  'STORAGE_FALLBACK',
+  'LFS_ADMIN_TOKEN',
+  'API_HOST',
+  'API_PORT',
+  'API_URL',
+  'INTERNAL_SECRET',
+  'API_SECRET',
+  'MAX_OBJECTS_PER_BATCH',
+  'MAX_OBJECT_SIZE',
+  'MAX_LOCKS_PER_PROJECT',
+  'ACTION_TTL_SECONDS',
+  'TRUSTED_PROXY_HOPS',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'METRICS_TOKEN',
+  'DIRECT_TRANSFERS',
+];
+
+/** A copy of `env` without PRODUCT_VARIABLES, for the processes of a product under test to start from. */
+export function withoutProductVariables(env) {
+  const copy = { ...env };
+  for (const variable of PRODUCT_VARIABLES) {
+    delete copy[variable];
+  }
+  return copy;
+}
+
 /**
  * Writes a global git config into `home` (created if missing) and returns the environment that confines git to
  * it: its own HOME and global config, no system config, no prompts, a fixed author, `main` as the default branch.

@@ -6,35 +6,13 @@ import path from 'node:path';
 
 import { freePort } from '@lfs-depot/testing';
 
+import { withoutProductVariables } from '../../helpers/sandbox.mjs';
+
 // The suite runs from the repository root (scripts/run-tests.mjs sets cwd) against the built apps, as operators run
 // them: `node dist/apps/api/src/main.js` and `node dist/apps/proxy/src/main.js`, two processes per instance.
 const root = process.cwd();
 const API_MAIN = path.join(root, 'dist/apps/api/src/main.js');
 const PROXY_MAIN = path.join(root, 'dist/apps/proxy/src/main.js');
-
-/** Our variables, which must not leak from the caller's environment into the product under test. */
-const PRODUCT_VARIABLES = [
-  'HOST',
-  'PORT',
-  'PUBLIC_URL',
-  'DATA_DIR',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'STORAGE',
-  'STORAGE_FALLBACK',
-  'LFS_ADMIN_TOKEN',
-  'API_HOST',
-  'API_PORT',
-  'API_URL',
-  'INTERNAL_SECRET',
-  'API_SECRET',
-  'MAX_OBJECTS_PER_BATCH',
-  'MAX_OBJECT_SIZE',
-  'MAX_LOCKS_PER_PROJECT',
-  'ACTION_TTL_SECONDS',
-  'TRUSTED_PROXY_HOPS',
-  'LOG_LEVEL',
-];
 
 /** What every instance of one deployment shares: the secrets, as README's production section says. */
 export interface Deployment {
@@ -79,10 +57,7 @@ export class Instance {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-reliability-'));
     await chmod(dataDir, 0o755);
     const url = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const variable of PRODUCT_VARIABLES) {
-      delete env[variable];
-    }
+    const env: NodeJS.ProcessEnv = withoutProductVariables(process.env);
     Object.assign(env, {
       HOST: '127.0.0.1',
       PORT: String(port),
