@@ -51,8 +51,10 @@ describe('batch fast path', () => {
     ]) {
       picked[name] = response.headers.get(name);
     }
-    // A transfer token carries its expiry second: two requests may straddle one.
-    const text = (await response.text()).replace(/"Authorization":"Basic [^"]*"/g, '"Authorization":"…"');
+    // A transfer token carries its expiry second: two requests may straddle one; a download grant its lookup time.
+    const text = (await response.text())
+      .replace(/"Authorization":"Basic [^"]*"/g, '"Authorization":"…"')
+      .replace(/"X-Lfs-Depot-Grant":"[^"]*"/g, '"X-Lfs-Depot-Grant":"…"');
     return { status: response.status, headers: picked, body: text };
   }
 

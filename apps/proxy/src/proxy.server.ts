@@ -11,6 +11,7 @@ import type { Logger } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import { ApiClient } from './api-client/api.client.js';
+import { DownloadGrantVerifier } from './auth/download-grant-verifier.js';
 import { TransferTokenVerifier } from './auth/transfer-token-verifier.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
 import { InFlightLimiter } from './http/in-flight-limiter.js';
@@ -75,6 +76,9 @@ export class ProxyServer {
       // Counted per user; the total is bounded by the part buffers and the sockets, not here.
       uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: limits.maxUploadsPerUser }),
       tokens,
+      grants: new DownloadGrantVerifier(tokens, (request) =>
+        this.api.checkDownloads(request, requestIdFrom(undefined)),
+      ),
       onFinalized: (upload) => recent.record(upload),
     });
     this.metricsEndpoint = new MetricsEndpoint(

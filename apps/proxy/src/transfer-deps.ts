@@ -2,6 +2,7 @@ import type { Logger, TransferMetrics } from '@lfs-depot/observability';
 import type { ObjectStorage } from '@lfs-depot/storage';
 
 import type { ApiClient } from './api-client/api.client.js';
+import type { DownloadGrantVerifier } from './auth/download-grant-verifier.js';
 import type { TransferTokenVerifier } from './auth/transfer-token-verifier.js';
 import type { InFlightLimiter } from './http/in-flight-limiter.js';
 
@@ -19,6 +20,8 @@ export interface TransferDeps {
   uploads: InFlightLimiter;
   /** Checks transfer tokens locally, so that their uploads need no authorize call; without it, every upload asks. */
   tokens?: TransferTokenVerifier;
+  /** Lets downloads in on the batch's grants, with no authorize call each; without it, every download asks. */
+  grants?: DownloadGrantVerifier;
   /** Told of every upload this process finalized on a transfer token (what answers the verify action locally). */
   onFinalized?: (upload: { project: string; oid: string; size: number; token: string }) => void;
 }

@@ -5,6 +5,7 @@ export const INTERNAL_PATHS = {
   authorizeUpload: '/internal/uploads/authorize',
   finalizeUpload: '/internal/uploads/finalize',
   authorizeDownload: '/internal/downloads/authorize',
+  checkDownloads: '/internal/downloads/check',
   transferKey: '/internal/transfer-tokens/key',
 } as const;
 
@@ -70,4 +71,30 @@ export interface TransferKeyAnswer {
 export interface DownloadAuthorization {
   storageKey: string;
   size: number;
+}
+
+/**
+ * Header of a batch download action carrying its download grant (see @lfs-depot/auth download-grant): the proof,
+ * signed by the API, that the project linked the object when the batch was answered.
+ */
+export const DOWNLOAD_GRANT_HEADER = 'X-Lfs-Depot-Grant';
+
+/**
+ * The proxy's periodic re-check of a transfer token it serves downloads on with grants (INTERNAL_PATHS.checkDownloads):
+ * the API checks the credentials in full for read access, as it would for one download.
+ */
+export interface DownloadCheckRequest {
+  /** Project path as it appears in the URL. */
+  project: string;
+  /** The Authorization header of the GET, relayed verbatim. */
+  authorization?: string;
+  client?: string;
+}
+
+export interface DownloadCheckAnswer {
+  /**
+   * Since when (ms since the epoch) this API may have seen a project stop linking an object, or an object marked
+   * damaged: grants issued at or before it prove nothing any more, and their downloads are authorized one by one.
+   */
+  links_changed_at: number;
 }

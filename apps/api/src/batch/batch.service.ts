@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { signDownloadGrants } from '@lfs-depot/auth';
 import type { Config } from '@lfs-depot/config';
 import type { BatchAction, BatchObjectResult, BatchResponse } from '@lfs-depot/contracts';
-import { formatBytes, isValidOid, isValidSize, quotaExceededError } from '@lfs-depot/contracts';
+import {
+  DOWNLOAD_GRANT_HEADER,
+  formatBytes,
+  isValidOid,
+  isValidSize,
+  quotaExceededError,
+} from '@lfs-depot/contracts';
 import type { DirectTransfers } from '@lfs-depot/storage';
 
 import { TransferTokenService } from '../auth/transfer-token.service.js';
@@ -65,6 +72,8 @@ export class BatchService {
       }
     }
     const direct = this.direct !== null ? this.config.directTransfers : undefined;
+    // Before the links are looked up: a grant says what was linked as of then, and one removed after is announced later.
+    const lookedUpAt = Date.now();
     // A presigned download needs the object's storage key, which the LinkCache does not keep: one query either way.
     const linkedObjects =
       direct && direct.mode !== 'off' && request.operation === 'download'
@@ -150,6 +159,14 @@ export class BatchService {
         },
       };
     });
+    if (principal && credential && request.operation === 'download' && !linkedObjects) {
+      this.grantDownloads(objects, {
+        projectPath: project.path,
+        userId: principal.userId,
+        issuedAt: lookedUpAt,
+        expiresAt: credential.expiresAt,
+      });
+    }
     if (this.direct !== null && direct) {
       await this.directActions(this.direct, direct, objects, {
         project,
@@ -160,6 +177,22 @@ export class BatchService {
       });
     }
     return { transfer: 'basic', objects, hash_algo: 'sha256' };
+  }
+
+  /**
+   * Gives each download action its grant (@lfs-depot/auth download-grant), with which the proxy serves it without
+   * asking the API: one signature for the batch, a path to its root per object.
+   */
+  private grantDownloads(
+    objects: BatchObjectResult[],
+    claims: Parameters<typeof signDownloadGrants>[0],
+  ): void {
+    const granted = objects.filter((object) => object.actions?.download?.header !== undefined);
+    const grants = signDownloadGrants(claims, granted, this.secrets.transferSigningKey);
+    granted.forEach((object, i) => {
+      const action = object.actions?.download as BatchAction;
+      action.header = { ...action.header, [DOWNLOAD_GRANT_HEADER]: grants[i] };
+    });
   }
 
   /**

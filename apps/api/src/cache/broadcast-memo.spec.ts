@@ -115,6 +115,33 @@ describe(BroadcastMemo.name, () => {
   });
 });
 
+describe('BroadcastMemo.changedSince', () => {
+  it('is the start, then the time of the last invalidation here or in another memo on the channel', async () => {
+    let now = 1_000;
+    const bus = new MemoryCache();
+    const here = memo(bus, { now: () => now });
+    const there = memo(bus, { now: () => now });
+    expect(here.changedSince()).toBe(1_000);
+    now = 5_000;
+    expect(here.changedSince()).toBe(1_000);
+    await there.invalidate();
+    expect(here.changedSince()).toBe(5_000);
+    expect(there.changedSince()).toBe(5_000);
+  });
+
+  it('is now while the invalidation channel is down, so nothing derived earlier is believed', async () => {
+    const redis = new RedisCache(`redis://127.0.0.1:${await closedPort()}/0`);
+    try {
+      let now = 1_000;
+      const cache = memo(redis, { now: () => now });
+      now = 7_000;
+      expect(cache.changedSince()).toBe(7_000);
+    } finally {
+      await redis.close();
+    }
+  });
+});
+
 describe('BroadcastMemo channels', () => {
   it('empties only the memos on the invalidated channel', async () => {
     const bus = new MemoryCache();

@@ -39,6 +39,8 @@ export class BroadcastMemo {
   readonly lookups = { hits: 0, misses: 0 };
   /** Bumped by every invalidation, so a lookup in flight across one is not stored. */
   private generation = 0;
+  /** When this memo was last emptied (ms since the epoch): at construction, by an invalidation or by a reset. */
+  private forgottenAt: number;
 
   constructor(
     private readonly bus: SharedCache,
@@ -48,6 +50,7 @@ export class BroadcastMemo {
     this.ttlMs = options.ttlMs ?? 10_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.forgottenAt = this.now();
     const forget = (): void => this.forget();
     bus.subscribe(channel, forget, forget);
   }
@@ -93,6 +96,14 @@ export class BroadcastMemo {
     await this.bus.publish(this.channel, String(this.generation));
   }
 
+  /**
+   * Since when what this memo remembers may differ from what was true before (ms since the epoch): the last time it
+   * was emptied, or now while invalidations may be missed. Anything derived from answers older than that may be stale.
+   */
+  changedSince(): number {
+    return this.bus.isSubscribed() ? this.forgottenAt : this.now();
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -100,6 +111,7 @@ export class BroadcastMemo {
   /** Forgets everything here only; lookups in flight are not stored either. */
   protected forget(): void {
     this.generation += 1;
+    this.forgottenAt = this.now();
     this.entries.clear();
   }
 }

@@ -174,6 +174,14 @@ export class ObjectsRepository {
   }
 
   /**
+   * Since when (ms since the epoch) a link may have been removed or an object marked damaged, as far as this instance
+   * knows (LinkCache: its start, its last invalidation from any instance, or now while it may miss them).
+   */
+  linksChangedSince(): number {
+    return this.linkCache.changedSince();
+  }
+
+  /**
    * Of the given oids, those the project links, with their size: the batch API's one lookup, whatever the count, and
    * none at all for objects the LinkCache remembers. Objects scrub marked damaged are not linked as far as the batch
    * is concerned: uploads send them again, downloads get a per-object error (findUnavailableOids says which).

@@ -2,7 +2,11 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 
 import type { INestApplication } from '@nestjs/common';
 import { INTERNAL_AUTHORIZE_MEDIA_TYPE, INTERNAL_PATHS } from '@lfs-depot/contracts';
-import type { TransferAuthorizeRequest, UploadFinalizeRequest } from '@lfs-depot/contracts';
+import type {
+  DownloadCheckRequest,
+  TransferAuthorizeRequest,
+  UploadFinalizeRequest,
+} from '@lfs-depot/contracts';
 
 import { InternalSignatureGuard } from '../auth/internal-signature.guard.js';
 import type { UserNote } from '../core/principal.js';
@@ -19,7 +23,8 @@ const AUTHORIZE_TYPE = `${INTERNAL_AUTHORIZE_MEDIA_TYPE}; charset=utf-8`;
 type InternalRoute = (transfers: TransfersService, body: unknown, noteUser: UserNote) => Promise<unknown>;
 
 /**
- * The proxy's calls made for every object it moves: finalize after each upload, authorize before each download.
+ * The proxy's calls made for every object it moves: finalize after each upload, authorize before each download (or
+ * the re-check of a token it serves grant downloads on).
  * Exact paths only (Express would also take another case, a trailing slash or a query string; those still go there).
  */
 const ROUTES = new Map<string, { type: string; answer: InternalRoute }>([
@@ -36,6 +41,13 @@ const ROUTES = new Map<string, { type: string; answer: InternalRoute }>([
       type: AUTHORIZE_TYPE,
       answer: (transfers, body, noteUser) =>
         transfers.authorizeDownload(body as Omit<TransferAuthorizeRequest, 'size'>, noteUser),
+    },
+  ],
+  [
+    INTERNAL_PATHS.checkDownloads,
+    {
+      type: AUTHORIZE_TYPE,
+      answer: (transfers, body, noteUser) => transfers.checkDownloads(body as DownloadCheckRequest, noteUser),
     },
   ],
 ]);

@@ -2,6 +2,8 @@ import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type {
   DownloadAuthorization,
+  DownloadCheckAnswer,
+  DownloadCheckRequest,
   TransferAuthorizeRequest,
   TransferKeyAnswer,
   UploadAuthorization,
@@ -55,5 +57,15 @@ export class InternalTransfersController {
     @RequestUserNote() noteUser: UserNote,
   ): Promise<DownloadAuthorization> {
     return this.transfers.authorizeDownload(body, noteUser);
+  }
+
+  @Post('downloads/check')
+  @HttpCode(200)
+  @Header('Content-Type', INTERNAL_AUTHORIZE_MEDIA_TYPE)
+  checkDownloads(
+    @Body() body: DownloadCheckRequest,
+    @RequestUserNote() noteUser: UserNote,
+  ): Promise<DownloadCheckAnswer> {
+    return this.transfers.checkDownloads(body, noteUser);
   }
 }

@@ -3,6 +3,8 @@ import { openSealedPayload, sealPayload } from '@lfs-depot/auth';
 import type { Config } from '@lfs-depot/config';
 import type {
   DownloadAuthorization,
+  DownloadCheckAnswer,
+  DownloadCheckRequest,
   TransferAuthorizeRequest,
   TransferKeyAnswer,
   UploadAuthorization,
@@ -27,6 +29,12 @@ import { ProjectsRepository } from '../projects/projects.repository.js';
 import { DirectUploadsService } from './direct-uploads.service.js';
 import { TransferAuthorizer } from './transfer-authorizer.js';
 import { UploadLinker } from './upload-linker.js';
+
+/**
+ * Without REDIS_URL another instance's unlink never reaches this one: grants are then believed only as long as this
+ * instance's own memory of links would be (BroadcastMemo's time to live), the bound README gives for that setup.
+ */
+const UNSHARED_GRANT_MAX_AGE_MS = 10_000;
 
 /** How long after authorize a finalize is accepted: long enough for a multi-GiB upload on a slow link. */
 const TICKET_TTL_SECONDS = 48 * 3600;
@@ -239,6 +247,21 @@ export class TransfersService {
       throw new DomainError(ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist');
     }
     return { storageKey: object.storageKey, size: object.size };
+  }
+
+  /**
+   * The proxy's re-check of the credentials it serves grant downloads on: read access to the project, checked in
+   * full as for one download, and since when grants prove nothing any more.
+   */
+  async checkDownloads(request: DownloadCheckRequest, noteUser?: UserNote): Promise<DownloadCheckAnswer> {
+    await this.authorizer.authorize(request.authorization, request.client, request.project, 'read', noteUser);
+    const changed = this.objects.linksChangedSince();
+    return {
+      links_changed_at:
+        this.config.redis.kind === 'redis'
+          ? changed
+          : Math.max(changed, Date.now() - UNSHARED_GRANT_MAX_AGE_MS),
+    };
   }
 
   /**

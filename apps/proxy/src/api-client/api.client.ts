@@ -3,6 +3,8 @@ import http from 'node:http';
 import { signInternalRequest } from '@lfs-depot/auth';
 import type {
   DownloadAuthorization,
+  DownloadCheckAnswer,
+  DownloadCheckRequest,
   TransferAuthorizeRequest,
   TransferKeyAnswer,
   UploadAuthorization,
@@ -113,6 +115,16 @@ export class ApiClient {
   ): Promise<Authorized<DownloadAuthorization>> {
     return this.expectAuthorization<DownloadAuthorization>(
       await this.post(INTERNAL_PATHS.authorizeDownload, request, requestId),
+    );
+  }
+
+  /** Re-checks the credentials the proxy serves grant downloads on (ApiDenial when the API refuses them). */
+  async checkDownloads(
+    request: DownloadCheckRequest,
+    requestId: string,
+  ): Promise<Authorized<DownloadCheckAnswer>> {
+    return this.expectAuthorization<DownloadCheckAnswer>(
+      await this.post(INTERNAL_PATHS.checkDownloads, request, requestId),
     );
   }
 

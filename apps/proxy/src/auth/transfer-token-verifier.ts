@@ -57,6 +57,11 @@ export class TransferTokenVerifier {
     return this.key?.maxObjectSize;
   }
 
+  /** The API's public key once it has been asked (what also verifies its download grants); undefined before. */
+  get verifyingKey(): KeyObject | undefined {
+    return this.key?.verifying;
+  }
+
   /**
    * The grant of a valid, unexpired transfer token for `projectPath` with at least `needed`, signed by the API for
    * the username beside it; undefined otherwise.

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { clientAddress, ErrorCode } from '@lfs-depot/contracts';
+import { clientAddress, DOWNLOAD_GRANT_HEADER, ErrorCode } from '@lfs-depot/contracts';
 import type { RequestRecord } from '@lfs-depot/observability';
-import { ObjectMissingError } from '@lfs-depot/storage';
+import { ObjectMissingError, objectKey } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
 import { watchResponse } from '../http/body-watch.js';
@@ -16,6 +16,47 @@ import { denialReason, TransferReport } from '../transfer-report.js';
 import { parseRange } from './byte-range.js';
 
 class StoredLengthMismatch extends Error {}
+
+const GRANT_HEADER = DOWNLOAD_GRANT_HEADER.toLowerCase();
+
+/**
+ * Who may read which bytes: on the batch's grant when it proves the object (storage is keyed by content, so its key
+ * is the oid's), else the API's authorize answer. Undefined when the grant was refused and the answer is written.
+ */
+async function authorizeDownload(
+  route: DownloadRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  deps: TransferDeps,
+  report: TransferReport | undefined,
+): Promise<{ storageKey: string; size: number; user?: string } | undefined> {
+  const request = {
+    project: route.project,
+    oid: route.oid,
+    authorization: req.headers.authorization,
+    client: clientAddress(req, deps.trustedProxyHops),
+  };
+  const grant = req.headers[GRANT_HEADER];
+  const decision = deps.grants
+    ? await deps.grants.decide({ ...request, grant: typeof grant === 'string' ? grant : undefined })
+    : undefined;
+  if (decision?.kind === 'granted') {
+    return { storageKey: objectKey(route.oid), size: decision.size, user: decision.user };
+  }
+  if (decision?.kind === 'refused') {
+    report?.finish('denied', 0, { reason: `403 ${decision.reason}` });
+    sendJsonError(
+      res,
+      ErrorCode.FORBIDDEN,
+      'The download grant does not prove this object; ask the batch API for it again',
+      requestId,
+      true,
+    );
+    return undefined;
+  }
+  return deps.api.authorizeDownload(request, requestId);
+}
 
 /**
  * Streams `body` into `res`, failing when the stored bytes run out before the announced Content-Length. Without the
@@ -51,7 +92,7 @@ export interface DownloadRoute {
 }
 
 /**
- * GET (or HEAD) of an object's bytes: authorize with the API, then stream from storage, honouring one Range. A GET
+ * GET (or HEAD) of an object's bytes: authorize (on its grant, or with the API), then stream from storage, honouring one Range. A GET
  * ends in one transfer line and the transfer metrics (a HEAD moves no object bytes and is only an access line).
  */
 export async function handleDownload(
@@ -66,15 +107,11 @@ export async function handleDownload(
     req.method === 'GET' ? new TransferReport(deps, 'download', route, requestId, record) : undefined;
   const progress = { sent: 0 };
   try {
-    const { storageKey, size, user } = await deps.api.authorizeDownload(
-      {
-        project: route.project,
-        oid: route.oid,
-        authorization: req.headers.authorization,
-        client: clientAddress(req, deps.trustedProxyHops),
-      },
-      requestId,
-    );
+    const authorized = await authorizeDownload(route, req, res, requestId, deps, report);
+    if (!authorized) {
+      return;
+    }
+    const { storageKey, size, user } = authorized;
     if (record) {
       record.user = user;
     }

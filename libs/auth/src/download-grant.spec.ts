@@ -1,0 +1,130 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import { describe, expect, it } from '@jest/globals';
+
+import {
+  downloadGrantRoot,
+  hasValidDownloadGrantSignature,
+  parseDownloadGrant,
+  signDownloadGrants,
+} from './download-grant.js';
+import type { DownloadGrantClaims, GrantedObject } from './download-grant.js';
+import { deriveKey } from './keys.js';
+import { transferSigningKeys, transferVerifyingKey } from './transfer-token.js';
+
+const apiKeys = transferSigningKeys(deriveKey('api-secret-0123456789-0123456789-abcdef', 'transfer-signing'));
+/** What the proxy holds: the public key the API gives it. */
+const proxyKey = transferVerifyingKey(apiKeys.publicKey);
+const otherKeys = transferSigningKeys(randomBytes(32));
+const claims: DownloadGrantClaims = {
+  projectPath: 'team/main',
+  userId: '42',
+  issuedAt: Date.UTC(2026, 11, 1, 12, 0, 0),
+  expiresAt: Date.UTC(2026, 11, 1, 13, 0, 0) / 1000,
+};
+
+function objects(count: number): GrantedObject[] {
+  return Array.from({ length: count }, (_, i) => ({
+    oid: createHash('sha256').update(`object ${i}`).digest('hex'),
+    size: i * 1000 + 1,
+  }));
+}
+
+/** What the proxy does with a grant value for `oid`: parse, walk the path, check the signature for `bound`. */
+function checkedByProxy(value: string, oid: string, bound: Partial<DownloadGrantClaims> = {}): boolean {
+  const parsed = parseDownloadGrant(value);
+  const root = parsed && downloadGrantRoot(parsed, oid);
+  return (
+    parsed !== undefined &&
+    root !== undefined &&
+    hasValidDownloadGrantSignature(
+      {
+        projectPath: claims.projectPath,
+        userId: claims.userId,
+        issuedAt: parsed.issuedAt,
+        expiresAt: parsed.expiresAt,
+        ...bound,
+      },
+      parsed.count,
+      root,
+      parsed.signature,
+      proxyKey,
+    )
+  );
+}
+
+describe('download grants', () => {
+  it.each([1, 2, 3, 4, 5, 7, 8, 9, 100, 1000])(
+    'prove each of %i objects, with its size, under one signature',
+    (count) => {
+      const granted = objects(count);
+      const grants = signDownloadGrants(claims, granted, apiKeys.privateKey);
+      expect(grants).toHaveLength(count);
+      granted.forEach((object, i) => {
+        const value = grants[i];
+        expect(checkedByProxy(value, object.oid)).toBe(true);
+        expect(parseDownloadGrant(value)).toMatchObject({ index: i, size: object.size, count });
+      });
+      expect(new Set(grants.map((value) => parseDownloadGrant(value)?.signature)).size).toBe(1);
+    },
+  );
+
+  it('prove nothing for an oid outside the batch, or for another object of it (a swapped proof)', () => {
+    const granted = objects(9);
+    const grants = signDownloadGrants(claims, granted, apiKeys.privateKey);
+    const outsider = createHash('sha256').update('not granted').digest('hex');
+    expect(checkedByProxy(grants[3], outsider)).toBe(false);
+    expect(checkedByProxy(grants[3], granted[4]?.oid)).toBe(false);
+  });
+
+  it('are refused with another size, index, project, user, issue time or expiry than were signed', () => {
+    const granted = objects(5);
+    const value = signDownloadGrants(claims, granted, apiKeys.privateKey)[2];
+    const oid = granted[2]?.oid;
+    const parts = value.split('.');
+    const altered = (at: number, to: string): string =>
+      parts.map((part, i) => (i === at ? to : part)).join('.');
+    expect(checkedByProxy(altered(6, String(granted[2]?.size ?? 0) + '0'), oid)).toBe(false);
+    expect(checkedByProxy(altered(5, '3'), oid)).toBe(false);
+    expect(checkedByProxy(altered(3, '6'), oid)).toBe(false);
+    expect(checkedByProxy(altered(1, String(claims.issuedAt + 1)), oid)).toBe(false);
+    expect(checkedByProxy(altered(2, String(claims.expiresAt + 60)), oid)).toBe(false);
+    expect(checkedByProxy(value, oid, { projectPath: 'team/other' })).toBe(false);
+    expect(checkedByProxy(value, oid, { userId: '43' })).toBe(false);
+    expect(checkedByProxy(value, oid)).toBe(true);
+  });
+
+  it('are refused when signed with another key (the proxy cannot make one)', () => {
+    const granted = objects(4);
+    const value = signDownloadGrants(claims, granted, otherKeys.privateKey)[1];
+    expect(checkedByProxy(value, granted[1]?.oid)).toBe(false);
+  });
+
+  it('have a path of exactly the shape their count and index fix', () => {
+    const granted = objects(6);
+    const value = signDownloadGrants(claims, granted, apiKeys.privateKey)[0];
+    const parsed = parseDownloadGrant(value);
+    expect(parsed).toBeDefined();
+    if (!parsed) {
+      return;
+    }
+    const oid = granted[0]?.oid;
+    expect(downloadGrantRoot({ ...parsed, siblings: parsed.siblings.subarray(1) }, oid)).toBeUndefined();
+    expect(
+      downloadGrantRoot({ ...parsed, siblings: Buffer.concat([parsed.siblings, Buffer.alloc(32)]) }, oid),
+    ).toBeUndefined();
+  });
+
+  it.each([
+    ['empty', ''],
+    ['another format', '2.1.2.1.x.0.1.'],
+    ['too few parts', '1.1.2.1'],
+    ['an index past the count', `1.1.2.1.${'A'.repeat(86)}.1.1.`],
+    ['a signature of the wrong length', '1.1.2.1.AAAA.0.1.'],
+    ['a leading zero', `1.01.2.1.${'A'.repeat(86)}.0.1.`],
+    ['a negative size', `1.1.2.1.${'A'.repeat(86)}.0.-1.`],
+    ['an oversized value', `1.1.2.1.${'A'.repeat(86)}.0.1.${'A'.repeat(3000)}`],
+  ])('do not parse when %s', (_case, value) => {
+    expect(parseDownloadGrant(value)).toBeUndefined();
+  });
+});

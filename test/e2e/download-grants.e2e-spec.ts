@@ -1,0 +1,260 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { DOWNLOAD_GRANT_HEADER } from '@lfs-depot/contracts';
+import { objectKey } from '@lfs-depot/storage';
+
+import { DOWNLOAD_RECHECK_MS } from '../../apps/proxy/src/auth/download-grant-verifier.js';
+import { TransfersService } from '../../apps/api/src/transfers/transfers.service.js';
+import { createGitEnvironment, git, lfsUrl } from '../helpers/git.js';
+import { runCli } from '../helpers/in-process-cli.js';
+import {
+  alice,
+  basic,
+  json,
+  testObject,
+  useTransferStack,
+  type BatchAction,
+  type BatchObject,
+  type TestObject,
+} from '../helpers/transfer-stack.js';
+
+// Downloads let in by the proxy on the batch's download grants (a Merkle path to a root the API signed), with no
+// authorize call per object, and every case in which the grant must not be believed: a forged or swapped proof, a
+// token of another project, and what changed since the batch (an unlinked or damaged object, a lost membership),
+// which the proxy learns from its periodic re-check of the token.
+describe('downloads on download grants (local disk storage)', () => {
+  const t = useTransferStack([
+    { path: 'team/main' },
+    { path: 'team/other' },
+    { path: 'team/deleted' },
+    { path: 'team/damaged' },
+    { path: 'team/left' },
+  ]);
+
+  function spyOnTransfers(): {
+    authorize: ReturnType<typeof jest.spyOn>;
+    check: ReturnType<typeof jest.spyOn>;
+    restore: () => void;
+  } {
+    const service = t().stack.api.app.get(TransfersService);
+    const authorize = jest.spyOn(service, 'authorizeDownload');
+    const check = jest.spyOn(service, 'checkDownloads');
+    return {
+      authorize,
+      check,
+      restore: () => {
+        authorize.mockRestore();
+        check.mockRestore();
+      },
+    };
+  }
+
+  async function downloadActions(project: string, objects: TestObject[]): Promise<BatchAction[]> {
+    const answer = await t().batch(project, 'download', objects, basic(alice.username, alice.password));
+    expect(answer.status).toBe(200);
+    return (json(answer).objects as BatchObject[]).map((object) => {
+      const action = object.actions?.download;
+      if (!action?.header?.[DOWNLOAD_GRANT_HEADER]) {
+        throw new Error(`no download action with a grant: ${answer.body}`);
+      }
+      return action;
+    });
+  }
+
+  async function get(
+    action: BatchAction,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Record<string, unknown>; data: Buffer }> {
+    const response = await fetch(action.href, { headers: { ...action.header, ...headers } });
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      data: Buffer.from(await response.arrayBuffer()),
+    };
+  }
+
+  /** Lets the proxy's last word from the API on alice's token expire, so that its next grant download asks again. */
+  const pastRecheck = (): Promise<void> => sleep(DOWNLOAD_RECHECK_MS + 100);
+
+  it('serves the objects of a batch, whole and in ranges, without an authorize call', async () => {
+    const objects = [testObject(4096), testObject(1), testObject(70_000)];
+    for (const object of objects) {
+      await t().upload('team/main', object);
+    }
+    const actions = await downloadActions('team/main', objects);
+    const spies = spyOnTransfers();
+    try {
+      for (const [index, object] of objects.entries()) {
+        const answer = await get(actions[index]);
+        expect(answer.status).toBe(200);
+        expect(answer.headers['content-length']).toBe(String(object.size));
+        expect(answer.headers['x-content-type-options']).toBe('nosniff');
+        expect(answer.data.equals(object.data)).toBe(true);
+      }
+      const ranged = await get(actions[2], { range: 'bytes=100-199' });
+      expect(ranged.status).toBe(206);
+      expect(ranged.headers['content-range']).toBe('bytes 100-199/70000');
+      expect(ranged.data.equals(objects[2]?.data.subarray(100, 200) ?? Buffer.alloc(0))).toBe(true);
+      const past = await get(actions[0], { range: 'bytes=5000-6000' });
+      expect(past.status).toBe(416);
+      expect(spies.authorize).not.toHaveBeenCalled();
+      expect(spies.check).toHaveBeenCalled();
+    } finally {
+      spies.restore();
+    }
+  });
+
+  it('refuses a swapped or forged proof with 403 and sends no bytes', async () => {
+    const objects = [testObject(300), testObject(400)];
+    for (const object of objects) {
+      await t().upload('team/main', object);
+    }
+    const elsewhere = testObject(500);
+    await t().upload('team/other', elsewhere);
+    const [first, second] = (await downloadActions('team/main', objects)) as [BatchAction, BatchAction];
+    const grant = (action: BatchAction): string => action.header?.[DOWNLOAD_GRANT_HEADER] ?? '';
+    const refused = async (answer: Promise<{ status: number; data: Buffer }>): Promise<void> => {
+      const { status, data } = await answer;
+      expect(status).toBe(403);
+      expect(JSON.parse(data.toString('utf8'))).toMatchObject({
+        code: 'FORBIDDEN',
+        message: 'The download grant does not prove this object; ask the batch API for it again',
+        request_id: expect.any(String),
+      });
+    };
+    // The first object's proof on the second object's URL: both linked, but the proof is not the second's.
+    await refused(get(second, { [DOWNLOAD_GRANT_HEADER]: grant(first) }));
+    // An object team/main does not link, on team/main's URL, with a proof of one it does.
+    await refused(get({ href: t().lfs('team/main', `objects/${elsewhere.oid}`), header: first.header }));
+    // Another size, and a path of the wrong shape.
+    const parts = grant(first).split('.');
+    parts[6] = '301';
+    await refused(get(first, { [DOWNLOAD_GRANT_HEADER]: parts.join('.') }));
+    await refused(get(first, { [DOWNLOAD_GRANT_HEADER]: `${grant(first)}AAAA` }));
+    await refused(get(first, { [DOWNLOAD_GRANT_HEADER]: 'not a grant' }));
+    // Still served with its own proof.
+    expect((await get(first)).status).toBe(200);
+  });
+
+  it("refuses a token and grant of another project on this project's URL as the API does", async () => {
+    const theirs = testObject(600);
+    await t().upload('team/other', theirs);
+    const [action] = (await downloadActions('team/other', [theirs])) as [BatchAction];
+    const misused = await get({ href: t().lfs('team/main', `objects/${theirs.oid}`), header: action.header });
+    expect(misused.status).toBeGreaterThanOrEqual(401);
+    expect(misused.status).toBeLessThan(500);
+    expect(misused.data.equals(theirs.data)).toBe(false);
+  });
+
+  it('serves no object unlinked after the batch once the proxy has re-checked', async () => {
+    const object = testObject(800);
+    await t().upload('team/deleted', object);
+    const [action] = (await downloadActions('team/deleted', [object])) as [BatchAction];
+    expect((await get(action)).status).toBe(200);
+    const deleted = await t().admin.call('DELETE', `/projects/team%2Fdeleted/objects/${object.oid}`);
+    expect(deleted.status).toBeLessThan(300);
+    await pastRecheck();
+    const spies = spyOnTransfers();
+    try {
+      const answer = await get(action);
+      expect(answer.status).toBe(404);
+      expect(JSON.parse(answer.data.toString('utf8'))).toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+      // The grant predates the unlink: the API was asked, as for a download without one.
+      expect(spies.authorize).toHaveBeenCalledTimes(1);
+    } finally {
+      spies.restore();
+    }
+  });
+
+  it('serves no object scrub --repair marked damaged after the batch', async () => {
+    const object = testObject(900);
+    await t().upload('team/damaged', object);
+    const [action] = (await downloadActions('team/damaged', [object])) as [BatchAction];
+    expect((await get(action)).status).toBe(200);
+    // Other bytes of the same length: what a failing disk leaves, which scrub finds corrupt and moves aside.
+    const file = path.join(t().storageRoot, ...objectKey(object.oid).split('/'));
+    await writeFile(file, Buffer.alloc(object.size, 7));
+    const repaired = await runCli(t().stack.url, [
+      'scrub',
+      '--repair',
+      '--project',
+      'team/damaged',
+      '--json',
+    ]);
+    expect(repaired.code).toBe(1);
+    // Put the corrupt bytes back where they were, so that only the damage mark can keep them from being served.
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, Buffer.alloc(object.size, 7));
+    await pastRecheck();
+    const answer = await get(action);
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.data.toString('utf8'))).toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+  });
+
+  it('refuses the grant downloads of a user who lost the membership, once the proxy has re-checked', async () => {
+    const object = testObject(1000);
+    await t().upload('team/left', object);
+    const [action] = (await downloadActions('team/left', [object])) as [BatchAction];
+    expect((await get(action)).status).toBe(200);
+    const removed = await t().admin.call('DELETE', `/projects/team%2Fleft/members/${alice.username}`);
+    expect(removed.status).toBeLessThan(300);
+    await pastRecheck();
+    const answer = await get(action);
+    expect(answer.status).toBe(404);
+    expect(answer.data.equals(object.data)).toBe(false);
+  });
+
+  describe('with git and git-lfs', () => {
+    let home: string;
+    let env: NodeJS.ProcessEnv;
+
+    beforeAll(async () => {
+      ({ home, env } = await createGitEnvironment());
+    });
+
+    afterAll(async () => {
+      await rm(home, { recursive: true, force: true });
+    });
+
+    it('clones and fetches every object on grants, with no authorize call', async () => {
+      const url = lfsUrl(t().stack.url, 'team/main', alice);
+      const work = path.join(home, 'work');
+      const bare = path.join(home, 'repo.git');
+      await mkdir(work, { recursive: true });
+      await git(work, env, 'init', '-q', '-b', 'main');
+      await git(work, env, 'lfs', 'track', '*.bin');
+      const files = Array.from({ length: 12 }, (_, i) => ({
+        name: `f${i}.bin`,
+        data: testObject(2000 + i).data,
+      }));
+      for (const file of files) {
+        await writeFile(path.join(work, file.name), file.data);
+      }
+      await git(work, env, 'add', '.');
+      await git(work, env, 'commit', '-q', '-m', 'add files');
+      await git(home, env, 'init', '-q', '--bare', bare);
+      await git(work, env, 'remote', 'add', 'origin', bare);
+      await git(work, env, '-c', `lfs.url=${url}`, 'push', '-q', 'origin', 'main');
+
+      const spies = spyOnTransfers();
+      try {
+        const clone = path.join(home, 'clone');
+        await git(home, { ...env, GIT_LFS_SKIP_SMUDGE: '1' }, 'clone', '-q', bare, clone);
+        await git(clone, env, 'config', 'lfs.url', url);
+        await git(clone, env, 'lfs', 'fetch', '--all');
+        await git(clone, env, 'lfs', 'checkout');
+        expect((await git(clone, env, 'lfs', 'fsck')).stdout).toMatch(/Git LFS fsck OK/);
+        for (const file of files) {
+          expect((await readFile(path.join(clone, file.name))).equals(file.data)).toBe(true);
+        }
+        expect(spies.authorize).not.toHaveBeenCalled();
+        expect(spies.check).toHaveBeenCalled();
+      } finally {
+        spies.restore();
+      }
+    });
+  });
+});
