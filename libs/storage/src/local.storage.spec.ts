@@ -67,8 +67,9 @@ describe(LocalStorage.name, () => {
           await utimes(path.join(tempDir, name), dayAgo, dayAgo);
         }
       }
-      // An upload whose body stalls: its temp file is as old as the crashed ones.
-      const content = randomBytes(1000);
+      // An upload whose body stalls: its temp file is as old as the crashed ones. Larger than a small object, whose
+      // temp file exists only once its bytes are verified.
+      const content = randomBytes(MIB + 1000);
       const body = new PassThrough();
       const upload = storage.put(objectKey(expectedFor(content).oid), body, expectedFor(content));
       body.write(content.subarray(0, 10));
@@ -115,6 +116,17 @@ describe(LocalStorage.name, () => {
           mode: 0o700,
         });
       }
+    });
+
+    it('touches no disk for a small object whose bytes do not match: not even the tmp folder', async () => {
+      const content = randomBytes(4096);
+      const expected = { ...expectedFor(content), size: content.length + 1 };
+
+      await expect(storage.put(objectKey(expected.oid), bodyOf(content), expected)).rejects.toMatchObject({
+        reason: 'size_mismatch',
+      });
+
+      expect(await readdir(root)).toEqual([]);
     });
   });
 

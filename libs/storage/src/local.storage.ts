@@ -4,11 +4,13 @@ import {
   createReadStream,
   createWriteStream,
   fstat,
+  fsync,
   open as openCallback,
+  write,
   type WriteStream,
 } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir, open, opendir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, opendir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,6 +30,7 @@ import {
   type ObjectStorage,
   type StoredEntry,
 } from './object-storage.js';
+import { readSmallBody } from './small-body.js';
 import { ObjectMissingError } from './storage.errors.js';
 import { verifyAgainstStored } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
@@ -39,6 +42,10 @@ const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 // read (64 KiB) is enough: larger buffers raised the peak memory of concurrent uploads without making a single
 // upload faster (bench/README.md).
 const VERIFIER_HIGH_WATER_MARK = 64 * 1024;
+// Objects up to this size are read whole, verified, then written in one write: no more memory than the streaming
+// path's verifier buffer holds, and without its two pipelines, transform and write stream, which cost a small object
+// more than its bytes do (bench/README.md, small push).
+const SMALL_OBJECT_MAX = VERIFIER_HIGH_WATER_MARK;
 
 // Objects are private to the user running lfs-depot: access goes through the API's rules, never the filesystem.
 const PRIVATE_FOLDER = 0o700;
@@ -68,6 +75,10 @@ export class LocalStorage implements ObjectStorage {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     const target = this.pathOf(key);
+    if (expected.size <= SMALL_OBJECT_MAX) {
+      await this.putSmall(target, body, expected, options.signal);
+      return;
+    }
     const verifier = new VerifyingStream(expected, { highWaterMark: VERIFIER_HIGH_WATER_MARK });
     // Wired at once so that a body error during the asynchronous set-up below has a listener and is not fatal.
     const received = pipeline(body, verifier);
@@ -94,6 +105,38 @@ export class LocalStorage implements ObjectStorage {
     } finally {
       stopWatching();
     }
+  }
+
+  /**
+   * put() of a small object: its bytes are verified in memory before any file exists, so a mismatch touches no disk;
+   * then written to a temp file, fsynced, closed and renamed into place, with the same durability as a streamed one.
+   */
+  private async putSmall(
+    target: string,
+    body: Readable,
+    expected: ExpectedObject,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const content = await readSmallBody(body, expected, signal);
+    const temp = await this.createTempFile();
+    this.inProgress.add(temp.path);
+    try {
+      try {
+        await writeAll(temp.fd, content);
+        await syncDescriptor(temp.fd);
+      } catch (error) {
+        await closeDescriptor(temp.fd).catch(() => undefined);
+        throw error;
+      }
+      await closeDescriptor(temp.fd);
+      await moveIntoPlace(temp.path, target);
+    } catch (error) {
+      await rm(temp.path, { force: true });
+      throw error;
+    } finally {
+      this.inProgress.delete(temp.path);
+    }
+    await syncDirectory(path.dirname(target));
   }
 
   /**
@@ -312,18 +355,7 @@ export class LocalStorage implements ObjectStorage {
     });
     temp.stream = file;
     await Promise.all([received, pipeline(verifier, file)]);
-    // Replacing an existing file is fine: anything stored under this key (a concurrent upload of the same oid, an
-    // object the API did not know of) has identical, verified bytes.
-    try {
-      await rename(temp.path, target);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw error;
-      }
-      // Fan-out folders appear with the first object that needs them.
-      await mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_FOLDER });
-      await rename(temp.path, target);
-    }
+    await moveIntoPlace(temp.path, target);
     // The API records the object right after this returns, so the rename itself must survive a crash.
     await syncDirectory(path.dirname(target));
   }
@@ -332,6 +364,34 @@ export class LocalStorage implements ObjectStorage {
 const openDescriptor = promisify(openCallback);
 const statDescriptor = promisify(fstat);
 const closeDescriptor = promisify(close);
+const syncDescriptor = promisify(fsync);
+const writeDescriptor = promisify(write);
+
+/** Writes all of `content` at the descriptor's position (a write may take fewer bytes than it was given). */
+async function writeAll(fd: number, content: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < content.length) {
+    offset += (await writeDescriptor(fd, content, offset, content.length - offset)).bytesWritten;
+  }
+}
+
+/**
+ * Renames a verified, fsynced temp file to its object's path. Replacing an existing file is fine: anything stored
+ * under this key (a concurrent upload of the same oid, an object the API did not know of) has identical, verified
+ * bytes.
+ */
+async function moveIntoPlace(tempPath: string, target: string): Promise<void> {
+  try {
+    await rename(tempPath, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw error;
+    }
+    // Fan-out folders appear with the first object that needs them.
+    await mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_FOLDER });
+    await rename(tempPath, target);
+  }
+}
 
 interface TempFile {
   path: string;
@@ -358,11 +418,12 @@ async function releaseTempFile(temp: TempFile): Promise<void> {
 }
 
 async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
+  // A numeric descriptor, as for the files: no FileHandle object and its promise machinery per upload.
+  const fd = await openDescriptor(directory, 'r');
   try {
-    await handle.sync();
+    await syncDescriptor(fd);
   } finally {
-    await handle.close();
+    await closeDescriptor(fd);
   }
 }
 

@@ -235,22 +235,26 @@ describe(handleUpload.name, () => {
     return { socket, answer };
   }
 
-  it('answers 408, removes its temp file and never finalizes when the body stops arriving', async () => {
-    transferIdleMs = 300;
-    const data = randomBytes(100_000);
-    const oid = createHash('sha256').update(data).digest('hex');
-    api = new FakeApi(allowing(oid));
+  // A streamed object, and a small one that storage reads whole before writing.
+  it.each([100_000, 10_000])(
+    'answers 408, removes its temp file and never finalizes when the body of %d bytes stops arriving',
+    async (size) => {
+      transferIdleMs = 300;
+      const data = randomBytes(size);
+      const oid = createHash('sha256').update(data).digest('hex');
+      api = new FakeApi(allowing(oid));
 
-    const { answer } = stallingUpload(oid, data, 40_000);
+      const { answer } = stallingUpload(oid, data, 4_000);
 
-    const text = await answer;
-    expect(text).toMatch(/^HTTP\/1\.1 408 /);
-    expect(text).toMatch(/\r\nConnection: close\r\n/i);
-    expect(text).toContain('"code":"REQUEST_TIMEOUT"');
-    await handlersFinished();
-    expect(api.finalized).toEqual([]);
-    expect(await storedFiles(root)).toEqual([]);
-  });
+      const text = await answer;
+      expect(text).toMatch(/^HTTP\/1\.1 408 /);
+      expect(text).toMatch(/\r\nConnection: close\r\n/i);
+      expect(text).toContain('"code":"REQUEST_TIMEOUT"');
+      await handlersFinished();
+      expect(api.finalized).toEqual([]);
+      expect(await storedFiles(root)).toEqual([]);
+    },
+  );
 
   it('answers 429 TOO_MANY_UPLOADS with Retry-After to a user at MAX_UPLOADS_PER_USER, and lets them in again after', async () => {
     uploads = new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 1 });
