@@ -107,6 +107,26 @@ describe('downloads on download grants (local disk storage)', () => {
     }
   });
 
+  it('gives a repeated batch the same grants, and new ones once a link was removed', async () => {
+    const objects = [testObject(200), testObject(201)];
+    const dropped = testObject(202);
+    for (const object of [...objects, dropped]) {
+      await t().upload('team/main', object);
+    }
+    const grants = async (): Promise<string[]> =>
+      (await downloadActions('team/main', objects)).map(
+        (action) => action.header?.[DOWNLOAD_GRANT_HEADER] ?? '',
+      );
+    const first = await grants();
+    expect(await grants()).toEqual(first);
+    const deleted = await t().admin.call('DELETE', `/projects/team%2Fmain/objects/${dropped.oid}`);
+    expect(deleted.status).toBeLessThan(300);
+    const renewed = await grants();
+    expect(renewed).not.toEqual(first);
+    const [action] = await downloadActions('team/main', [objects[0]]);
+    expect((await get(action)).status).toBe(200);
+  });
+
   it('refuses a swapped or forged proof with 403 and sends no bytes', async () => {
     const objects = [testObject(300), testObject(400)];
     for (const object of objects) {

@@ -25,6 +25,15 @@ import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { parseBatchRequest } from './batch-request.parser.js';
 
+/**
+ * A batch's grants are given again to the same batch (same project, user, token expiry and objects) for this long,
+ * while no link was removed since they were made: repeated batches ask for the same objects, as for the token reuse.
+ * Well within the 10 s for which the proxy believes grants without REDIS_URL.
+ */
+const GRANT_REUSE_MS = 5_000;
+/** Characters of remembered grants (about 455 per object); past it everything is forgotten. */
+const MAX_REMEMBERED_GRANT_CHARS = 4_000_000;
+
 const NONE_UNAVAILABLE: UnavailableOids = { removed: new Set(), damaged: new Set() };
 
 /**
@@ -39,6 +48,9 @@ const DAMAGED_OBJECT_ERROR = {
 /** Answers the Git LFS batch API: which objects to transfer, where, and with which credentials. */
 @Injectable()
 export class BatchService {
+  private readonly grantMemo = new Map<string, { issuedAt: number; grants: string[] }>();
+  private grantChars = 0;
+
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     private readonly access: ProjectAccessService,
@@ -188,11 +200,40 @@ export class BatchService {
     claims: Parameters<typeof signDownloadGrants>[0],
   ): void {
     const granted = objects.filter((object) => object.actions?.download?.header !== undefined);
-    const grants = signDownloadGrants(claims, granted, this.secrets.transferSigningKey);
+    let key = `${claims.projectPath}\n${claims.userId}\n${claims.expiresAt}`;
+    for (const object of granted) {
+      key += ` ${object.oid}:${object.size}`;
+    }
+    const known = this.grantMemo.get(key);
+    let grants: string[];
+    if (
+      known &&
+      claims.issuedAt - known.issuedAt < GRANT_REUSE_MS &&
+      known.issuedAt > this.objects.linksChangedSince()
+    ) {
+      grants = known.grants;
+    } else {
+      grants = signDownloadGrants(claims, granted, this.secrets.transferSigningKey);
+      this.rememberGrants(key, claims.issuedAt, grants);
+    }
     granted.forEach((object, i) => {
       const action = object.actions?.download as BatchAction;
       action.header = { ...action.header, [DOWNLOAD_GRANT_HEADER]: grants[i] };
     });
+  }
+
+  private rememberGrants(key: string, issuedAt: number, grants: string[]): void {
+    const chars = grants.reduce((sum, grant) => sum + grant.length, key.length);
+    const replaced = this.grantMemo.get(key);
+    if (replaced) {
+      this.grantChars -= replaced.grants.reduce((sum, grant) => sum + grant.length, key.length);
+    }
+    if (this.grantChars + chars > MAX_REMEMBERED_GRANT_CHARS) {
+      this.grantMemo.clear();
+      this.grantChars = 0;
+    }
+    this.grantMemo.set(key, { issuedAt, grants });
+    this.grantChars += chars;
   }
 
   /**
