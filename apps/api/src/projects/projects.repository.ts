@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Role, Visibility } from '@lfs-depot/contracts';
 
-import { AccessChangingRepository } from '../cache/access-changing-repository.js';
+import { AccessChangingRepository } from '../database/access-changing-repository.js';
 import { parseInt8 } from '../database/bigint.js';
 import { likePrefix } from '../database/like-prefix.js';
 import { isStorableText } from '../database/storable-text.js';

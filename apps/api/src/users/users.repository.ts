@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MoreThan } from 'typeorm';
 
-import { AccessChangingRepository } from '../cache/access-changing-repository.js';
+import { AccessChangingRepository } from '../database/access-changing-repository.js';
 import { likePrefix } from '../database/like-prefix.js';
 import { returnedRows } from '../database/returned-rows.js';
 import { isStorableText } from '../database/storable-text.js';

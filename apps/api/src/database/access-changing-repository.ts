@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 
-import type { Transaction } from '../database/transaction.js';
-import { AccessCache } from './access-cache.js';
+import type { Transaction } from './transaction.js';
+import { AccessCache } from '../cache/access-cache.js';
 
 /**
  * A repository whose changes can make a remembered sign-in or role wrong. Every change takes an optional Transaction
