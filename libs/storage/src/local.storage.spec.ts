@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { bodyOf, describeObjectStorageContract, expectedFor } from '@lfs-depot/testing';
 
-import { LocalStorage } from './local.storage.js';
+import { LocalStorage, makeDurableFolder } from './local.storage.js';
 import { objectKey, TEMP_DIRECTORY } from './object-key.js';
 
 const MIB = 1024 * 1024;
@@ -186,5 +186,43 @@ describe(LocalStorage.name, () => {
 
       await expect(new LocalStorage(file).check()).rejects.toMatchObject({ code: 'ENOTDIR' });
     });
+  });
+});
+
+describe(makeDurableFolder.name, () => {
+  let root: string;
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'lfs-durable-folder-'));
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('syncs the parent of every folder it creates, so each new entry survives a crash', async () => {
+    const synced: string[] = [];
+    const folder = path.join(root, 'objects', 'ab', 'cd');
+
+    await makeDurableFolder(folder, (directory) => {
+      synced.push(directory);
+      return Promise.resolve();
+    });
+
+    expect((await stat(folder)).isDirectory()).toBe(true);
+    expect(synced).toEqual([path.join(root, 'objects', 'ab'), path.join(root, 'objects'), root]);
+  });
+
+  it('syncs nothing when the folder is there already', async () => {
+    const folder = path.join(root, 'ab');
+    await mkdir(folder);
+    const synced: string[] = [];
+
+    await makeDurableFolder(folder, (directory) => {
+      synced.push(directory);
+      return Promise.resolve();
+    });
+
+    expect(synced).toEqual([]);
   });
 });

@@ -222,7 +222,7 @@ export class LocalStorage implements ObjectStorage {
     const source = this.pathOf(key);
     const target = quarantineKey(key, Date.now());
     const targetPath = path.join(this.root, ...target.split('/'));
-    await mkdir(path.dirname(targetPath), { recursive: true, mode: PRIVATE_FOLDER });
+    await makeDurableFolder(path.dirname(targetPath));
     try {
       await rename(source, targetPath);
     } catch (error) {
@@ -371,7 +371,12 @@ const writeDescriptor = promisify(write);
 async function writeAll(fd: number, content: Buffer): Promise<void> {
   let offset = 0;
   while (offset < content.length) {
-    offset += (await writeDescriptor(fd, content, offset, content.length - offset)).bytesWritten;
+    const { bytesWritten } = await writeDescriptor(fd, content, offset, content.length - offset);
+    if (bytesWritten === 0) {
+      // A regular file never takes nothing without an error; looping on it would never finish the upload.
+      throw new Error(`the storage took no bytes of a write at offset ${offset}; check the disk`);
+    }
+    offset += bytesWritten;
   }
 }
 
@@ -388,7 +393,7 @@ async function moveIntoPlace(tempPath: string, target: string): Promise<void> {
       throw error;
     }
     // Fan-out folders appear with the first object that needs them.
-    await mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_FOLDER });
+    await makeDurableFolder(path.dirname(target));
     await rename(tempPath, target);
   }
 }
@@ -414,6 +419,27 @@ async function releaseTempFile(temp: TempFile): Promise<void> {
     const closed = once(stream, 'close');
     stream.destroy();
     await closed;
+  }
+}
+
+/**
+ * Creates `folder` and any missing parents, and fsyncs the parent of each folder it created (down to `folder`'s own
+ * parent): a new folder's entry is durable only once its parent is synced, and an object renamed into a folder whose
+ * entry could vanish in a crash would vanish with it. `folder` itself is synced by the caller after its rename.
+ */
+export async function makeDurableFolder(
+  folder: string,
+  sync: (directory: string) => Promise<void> = syncDirectory,
+): Promise<void> {
+  const first = await mkdir(folder, { recursive: true, mode: PRIVATE_FOLDER });
+  if (first === undefined) {
+    return;
+  }
+  for (let created = folder; ; created = path.dirname(created)) {
+    await sync(path.dirname(created));
+    if (created === first) {
+      return;
+    }
   }
 }
 
