@@ -10,7 +10,7 @@ import {
 } from '@lfs-depot/auth';
 import type { DownloadCheckAnswer, DownloadCheckRequest } from '@lfs-depot/contracts';
 
-import { DownloadGrantVerifier } from './download-grant-verifier.js';
+import { DownloadGrantVerifier, GRANT_BELIEVED_MS } from './download-grant-verifier.js';
 import { TransferTokenVerifier } from './transfer-token-verifier.js';
 
 const macKey = deriveKey('api-secret-0123456789-0123456789-abcdef', 'transfer-token');
@@ -95,6 +95,15 @@ describe(DownloadGrantVerifier.name, () => {
       ).toEqual({ kind: 'ask' });
       expect(await verifier.decide(download(0, { project: 'team/other' }))).toEqual({ kind: 'ask' });
       expect(checks).toHaveLength(0);
+    });
+
+    it('asks the API for a grant made GRANT_BELIEVED_MS ago or more, whatever the re-check says', async () => {
+      const { grants: verifier, clock } = setup();
+      expect(await verifier.decide(download(0))).toMatchObject({ kind: 'granted' });
+
+      clock.now = start + GRANT_BELIEVED_MS;
+
+      expect(await verifier.decide(download(0))).toEqual({ kind: 'ask' });
     });
 
     it('asks the API when a link may have been removed since the grant was made', async () => {

@@ -8,6 +8,13 @@ import type { TransferTokenVerifier } from './transfer-token-verifier.js';
  * a removed membership, an unlink or a damage mark takes longer to reach grant downloads than it takes the API.
  */
 export const DOWNLOAD_RECHECK_MS = 1_000;
+/**
+ * How long after its links were looked up a grant is believed at all; older ones are authorized by the API one by
+ * one. The re-check's cut-off comes from whichever API instance answers it, and the grant's lookup from another,
+ * which may have heard of an unlink late (or read a link memo up to its own bound old): this caps what such a gap can
+ * let through at this long, as without Redis, instead of the token's lifetime.
+ */
+export const GRANT_BELIEVED_MS = 10_000;
 /** Signatures and re-checks remembered: a few short strings each; the oldest go first. */
 const DEFAULT_MAX_ENTRIES = 4096;
 
@@ -66,7 +73,7 @@ export class DownloadGrantVerifier {
     if (!parsed) {
       return { kind: 'refused', reason: 'malformed download grant' };
     }
-    if (parsed.expiresAt * 1000 <= now) {
+    if (parsed.expiresAt * 1000 <= now || now - parsed.issuedAt >= GRANT_BELIEVED_MS) {
       return ASK;
     }
     const root = downloadGrantRoot(parsed, download.oid);
