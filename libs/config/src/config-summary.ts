@@ -54,6 +54,7 @@ export function configSummary(config: Config): Record<string, unknown> {
       max_object_size: config.limits.maxObjectSize,
       max_locks_per_project: config.limits.maxLocksPerProject,
       action_ttl_seconds: config.limits.actionTtlSeconds,
+      max_upload_seconds: config.limits.maxUploadSeconds,
     },
     log_level: config.logging.level,
     log_format: config.logging.format ?? 'auto',

@@ -83,6 +83,11 @@ export interface LimitsConfig {
   maxLocksPerProject: number;
   /** Lifetime of the credentials put in batch actions, in seconds. */
   actionTtlSeconds: number;
+  /**
+   * Longest an upload may take from its start to its finalize, in seconds (MAX_UPLOAD_SECONDS): how long an upload
+   * ticket lives, and how far back finalize believes the start of an upload that outlived its transfer token.
+   */
+  maxUploadSeconds: number;
 }
 
 /**

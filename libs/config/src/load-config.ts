@@ -470,6 +470,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxObjectSize: reader.integer('MAX_OBJECT_SIZE', 50 * 1024 ** 3, 1, 10_000 * 64 * 1024 ** 2),
       maxLocksPerProject: reader.integer('MAX_LOCKS_PER_PROJECT', 10_000, 1, 10_000_000),
       actionTtlSeconds: reader.integer('ACTION_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+      // At most 48 h: the proxy aborts S3 multipart uploads older than 49 h as ones nothing can finalize any more.
+      maxUploadSeconds: reader.integer('MAX_UPLOAD_SECONDS', 24 * 3600, 60, 48 * 3600),
     },
     gc: {
       // 0 means off as well: a collection every 0 ms would never stop.

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { parseBasicAuthorization, TRANSFER_TOKEN_PREFIX } from '@lfs-depot/auth';
+import { parseBasicAuthorization, parseTransferToken, TRANSFER_TOKEN_PREFIX } from '@lfs-depot/auth';
 import type { Role } from '@lfs-depot/contracts';
 import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
@@ -38,7 +38,8 @@ export class TransferAuthorizer {
 
   /**
    * For the finalize of an upload the proxy let in on a transfer token's signature: the token is checked again in
-   * full, its expiry as of `startedAt` (an upload that outlives its token completes), revocation, the user and their
+   * full, its expiry as of `startedAt` (an upload that outlives its token completes; the caller bounds how far back
+   * that may be), revocation, the user and their
    * membership as of now. Anything else than a transfer token is refused: the proxy grants nothing else by itself.
    */
   async authorizeStartedUpload(
@@ -48,8 +49,19 @@ export class TransferAuthorizer {
     noteUser?: UserNote,
   ): Promise<ProjectAccess & { principal?: Principal }> {
     const credentials = parseBasicAuthorization(authorization);
+    const isTransferToken = credentials?.password.startsWith(TRANSFER_TOKEN_PREFIX) === true;
+    // Only for the message: the claims are not believed before authenticateTransferToken checks the token's MAC.
+    const claimedExpiry = isTransferToken
+      ? parseTransferToken(credentials.password, 0)?.claims.expiresAt
+      : undefined;
+    if (claimedExpiry !== undefined && claimedExpiry * 1000 <= startedAt) {
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'The transfer token of this upload expired before the upload started, or longer than MAX_UPLOAD_SECONDS before it ended; nothing was linked: run the push again',
+      );
+    }
     const principal =
-      credentials && credentials.password.startsWith(TRANSFER_TOKEN_PREFIX)
+      credentials && isTransferToken
         ? await this.auth.authenticateTransferToken(credentials.username, credentials.password, startedAt)
         : undefined;
     if (!principal) {

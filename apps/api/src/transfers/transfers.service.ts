@@ -36,9 +36,6 @@ import { UploadLinker } from './upload-linker.js';
  */
 const UNSHARED_GRANT_MAX_AGE_MS = 10_000;
 
-/** How long after authorize a finalize is accepted: long enough for a multi-GiB upload on a slow link. */
-const TICKET_TTL_SECONDS = 48 * 3600;
-
 interface UploadTicket {
   /** Kind tag: whatever else may ever be sealed with the same key must never pass for a ticket. */
   t: 'ticket';
@@ -125,7 +122,8 @@ export class TransfersService {
       o: request.oid,
       s: request.size,
       k: known?.storageKey ?? objectKey(request.oid),
-      e: Math.floor(Date.now() / 1000) + TICKET_TTL_SECONDS,
+      // An upload may take MAX_UPLOAD_SECONDS from authorize to finalize, however long its credentials live.
+      e: Math.floor(Date.now() / 1000) + this.config.limits.maxUploadSeconds,
       ...(alreadyStored ? {} : { w: 1 as const }),
     };
     return {
@@ -188,11 +186,19 @@ export class TransfersService {
     const { oid, size } = request;
     this.assertObject(oid, size);
     const now = Date.now();
-    const startedAt = typeof request.started_at === 'number' ? Math.min(now, request.started_at) : Number.NaN;
-    // As long as a ticket would have lived: an upload's start is believed only that far back.
-    if (typeof request.project !== 'string' || !(startedAt >= now - TICKET_TTL_SECONDS * 1000)) {
+    if (
+      typeof request.project !== 'string' ||
+      typeof request.started_at !== 'number' ||
+      !(request.started_at > 0)
+    ) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid project or upload start');
     }
+    // The start is the proxy's word: believed at most MAX_UPLOAD_SECONDS back (as long as a ticket lives), so a token
+    // expired longer ago than that links nothing, whatever start the proxy (or a holder of INTERNAL_SECRET) claims.
+    const startedAt = Math.min(
+      now,
+      Math.max(request.started_at, now - this.config.limits.maxUploadSeconds * 1000),
+    );
     // The proxy wrote the bytes where every object's bytes go (it can't know a row's older key; storage is by content).
     const object = { oid, size: size as number, storageKey: objectKey(oid) };
     let projectId: string;
