@@ -228,6 +228,11 @@ describe('logs and metrics of a push, clone, lock and failed sign-ins through gi
       ['api', 429],
       ['proxy', 429],
     ]);
+    // The API's lines of the proxy's internal calls (upload finalize, download authorize) name user and project too.
+    const internal = access.filter((line) => line.app === 'api' && line.route === 'internal');
+    for (const user of ['alice', 'bob']) {
+      expect(internal).toContainEqual(expect.objectContaining({ status: 200, user, project: 'team/art' }));
+    }
     expect(access.some((line) => line.route === 'lfs_locks' && line.user === 'alice')).toBe(true);
     expect(access.some((line) => line.route === 'admin' && line.user === 'admin')).toBe(true);
     expect(access.some((line) => line.route === 'lfs_download' && line.user === 'bob')).toBe(true);

@@ -1,15 +1,35 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { signInternalRequest } from '@lfs-depot/auth';
 import type { UploadAuthorization } from '@lfs-depot/contracts';
-import { ACTING_USER_HEADER, INTERNAL_PATHS } from '@lfs-depot/contracts';
+import {
+  ACTING_USER_HEADER,
+  INTERNAL_PATHS,
+  INTERNAL_SIGNATURE_HEADER,
+  LFS_MEDIA_TYPE,
+} from '@lfs-depot/contracts';
+import { createLogger } from '@lfs-depot/observability';
 import { objectKey } from '@lfs-depot/storage';
 import { bodyOf, expectedFor, oidOf } from '@lfs-depot/testing';
 
 import { InternalTransfersHttpHandler } from '../../apps/api/src/transfers/internal-transfers-http.handler.js';
 import type { ApiHarness } from '../helpers/api-harness.js';
-import { signedInternalHeaders, startApiHarness } from '../helpers/api-harness.js';
+import { signedInternalHeaders, startApiHarness, TEST_INTERNAL_KEYS } from '../helpers/api-harness.js';
 import { TestFactory } from '../helpers/factories.js';
+
+/** The API's log lines, as JSON objects. */
+class CapturedLines extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    callback();
+  }
+}
 
 interface Answer {
   status: number;
@@ -25,6 +45,8 @@ interface Answer {
 describe('internal transfers fast path', () => {
   let api: ApiHarness;
   let factory: TestFactory;
+  const captured = new CapturedLines();
+  let username: string;
   const handled = jest.spyOn(InternalTransfersHttpHandler.prototype, 'handle');
   const password = 'fast-internal-password';
   let authorization: string;
@@ -92,9 +114,13 @@ describe('internal transfers fast path', () => {
   }
 
   beforeAll(async () => {
-    api = await startApiHarness();
+    api = await startApiHarness(
+      {},
+      { logger: createLogger({ app: 'api', level: 'log', format: 'json', destination: captured }) },
+    );
     factory = TestFactory.forApi(api);
     const writer = await factory.user({ password });
+    username = writer.username;
     authorization = `Basic ${Buffer.from(`${writer.username}:${password}`).toString('base64')}`;
     const project = await factory.project({ members: { [writer.username]: 'write' } });
     projectPath = project.path;
@@ -137,6 +163,7 @@ describe('internal transfers fast path', () => {
     );
     expect(once).toMatchObject({ status: 200, body: '{"linked":true}' });
     expect(once.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(once.headers[ACTING_USER_HEADER]).toBe(encodeURIComponent(username));
     expect(await bothWays(INTERNAL_PATHS.finalizeUpload, body)).toMatchObject({
       status: 200,
       body: '{"linked":false}',
@@ -165,4 +192,98 @@ describe('internal transfers fast path', () => {
     const large = JSON.stringify({ padding: 'x'.repeat(70 * 1024) });
     expect((await bothWays(INTERNAL_PATHS.finalizeUpload, large)).status).toBe(413);
   });
+
+  /** A transfer token for an upload of `object`, from an upload batch as git-lfs gets it. */
+  async function transferToken(object: { oid: string; size: number }): Promise<string> {
+    const response = await fetch(`${api.url}/${projectPath}.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: { accept: LFS_MEDIA_TYPE, 'content-type': LFS_MEDIA_TYPE, authorization },
+      body: JSON.stringify({ operation: 'upload', objects: [object] }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      objects: { actions: { upload: { header: { Authorization: string } } } }[];
+    };
+    return body.objects[0]?.actions.upload.header.Authorization ?? '';
+  }
+
+  it('names the user and the project of a finalize in its access line, both ways', async () => {
+    const content = randomBytes(80);
+    const object = expectedFor(content);
+    const token = await transferToken(object);
+    await api.storage.put(objectKey(object.oid), bodyOf(content), object);
+    const body = JSON.stringify({
+      project: projectPath,
+      ...object,
+      authorization: token,
+      started_at: Date.now(),
+    });
+
+    const headers = { 'x-request-id': 'finalize-access-line' };
+    handled.mockClear();
+    const fast = await send('fast', INTERNAL_PATHS.finalizeUpload, body, { headers });
+    expect(handled).toHaveBeenCalledTimes(1);
+    const viaExpress = await send('express', INTERNAL_PATHS.finalizeUpload, body, { headers });
+
+    expect([fast, viaExpress]).toEqual([
+      expect.objectContaining({ status: 200, body: '{"linked":true}' }),
+      expect.objectContaining({ status: 200, body: '{"linked":false}' }),
+    ]);
+    for (const answer of [fast, viaExpress]) {
+      expect(answer.headers[ACTING_USER_HEADER]).toBe(encodeURIComponent(username));
+    }
+    const lines = captured.lines.filter(
+      (line) => line.request_id === 'finalize-access-line' && line.status !== undefined,
+    );
+    expect(lines).toEqual([
+      expect.objectContaining({ route: 'internal', status: 200, user: username, project: projectPath }),
+      expect.objectContaining({ route: 'internal', status: 200, user: username, project: projectPath }),
+    ]);
+  });
+
+  /** Sends a download authorize signed with this nonce, via the fast path or via Express; returns the answer. */
+  async function withNonce(
+    via: 'fast' | 'express',
+    nonce: string,
+  ): Promise<{ status: number; text: string }> {
+    const url = `${INTERNAL_PATHS.authorizeDownload}${via === 'express' ? '?via=express' : ''}`;
+    const body = downloadBody(linked.oid);
+    const response = await fetch(`${api.url}${url}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(
+          TEST_INTERNAL_KEYS.request,
+          'POST',
+          url,
+          body,
+          Date.now(),
+          nonce,
+        ),
+      },
+      body,
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  // The shared cache is the first memory of nonces; while Redis is unreachable it remembers nothing (a down cache
+  // answers "new"), and only this process's own memory refuses a replay: it must be one memory for both paths.
+  it.each([
+    ['the fast path', 'Express', 'fast', 'express'],
+    ['Express', 'the fast path', 'express', 'fast'],
+  ] as const)(
+    'refuses on %s a nonce used on %s, also while the shared cache remembers nothing',
+    async (_first, _second, first, second) => {
+      const forgetful = jest.spyOn(api.cache, 'setIfAbsent').mockResolvedValue(true);
+      try {
+        const nonce = randomBytes(16).toString('base64url');
+        expect((await withNonce(first, nonce)).status).toBe(200);
+        const replay = await withNonce(second, nonce);
+        expect(replay.status).toBe(403);
+        expect(replay.text).toContain('a replay');
+      } finally {
+        forgetful.mockRestore();
+      }
+    },
+  );
 });

@@ -45,7 +45,13 @@ export interface UploadAuthorization {
  * signature alone (the client's credentials, which the API checks again in full before it links anything).
  */
 export type UploadFinalizeRequest =
-  | { ticket: string; oid: string; size: number }
+  | {
+      ticket: string;
+      oid: string;
+      size: number;
+      /** Project path as it appears in the URL, for the API's access line only: the ticket says where to link. */
+      project?: string;
+    }
   | {
       /** Project path as it appears in the URL. */
       project: string;

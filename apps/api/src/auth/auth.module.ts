@@ -4,6 +4,7 @@ import { UsersRepository } from '../users/users.repository.js';
 import { AdminGuard } from './admin.guard.js';
 import { AuthService } from './auth.service.js';
 import { BasicAuthStrategy } from './basic-auth.strategy.js';
+import { InternalNonces } from './internal-nonces.js';
 import { InternalSignatureGuard } from './internal-signature.guard.js';
 import { LfsAuthGuard } from './lfs-auth.guard.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -19,6 +20,7 @@ import { TransferTokenService } from './transfer-token.service.js';
     BasicAuthStrategy,
     LfsAuthGuard,
     AdminGuard,
+    InternalNonces,
     InternalSignatureGuard,
     MetricsGuard,
   ],
@@ -30,6 +32,7 @@ import { TransferTokenService } from './transfer-token.service.js';
     BasicAuthStrategy,
     LfsAuthGuard,
     AdminGuard,
+    InternalNonces,
     InternalSignatureGuard,
     MetricsGuard,
   ],

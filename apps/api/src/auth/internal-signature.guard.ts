@@ -3,34 +3,32 @@ import { Injectable } from '@nestjs/common';
 import { INTERNAL_SIGNATURE_WINDOW_SECONDS, verifyInternalRequest } from '@lfs-depot/auth';
 import { DomainError, ErrorCode, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 
-import { MemoryCache } from '../cache/memory.cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
 import { ApiSecrets } from '../core/api-secrets.js';
 import type { BodyRequest } from '../http/json-body.js';
 import { BODY_LIMITS, readJsonBody } from '../http/json-body.js';
 import type { LfsRequest } from '../http/request-context.js';
+import { noteRequestProject } from '../http/request-log.js';
+import { InternalNonces } from './internal-nonces.js';
 
 /**
  * Internal endpoints answer only calls signed by the proxy with the internal request key, loopback or not, and each
  * signed call only once: its nonce is claimed for as long as the signature is valid, in the shared cache (Redis:
- * every instance refuses a replay) and in this process (which still refuses one here while Redis is unreachable).
- * The signature covers the body, so this guard reads it (up to BODY_LIMITS.internal) before it can check anything.
+ * every instance refuses a replay) and in this process's InternalNonces (which still refuses one here, on either path,
+ * while Redis is unreachable). The signature covers the body, so this guard reads it (up to BODY_LIMITS.internal) before it can check anything.
  */
 @Injectable()
 export class InternalSignatureGuard implements CanActivate {
-  /**
-   * Nonces this instance accepted. Only correctly signed calls get here, so only the proxy can fill it; 200,000 is
-   * over 1,600 internal calls a second for the whole window.
-   */
-  private readonly seen = new MemoryCache(200_000);
-
   constructor(
     private readonly secrets: ApiSecrets,
     private readonly cache: SharedCache,
+    private readonly nonces: InternalNonces,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    await this.verify(context.switchToHttp().getRequest<LfsRequest & BodyRequest>());
+    const req = context.switchToHttp().getRequest<LfsRequest & BodyRequest>();
+    await this.verify(req);
+    noteRequestProject(req);
     return true;
   }
 
@@ -55,7 +53,7 @@ export class InternalSignatureGuard implements CanActivate {
     }
     const key = `internal-nonce:${signature.nonce}`;
     const [newHere, newEverywhere] = await Promise.all([
-      this.seen.setIfAbsent(key, '1', INTERNAL_SIGNATURE_WINDOW_SECONDS),
+      this.nonces.claim(signature.nonce, INTERNAL_SIGNATURE_WINDOW_SECONDS),
       this.cache.setIfAbsent(key, '1', INTERNAL_SIGNATURE_WINDOW_SECONDS),
     ]);
     if (!newHere || !newEverywhere) {

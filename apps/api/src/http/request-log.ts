@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { createParamDecorator } from '@nestjs/common';
-import { ACTING_USER_HEADER } from '@lfs-depot/contracts';
+import { ACTING_USER_HEADER, isRecord } from '@lfs-depot/contracts';
 import { requestRecordOf } from '@lfs-depot/observability';
 import type { RequestLog } from '@lfs-depot/observability';
 import type { Observable } from 'rxjs';
@@ -40,6 +40,18 @@ export function noteRequestUser(req: IncomingMessage, username: string | undefin
   record.user = username;
   if (!record.response.headersSent) {
     record.response.setHeader(ACTING_USER_HEADER, encodeURIComponent(username));
+  }
+}
+
+/**
+ * Names the project of an internal call (the proxy's authorize and finalize) in its access line: its URL names none,
+ * its signed body does. Only a string, and only when nothing named one already.
+ */
+export function noteRequestProject(req: IncomingMessage & { body?: unknown }, project?: unknown): void {
+  const record = requestRecordOf(req);
+  const named = project ?? (isRecord(req.body) ? req.body.project : undefined);
+  if (record && record.project === undefined && typeof named === 'string') {
+    record.project = named;
   }
 }
 

@@ -13,7 +13,7 @@ import type { UserNote } from '../core/principal.js';
 import type { BodyRequest } from '../http/json-body.js';
 import { writeExceptionResponse } from '../http/lfs-exception.filter.js';
 import { assignRequestId } from '../http/request-id.middleware.js';
-import { noteRequestUser } from '../http/request-log.js';
+import { noteRequestProject, noteRequestUser } from '../http/request-log.js';
 import { TransfersService } from './transfers.service.js';
 
 /** What Express's res.json writes for these answers: the route's type (or JSON's) with the charset it adds. */
@@ -32,7 +32,8 @@ const ROUTES = new Map<string, { type: string; answer: InternalRoute }>([
     INTERNAL_PATHS.finalizeUpload,
     {
       type: FINALIZE_TYPE,
-      answer: (transfers, body) => transfers.finalizeUpload(body as UploadFinalizeRequest),
+      answer: (transfers, body, noteUser) =>
+        transfers.finalizeUpload(body as UploadFinalizeRequest, noteUser),
     },
   ],
   [
@@ -56,8 +57,8 @@ const ROUTES = new Map<string, { type: string; answer: InternalRoute }>([
  * Answers the proxy's per-object internal calls straight from Node's request event, ahead of Express and Nest, as
  * BatchHttpHandler does for the batch: for a small object their pipeline (middleware, router, guard and interceptor
  * chain, `res.json`) costs more than the call's own work. It runs what that pipeline runs for these routes, with the
- * same pieces: the request id, InternalSignatureGuard's check (the same instance, so a nonce seen by either path is
- * refused by both), InternalTransfersController's service call, the same answer bytes and headers, and errors
+ * same pieces: the request id, InternalSignatureGuard's check (Nest's instance for the controller is another one, but
+ * both claim nonces in the one InternalNonces, so a nonce seen by either path is refused by both), InternalTransfersController's service call, the same answer bytes and headers, and errors
  * through LfsExceptionFilter's writer. The access line and request metrics wrap both paths (installRequestLog).
  */
 export class InternalTransfersHttpHandler {
@@ -84,6 +85,7 @@ export class InternalTransfersHttpHandler {
         throw new Error(`No internal route ${path}`);
       }
       await this.signatures.verify(req);
+      noteRequestProject(req);
       const json = JSON.stringify(
         await route.answer(this.transfers, req.body, (username) => noteRequestUser(req, username)),
       );

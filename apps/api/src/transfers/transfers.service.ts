@@ -28,6 +28,7 @@ import { ObjectsRepository } from '../objects/objects.repository.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { DirectUploadsService } from './direct-uploads.service.js';
 import { TransferAuthorizer } from './transfer-authorizer.js';
+import { assertTransferAuthorizeRequest } from './transfer-request.parser.js';
 import { UploadLinker } from './upload-linker.js';
 
 /**
@@ -46,6 +47,8 @@ interface UploadTicket {
   e: number;
   /** 1 when the proxy writes the bytes (no deduplicated verify): finalize may then clear a damage mark. */
   w?: 1;
+  /** The uploader's username, for finalize's access line (tickets sealed before it was added have none). */
+  u?: string;
 }
 
 /** The API's side of object transfers: decides, for the proxy, who may write or read which bytes, and links them. */
@@ -68,6 +71,7 @@ export class TransfersService {
     request: TransferAuthorizeRequest,
     noteUser?: UserNote,
   ): Promise<UploadAuthorization> {
+    assertTransferAuthorizeRequest(request);
     this.assertObject(request.oid, request.size);
     const { project, principal } = await this.authorizer.authorize(
       request.authorization,
@@ -125,6 +129,7 @@ export class TransfersService {
       // An upload may take MAX_UPLOAD_SECONDS from authorize to finalize, however long its credentials live.
       e: Math.floor(Date.now() / 1000) + this.config.limits.maxUploadSeconds,
       ...(alreadyStored ? {} : { w: 1 as const }),
+      ...(principal ? { u: principal.username } : {}),
     };
     return {
       storageKey: ticket.k,
@@ -157,6 +162,9 @@ export class TransfersService {
       ticket.e * 1000 <= Date.now()
     ) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'Invalid or expired upload ticket');
+    }
+    if (typeof ticket.u === 'string') {
+      noteUser?.(ticket.u);
     }
     return await this.linker.linkVerifiedUpload(
       ticket.p,
@@ -235,6 +243,7 @@ export class TransfersService {
     request: Omit<TransferAuthorizeRequest, 'size'>,
     noteUser?: UserNote,
   ): Promise<DownloadAuthorization> {
+    assertTransferAuthorizeRequest(request);
     if (!isValidOid(request.oid)) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid oid');
     }
@@ -260,6 +269,7 @@ export class TransfersService {
    * full as for one download, and since when grants prove nothing any more.
    */
   async checkDownloads(request: DownloadCheckRequest, noteUser?: UserNote): Promise<DownloadCheckAnswer> {
+    assertTransferAuthorizeRequest(request);
     await this.authorizer.authorize(request.authorization, request.client, request.project, 'read', noteUser);
     const changed = this.objects.linksChangedSince();
     return {

@@ -118,7 +118,7 @@ describe(handleUpload.name, () => {
     api = new FakeApi(allowing(oid));
 
     expect((await put(oid, data.length, data)).status).toBe(200);
-    expect(api.finalized).toEqual([{ ticket: 'ticket-1', oid, size: data.length }]);
+    expect(api.finalized).toEqual([{ ticket: 'ticket-1', oid, size: data.length, project: 'g/p' }]);
     expect((await readFile(path.join(root, objectKey(oid)))).equals(data)).toBe(true);
   });
 
@@ -157,7 +157,7 @@ describe(handleUpload.name, () => {
     api = new FakeApi(allowingStored(oid));
 
     expect((await put(oid, data.length, data)).status).toBe(200);
-    expect(api.finalized).toEqual([{ ticket: 'ticket-1', oid, size: data.length }]);
+    expect(api.finalized).toEqual([{ ticket: 'ticket-1', oid, size: data.length, project: 'g/p' }]);
     const after = await stat(path.join(root, objectKey(oid)));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });

@@ -112,7 +112,7 @@ export async function handleUpload(
       );
       report.user = authorization.user;
       target = authorization;
-      finalize = { ticket: authorization.ticket, oid: route.oid, size: route.size };
+      finalize = { ticket: authorization.ticket, oid: route.oid, size: route.size, project: route.project };
     }
     if (target.uploader) {
       releaseUpload = deps.uploads.tryAcquire(target.uploader);
