@@ -1,19 +1,16 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
 import {
   bodyOf,
   describeObjectStorageContract,
-  eventually,
   expectedFor,
-  failingBody,
+  expectFailedUploadsToKeepWhatIsStored,
   rejection,
   startS3Server,
   type S3TestServer,
-  unendingBody,
 } from '@lfs-depot/testing';
 
 import { objectKey } from './object-key.js';
@@ -294,56 +291,12 @@ describe(`${S3Storage.name} checksum enforcement`, () => {
     it('stores nothing and keeps the stored object when a re-upload fails or aborts at any stage', async () => {
       const prefix = freshPrefix();
       const storage = storageOn(enforcing, prefix);
-      const stored = randomBytes(STREAMED_SIZE);
-      const expected = expectedFor(stored);
-      const key = objectKey(expected.oid);
-      const wrongLastByte = Buffer.from(stored);
-      wrongLastByte[STREAMED_SIZE - 1] ^= 1;
-      const wrongFirstByte = Buffer.from(stored);
-      wrongFirstByte[0] ^= 1;
-      type Stage = { name: string; body: () => Readable & { taken?: boolean }; abort?: true };
-      const stages: Stage[] = [
-        { name: 'wrong last byte', body: () => bodyOf(wrongLastByte) },
-        { name: 'wrong first byte', body: () => bodyOf(wrongFirstByte) },
-        { name: 'one byte short', body: () => bodyOf(stored.subarray(0, STREAMED_SIZE - 1)) },
-        { name: 'one byte too many', body: () => bodyOf(Buffer.concat([stored, Buffer.from('x')])) },
-        {
-          name: 'body fails at the end',
-          body: () => failingBody(stored.subarray(0, STREAMED_SIZE - 1), new Error('reset')),
-        },
-        { name: 'aborted with every byte sent', body: () => unendingBody(stored), abort: true },
-        { name: 'aborted midway', body: () => unendingBody(stored.subarray(0, PART_SIZE)), abort: true },
-      ];
       try {
-        for (const present of [false, true]) {
-          if (present) {
-            await storage.put(key, bodyOf(stored), expected);
-          }
-          for (const stage of stages) {
-            const controller = new AbortController();
-            const body = stage.body();
-            const put = rejection(storage.put(key, body, expected, { signal: controller.signal }));
-            if (stage.abort) {
-              await eventually(() => body.taken === true);
-              controller.abort(new Error(`aborted: ${stage.name}`));
-            }
-            const error = await put;
-            expect({ stage: stage.name, failed: error instanceof Error }).toEqual({
-              stage: stage.name,
-              failed: true,
-            });
-            expect({ stage: stage.name, keys: await keysUnder(prefix) }).toEqual({
-              stage: stage.name,
-              keys: present ? [key] : [],
-            });
-            if (present) {
-              expect({
-                stage: stage.name,
-                intact: (await buffer(await storage.open(key))).equals(stored),
-              }).toEqual({ stage: stage.name, intact: true });
-            }
-          }
-        }
+        await expectFailedUploadsToKeepWhatIsStored(storage, {
+          size: STREAMED_SIZE,
+          partSize: PART_SIZE,
+          keysUnder: () => keysUnder(prefix),
+        });
       } finally {
         storage.destroy();
       }

@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
 import {
@@ -17,12 +16,11 @@ import {
   endlessBody,
   eventually,
   expectedFor,
-  failingBody,
+  expectFailedUploadsToKeepWhatIsStored,
   rejection,
   stallingBody,
   startS3Server,
   type S3TestServer,
-  unendingBody,
 } from '@lfs-depot/testing';
 
 import { MULTIPART_UPLOAD_MAX_AGE_MS, objectKey } from './object-key.js';
@@ -218,54 +216,12 @@ describe(S3Storage.name, () => {
     it('stores nothing and keeps the stored object when the upload fails or aborts at any stage', async () => {
       const prefix = freshPrefix();
       const storage = storageFor(server.bucket, prefix);
-      const size = 2 * PART_SIZE + 5;
-      const stored = randomBytes(size);
-      const expected = expectedFor(stored);
-      const key = objectKey(expected.oid);
-      const wrongLastByte = Buffer.from(stored);
-      wrongLastByte[size - 1] ^= 1;
-      const wrongFirstByte = Buffer.from(stored);
-      wrongFirstByte[0] ^= 1;
-      type Stage = { name: string; body: () => Readable & { taken?: boolean }; abort?: true };
-      const stages: Stage[] = [
-        { name: 'wrong last byte', body: () => bodyOf(wrongLastByte) },
-        { name: 'wrong first byte', body: () => bodyOf(wrongFirstByte) },
-        { name: 'one byte short', body: () => bodyOf(stored.subarray(0, size - 1)) },
-        { name: 'one byte too many', body: () => bodyOf(Buffer.concat([stored, Buffer.from('x')])) },
-        {
-          name: 'body fails at the end',
-          body: () => failingBody(stored.subarray(0, size - 1), new Error('reset')),
-        },
-        { name: 'aborted with every byte sent', body: () => unendingBody(stored), abort: true },
-        { name: 'aborted midway', body: () => unendingBody(stored.subarray(0, PART_SIZE)), abort: true },
-      ];
       try {
-        for (const present of [false, true]) {
-          if (present) {
-            await storage.put(key, bodyOf(stored), expected);
-          }
-          for (const stage of stages) {
-            const controller = new AbortController();
-            const body = stage.body();
-            const put = rejection(storage.put(key, body, expected, { signal: controller.signal }));
-            if (stage.abort) {
-              await eventually(() => body.taken === true);
-              controller.abort(new Error(`aborted: ${stage.name}`));
-            }
-            const error = await put;
-            expect({ stage: stage.name, failed: error instanceof Error }).toEqual({
-              stage: stage.name,
-              failed: true,
-            });
-            expect({ stage: stage.name, keys: await keysUnder(prefix) }).toEqual({
-              stage: stage.name,
-              keys: present ? [key] : [],
-            });
-          }
-          if (present) {
-            expect((await buffer(await storage.open(key))).equals(stored)).toBe(true);
-          }
-        }
+        await expectFailedUploadsToKeepWhatIsStored(storage, {
+          size: 2 * PART_SIZE + 5,
+          partSize: PART_SIZE,
+          keysUnder: () => keysUnder(prefix),
+        });
         expect(storage.partBuffers.peakReserved).toBe(0);
       } finally {
         storage.destroy();

@@ -5,3 +5,4 @@ export * from './waiting.js';
 export * from './oids.js';
 export * from './basic-authorizations.js';
 export * from './hostile-json.js';
+export * from './failed-uploads.js';
