@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: builds, provides a PostgreSQL (DATABASE_URL, or an embedded one started here), then runs every
 // jest project (unit, integration, e2e). Each test file creates its own database on that server.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, cp, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,7 +112,10 @@ if (process.env.DATABASE_URL) {
   );
 }
 
-const jest = spawnSync(
+// Not spawnSync: the embedded PostgreSQL's log lines come to this process through pipes, and a blocked event loop
+// never reads them; once a pipe is full every PostgreSQL process that logs (the checkpointer, on each checkpoint
+// that a DROP DATABASE waits for) blocks, and the suite hangs in a test's teardown.
+const jestChild = spawn(
   process.execPath,
   [
     '--experimental-vm-modules',
@@ -123,9 +127,10 @@ const jest = spawnSync(
   ],
   { cwd: root, stdio: 'inherit', env },
 );
+const [jestCode] = await once(jestChild, 'exit');
 
 if (embedded) {
   await embedded.stop();
   await rm(embeddedDir, { recursive: true, force: true });
 }
-process.exit(jest.status ?? 1);
+process.exit(jestCode ?? 1);
