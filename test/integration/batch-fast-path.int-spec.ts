@@ -65,7 +65,12 @@ describe('batch fast path', () => {
     expect(handled).toHaveBeenCalledTimes(1);
     const viaExpress = await send('express', body, headers, project);
     expect(handled).toHaveBeenCalledTimes(1);
-    expect(fast).toEqual(viaExpress);
+    // A reused transfer token's expires_in counts down: the two requests may straddle a second.
+    const sameSecond = (answer: Answer): Answer => ({
+      ...answer,
+      body: answer.body.replace(/"expires_in":\d+/g, '"expires_in":0'),
+    });
+    expect(sameSecond(fast)).toEqual(sameSecond(viaExpress));
     return fast;
   }
 
