@@ -1,12 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { internalKeys, signClientAddress, verifyClientAddress } from '@lfs-depot/auth';
 import { CLIENT_ADDRESS_HEADER } from '@lfs-depot/contracts';
+import { eventually } from '@lfs-depot/testing';
 
-import { ApiForwarder, EAGER_BODY_MAX_BYTES, VIA_HEADER } from './api-forwarder.js';
+import { ApiForwarder, DEFAULT_FORWARDER_LIMITS, EAGER_BODY_MAX_BYTES, VIA_HEADER } from './api-forwarder.js';
 
 /** The client-address key a proxy with this INTERNAL_SECRET signs with. */
 const SECRET = internalKeys('forwarder-test-secret-0123456789-abcdef').clientAddress;
@@ -19,10 +21,19 @@ async function listen(server: http.Server): Promise<string> {
 describe(ApiForwarder.name, () => {
   const servers: http.Server[] = [];
   const forwarders: ApiForwarder[] = [];
+  const clients: net.Socket[] = [];
 
   afterEach(async () => {
+    clients.splice(0).forEach((client) => client.destroy());
     forwarders.splice(0).forEach((forwarder) => forwarder.close());
-    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+    // A connection a failed test left open must not hold the server's close.
+    await Promise.all(
+      servers.splice(0).map((server) => {
+        const closed = new Promise((resolve) => server.close(resolve));
+        server.closeAllConnections();
+        return closed;
+      }),
+    );
   });
 
   /** Forwards one request with `headers` through a proxy trusting `hops`; returns the headers the API received. */
@@ -123,5 +134,50 @@ describe(ApiForwarder.name, () => {
       expect(response.status).toBe(200);
       expect(received).toEqual({ expect: expectHeader, bytes: size });
     });
+
+    it.each([
+      ['a small body sent at once', 4096, 401],
+      ['a larger body sent after 100 Continue', EAGER_BODY_MAX_BYTES * 4, 413],
+    ])(
+      'closes the connection after an answer the API gave while %s was still arriving',
+      async (_name, size, status) => {
+        const api = http.createServer((_req, res) => {
+          // Answers at once, as its guards and size checks do, without waiting for the body.
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end('{"message":"refused"}');
+        });
+        servers.push(api);
+        // Far longer than the test may take: only the answer can be what closes the socket.
+        const forwarder = new ApiForwarder(await listen(api), SECRET, 0, {
+          ...DEFAULT_FORWARDER_LIMITS,
+          body: { idleMs: 600_000 },
+        });
+        forwarders.push(forwarder);
+        const proxy = http.createServer((req, res) => forwarder.forward(req, res, 'request-id-1', false));
+        proxy.keepAliveTimeout = 600_000;
+        servers.push(proxy);
+        const { port } = new URL(await listen(proxy));
+
+        const client = net.connect(Number(port), '127.0.0.1');
+        clients.push(client);
+        let received = '';
+        client.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+        const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+        client.on('error', () => undefined);
+        // Part of the body only: the client is still sending it when the answer comes.
+        client.write(
+          `POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n${'x'.repeat(100)}`,
+        );
+        let isClosed = false;
+        void closed.then(() => (isClosed = true));
+        await eventually(() => isClosed, 5000);
+
+        const [head = ''] = received.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(head.toLowerCase()).toContain('connection: close');
+        expect(received).toContain('{"message":"refused"}');
+        await eventually(() => forwarder.requestsInFlight === 0);
+      },
+    );
   });
 });

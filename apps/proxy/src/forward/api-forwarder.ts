@@ -205,6 +205,7 @@ export class ApiForwarder {
       upstream.once('close', release);
     }
     let stalled = false;
+    let answered = false;
     if (withBody && readBody === undefined) {
       watchBody(req, this.limits.body, (stall) => {
         stalled = true;
@@ -261,9 +262,12 @@ export class ApiForwarder {
         // Answered without the body: none of it was sent, and what the client sent of it is never read.
         clearTimeout(continueFallback);
         bodySent = true;
-        if (!req.readableEnded) {
-          headers.connection = 'close';
-        }
+      }
+      // Answered (a 401, a 413) while the client is still sending: the rest of its body would be taken for its next
+      // request on this connection, so the connection ends with the answer, as sendJsonError's does.
+      const bodyStillArriving = !req.readableEnded;
+      if (bodyStillArriving) {
+        headers.connection = 'close';
       }
       // Ours, not the client's: who the API authenticated, for the access line.
       delete headers[ACTING_USER_HEADER];
@@ -280,8 +284,18 @@ export class ApiForwarder {
         });
       }
       answer.on('error', () => res.destroy());
-      if (refusedUnread) {
-        answer.once('end', () => upstream.destroy());
+      answer.once('end', () => {
+        answered = true;
+        // A request the API answered before all of its body went out can never be reused: dropping it gives back
+        // its place among the limited requests, which waits for the upstream's close.
+        if (refusedUnread || !upstream.writableFinished) {
+          req.unpipe(upstream);
+          upstream.destroy();
+        }
+      });
+      if (bodyStillArriving) {
+        // Once the answer is out, nothing more of the body is read: the socket closes instead of lingering until
+        // the body's idle timeout.
         res.once('finish', () => {
           if (!req.readableEnded) {
             req.destroy();
@@ -291,6 +305,11 @@ export class ApiForwarder {
     });
     upstream.on('error', (error) => {
       if (stalled) {
+        return;
+      }
+      if (answered) {
+        // The whole answer came (the API may reset a connection whose body it did not want): let it reach the
+        // client.
         return;
       }
       if (!res.headersSent) {
