@@ -1,6 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 
-import { DeleteObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+
+import { isS3NotFound } from './s3-not-found.js';
 
 /** Whether the S3 server refuses a PutObject whose bytes do not match its `x-amz-checksum-sha256`, and why we think so. */
 export interface ChecksumVerdict {
@@ -18,10 +28,13 @@ export interface ChecksumVerdict {
 const CHECKSUM_REFUSALS = new Set(['BadDigest', 'InvalidRequest', 'XAmzContentChecksumMismatch']);
 
 /**
- * Asks the server whether it enforces `x-amz-checksum-sha256`: a PutObject of a few bytes under `probeKey` (a key of
- * `tmp/`, never an object's) with the checksum of other bytes must be refused with a checksum error, and one with the
- * right checksum must be accepted (a server that refuses the header whatever it says enforces nothing we can use).
- * The probe key is deleted either way; one a failed delete leaves is swept with the other temporary objects.
+ * Asks the server whether uploads may go straight to an object's key, in three steps under `probeKey` (a key of
+ * `tmp/`, never an object's): a PutObject of a few bytes with the checksum of other bytes must be refused with a
+ * checksum error; one with the right checksum must be accepted (a server that refuses the header whatever it says
+ * enforces nothing we can use), and is the probe object; a PutObject of other bytes over it, with their checksum and
+ * Content-Length, cut off after part of its body (cutShortPut), must leave the probe object as it was. A server that
+ * keeps a short body, or drops the stored object, would let a cut-off re-upload destroy an object stored under its
+ * key. The probe key is deleted either way; one a failed delete leaves is swept with the other temporary objects.
  */
 export async function probeChecksumEnforcement(
   client: S3Client,
@@ -64,15 +77,118 @@ export async function probeChecksumEnforcement(
           }
         : inconclusive(error);
     }
-    return {
-      enforced: true,
-      conclusive: true,
-      reason: 'the S3 server refused a PutObject whose x-amz-checksum-sha256 does not match its bytes',
-    };
+    return await cutShortPutVerdict(client, bucket, probeKey, body);
   } finally {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: probeKey })).catch(() => undefined);
   }
 }
+
+/**
+ * The third step: whether the probe object `stored` is still intact after a PutObject over it was cut short of its
+ * Content-Length.
+ */
+async function cutShortPutVerdict(
+  client: S3Client,
+  bucket: string,
+  probeKey: string,
+  stored: Buffer,
+): Promise<ChecksumVerdict> {
+  try {
+    await cutShortPut(client, bucket, probeKey, randomBytes(stored.length));
+  } catch (error) {
+    return inconclusive(error);
+  }
+  let readBack: Buffer;
+  try {
+    const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: probeKey }));
+    if (!(answer.Body instanceof Readable)) {
+      throw new Error(`GetObject ${probeKey} returned no Node.js stream`);
+    }
+    readBack = await buffer(answer.Body);
+  } catch (error) {
+    return isS3NotFound(error)
+      ? {
+          enforced: false,
+          conclusive: true,
+          reason: 'the S3 server lost an object when a PutObject over it was cut short of its Content-Length',
+        }
+      : inconclusive(error);
+  }
+  return readBack.equals(stored)
+    ? {
+        enforced: true,
+        conclusive: true,
+        reason:
+          'the S3 server refused a PutObject whose x-amz-checksum-sha256 does not match its bytes and kept an object intact when a PutObject over it was cut short',
+      }
+    : {
+        enforced: false,
+        conclusive: true,
+        reason: `the S3 server replaced an object with ${readBack.length} bytes of a PutObject over it that was cut short of its Content-Length`,
+      };
+}
+
+/**
+ * Starts a PutObject of `body` to `key` with its checksum and its full Content-Length, and cuts its connection once
+ * half the body was written to it. `Expect: 100-continue` makes the SDK write the body only once the server has the
+ * request and answered, so the half is written to a connected socket and reaches the server before the cut; without
+ * it the cut could come before any byte left, and the server would have no short body to keep. Rejects when the
+ * request failed before its body started (then it proves nothing); a server that answers it as stored all the same
+ * is judged by what it then holds.
+ */
+async function cutShortPut(client: S3Client, bucket: string, key: string, body: Buffer): Promise<void> {
+  const controller = new AbortController();
+  let taken = false;
+  const partial = new Readable({
+    read() {
+      if (!taken) {
+        taken = true;
+        this.push(body.subarray(0, body.length >> 1));
+        return;
+      }
+      // Asked for more: the half is on its way into the request, which writes it before the next turn of the event
+      // loop. The rest never comes; the request is cut instead.
+      setImmediate(() => controller.abort());
+    },
+  });
+  const command = new PutObjectCommand({
+    Bucket: bucket,
+    Key: key,
+    Body: partial,
+    ContentLength: body.length,
+    ContentType: 'application/octet-stream',
+    ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+  });
+  command.middlewareStack.add(
+    (next, context) => (args) => {
+      const { request } = args as { request: { headers?: Record<string, string> } };
+      if (request.headers) {
+        request.headers.Expect = '100-continue';
+      }
+      // The SDK warns on the console about every failed streaming request; this one fails on purpose at each start.
+      context.logger = QUIET;
+      return next(args);
+    },
+    { step: 'build', name: 'cutShortProbe' },
+  );
+  try {
+    await client.send(command, { abortSignal: controller.signal });
+  } catch (error) {
+    if (!taken) {
+      // Answered or failed before the body started: nothing was cut, so the probe object would prove nothing.
+      throw error;
+    }
+  } finally {
+    partial.destroy();
+  }
+}
+
+const QUIET = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 function inconclusive(error: unknown): ChecksumVerdict {
   const name = error instanceof Error ? error.name : 'Error';

@@ -101,8 +101,9 @@ describeObjectStorageContract(
 );
 
 describe(probeChecksumEnforcement.name, () => {
-  it('returns enforced when the server refuses a wrong checksum and takes the right one, leaving no probe object', async () => {
+  it('returns enforced when the server refuses a wrong checksum, takes the right one and keeps it through a cut-off PutObject, leaving no probe object', async () => {
     const prefix = freshPrefix();
+    const seen = requestsFrom(enforcing, prefix);
     const probeClient = createS3Client({ ...storageOptions(enforcing), prefix });
     try {
       const verdict = await probeChecksumEnforcement(probeClient, enforcing.bucket, `${prefix}/tmp/probe`);
@@ -110,10 +111,39 @@ describe(probeChecksumEnforcement.name, () => {
       expect(verdict).toEqual({
         enforced: true,
         conclusive: true,
-        reason: 'the S3 server refused a PutObject whose x-amz-checksum-sha256 does not match its bytes',
+        reason:
+          'the S3 server refused a PutObject whose x-amz-checksum-sha256 does not match its bytes and kept an object intact when a PutObject over it was cut short',
+      });
+      expect(seen()).toEqual([
+        'PUT tmp/probe',
+        'PUT tmp/probe',
+        'PUT tmp/probe',
+        'GET tmp/probe',
+        'DELETE tmp/probe',
+      ]);
+      expect(await keysUnder(prefix)).toEqual([]);
+    } finally {
+      probeClient.destroy();
+    }
+  });
+
+  it('returns not enforced when the server checks checksums but keeps what arrived of a cut-off PutObject', async () => {
+    const prefix = freshPrefix();
+    const probeClient = createS3Client({ ...storageOptions(enforcing), prefix });
+    enforcing.keepCutShortPutBodies = true;
+    try {
+      const verdict = await probeChecksumEnforcement(probeClient, enforcing.bucket, `${prefix}/tmp/probe`);
+
+      // Half of the 32 bytes: the cut came after the probe wrote them, which the probe's Expect: 100-continue ensures.
+      expect(verdict).toEqual({
+        enforced: false,
+        conclusive: true,
+        reason:
+          'the S3 server replaced an object with 16 bytes of a PutObject over it that was cut short of its Content-Length',
       });
       expect(await keysUnder(prefix)).toEqual([]);
     } finally {
+      enforcing.keepCutShortPutBodies = false;
       probeClient.destroy();
     }
   });
@@ -192,7 +222,8 @@ describe(`${S3Storage.name} checksum enforcement`, () => {
         await storage.checksumEnforcement();
 
         expect(verdicts.map((verdict) => verdict.enforced)).toEqual([true, true]);
-        expect(seen().filter((request) => request.startsWith('PUT '))).toHaveLength(2);
+        // One probe: a wrong checksum, the right one, the cut-off PutObject over it.
+        expect(seen().filter((request) => request.startsWith('PUT '))).toHaveLength(3);
         expect(await storage.describeUploads()).toMatch(
           /^S3 uploads up to 5368709120 bytes stream straight to the object's key \(the S3 server refused/,
         );
@@ -240,6 +271,32 @@ describe(`${S3Storage.name} checksum enforcement`, () => {
           'DELETE tmp/…',
         ]);
       } finally {
+        storage.destroy();
+      }
+    });
+
+    it('takes the temporary key on a server that checks checksums but keeps what arrived of a cut-off PutObject', async () => {
+      const prefix = freshPrefix();
+      const storage = storageOn(enforcing, prefix);
+      enforcing.keepCutShortPutBodies = true;
+      try {
+        expect(await storage.describeUploads()).toMatch(
+          /stream to a temporary key and are copied to the object's key \(the S3 server replaced an object with/,
+        );
+        enforcing.keepCutShortPutBodies = false;
+        const seen = requestsFrom(enforcing, prefix);
+        const content = randomBytes(STREAMED_SIZE);
+        const key = objectKey(expectedFor(content).oid);
+
+        await storage.put(key, bodyOf(content), expectedFor(content));
+
+        expect(seen().map((request) => request.replace(/^(\w+ tmp\/)[0-9a-f-]+$/, '$1…'))).toEqual([
+          'PUT tmp/…',
+          `COPY ${key}`,
+          'DELETE tmp/…',
+        ]);
+      } finally {
+        enforcing.keepCutShortPutBodies = false;
         storage.destroy();
       }
     });

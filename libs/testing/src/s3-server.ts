@@ -29,6 +29,12 @@ export interface S3TestServer {
    * arrival, as if damaged on the way: the server must then refuse it.
    */
   damagePutBodies: boolean;
+  /**
+   * With `enforceChecksums`, while true a PutObject that carries `x-amz-checksum-sha256` and is cut short of its
+   * Content-Length stores the bytes that arrived, as s3rver and some S3-compatible servers do, and GETs and HEADs of
+   * its key wait until that is done: a server on which uploads must not go straight to the object's key.
+   */
+  keepCutShortPutBodies: boolean;
   stop(): Promise<void>;
 }
 
@@ -68,7 +74,9 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
   const checkedServer: Server | undefined = options.enforceChecksums
     ? await listenOnLoopback(createServer(s3rverListener))
     : undefined;
-  const state = { damagePutBodies: false };
+  const state = { damagePutBodies: false, keepCutShortPutBodies: false };
+  // The checked PutObjects in progress, by path (keepCutShortPutBodies only): the reads of their key wait for them.
+  const checkedPuts = new Map<string, Promise<void>>();
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const [, bucket, ...key] = url.pathname.split('/');
@@ -86,10 +94,18 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
       uploadId === null &&
       typeof request.headers['x-amz-checksum-sha256'] === 'string'
     ) {
-      void putCheckingChecksum(request, response, state.damagePutBodies, {
+      const checked = putCheckingChecksum(request, response, state, {
         host: '127.0.0.1',
         port: (checkedServer?.address() as AddressInfo).port,
       });
+      if (state.keepCutShortPutBodies) {
+        checkedPuts.set(url.pathname, checked);
+        void checked.finally(
+          () => checkedPuts.get(url.pathname) === checked && checkedPuts.delete(url.pathname),
+        );
+      }
+    } else if ((request.method === 'GET' || request.method === 'HEAD') && checkedPuts.has(url.pathname)) {
+      void checkedPuts.get(url.pathname)?.finally(() => s3rverListener(request, response));
     } else if (request.method === 'DELETE' && bucket === BUCKET && key.length > 0 && uploadId !== null) {
       void respond(response, () => abortMultipartUpload(uploadsDirectory, uploadId));
     } else if (
@@ -119,6 +135,12 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     },
     set damagePutBodies(value: boolean) {
       state.damagePutBodies = value;
+    },
+    get keepCutShortPutBodies() {
+      return state.keepCutShortPutBodies;
+    },
+    set keepCutShortPutBodies(value: boolean) {
+      state.keepCutShortPutBodies = value;
     },
     async stop() {
       // SDK clients keep connections alive; without this close() would wait for them to time out.
@@ -178,12 +200,13 @@ function keepFoldersOnDelete(s3rver: S3rver): void {
 
 /**
  * Reads a PutObject's whole body and hands it to s3rver only when it is complete and hashes to its
- * `x-amz-checksum-sha256`; a cut-off body reaches nobody, a mismatch is answered 400 BadDigest as by AWS S3.
+ * `x-amz-checksum-sha256`; a cut-off body reaches nobody (unless `keepCutShortPutBodies`), a mismatch is answered
+ * 400 BadDigest as by AWS S3. Settles once the request is answered or dropped and what it stores is stored.
  */
 async function putCheckingChecksum(
   request: IncomingMessage,
   response: ServerResponse,
-  damage: boolean,
+  state: { damagePutBodies: boolean; keepCutShortPutBodies: boolean },
   s3rverAddress: { host: string; port: number },
 ): Promise<void> {
   const chunks: Buffer[] = [];
@@ -192,16 +215,17 @@ async function putCheckingChecksum(
       chunks.push(chunk as Buffer);
     }
   } catch {
-    // The client cut the request short: S3 keeps nothing of it.
-    response.destroy();
-    return;
+    // The client cut the request short: the body ended here, complete or not.
   }
   const body = Buffer.concat(chunks);
   if (!request.complete || body.length !== Number(request.headers['content-length'])) {
     response.destroy();
+    if (state.keepCutShortPutBodies) {
+      await storeShortBody(request, body, s3rverAddress);
+    }
     return;
   }
-  if (damage && body.length > 0) {
+  if (state.damagePutBodies && body.length > 0) {
     body[body.length >> 1] ^= 0xff;
   }
   if (createHash('sha256').update(body).digest('base64') !== request.headers['x-amz-checksum-sha256']) {
@@ -220,6 +244,34 @@ async function putCheckingChecksum(
   );
   forwarded.once('error', () => response.destroy());
   forwarded.end(body);
+}
+
+/**
+ * Stores what arrived of a cut-off PutObject as its key's object, as s3rver does with a short body. Sent unsigned
+ * (s3rver takes anonymous requests) since the client's signature covers the Content-Length it announced.
+ */
+async function storeShortBody(
+  request: IncomingMessage,
+  body: Buffer,
+  s3rverAddress: { host: string; port: number },
+): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stored = httpRequest(
+      {
+        ...s3rverAddress,
+        method: 'PUT',
+        path: request.url,
+        headers: { 'content-length': body.length, 'content-type': 'application/octet-stream' },
+      },
+      (answer) => {
+        answer.resume();
+        answer.once('end', resolve);
+        answer.once('error', () => resolve());
+      },
+    );
+    stored.once('error', () => resolve());
+    stored.end(body);
+  });
 }
 
 async function listenOnLoopback(server: Server): Promise<Server> {
