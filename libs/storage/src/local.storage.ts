@@ -287,11 +287,14 @@ export class LocalStorage implements ObjectStorage {
       // highWaterMark bytes whatever it fills: for a 4 KiB object a 1 MiB one per download, and that garbage (a GiB
       // per thousand small downloads) made a fifth of the proxy's CPU collection work (bench/README.md).
       const length = range ? range.end - range.start + 1 : info.size;
+      // Without an end the stream reads once more to learn the file has ended: one more thread-pool round trip per
+      // download, which small ones feel most (bench/README.md). Ending at the size fstat saw still sends every stored
+      // byte, so a file longer or shorter than its recorded size is still caught by the caller's length check.
       return createReadStream(filePath, {
         fd,
         autoClose: true,
         start: range?.start,
-        end: range?.end,
+        end: range ? range.end : info.size > 0 ? info.size - 1 : undefined,
         highWaterMark: Math.max(1, Math.min(STREAM_HIGH_WATER_MARK, length)),
       });
     } catch (error) {
