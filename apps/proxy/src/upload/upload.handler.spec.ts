@@ -54,6 +54,18 @@ const denying = () => () => {
   });
 };
 
+/**
+ * Reads part of the body, then leaves the request as Node may once it was piped through or destroyed (no socket)
+ * and fails as a broken disk would.
+ */
+class SocketDroppingStorage extends LocalStorage {
+  override async put(_key: string, body: Readable): Promise<void> {
+    await new Promise((resolve) => body.once('data', resolve));
+    Object.defineProperty(body, 'socket', { value: null, configurable: true });
+    throw new Error('the disk went away');
+  }
+}
+
 async function storedFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
@@ -255,6 +267,24 @@ describe(handleUpload.name, () => {
       expect(await storedFiles(root)).toEqual([]);
     },
   );
+
+  it('answers a storage failure with its JSON error when the request has lost its socket meanwhile', async () => {
+    storage = new SocketDroppingStorage(root);
+    const data = randomBytes(100_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    api = new FakeApi(allowing(oid));
+
+    const result = await put(oid, data.length, data);
+
+    expect(result.status).toBe(503);
+    expect(JSON.parse(result.body)).toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      retry_after_seconds: 5,
+      request_id: 'req-1',
+    });
+    await expect(Promise.all(handlers)).resolves.toEqual([undefined]);
+    expect(api.finalized).toEqual([]);
+  });
 
   it('answers 429 TOO_MANY_UPLOADS with Retry-After to a user at MAX_UPLOADS_PER_USER, and lets them in again after', async () => {
     uploads = new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 1 });

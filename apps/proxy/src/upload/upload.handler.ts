@@ -36,9 +36,12 @@ export async function handleUpload(
   record?: RequestRecord,
 ): Promise<void> {
   const report = new TransferReport(deps, 'upload', route, requestId, record);
-  const readBefore = req.socket.bytesRead;
+  // Held from the start: once the request is piped through or destroyed, `req.socket` may be gone, and the count is
+  // wanted exactly then (in the catch and the finally).
+  const socket = req.socket;
+  const readBefore = socket.bytesRead;
   /** Bytes of a body that stopped before it was verified: what the socket read meanwhile (headers aside). */
-  const bytesReadSoFar = (): number => Math.min(route.size, Math.max(0, req.socket.bytesRead - readBefore));
+  const bytesReadSoFar = (): number => Math.min(route.size, Math.max(0, socket.bytesRead - readBefore));
   let received = 0;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) !== route.size) {
