@@ -58,7 +58,7 @@ export class ProxyServer {
       inFlight: { total: limits.maxRequestsInFlight, perClient: limits.maxRequestsInFlightPerClient },
       body: { idleMs: limits.idleTimeoutMs, minBytesPerSecond: limits.minBodyBytesPerSecond },
     });
-    this.api = new ApiClient(options.apiUrl, keys.request);
+    this.api = new ApiClient(options.apiUrl, keys.request, limits.apiCallTimeoutMs);
     const tokens = new TransferTokenVerifier(() => this.api.transferKey(requestIdFrom(undefined)));
     const recent = new RecentUploads();
     this.localVerify = {

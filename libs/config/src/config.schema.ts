@@ -30,6 +30,11 @@ export interface ProxyConfig {
   maxRequestsInFlightPerClient: number;
   /** Uploads one user may have in progress at once on one proxy (MAX_UPLOADS_PER_USER). */
   maxUploadsPerUser: number;
+  /**
+   * Most time one of the proxy's own calls to the API (authorize, finalize, download check) may take to be answered
+   * whole (API_CALL_TIMEOUT_SECONDS); then the client gets 503 with Retry-After.
+   */
+  apiCallTimeoutMs: number;
 }
 
 export interface ApiConfig {

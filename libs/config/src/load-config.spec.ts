@@ -60,6 +60,7 @@ describe(loadConfig.name, () => {
       maxRequestsInFlight: 256,
       maxRequestsInFlightPerClient: 64,
       maxUploadsPerUser: 32,
+      apiCallTimeoutMs: 30_000,
     });
     expect(
       loadConfig({
@@ -70,6 +71,7 @@ describe(loadConfig.name, () => {
         MAX_REQUESTS_IN_FLIGHT: '8',
         MAX_REQUESTS_IN_FLIGHT_PER_CLIENT: '4',
         MAX_UPLOADS_PER_USER: '1',
+        API_CALL_TIMEOUT_SECONDS: '5',
       }).proxy,
     ).toEqual({
       headersTimeoutMs: 2000,
@@ -79,7 +81,11 @@ describe(loadConfig.name, () => {
       maxRequestsInFlight: 8,
       maxRequestsInFlightPerClient: 4,
       maxUploadsPerUser: 1,
+      apiCallTimeoutMs: 5000,
     });
+    expect(() => loadConfig({ API_CALL_TIMEOUT_SECONDS: '0' })).toThrow(
+      /API_CALL_TIMEOUT_SECONDS="0" must be an integer between 1 and 3600/,
+    );
   });
 
   it("reads the API listener's timeouts, the body idle limit above the proxy's own", () => {

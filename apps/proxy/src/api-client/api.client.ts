@@ -60,11 +60,14 @@ export class ApiDenial extends Error {
   }
 }
 
-/** What the client of a transfer route is told when the API cannot be asked: the forwarder's answer, as a denial. */
-function unreachableAnswer(error: NodeJS.ErrnoException, requestId: string): ApiAnswer {
+/**
+ * What the client of a transfer route is told when the API cannot be asked, or gave no usable answer: the forwarder's
+ * answer, as a denial. `reason` names what happened (an errno code, a timeout).
+ */
+function unreachableAnswer(reason: string, requestId: string): ApiAnswer {
   const { status, headers, body } = errorAnswer({
     code: ErrorCode.SERVICE_UNAVAILABLE,
-    message: apiUnreachableMessage(error.code ?? error.message),
+    message: apiUnreachableMessage(reason),
     requestId,
     lfs: true,
     details: { retry_after_seconds: API_UNREACHABLE_RETRY_AFTER_SECONDS },
@@ -77,6 +80,10 @@ function unreachableAnswer(error: NodeJS.ErrnoException, requestId: string): Api
   };
 }
 
+function errorReason(error: NodeJS.ErrnoException): string {
+  return error.code ?? error.message;
+}
+
 /**
  * A call failed on a kept-alive connection the API was closing. The API may or may not have handled it; internal
  * calls are idempotent, so they can be sent again.
@@ -87,6 +94,9 @@ class StaleSocketError extends Error {
   }
 }
 
+/** API_CALL_TIMEOUT_SECONDS's default, for clients built without a configuration (tests). */
+export const DEFAULT_API_CALL_TIMEOUT_MS = 30_000;
+
 /** Signed calls from the proxy to the API's internal endpoints. */
 export class ApiClient {
   private readonly target: URL;
@@ -96,6 +106,8 @@ export class ApiClient {
     apiUrl: string,
     /** The internal request key derived from INTERNAL_SECRET. */
     private readonly requestKey: Buffer,
+    /** API_CALL_TIMEOUT_SECONDS: how long one call may take to be answered whole. */
+    private readonly callTimeoutMs = DEFAULT_API_CALL_TIMEOUT_MS,
   ) {
     this.target = new URL(apiUrl);
   }
@@ -168,15 +180,38 @@ export class ApiClient {
       // idempotent (authorize reads; finalize links at most once), so one retry is safe.
       return this.send(path, body, requestId).catch((retryError: unknown) => {
         if (retryError instanceof StaleSocketError) {
-          return unreachableAnswer(retryError.cause as NodeJS.ErrnoException, requestId);
+          return unreachableAnswer(errorReason(retryError.cause as NodeJS.ErrnoException), requestId);
         }
         throw retryError;
       });
     }
   }
 
+  /**
+   * One call. Every way it can end resolves to an answer, except a stale kept-alive socket (StaleSocketError, which
+   * post() retries): an API that never answers, dies mid-answer or answers too much is SERVICE_UNAVAILABLE like one
+   * that cannot be reached, so transfers relay a 503 with Retry-After, which git-lfs retries, never a proxy 500.
+   */
   private send(path: string, body: string, requestId: string): Promise<ApiAnswer> {
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: ApiAnswer | StaleSocketError): void => {
+        if (settled) {
+          return;
+        }
+        settled = true;
+        clearTimeout(deadline);
+        if (outcome instanceof StaleSocketError) {
+          reject(outcome);
+        } else {
+          resolve(outcome);
+        }
+      };
+      /** Gives the call up: destroying the request closes its socket, so the agent never hands it out again. */
+      const giveUp = (reason: string): void => {
+        settle(unreachableAnswer(reason, requestId));
+        req.destroy();
+      };
       const req = http.request(
         {
           protocol: this.target.protocol,
@@ -198,14 +233,14 @@ export class ApiClient {
           res.on('data', (chunk: Buffer) => {
             length += chunk.length;
             if (length > MAX_ANSWER_BYTES) {
-              res.destroy(new Error('API answer too large'));
+              giveUp(`an answer larger than ${MAX_ANSWER_BYTES} bytes`);
               return;
             }
             chunks.push(chunk);
           });
           const retryAfter = res.headers['retry-after'];
           res.on('end', () =>
-            resolve({
+            settle({
               status: res.statusCode ?? 502,
               contentType: String(res.headers['content-type'] ?? ''),
               body: Buffer.concat(chunks).toString('utf8'),
@@ -213,16 +248,30 @@ export class ApiClient {
               user: actingUser(res.headers[ACTING_USER_HEADER]),
             }),
           );
-          res.on('error', reject);
+          // The connection closed before the answer was whole: what came of it cannot be trusted to be all of it.
+          res.on('error', (error: NodeJS.ErrnoException) =>
+            giveUp(`answer cut short: ${errorReason(error)}`),
+          );
+          res.on('close', () => {
+            if (!res.complete) {
+              giveUp('answer cut short');
+            }
+          });
         },
+      );
+      // An API that took the connection but does not answer (a blocked event loop, a lock wait) must not hold the
+      // client for ever: a deadline on the whole call, answer included.
+      const deadline = setTimeout(
+        () => giveUp(`no answer within ${this.callTimeoutMs / 1000} s`),
+        this.callTimeoutMs,
       );
       // Not reaching the API is an answer too: SERVICE_UNAVAILABLE like the forwarder's, so that transfers, which
       // relay the answer as a denial, say the same thing as every other route instead of failing as a proxy 500.
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
-          reject(new StaleSocketError(error));
+          settle(new StaleSocketError(error));
         } else {
-          resolve(unreachableAnswer(error, requestId));
+          settle(unreachableAnswer(errorReason(error), requestId));
         }
       });
       req.end(body);

@@ -8,13 +8,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { internalKeys } from '@lfs-depot/auth';
 import type { UploadAuthorization, UploadFinalizeRequest } from '@lfs-depot/contracts';
+import { INTERNAL_AUTHORIZE_MEDIA_TYPE, INTERNAL_PATHS, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { silentLogger } from '@lfs-depot/observability';
 import { LocalStorage, objectKey } from '@lfs-depot/storage';
 import { eventually } from '@lfs-depot/testing';
 
-import type { ApiClient } from '../api-client/api.client.js';
-import { ApiDenial } from '../api-client/api.client.js';
+import { ApiClient, ApiDenial } from '../api-client/api.client.js';
 import { ProxyMetrics } from '../metrics.js';
 import { InFlightLimiter } from '../http/in-flight-limiter.js';
 import { handleUpload } from './upload.handler.js';
@@ -77,6 +78,8 @@ describe(handleUpload.name, () => {
   let server: http.Server;
   let port: number;
   let api: FakeApi;
+  /** A real client, to a stand-in API server, used instead of `api` when set. */
+  let apiClient: ApiClient | undefined;
   /** Every handleUpload call's promise: settled means the handler is done and will never finalize any more. */
   let handlers: Promise<void>[];
   let transferIdleMs: number;
@@ -89,6 +92,7 @@ describe(handleUpload.name, () => {
 
   beforeEach(async () => {
     handlers = [];
+    apiClient = undefined;
     transferIdleMs = 60_000;
     uploads = new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 16 });
     root = await mkdtemp(path.join(os.tmpdir(), 'upload-handler-'));
@@ -97,7 +101,7 @@ describe(handleUpload.name, () => {
       const [, oid = '', size = '0'] = /objects\/([0-9a-f]{64})\/(\d+)$/.exec(req.url ?? '') ?? [];
       handlers.push(
         handleUpload({ project: 'g/p', oid, size: Number(size) }, req, res, 'req-1', {
-          api: api as unknown as ApiClient,
+          api: apiClient ?? (api as unknown as ApiClient),
           storage,
           logger: silentLogger('proxy'),
           transfers: new ProxyMetrics().transfers,
@@ -112,6 +116,7 @@ describe(handleUpload.name, () => {
   });
 
   afterEach(async () => {
+    apiClient?.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await rm(root, { recursive: true, force: true });
@@ -306,5 +311,61 @@ describe(handleUpload.name, () => {
     await first.answer;
     await handlersFinished();
     expect((await put(oid, data.length, data)).status).toBe(200);
+  });
+
+  it('answers 503 with Retry-After and an LFS JSON error when finalize gets no answer in time, and links on a re-send', async () => {
+    const data = randomBytes(10_000);
+    const oid = createHash('sha256').update(data).digest('hex');
+    const finalizes: string[] = [];
+    // Authorizes every upload; leaves the first finalize unanswered, as a wedged API would, and answers the next.
+    const standIn = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === INTERNAL_PATHS.authorizeUpload) {
+          res.writeHead(200, { 'content-type': INTERNAL_AUTHORIZE_MEDIA_TYPE });
+          res.end(JSON.stringify(allowing(oid)()));
+        } else if (req.url === INTERNAL_PATHS.finalizeUpload) {
+          finalizes.push(req.url);
+          if (finalizes.length > 1) {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end('{"linked":true}');
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    try {
+      apiClient = new ApiClient(
+        `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`,
+        internalKeys('secret-secret-secret-secret').request,
+        50,
+      );
+
+      const response = await fetch(
+        `http://127.0.0.1:${port}/g/p.git/info/lfs/objects/${oid}/${data.length}`,
+        {
+          method: 'PUT',
+          body: data,
+        },
+      );
+
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('2');
+      expect(response.headers.get('content-type')).toContain(LFS_MEDIA_TYPE);
+      expect(await response.json()).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        retry_after_seconds: 2,
+        request_id: 'req-1',
+        documentation_url: expect.any(String),
+      });
+      await handlersFinished();
+      // The bytes stay stored (a re-send verifies or replaces them), and the client's re-send is finalized.
+      expect((await readFile(path.join(root, objectKey(oid)))).equals(data)).toBe(true);
+      expect((await put(oid, data.length, data)).status).toBe(200);
+      expect(finalizes).toHaveLength(2);
+    } finally {
+      standIn.closeAllConnections();
+      await new Promise((resolve) => standIn.close(resolve));
+    }
   });
 });
