@@ -20,6 +20,7 @@ import { MetricsEndpoint } from './metrics-endpoint.js';
 import { ProxyMetrics } from './metrics.js';
 import { ObjectRouteHandlers } from './object-route-handlers.js';
 import { isInternalApiPath, matchObjectRoute } from './routes.js';
+import { UploadRefusals } from './upload/upload-refusals.js';
 import { answerVerifyLocally, localVerifyProject, RecentUploads } from './verify/local-verify.js';
 
 export interface ProxyOptions {
@@ -76,6 +77,7 @@ export class ProxyServer {
       // Counted per user; the total is bounded by the part buffers and the sockets, not here.
       uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: limits.maxUploadsPerUser }),
       tokens,
+      refusals: new UploadRefusals(),
       grants: new DownloadGrantVerifier(tokens, (request) =>
         this.api.checkDownloads(request, requestIdFrom(undefined)),
       ),

@@ -5,6 +5,7 @@ import type { ApiClient } from './api-client/api.client.js';
 import type { DownloadGrantVerifier } from './auth/download-grant-verifier.js';
 import type { TransferTokenVerifier } from './auth/transfer-token-verifier.js';
 import type { InFlightLimiter } from './http/in-flight-limiter.js';
+import type { UploadRefusals } from './upload/upload-refusals.js';
 
 /** What the object transfer handlers need from the proxy around them. */
 export interface TransferDeps {
@@ -20,6 +21,8 @@ export interface TransferDeps {
   uploads: InFlightLimiter;
   /** Checks transfer tokens locally, so that their uploads need no authorize call; without it, every upload asks. */
   tokens?: TransferTokenVerifier;
+  /** Finalize refusals of token uploads, whose next uploads are authorized first; without it, none are remembered. */
+  refusals?: UploadRefusals;
   /** Lets downloads in on the batch's grants, with no authorize call each; without it, every download asks. */
   grants?: DownloadGrantVerifier;
   /** Told of every upload this process finalized on a transfer token (what answers the verify action locally). */

@@ -82,12 +82,17 @@ export async function handleUpload(
     );
   });
   let releaseUpload: (() => void) | undefined;
+  let grant: LocalGrant | undefined;
 
   try {
     const client = clientAddress(req, deps.trustedProxyHops);
     // A transfer token the proxy can check itself needs no authorize call: its signature says who the caller is
     // before the body is read, and finalize checks the rest (revocation, membership, quota) before linking.
-    const grant = await localGrant(route, req.headers.authorization, deps);
+    grant = await localGrant(route, req.headers.authorization, deps);
+    if (grant && deps.refusals?.mustAuthorize({ ...route, token: grant.token })) {
+      // Finalize refused this token, project or object lately: the API decides before the body is written again.
+      grant = undefined;
+    }
     let target: { storageKey: string; alreadyStored: boolean; uploader: string };
     let finalize: UploadFinalizeRequest;
     if (grant && req.headers.authorization !== undefined) {
@@ -158,6 +163,13 @@ export async function handleUpload(
       return;
     }
     if (error instanceof ApiDenial) {
+      if (grant) {
+        // On a token's signature the only call to the API is finalize: this is its refusal, after the write.
+        deps.refusals?.learn(
+          { project: route.project, oid: route.oid, token: grant.token, tokenExpiresAt: grant.expiresAt },
+          error.answer,
+        );
+      }
       report.finish('denied', received, { reason: denialReason(error.answer) });
       relayAnswer(req, res, error.answer, requestId);
     } else if (error instanceof StorageVerificationError) {
