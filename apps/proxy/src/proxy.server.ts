@@ -58,6 +58,7 @@ export class ProxyServer {
     this.forwarder = new ApiForwarder(options.apiUrl, keys.clientAddress, trustedProxyHops, {
       inFlight: { total: limits.maxRequestsInFlight, perClient: limits.maxRequestsInFlightPerClient },
       body: { idleMs: limits.idleTimeoutMs, minBytesPerSecond: limits.minBodyBytesPerSecond },
+      answerTimeoutMs: limits.forwardAnswerTimeoutMs,
     });
     this.api = new ApiClient(options.apiUrl, keys.request, limits.apiCallTimeoutMs);
     const tokens = new TransferTokenVerifier(() => this.api.transferKey(requestIdFrom(undefined)));

@@ -35,6 +35,11 @@ export interface ProxyConfig {
    * whole (API_CALL_TIMEOUT_SECONDS); then the client gets 503 with Retry-After.
    */
   apiCallTimeoutMs: number;
+  /**
+   * Most time the API may take to begin answering a forwarded request once all of it was sent
+   * (FORWARD_ANSWER_TIMEOUT_SECONDS); then the client gets 503 with Retry-After.
+   */
+  forwardAnswerTimeoutMs: number;
 }
 
 export interface ApiConfig {

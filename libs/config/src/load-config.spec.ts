@@ -61,6 +61,7 @@ describe(loadConfig.name, () => {
       maxRequestsInFlightPerClient: 64,
       maxUploadsPerUser: 32,
       apiCallTimeoutMs: 30_000,
+      forwardAnswerTimeoutMs: 600_000,
     });
     expect(
       loadConfig({
@@ -72,6 +73,7 @@ describe(loadConfig.name, () => {
         MAX_REQUESTS_IN_FLIGHT_PER_CLIENT: '4',
         MAX_UPLOADS_PER_USER: '1',
         API_CALL_TIMEOUT_SECONDS: '5',
+        FORWARD_ANSWER_TIMEOUT_SECONDS: '7',
       }).proxy,
     ).toEqual({
       headersTimeoutMs: 2000,
@@ -82,6 +84,7 @@ describe(loadConfig.name, () => {
       maxRequestsInFlightPerClient: 4,
       maxUploadsPerUser: 1,
       apiCallTimeoutMs: 5000,
+      forwardAnswerTimeoutMs: 7000,
     });
     expect(() => loadConfig({ API_CALL_TIMEOUT_SECONDS: '0' })).toThrow(
       /API_CALL_TIMEOUT_SECONDS="0" must be an integer between 1 and 3600/,

@@ -179,5 +179,65 @@ describe(ApiForwarder.name, () => {
         await eventually(() => forwarder.requestsInFlight === 0);
       },
     );
+
+    describe('an API that takes the request but does not begin its answer', () => {
+      /** A proxy forwarding to `api` with an answer timeout too short to wait for. */
+      async function proxyTo(api: http.Server): Promise<{ url: string; forwarder: ApiForwarder }> {
+        servers.push(api);
+        const forwarder = new ApiForwarder(await listen(api), SECRET, 0, {
+          ...DEFAULT_FORWARDER_LIMITS,
+          answerTimeoutMs: 50,
+        });
+        forwarders.push(forwarder);
+        const proxy = http.createServer((req, res) => forwarder.forward(req, res, 'request-id-1', true));
+        servers.push(proxy);
+        return { url: await listen(proxy), forwarder };
+      }
+
+      it.each([
+        ['GET', undefined],
+        ['POST', '{"operation":"download","objects":[]}'],
+      ])(
+        'answers a %s 503 SERVICE_UNAVAILABLE with Retry-After, and gives its place and connection back',
+        async (method, body) => {
+          const upstreamClosed: Promise<void>[] = [];
+          const api = http.createServer((req) => {
+            upstreamClosed.push(new Promise((resolve) => req.socket.once('close', () => resolve())));
+            req.resume();
+          });
+          const { url, forwarder } = await proxyTo(api);
+
+          const response = await fetch(`${url}/g/p.git/info/lfs/objects/batch`, { method, body });
+
+          expect(response.status).toBe(503);
+          expect(response.headers.get('retry-after')).toBe('2');
+          expect(response.headers.get('content-type')).toContain('application/vnd.git-lfs+json');
+          expect(await response.json()).toMatchObject({
+            code: 'SERVICE_UNAVAILABLE',
+            message: expect.stringContaining('no answer within 0.05 s'),
+            retry_after_seconds: 2,
+            request_id: 'request-id-1',
+          });
+          await Promise.all(upstreamClosed);
+          await eventually(() => forwarder.requestsInFlight === 0);
+        },
+      );
+
+      it('lets an answer that has begun take longer than the answer timeout', async () => {
+        const api = http.createServer((req, res) => {
+          req.resume();
+          res.writeHead(200, { 'content-type': 'application/x-tar' });
+          res.write('first part, ');
+          // The rest comes well after the answer timeout, as an export's next object may.
+          setTimeout(() => res.end('last part'), 200);
+        });
+        const { url } = await proxyTo(api);
+
+        const response = await fetch(`${url}/api/v1/projects/g%2Fp/export`);
+
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe('first part, last part');
+      });
+    });
   });
 });

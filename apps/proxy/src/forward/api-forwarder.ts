@@ -77,12 +77,15 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
 export interface ForwarderLimits {
   inFlight: InFlightLimits;
   body: BodyPace;
+  /** How long the API may take to begin its answer once the whole request reached it (FORWARD_ANSWER_TIMEOUT_SECONDS). */
+  answerTimeoutMs: number;
 }
 
 /** Generous enough for any client of ours; the proxy passes the configured ones (ProxyConfig). */
 export const DEFAULT_FORWARDER_LIMITS: ForwarderLimits = {
   inFlight: { total: 256, perClient: 64 },
   body: { idleMs: 20_000, minBytesPerSecond: 1024 },
+  answerTimeoutMs: 600_000,
 };
 
 /** Streams requests that are not object transfers to the API, and its answers back, unchanged. */
@@ -206,6 +209,16 @@ export class ApiForwarder {
     }
     let stalled = false;
     let answered = false;
+    // An API that took the whole request but does not begin its answer (a blocked event loop, a lock wait) must not
+    // hold the client and its place for ever. Timed from the request's end: a body's own pace is watchBody's, and
+    // the answer, once begun, may stream as long as it takes (an export).
+    let answerDeadline: NodeJS.Timeout | undefined;
+    upstream.once('finish', () => {
+      answerDeadline = setTimeout(() => {
+        upstream.destroy(new Error(`no answer within ${this.limits.answerTimeoutMs / 1000} s`));
+      }, this.limits.answerTimeoutMs);
+    });
+    upstream.once('close', () => clearTimeout(answerDeadline));
     if (withBody && readBody === undefined) {
       watchBody(req, this.limits.body, (stall) => {
         stalled = true;
@@ -256,6 +269,7 @@ export class ApiForwarder {
       withBody && !eager ? setTimeout(sendBody, CONTINUE_FALLBACK_MS).unref() : undefined;
     upstream.once('continue', sendBody);
     upstream.on('response', (answer) => {
+      clearTimeout(answerDeadline);
       const headers = forwardableHeaders(answer.headers);
       const refusedUnread = !bodySent;
       if (refusedUnread) {
