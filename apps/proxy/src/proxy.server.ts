@@ -14,6 +14,7 @@ import { ApiClient } from './api-client/api.client.js';
 import { DownloadGrantVerifier } from './auth/download-grant-verifier.js';
 import { TransferTokenVerifier } from './auth/transfer-token-verifier.js';
 import { ApiForwarder } from './forward/api-forwarder.js';
+import { answerClientError } from './http/client-error.js';
 import { InFlightLimiter } from './http/in-flight-limiter.js';
 import { sendJsonError } from './http/json-error.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
@@ -108,6 +109,9 @@ export class ProxyServer {
     // headers have their own limit.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = limits.headersTimeoutMs;
+    this.server.on('clientError', (error: Error, socket) =>
+      answerClientError(error, socket, limits.headersTimeoutMs),
+    );
     this.server.keepAliveTimeout = 65_000;
   }
 

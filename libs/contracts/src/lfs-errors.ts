@@ -4,6 +4,8 @@
  */
 const ERROR_CATALOGUE = {
   MALFORMED_JSON: { status: 400 },
+  /** Not an HTTP/1.1 request Node's parser accepts (two Content-Lengths, Content-Length with Transfer-Encoding, …). */
+  MALFORMED_REQUEST: { status: 400 },
   UNAUTHENTICATED: { status: 401 },
   FORBIDDEN: { status: 403 },
   PROJECT_NOT_FOUND: { status: 404 },
@@ -33,6 +35,8 @@ const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429 },
   /** The user already has MAX_UPLOADS_PER_USER uploads in progress on this proxy. */
   TOO_MANY_UPLOADS: { status: 429 },
+  /** The request line and headers together are larger than the server reads (Node's maxHeaderSize). */
+  HEADERS_TOO_LARGE: { status: 431 },
   INTERNAL: { status: 500 },
   SERVICE_UNAVAILABLE: { status: 503 },
   /** Object storage failed, timed out (S3_REQUEST_TIMEOUT_SECONDS) or refused the connection; nothing was stored. */
