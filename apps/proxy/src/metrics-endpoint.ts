@@ -3,7 +3,13 @@ import http from 'node:http';
 
 import { signClientAddress } from '@lfs-depot/auth';
 import type { MacKey } from '@lfs-depot/auth';
-import { apiUnreachableMessage, CLIENT_ADDRESS_HEADER, clientAddress, ErrorCode } from '@lfs-depot/contracts';
+import {
+  API_UNREACHABLE_RETRY_AFTER_SECONDS,
+  apiUnreachableMessage,
+  CLIENT_ADDRESS_HEADER,
+  clientAddress,
+  ErrorCode,
+} from '@lfs-depot/contracts';
 import { METRICS_CONTENT_TYPE, renderMerged } from '@lfs-depot/observability';
 import type { MetricsSnapshot } from '@lfs-depot/observability';
 
@@ -35,6 +41,8 @@ export class MetricsEndpoint {
     private readonly clientAddressKey: MacKey,
     private readonly trustedProxyHops: number,
     private readonly metrics: ProxyMetrics,
+    /** API_CALL_TIMEOUT_SECONDS: how long the API's metrics may take to arrive whole. */
+    private readonly callTimeoutMs: number,
   ) {
     this.target = new URL(apiUrl);
   }
@@ -50,6 +58,8 @@ export class MetricsEndpoint {
         apiUnreachableMessage((error as NodeJS.ErrnoException).code ?? String(error)),
         requestId,
         false,
+        undefined,
+        { retry_after_seconds: API_UNREACHABLE_RETRY_AFTER_SECONDS },
       );
       return;
     }
@@ -139,6 +149,13 @@ export class MetricsEndpoint {
           answer.on('error', reject);
         },
       );
+      // A wedged API must not hold a scraper's request (and its connection) for ever; destroying the request also
+      // keeps its socket out of the pool, where the late answer would meet the next scrape.
+      const deadline = setTimeout(
+        () => upstream.destroy(new Error(`no answer within ${this.callTimeoutMs / 1000} s`)),
+        this.callTimeoutMs,
+      );
+      upstream.once('close', () => clearTimeout(deadline));
       upstream.on('error', reject);
       upstream.end();
     });

@@ -90,6 +90,7 @@ export class ProxyServer {
       keys.clientAddress,
       trustedProxyHops,
       this.metrics,
+      limits.apiCallTimeoutMs,
     );
     this.requestLog = new RequestLog({
       logger,
