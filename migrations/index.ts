@@ -7,6 +7,7 @@ import { CreateJobs1765153000000 } from './1765153000000-CreateJobs.js';
 import { AddObjectDamage1765240000000 } from './1765240000000-AddObjectDamage.js';
 import { AddObjectUnlinkedFrom1765244000000 } from './1765244000000-AddObjectUnlinkedFrom.js';
 import { CreateLinkObjectFunction1765000200000 } from './1765000200000-CreateLinkObjectFunction.js';
+import { CreateObjectLeftovers1768000000000 } from './1768000000000-CreateObjectLeftovers.js';
 
 /** Every migration, in order. Listed explicitly because ESM builds can't be globbed by TypeORM's loader. */
 export const MIGRATIONS = [
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   CreateJobs1765153000000,
   AddObjectDamage1765240000000,
   AddObjectUnlinkedFrom1765244000000,
+  CreateObjectLeftovers1768000000000,
 ];

@@ -180,6 +180,71 @@ describe(ObjectsRepository.name, () => {
     });
   });
 
+  describe('recordObject', () => {
+    async function leftovers(oid: string): Promise<number> {
+      const rows = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM lfs_object_leftovers WHERE oid = $1`,
+        [oid],
+      );
+      return rows[0]?.n ?? -1;
+    }
+
+    async function rows(oid: string): Promise<{ state: string; unlinked: boolean }[]> {
+      return dataSource.query<{ state: string; unlinked: boolean }[]>(
+        `SELECT state, unlinked_at IS NOT NULL AS unlinked FROM lfs_objects WHERE oid = $1`,
+        [oid],
+      );
+    }
+
+    /** A recorded, unlinked object whose purge has begun (committed `purging`), as a collection leaves it. */
+    async function purgingObject(): Promise<{ object: ReturnType<typeof objectRow>; id: string }> {
+      const object = objectRow({ size: 300 });
+      await objects.recordObject(object);
+      const known = await objects.findObject(object.oid, object.size);
+      const purging = await objects.markPurging(known?.id as string, new Date(Date.now() + 60_000));
+      expect(purging?.oid).toBe(object.oid);
+      return { object, id: known?.id as string };
+    }
+
+    it('records a row unlinked from now, once, for bytes no row names', async () => {
+      const object = objectRow({ size: 200 });
+      await objects.recordObject(object);
+      await objects.recordObject(object);
+      expect(await rows(object.oid)).toEqual([{ state: 'present', unlinked: true }]);
+      expect(await leftovers(object.oid)).toBe(0);
+    });
+
+    it('records a leftover while the row is purging, which recordLeftovers makes a row once the purge is over', async () => {
+      const { object, id } = await purgingObject();
+      // A refused upload's bytes, perhaps written after the purge deleted its own.
+      await objects.recordObject(object);
+      await objects.recordObject(object);
+      expect(await leftovers(object.oid)).toBe(1);
+      expect(await objects.recordLeftovers()).toBe(0);
+      expect(await leftovers(object.oid)).toBe(1);
+
+      await objects.removePurgedObject(id);
+      expect(await rows(object.oid)).toEqual([]);
+      expect(await objects.recordLeftovers()).toBe(1);
+      expect(await leftovers(object.oid)).toBe(0);
+      expect(await rows(object.oid)).toEqual([{ state: 'present', unlinked: true }]);
+      const candidates = await objects.findPurgeCandidates(new Date(Date.now() + 60_000), '0', 10_000);
+      expect(candidates.map((candidate) => candidate.oid)).toContain(object.oid);
+    });
+
+    it('forgets a leftover whose object an upload linked after the purge, leaving that link alone', async () => {
+      const { object, id } = await purgingObject();
+      await objects.recordObject(object);
+      await objects.removePurgedObject(id);
+      const project = await factory.project();
+      expect(await objects.linkObjectToProject(project.id, object, null)).toEqual({ linked: true });
+      expect(await objects.recordLeftovers()).toBe(1);
+      expect(await leftovers(object.oid)).toBe(0);
+      expect(await rows(object.oid)).toEqual([{ state: 'present', unlinked: false }]);
+      expect((await objects.findLinkedObjects(project.id, [object.oid])).size).toBe(1);
+    });
+  });
+
   describe('project deletion', () => {
     it('cascades to links and statistics but keeps the shared object row', async () => {
       const [doomed, survivor] = [await factory.project(), await factory.project()];

@@ -176,6 +176,12 @@ export class GcService {
       return report;
     }
     await this.objects.stampUnlinkedObjects();
+    const leftovers = await this.objects.recordLeftovers();
+    if (leftovers > 0) {
+      this.logger.log(
+        `gc: recorded ${leftovers} refused upload(s) written while their object was being purged`,
+      );
+    }
     let afterId = '0';
     for (;;) {
       const candidates = await this.objects.findPurgeCandidates(unlinkedBefore, afterId, PURGE_PAGE, scope);

@@ -83,13 +83,17 @@ export class ObjectDamageRepository {
     };
   }
 
-  /** Of the given storage keys, those some object row names (whatever its state): the others are orphans. */
+  /**
+   * Of the given storage keys, those some object row names (whatever its state) or a leftover does (collected by the
+   * next garbage collection): the others are orphans.
+   */
   async findKnownKeys(keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) {
       return new Set();
     }
     const rows = await this.dataSource.query<{ storage_key: string }[]>(
-      `SELECT DISTINCT storage_key FROM lfs_objects WHERE storage_key = ANY($1::text[])`,
+      `SELECT storage_key FROM lfs_objects WHERE storage_key = ANY($1::text[])
+       UNION SELECT storage_key FROM lfs_object_leftovers WHERE storage_key = ANY($1::text[])`,
       [keys],
     );
     return new Set(rows.map((row) => row.storage_key));

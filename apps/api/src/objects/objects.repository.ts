@@ -280,14 +280,46 @@ export class ObjectsRepository {
 
   /**
    * Records verified bytes in lfs_objects (idempotent), whether or not any project links them yet. A new row counts
-   * as unlinked from now, so garbage collection removes bytes that end up linked nowhere (quota refused).
+   * as unlinked from now, so garbage collection removes bytes that end up linked nowhere (quota refused). When the
+   * object's row is being purged, the bytes (written after the purge deleted its own, perhaps) are recorded as a
+   * leftover instead, which garbage collection turns into a row once that purge is over (recordLeftovers).
    */
   async recordObject(object: StoredObject): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO lfs_objects (oid, size, storage_key, unlinked_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (oid, size) DO NOTHING`,
+      `WITH recorded AS (
+         INSERT INTO lfs_objects (oid, size, storage_key, unlinked_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (oid, size) DO NOTHING
+         RETURNING id
+       )
+       INSERT INTO lfs_object_leftovers (storage_key, oid, size)
+       SELECT $3, $1, $2
+        WHERE NOT EXISTS (SELECT 1 FROM recorded)
+          AND EXISTS (SELECT 1 FROM lfs_objects WHERE oid = $1 AND size = $2 AND state = 'purging')
+       ON CONFLICT (storage_key) DO NOTHING`,
       [object.oid, object.size, object.storageKey],
     );
+  }
+
+  /**
+   * Records a row, unlinked from now, for each leftover (recordObject) whose oid and size no purge holds any more,
+   * and forgets those leftovers: their bytes then wait their grace and are purged as any unlinked row's are, or
+   * belong to the row an upload made meanwhile. Returns how many leftovers were forgotten.
+   */
+  async recordLeftovers(): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `WITH done AS (
+         DELETE FROM lfs_object_leftovers l
+          WHERE NOT EXISTS (
+                  SELECT 1 FROM lfs_objects o WHERE o.oid = l.oid AND o.size = l.size AND o.state = 'purging')
+         RETURNING l.storage_key, l.oid, l.size
+       ), recorded AS (
+         INSERT INTO lfs_objects (oid, size, storage_key, unlinked_at)
+         SELECT oid, size, storage_key, now() FROM done
+         ON CONFLICT (oid, size) DO NOTHING
+       )
+       SELECT count(*)::int AS n FROM done`,
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /**
