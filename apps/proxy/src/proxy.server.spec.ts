@@ -123,4 +123,23 @@ describe(ProxyServer.name, () => {
       expect(body).toMatchObject({ code: 'MALFORMED_REQUEST' });
     });
   });
+
+  it('refuses an expectation other than 100-continue with a JSON 417 EXPECTATION_FAILED, before asking the API', async () => {
+    const before = apiRequests;
+    const { statusLine, headers, body } = parsed(
+      await exchange(
+        port,
+        `PUT ${UPLOAD} HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world`,
+      ),
+    );
+
+    expect(statusLine).toBe('HTTP/1.1 417 Expectation Failed');
+    expect(headers).toContain(`content-type: ${LFS_MEDIA_TYPE}; charset=utf-8`);
+    expect(body).toMatchObject({
+      code: 'EXPECTATION_FAILED',
+      message: expect.stringContaining('Expect: 200-ok cannot be met'),
+      request_id: expect.any(String),
+    });
+    expect(apiRequests).toBe(before);
+  });
 });

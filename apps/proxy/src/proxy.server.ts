@@ -106,6 +106,10 @@ export class ProxyServer {
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
       this.handle(req, res, true),
     );
+    // Any other expectation is one we cannot meet: refused before anything of the request is handled, as JSON.
+    this.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+      this.refuseExpectation(req, res),
+    );
     // Uploads of many GiB take long: no total time, but bodies that stop arriving are cut (watchBody), and
     // headers have their own limit.
     this.server.requestTimeout = 0;
@@ -167,6 +171,20 @@ export class ProxyServer {
       return;
     }
     this.forwarder.forward(req, res, requestId, lfs, record, expectsContinue);
+  }
+
+  private refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    this.requestLog.begin(req, res, requestId);
+    const expectation = String(req.headers.expect).slice(0, 100);
+    sendJsonError(
+      res,
+      ErrorCode.EXPECTATION_FAILED,
+      `Expect: ${expectation} cannot be met; the only expectation this server knows is 100-continue`,
+      requestId,
+      isLfsPath((req.url ?? '/').split('?')[0] ?? '/'),
+      req,
+    );
   }
 
   /** Resolves once every upload and download started so far has finished (see ObjectRouteHandlers.settled). */

@@ -28,6 +28,8 @@ const ERROR_CATALOGUE = {
   PAYLOAD_TOO_LARGE: { status: 413 },
   TOO_MANY_OBJECTS: { status: 413 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415 },
+  /** An Expect header other than 100-continue (RFC 9110 §10.1.1). */
+  EXPECTATION_FAILED: { status: 417 },
   VALIDATION_FAILED: { status: 422 },
   OBJECT_MISMATCH: { status: 422 },
   /** The project holds MAX_LOCKS_PER_PROJECT locks already. */
