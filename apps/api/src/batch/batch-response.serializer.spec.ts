@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { BatchResponse } from '@lfs-depot/contracts';
+import fc from 'fast-check';
 
 import { serializeBatchResponse } from './batch-response.serializer.js';
 
@@ -60,6 +61,57 @@ describe(serializeBatchResponse.name, () => {
       hash_algo: 'sha256',
     };
     expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
+  });
+
+  it('writes headers that repeat some entries of the previous one and change others', () => {
+    const credential = 'Basic "quoted" \u00e9';
+    const download = (header: Record<string, string>) => ({
+      oid: OID,
+      size: 1,
+      actions: { download: { href: 'h', header } },
+    });
+    const response: BatchResponse = {
+      transfer: 'basic',
+      objects: [
+        download({ Authorization: credential, 'X-Grant': 'g1' }),
+        download({ Authorization: credential, 'X-Grant': 'g2' }),
+        download({ Authorization: credential, 'X-Grant': 'g2' }),
+        download({ Authorization: credential }),
+        download({ 'X-Grant': 'g2', Authorization: credential }),
+        download({ 'a "name"\n': credential, Authorization: 'other', 'X-Grant': 'g3' }),
+        download({ Authorization: credential, 'X-Grant': 'g3' }),
+        download({}),
+        download({ Authorization: credential, 'X-Grant': 'g4' }),
+      ],
+      hash_algo: 'sha256',
+    };
+    const result = serializeBatchResponse(response);
+    expect(result.json).toBe(JSON.stringify(response));
+    expect(result.ascii).toBe(false);
+  });
+
+  it('writes any sequence of action headers as JSON.stringify does', () => {
+    const text = fc.oneof(
+      fc.constantFrom('Authorization', 'X-Grant', 'Basic dXNlcg==', ''),
+      fc.string({ unit: 'binary', maxLength: 6 }),
+    );
+    const header = fc.dictionary(text, text, { maxKeys: 3 });
+    fc.assert(
+      fc.property(fc.array(header, { maxLength: 8 }), (headers) => {
+        const response: BatchResponse = {
+          transfer: 'basic',
+          objects: headers.map((h) => ({
+            oid: OID,
+            size: 1,
+            actions: { download: { href: 'h', header: h } },
+          })),
+          hash_algo: 'sha256',
+        };
+        const result = serializeBatchResponse(response);
+        expect(result.json).toBe(JSON.stringify(response));
+        expect(result.ascii).toBe(Buffer.byteLength(result.json) === result.json.length);
+      }),
+    );
   });
 
   it('writes the rarer shapes as JSON.stringify does: other action names, no or false authenticated, odd numbers', () => {
