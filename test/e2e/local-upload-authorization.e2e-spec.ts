@@ -1,8 +1,7 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { objectKey } from '@lfs-depot/storage';
 
-import { TransfersService } from '../../apps/api/src/transfers/transfers.service.js';
 import {
   alice,
   basic,
@@ -21,28 +20,6 @@ import {
 // being valid between the batch and the end of the body.
 describe('uploads authorized by the proxy from the transfer token (local disk storage)', () => {
   const t = useTransferStack([{ path: 'team/main' }, { path: 'team/other' }, { path: 'team/gone' }]);
-
-  function spyOnTransfers(): {
-    authorize: ReturnType<typeof jest.spyOn>;
-    finalize: ReturnType<typeof jest.spyOn>;
-    verify: ReturnType<typeof jest.spyOn>;
-    restore: () => void;
-  } {
-    const service = t().stack.api.app.get(TransfersService);
-    const authorize = jest.spyOn(service, 'authorizeUpload');
-    const finalize = jest.spyOn(service, 'finalizeUpload');
-    const verify = jest.spyOn(service, 'verifyObject');
-    return {
-      authorize,
-      finalize,
-      verify,
-      restore: () => {
-        authorize.mockRestore();
-        finalize.mockRestore();
-        verify.mockRestore();
-      },
-    };
-  }
 
   function postVerify(
     project: string,
@@ -66,33 +43,20 @@ describe('uploads authorized by the proxy from the transfer token (local disk st
     return { status: answer.status, headers, body: answer.body };
   }
 
-  async function uploadAction(
-    project: string,
-    object: TestObject,
-    authorization: string,
-  ): Promise<BatchAction> {
-    const answer = await t().batch(project, 'upload', [object], authorization);
-    expect(answer.status).toBe(200);
-    const action = (json(answer).objects as BatchObject[])[0]?.actions?.upload;
-    if (!action) {
-      throw new Error(`no upload action: ${answer.body}`);
-    }
-    return action;
-  }
-
   async function linksAndStatistics(): Promise<unknown> {
     const { links, statistics } = (await t().tables()) as { links: unknown; statistics: unknown };
     return { links, statistics };
   }
 
   it('stores and links a PUT with a transfer token without any authorize call to the API', async () => {
-    const spies = spyOnTransfers();
+    const spies = t().spyOnTransfers();
     try {
       const objects = [testObject(4096), testObject(4096), testObject(10)];
       const answer = await t().batch('team/main', 'upload', objects, basic(alice.username, alice.password));
       const actions = (json(answer).objects as BatchObject[]).map((object) => object.actions?.upload);
       // One token for the whole batch answer, and the same one for the next batch (signed once).
-      const again = await uploadAction('team/main', objects[0], basic(alice.username, alice.password));
+      const again = (await t().uploadActions('team/main', objects[0], basic(alice.username, alice.password)))
+        .upload;
       expect(
         new Set([...actions.map((action) => action?.header?.Authorization), again.header?.Authorization])
           .size,
@@ -110,7 +74,7 @@ describe('uploads authorized by the proxy from the transfer token (local disk st
   });
 
   it('still asks the API to authorize a PUT with a password, or with a token for another project', async () => {
-    const spies = spyOnTransfers();
+    const spies = t().spyOnTransfers();
     try {
       const object = testObject(2048);
       const byPassword = await t().put(
@@ -123,7 +87,8 @@ describe('uploads authorized by the proxy from the transfer token (local disk st
 
       // The signature binds team/main: on team/other's URL the proxy does not believe it, and the API refuses it.
       const other = testObject(2048);
-      const action = await uploadAction('team/main', other, basic(alice.username, alice.password));
+      const action = (await t().uploadActions('team/main', other, basic(alice.username, alice.password)))
+        .upload;
       const before = await linksAndStatistics();
       const misused = await t().put(
         { href: t().lfs('team/other', `objects/${other.oid}/${other.size}`), header: action.header },
@@ -143,7 +108,7 @@ describe('uploads authorized by the proxy from the transfer token (local disk st
     expect(created.status).toBe(201);
     const accessToken = created.body?.token as string;
     const object = testObject(8192);
-    const action = await uploadAction('team/main', object, basic(alice.username, accessToken));
+    const action = (await t().uploadActions('team/main', object, basic(alice.username, accessToken))).upload;
     const before = await linksAndStatistics();
 
     const revoked = await t().admin.call(
@@ -162,7 +127,8 @@ describe('uploads authorized by the proxy from the transfer token (local disk st
 
   it('links nothing for a user who lost the membership between batch and PUT', async () => {
     const object = testObject(512);
-    const action = await uploadAction('team/gone', object, basic(alice.username, alice.password));
+    const action = (await t().uploadActions('team/gone', object, basic(alice.username, alice.password)))
+      .upload;
     const before = await linksAndStatistics();
     expect((await t().admin.call('DELETE', `/projects/team%2Fgone/members/${alice.username}`)).status).toBe(
       204,
@@ -173,10 +139,11 @@ describe('uploads authorized by the proxy from the transfer token (local disk st
   });
 
   it('answers the verify of an upload it just finalized itself, exactly as the API would', async () => {
-    const spies = spyOnTransfers();
+    const spies = t().spyOnTransfers();
     try {
       const object = testObject(4096);
-      const action = await uploadAction('team/main', object, basic(alice.username, alice.password));
+      const action = (await t().uploadActions('team/main', object, basic(alice.username, alice.password)))
+        .upload;
       const token = action.header?.Authorization;
       expect((await t().put(action, object.data)).status).toBe(200);
       const local = await postVerify('team/main', object, token);
@@ -194,10 +161,11 @@ describe('uploads authorized by the proxy from the transfer token (local disk st
   });
 
   it('forwards every other verify: another size, an object this proxy did not finalize, a bad token', async () => {
-    const spies = spyOnTransfers();
+    const spies = t().spyOnTransfers();
     try {
       const object = testObject(1024);
-      const action = await uploadAction('team/main', object, basic(alice.username, alice.password));
+      const action = (await t().uploadActions('team/main', object, basic(alice.username, alice.password)))
+        .upload;
       const token = action.header?.Authorization as string;
       expect((await t().put(action, object.data)).status).toBe(200);
 

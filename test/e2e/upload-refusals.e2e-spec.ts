@@ -4,7 +4,6 @@ import { objectKey } from '@lfs-depot/storage';
 
 import { ObjectPurger } from '../../apps/api/src/objects/object-purger.js';
 import { ObjectsRepository } from '../../apps/api/src/objects/objects.repository.js';
-import { TransfersService } from '../../apps/api/src/transfers/transfers.service.js';
 import {
   alice,
   basic,
@@ -12,7 +11,6 @@ import {
   testObject,
   useTransferStack,
   type BatchAction,
-  type BatchObject,
   type TestObject,
 } from '../helpers/transfer-stack.js';
 
@@ -38,43 +36,6 @@ describe('uploads after a finalize refused a transfer token upload (local disk s
     { path: 'race/first' },
   ]);
 
-  function spyOnTransfers(): {
-    authorize: ReturnType<typeof jest.spyOn>;
-    finalize: ReturnType<typeof jest.spyOn>;
-    put: jest.SpiedFunction<ObjectStorage['put']>;
-    restore: () => void;
-  } {
-    const service = t().stack.api.app.get(TransfersService);
-    const authorize = jest.spyOn(service, 'authorizeUpload');
-    const finalize = jest.spyOn(service, 'finalizeUpload');
-    // The proxy and the API share this storage: every write of the proxy goes through its put.
-    const put = jest.spyOn(t().stack.api.storage, 'put');
-    return {
-      authorize,
-      finalize,
-      put,
-      restore: () => {
-        authorize.mockRestore();
-        finalize.mockRestore();
-        put.mockRestore();
-      },
-    };
-  }
-
-  async function uploadAction(
-    project: string,
-    object: TestObject,
-    authorization: string,
-  ): Promise<BatchAction> {
-    const answer = await t().batch(project, 'upload', [object], authorization);
-    expect(answer.status).toBe(200);
-    const action = (json(answer).objects as BatchObject[])[0]?.actions?.upload;
-    if (!action) {
-      throw new Error(`no upload action: ${answer.body}`);
-    }
-    return action;
-  }
-
   function putKeys(put: jest.SpiedFunction<ObjectStorage['put']>): string[] {
     return put.mock.calls.map(([key]) => key);
   }
@@ -85,14 +46,14 @@ describe('uploads after a finalize refused a transfer token upload (local disk s
     const credentials = basic(alice.username, created.body?.token as string);
     const first = testObject(8192);
     const second = testObject(8192);
-    const firstAction = await uploadAction('team/main', first, credentials);
-    const secondAction = await uploadAction('team/main', second, credentials);
+    const firstAction = (await t().uploadActions('team/main', first, credentials)).upload;
+    const secondAction = (await t().uploadActions('team/main', second, credentials)).upload;
     expect(secondAction.header?.Authorization).toBe(firstAction.header?.Authorization);
     expect(
       (await t().admin.call('DELETE', `/users/${alice.username}/tokens/${String(created.body?.id)}`)).status,
     ).toBe(204);
 
-    const spies = spyOnTransfers();
+    const spies = t().spyOnTransfers();
     try {
       // The proxy cannot know of the revocation: this body is written, then finalize refuses it.
       const refused = await t().put(firstAction, first.data);
@@ -120,11 +81,11 @@ describe('uploads after a finalize refused a transfer token upload (local disk s
     // Batched while the project is empty: each would fit alone, so each gets an upload action.
     const actions = [];
     for (const object of [fits, over, next]) {
-      actions.push(await uploadAction('team/small', object, credentials));
+      actions.push((await t().uploadActions('team/small', object, credentials)).upload);
     }
     const [fitsAction, overAction, nextAction] = actions as [BatchAction, BatchAction, BatchAction];
 
-    const spies = spyOnTransfers();
+    const spies = t().spyOnTransfers();
     try {
       expect((await t().put(fitsAction, fits.data)).status).toBe(200);
       const refused = await t().put(overAction, over.data);
@@ -147,10 +108,11 @@ describe('uploads after a finalize refused a transfer token upload (local disk s
   });
 
   it('still lets a PUT of another project in on the token alone', async () => {
-    const spies = spyOnTransfers();
+    const spies = t().spyOnTransfers();
     try {
       const object = testObject(2048);
-      const action = await uploadAction('team/main', object, basic(alice.username, alice.password));
+      const action = (await t().uploadActions('team/main', object, basic(alice.username, alice.password)))
+        .upload;
       expect((await t().put(action, object.data)).status).toBe(200);
       expect(spies.authorize).not.toHaveBeenCalled();
     } finally {
@@ -170,7 +132,8 @@ describe('uploads after a finalize refused a transfer token upload (local disk s
       await t().upload('race/holder', object);
       const row = await objects.findObject(object.oid, object.size);
       // Asked for before the purge starts, as a client whose batch came just before the collection would.
-      const action = await uploadAction('race/first', object, basic(alice.username, alice.password));
+      const action = (await t().uploadActions('race/first', object, basic(alice.username, alice.password)))
+        .upload;
       const purge = async (): Promise<void> => {
         await jitter();
         await objects.unlinkObjects(holder, { oids: [object.oid] });
@@ -225,7 +188,8 @@ describe('uploads after a finalize refused a transfer token upload (local disk s
     const object = testObject(30_000);
     await t().upload('race/holder', object);
     const row = await objects.findObject(object.oid, object.size);
-    const action = await uploadAction('race/first', object, basic(alice.username, alice.password));
+    const action = (await t().uploadActions('race/first', object, basic(alice.username, alice.password)))
+      .upload;
     await objects.unlinkObjects(t().projectIds.get('race/holder') as string, { oids: [object.oid] });
 
     // The order that leaves bytes no row names: the purge deletes, the PUT writes and is refused (the row is still

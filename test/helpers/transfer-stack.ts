@@ -4,11 +4,12 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll, expect, jest } from '@jest/globals';
 import type { ProxyConfig } from '@lfs-depot/config';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { LocalStorage, ObjectStorage } from '@lfs-depot/storage';
 
+import { TransfersService } from '../../apps/api/src/transfers/transfers.service.js';
 import { adminClient } from './api-harness.js';
 import type { Stack } from './stack.js';
 import { startStack } from './stack.js';
@@ -137,6 +138,14 @@ export interface ProjectSpec {
 }
 
 /** Both apps on local disk, with alice, bob and the given projects, and the raw-HTTP steps of a transfer. */
+export interface TransferSpies {
+  authorize: jest.SpiedFunction<TransfersService['authorizeUpload']>;
+  finalize: jest.SpiedFunction<TransfersService['finalizeUpload']>;
+  verify: jest.SpiedFunction<TransfersService['verifyObject']>;
+  put: jest.SpiedFunction<ObjectStorage['put']>;
+  restore: () => void;
+}
+
 export class TransferStack {
   readonly projectIds = new Map<string, string>();
 
@@ -199,12 +208,13 @@ export class TransferStack {
     });
   }
 
-  /** The upload (and verify) action of one object, as alice. */
+  /** The upload (and verify) action of one object, as alice unless other credentials are given. */
   async uploadActions(
     project: string,
     object: TestObject,
+    authorization = basic(alice.username, alice.password),
   ): Promise<{ upload: BatchAction; verify: BatchAction }> {
-    const answer = await this.batch(project, 'upload', [object], basic(alice.username, alice.password));
+    const answer = await this.batch(project, 'upload', [object], authorization);
     expect(answer.status).toBe(200);
     const [result] = json(answer).objects as BatchObject[];
     const { upload, verify } = result?.actions ?? {};
@@ -212,6 +222,29 @@ export class TransferStack {
       throw new Error(`no upload action for ${object.oid}: ${answer.body}`);
     }
     return { upload, verify };
+  }
+
+  /**
+   * Spies on the API's upload calls and on the storage's writes (which the proxy and the API share), so that a test
+   * can tell what a request cost the API and what reached the disk; restore() puts them back.
+   */
+  spyOnTransfers(): TransferSpies {
+    const service = this.stack.api.app.get(TransfersService);
+    const authorize = jest.spyOn(service, 'authorizeUpload');
+    const finalize = jest.spyOn(service, 'finalizeUpload');
+    const verify = jest.spyOn(service, 'verifyObject');
+    const put = jest.spyOn(this.stack.api.storage, 'put');
+    return {
+      authorize,
+      finalize,
+      verify,
+      put,
+      restore: () => {
+        for (const spy of [authorize, finalize, verify, put]) {
+          spy.mockRestore();
+        }
+      },
+    };
   }
 
   put(action: BatchAction, body: Buffer, headers: Record<string, string | number> = {}): Promise<RawAnswer> {
