@@ -9,7 +9,7 @@ import { objectKey } from '@lfs-depot/storage';
 import { S3Storage } from '@lfs-depot/storage/s3';
 import { S3DirectTransfers } from '@lfs-depot/storage/s3-direct';
 import type { S3TestServer } from '@lfs-depot/testing';
-import { eventually, startS3Server } from '@lfs-depot/testing';
+import { eventually, s3ConnectionOf, startS3Server } from '@lfs-depot/testing';
 
 import { StagedUploadSweeper } from '../../apps/api/src/transfers/staged-upload-sweeper.js';
 import { adminClient } from '../helpers/api-harness.js';
@@ -159,12 +159,7 @@ describe('direct transfers on S3', () => {
 
   beforeAll(async () => {
     s3 = await startS3Server();
-    const connection = {
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
-    };
+    const connection = s3ConnectionOf(s3);
     storage = new S3Storage({ ...connection, bucket: s3.bucket, prefix: PREFIX });
     direct = new S3DirectTransfers({
       ...connection,

@@ -16,7 +16,7 @@ import {
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { S3Storage } from '@lfs-depot/storage/s3';
 import type { S3TestServer } from '@lfs-depot/testing';
-import { startS3Server } from '@lfs-depot/testing';
+import { s3ConnectionOf, startS3Server } from '@lfs-depot/testing';
 
 import { adminClient } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl } from '../helpers/git.js';
@@ -85,12 +85,7 @@ describe('git-lfs push, clone, pull and fetch (S3 storage)', () => {
 
   beforeAll(async () => {
     s3 = await startS3Server();
-    const connection = {
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
-    };
+    const connection = s3ConnectionOf(s3);
     storage = new S3Storage({ ...connection, bucket: s3.bucket, prefix: 'objects' });
     bucket = new S3Client(connection);
     stack = await startStack({}, { storage });

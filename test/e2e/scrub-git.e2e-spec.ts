@@ -10,7 +10,7 @@ import type { LocalStorage, ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
 import { S3Storage } from '@lfs-depot/storage/s3';
 import type { S3TestServer } from '@lfs-depot/testing';
-import { startS3Server } from '@lfs-depot/testing';
+import { s3ConnectionOf, startS3Server } from '@lfs-depot/testing';
 
 import { adminClient } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl, randomObject } from '../helpers/git.js';
@@ -258,10 +258,7 @@ scrubbing('S3, s3rver', {
   async storage() {
     s3 = await startS3Server();
     return new S3Storage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
+      ...s3ConnectionOf(s3),
       bucket: s3.bucket,
       prefix: 'objects',
     });
@@ -269,10 +266,7 @@ scrubbing('S3, s3rver', {
   async overwrite(_stack, key, data) {
     const server = s3 as S3TestServer;
     const client = new S3Client({
-      endpoint: server.endpoint,
-      region: server.region,
-      credentials: server.credentials,
-      forcePathStyle: true,
+      ...s3ConnectionOf(server),
     });
     try {
       await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `objects/${key}`, Body: data }));

@@ -1,6 +1,6 @@
 import { S3Storage } from '@lfs-depot/storage/s3';
 import type { S3TestServer } from '@lfs-depot/testing';
-import { startS3Server } from '@lfs-depot/testing';
+import { s3ConnectionOf, startS3Server } from '@lfs-depot/testing';
 
 /**
  * The S3 variant of a spec's storage: `start` launches an S3-compatible server (s3rver) of the spec's own and answers
@@ -13,10 +13,7 @@ export function s3TestStorage(): { start: () => Promise<S3Storage>; stop: () => 
     start: async () => {
       server = await startS3Server();
       return new S3Storage({
-        endpoint: server.endpoint,
-        region: server.region,
-        credentials: server.credentials,
-        forcePathStyle: true,
+        ...s3ConnectionOf(server),
         bucket: server.bucket,
         prefix: 'objects',
       });

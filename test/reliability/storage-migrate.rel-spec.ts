@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobView, StorageMigrationReport } from '@lfs-depot/contracts';
 import { objectKey } from '@lfs-depot/storage';
 import { S3Storage } from '@lfs-depot/storage/s3';
-import { eventually } from '@lfs-depot/testing';
+import { eventually, s3ConnectionOf } from '@lfs-depot/testing';
 
 import { runCli } from '../helpers/in-process-cli.js';
 import { git, lfsUrl, sandboxGitEnvironment } from '../helpers/sandbox.mjs';
@@ -83,10 +83,7 @@ describe('online migration from local disk to S3, with git working throughout an
     s3 = new S3Storage({
       bucket: server.bucket,
       prefix: 'objects',
-      region: server.region,
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      credentials: server.credentials,
+      ...s3ConnectionOf(server),
     });
     const user = await userWithProject(deployment().admin, 'mover', PROJECT);
     credentials = { username: user.username, password: user.token };

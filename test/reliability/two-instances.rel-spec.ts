@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { eventually } from '@lfs-depot/testing';
+import { eventually, s3ConnectionOf } from '@lfs-depot/testing';
 
 import { git, lfsUrl, sandboxGitEnvironment } from '../helpers/sandbox.mjs';
 import { consistencyProblems, SCALE, useDeployment, userWithProject } from './helpers/deployment.js';
@@ -36,10 +36,7 @@ describe('two instances (API + proxy each) on one PostgreSQL, Redis and S3', () 
   beforeAll(async () => {
     const { s3 } = deployment();
     bucket = new S3Client({
-      endpoint: s3!.endpoint,
-      region: s3!.region,
-      credentials: s3!.credentials,
-      forcePathStyle: true,
+      ...s3ConnectionOf(s3!),
     });
     home = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-reliability-git-'));
     gitEnv = await sandboxGitEnvironment(home);

@@ -11,6 +11,7 @@ import {
   rejection,
   startS3Server,
   type S3TestServer,
+  s3ConnectionOf,
 } from '@lfs-depot/testing';
 
 import { objectKey } from './object-key.js';
@@ -34,10 +35,7 @@ function storageOn(server: S3TestServer, prefix: string, enforcesChecksums?: boo
   return new S3Storage({
     bucket: server.bucket,
     prefix,
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
+    ...s3ConnectionOf(server),
     partSize: PART_SIZE,
     enforcesChecksums,
   });
@@ -69,10 +67,7 @@ function requestsFrom(server: S3TestServer, prefix: string): () => string[] {
 beforeAll(async () => {
   [enforcing, plain] = await Promise.all([startS3Server({ enforceChecksums: true }), startS3Server()]);
   client = new S3Client({
-    region: enforcing.region,
-    endpoint: enforcing.endpoint,
-    forcePathStyle: true,
-    credentials: enforcing.credentials,
+    ...s3ConnectionOf(enforcing),
   });
 });
 
@@ -184,13 +179,29 @@ describe(probeChecksumEnforcement.name, () => {
   });
 });
 
+/** Stores fresh bytes through `storage` and expects them to have gone to a temporary key, then been copied into place. */
+async function expectCopiedFromTemporaryKey(
+  storage: S3Storage,
+  server: S3TestServer,
+  prefix: string,
+): Promise<void> {
+  const seen = requestsFrom(server, prefix);
+  const content = randomBytes(STREAMED_SIZE);
+  const key = objectKey(expectedFor(content).oid);
+
+  await storage.put(key, bodyOf(content), expectedFor(content));
+
+  expect(seen().map((request) => request.replace(/^(\w+ tmp\/)[0-9a-f-]+$/, '$1…'))).toEqual([
+    'PUT tmp/…',
+    `COPY ${key}`,
+    'DELETE tmp/…',
+  ]);
+}
+
 function storageOptions(server: S3TestServer) {
   return {
     bucket: server.bucket,
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
+    ...s3ConnectionOf(server),
   };
 }
 
@@ -259,17 +270,7 @@ describe(`${S3Storage.name} checksum enforcement`, () => {
       const storage = storageOn(plain, prefix);
       try {
         expect(await storage.describeUploads()).toMatch(/stream to a temporary key and are copied/);
-        const seen = requestsFrom(plain, prefix);
-        const content = randomBytes(STREAMED_SIZE);
-        const key = objectKey(expectedFor(content).oid);
-
-        await storage.put(key, bodyOf(content), expectedFor(content));
-
-        expect(seen().map((request) => request.replace(/^(\w+ tmp\/)[0-9a-f-]+$/, '$1…'))).toEqual([
-          'PUT tmp/…',
-          `COPY ${key}`,
-          'DELETE tmp/…',
-        ]);
+        await expectCopiedFromTemporaryKey(storage, plain, prefix);
       } finally {
         storage.destroy();
       }
@@ -284,17 +285,7 @@ describe(`${S3Storage.name} checksum enforcement`, () => {
           /stream to a temporary key and are copied to the object's key \(the S3 server replaced an object with/,
         );
         enforcing.keepCutShortPutBodies = false;
-        const seen = requestsFrom(enforcing, prefix);
-        const content = randomBytes(STREAMED_SIZE);
-        const key = objectKey(expectedFor(content).oid);
-
-        await storage.put(key, bodyOf(content), expectedFor(content));
-
-        expect(seen().map((request) => request.replace(/^(\w+ tmp\/)[0-9a-f-]+$/, '$1…'))).toEqual([
-          'PUT tmp/…',
-          `COPY ${key}`,
-          'DELETE tmp/…',
-        ]);
+        await expectCopiedFromTemporaryKey(storage, enforcing, prefix);
       } finally {
         enforcing.keepCutShortPutBodies = false;
         storage.destroy();

@@ -21,6 +21,7 @@ import {
   stallingBody,
   startS3Server,
   type S3TestServer,
+  s3ConnectionOf,
 } from '@lfs-depot/testing';
 
 import { MULTIPART_UPLOAD_MAX_AGE_MS, objectKey } from './object-key.js';
@@ -47,10 +48,7 @@ function storageFor(
     singlePutMax,
     bucket,
     prefix,
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
+    ...s3ConnectionOf(server),
     partSize: PART_SIZE,
   });
 }
@@ -64,10 +62,7 @@ function freshPrefix(): string {
 beforeAll(async () => {
   server = await startS3Server();
   client = new S3Client({
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
+    ...s3ConnectionOf(server),
   });
 });
 

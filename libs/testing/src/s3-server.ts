@@ -38,6 +38,21 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
+/** What an S3 client (or S3Storage) needs to reach `server`: its endpoint, region and keys, with path-style URLs. */
+export function s3ConnectionOf(server: Pick<S3TestServer, 'endpoint' | 'region' | 'credentials'>): {
+  endpoint: string;
+  region: string;
+  credentials: S3TestServer['credentials'];
+  forcePathStyle: true;
+} {
+  return {
+    endpoint: server.endpoint,
+    region: server.region,
+    credentials: server.credentials,
+    forcePathStyle: true,
+  };
+}
+
 export interface S3TestServerOptions {
   /**
    * Answer a PutObject that carries `x-amz-checksum-sha256` as AWS S3 does, where s3rver ignores the header and
