@@ -9,6 +9,8 @@ import { bodyOf, describeObjectStorageContract, expectedFor } from '@lfs-depot/t
 
 import { LocalStorage, makeDurableFolder } from './local.storage.js';
 import { objectKey, TEMP_DIRECTORY } from './object-key.js';
+import { SMALL_READ_MAX } from './object-storage.js';
+import { ObjectMissingError } from './storage.errors.js';
 
 const MIB = 1024 * 1024;
 
@@ -153,6 +155,80 @@ describe(LocalStorage.name, () => {
 
       expect(streams.map((stream) => stream.readableHighWaterMark)).toEqual([4096, 100, MIB]);
       expect(chunkSizes).toEqual([[4096], [100], [MIB, MIB, MIB]]);
+    });
+  });
+
+  describe('readSmall', () => {
+    /** Writes `content` under `key` as it lies on disk, whatever size was recorded for it. */
+    async function storeAs(key: string, content: Buffer): Promise<void> {
+      const file = path.join(root, ...key.split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, content);
+    }
+
+    async function openDescriptors(): Promise<number> {
+      return (await readdir('/proc/self/fd')).length;
+    }
+
+    it('returns the whole object when its stored bytes are of its recorded size', async () => {
+      const content = randomBytes(4096);
+      const key = await putContent(content);
+
+      expect((await storage.readSmall(key, 4096)).equals(content)).toBe(true);
+    });
+
+    it('returns fewer bytes than recorded when the stored file is shorter', async () => {
+      const key = objectKey(expectedFor(randomBytes(8)).oid);
+      const content = randomBytes(1000);
+      await storeAs(key, content);
+
+      expect((await storage.readSmall(key, 4000)).equals(content)).toBe(true);
+    });
+
+    it('returns one byte more than recorded when the stored file is longer', async () => {
+      const key = objectKey(expectedFor(randomBytes(8)).oid);
+      const content = randomBytes(5000);
+      await storeAs(key, content);
+
+      expect((await storage.readSmall(key, 4000)).equals(content.subarray(0, 4001))).toBe(true);
+    });
+
+    it('reads an empty object as empty, and a byte stored for it as one too many', async () => {
+      const empty = await putContent(Buffer.alloc(0));
+      const key = objectKey(expectedFor(randomBytes(8)).oid);
+      await storeAs(key, Buffer.from('x'));
+
+      expect((await storage.readSmall(empty, 0)).length).toBe(0);
+      expect((await storage.readSmall(key, 0)).toString()).toBe('x');
+    });
+
+    it('rejects with ObjectMissingError when nothing, or a folder, is under the key', async () => {
+      const missing = objectKey(expectedFor(randomBytes(8)).oid);
+      const folder = objectKey(expectedFor(randomBytes(8)).oid);
+      await mkdir(path.join(root, ...folder.split('/')), { recursive: true });
+
+      await expect(storage.readSmall(missing, 10)).rejects.toBeInstanceOf(ObjectMissingError);
+      await expect(storage.readSmall(folder, 10)).rejects.toBeInstanceOf(ObjectMissingError);
+    });
+
+    it('rejects with a RangeError a size over SMALL_READ_MAX, reading nothing', async () => {
+      const key = await putContent(randomBytes(SMALL_READ_MAX + 1));
+
+      await expect(storage.readSmall(key, SMALL_READ_MAX + 1)).rejects.toBeInstanceOf(RangeError);
+      await expect(storage.readSmall(key, -1)).rejects.toBeInstanceOf(RangeError);
+    });
+
+    it('closes its descriptor whatever it found', async () => {
+      const key = await putContent(randomBytes(100));
+      const folder = objectKey(expectedFor(randomBytes(8)).oid);
+      await mkdir(path.join(root, ...folder.split('/')), { recursive: true });
+      const before = await openDescriptors();
+
+      await storage.readSmall(key, 100);
+      await storage.readSmall(key, 50);
+      await storage.readSmall(folder, 10).catch(() => undefined);
+
+      expect(await openDescriptors()).toBe(before);
     });
   });
 

@@ -6,6 +6,7 @@ import {
   fstat,
   fsync,
   open as openCallback,
+  read,
   write,
   type WriteStream,
 } from 'node:fs';
@@ -28,6 +29,7 @@ import {
   type ByteRange,
   type ExpectedObject,
   type ObjectStorage,
+  SMALL_READ_MAX,
   type StoredEntry,
 } from './object-storage.js';
 import { readSmallBody } from './small-body.js';
@@ -303,6 +305,33 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 
+  /**
+   * One open, one read of `size + 1` bytes, one close: no fstat and no stream. A regular file's read returns fewer
+   * bytes than asked only at its end, so the count alone tells an exact file from a shorter or longer one; a folder
+   * under the key fails the read (EISDIR) and is missing, as in `open`.
+   */
+  async readSmall(key: string, size: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(size) || size < 0 || size > SMALL_READ_MAX) {
+      throw new RangeError(`readSmall reads objects of 0 to ${SMALL_READ_MAX} bytes, not ${size}`);
+    }
+    const filePath = this.pathOf(key);
+    let fd: number;
+    try {
+      fd = await openDescriptor(filePath, 'r');
+    } catch (error) {
+      throw isMissing(error) ? new ObjectMissingError(key) : error;
+    }
+    try {
+      const content = Buffer.allocUnsafe(size + 1);
+      const { bytesRead } = await readDescriptor(fd, content, 0, content.length, 0);
+      return content.subarray(0, bytesRead);
+    } catch (error) {
+      throw (error as NodeJS.ErrnoException).code === 'EISDIR' ? new ObjectMissingError(key) : error;
+    } finally {
+      await closeDescriptor(fd);
+    }
+  }
+
   async delete(key: string): Promise<void> {
     try {
       await unlink(this.pathOf(key));
@@ -367,6 +396,7 @@ export class LocalStorage implements ObjectStorage {
 const openDescriptor = promisify(openCallback);
 const statDescriptor = promisify(fstat);
 const closeDescriptor = promisify(close);
+const readDescriptor = promisify(read);
 const syncDescriptor = promisify(fsync);
 const writeDescriptor = promisify(write);
 

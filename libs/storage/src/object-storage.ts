@@ -18,6 +18,12 @@ export interface ByteRange {
   end: number;
 }
 
+/**
+ * The largest object `readSmall` reads: what one download may hold in memory at once instead of streaming, the size
+ * of the read buffer a stream of such an object holds anyway.
+ */
+export const SMALL_READ_MAX = 64 * 1024;
+
 /** Where object bytes live: local disk or an S3-compatible bucket. Keys come from `objectKey(oid)`. */
 export interface ObjectStorage {
   readonly kind: 'file' | 's3';
@@ -71,6 +77,13 @@ export interface ObjectStorage {
    * rejects with ObjectMissingError when absent and with RangeError when the range starts past the last byte.
    */
   open(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Reads a small object whole, for a caller that knows its recorded `size` (at most SMALL_READ_MAX, else a
+   * RangeError): resolves to its first `size + 1` bytes, so that stored bytes longer than recorded come back one byte
+   * too many and shorter ones fewer. Rejects with ObjectMissingError when absent. A backend without it is read with
+   * `open`.
+   */
+  readSmall?(key: string, size: number): Promise<Buffer>;
   /**
    * Every object stored, as key and size, in no particular order (scrub looks for bytes no row knows); upload temp
    * files and quarantined bytes are not objects. Streams: memory does not grow with the number of objects.
