@@ -4,7 +4,13 @@ import { pipeline } from 'node:stream/promises';
 
 import { clientAddress, DOWNLOAD_GRANT_HEADER, ErrorCode } from '@lfs-depot/contracts';
 import type { RequestRecord } from '@lfs-depot/observability';
-import { ObjectMissingError, objectKey } from '@lfs-depot/storage';
+import {
+  type ByteRange,
+  ObjectMissingError,
+  objectKey,
+  type ObjectStorage,
+  SMALL_READ_MAX,
+} from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
 import { watchResponse } from '../http/body-watch.js';
@@ -86,14 +92,80 @@ async function streamExactly(
   }
 }
 
+/**
+ * A download's bytes: a small object without a Range read whole (one open, read and close, where a stream adds an
+ * fstat, its own machinery and pipeline's: bench/README.md, small downloads without a stream), anything else as a
+ * stream. Ranges are rare enough to leave to the stream.
+ */
+function readObject(
+  storage: ObjectStorage,
+  key: string,
+  size: number,
+  range: ByteRange | undefined,
+): Promise<Buffer | Readable> {
+  if (!range && size <= SMALL_READ_MAX && storage.readSmall) {
+    return storage.readSmall(key, size);
+  }
+  return storage.open(key, range);
+}
+
+/**
+ * Answers with a small object read whole: headers and bytes in one `end`, no stream. Stored bytes of another length
+ * fail as a streamed download does, with the headers, the bytes up to one short of the recorded size and a cut
+ * connection (the caller's StoredLengthMismatch case): the client never sees a complete answer of the wrong bytes.
+ */
+async function sendWhole(
+  res: ServerResponse,
+  headers: Record<string, string | number>,
+  content: Buffer,
+  expected: number,
+  progress: { sent: number },
+): Promise<void> {
+  res.writeHead(200, headers);
+  if (content.length !== expected) {
+    const sent = content.subarray(0, Math.min(content.length, expected - 1));
+    progress.sent = sent.length;
+    // Destroyed at once, the socket would drop what it has not written yet.
+    await new Promise<void>((resolve) => res.write(sent, () => resolve()));
+    throw new StoredLengthMismatch(
+      content.length > expected
+        ? `read more than ${expected} bytes`
+        : `read ${content.length} of ${expected} bytes`,
+    );
+  }
+  progress.sent = content.length;
+  const sent = responseSent(res);
+  res.end(content);
+  await sent;
+}
+
+/**
+ * Resolves once the whole response is handed to the socket, rejects with a premature close (as `pipeline` does)
+ * when the connection closes first: the download's outcome is known only then.
+ */
+function responseSent(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onFinish = (): void => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      res.off('finish', onFinish);
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    res.once('finish', onFinish);
+    res.once('close', onClose);
+  });
+}
+
 export interface DownloadRoute {
   project: string;
   oid: string;
 }
 
 /**
- * GET (or HEAD) of an object's bytes: authorize (on its grant, or with the API), then stream from storage, honouring one Range. A GET
- * ends in one transfer line and the transfer metrics (a HEAD moves no object bytes and is only an access line).
+ * GET (or HEAD) of an object's bytes: authorize (on its grant, or with the API), then send them from storage (a small
+ * object read whole, anything else streamed), honouring one Range. A GET ends in one transfer line and the transfer metrics (a HEAD moves no object bytes and is only an access line).
  */
 export async function handleDownload(
   route: DownloadRoute,
@@ -143,16 +215,15 @@ export async function handleDownload(
       res.end();
       return;
     }
-    const body =
-      size === 0
-        ? undefined
-        : await fromStorage('read', undefined, () => deps.storage.open(storageKey, range));
-    res.writeHead(range ? 206 : 200, headers);
-    if (!body) {
+    if (size === 0) {
+      res.writeHead(range ? 206 : 200, headers);
       res.end();
       report?.finish('ok', 0);
       return;
     }
+    const source = await fromStorage('read', undefined, () =>
+      readObject(deps.storage, storageKey, size, range),
+    );
     // No total time limit, but a client that stops reading for the idle timeout gives its socket back.
     const stopWatching = watchResponse(res, deps.transferIdleMs, () => {
       deps.logger.warn(
@@ -162,7 +233,12 @@ export async function handleDownload(
       res.destroy();
     });
     try {
-      await streamExactly(body, res, Number(headers['Content-Length']), progress);
+      if (Buffer.isBuffer(source)) {
+        await sendWhole(res, headers, source, size, progress);
+      } else {
+        res.writeHead(range ? 206 : 200, headers);
+        await streamExactly(source, res, Number(headers['Content-Length']), progress);
+      }
     } finally {
       stopWatching();
     }
