@@ -15,7 +15,7 @@ import { hasGitLfs } from './git-push.mjs';
 const SIZE = 4096;
 
 /** A committed repository of `count` new random objects of 4 KiB, and a bare remote the commit is pushed to. */
-async function smallRepository(ctx, name, count) {
+export async function smallRepository(ctx, name, count) {
   const home = path.join(ctx.workDir, `small-${name}`);
   const env = await sandboxGitEnvironment(home, { name: 'Bench', email: 'bench@example.com' });
   const work = path.join(home, 'work');
@@ -38,12 +38,12 @@ async function smallRepository(ctx, name, count) {
  * since `git lfs push origin main` sends nothing the remote's branch already has. --no-verify keeps git-lfs's
  * pre-push hook out of it.
  */
-async function publishCommit(repo) {
+export async function publishCommit(repo) {
   await git(repo.work, repo.env, 'push', '-q', '--no-verify', 'origin', 'main');
 }
 
 /** The product's CPU meter: proxy, API and (embedded) PostgreSQL trees; the API's figure leaves PostgreSQL out. */
-async function productMeter(stack) {
+export async function productMeter(stack) {
   const roots = { proxy: stack.product.proxyPid, apiTree: stack.product.apiPid };
   const postmaster = await embeddedPostmasterPid(stack.product.dataDir);
   if (postmaster) {
@@ -75,19 +75,21 @@ async function timed(work) {
   return performance.now() - started;
 }
 
-function productUrl(stack) {
+/** The LFS URL of `stack`'s project, with its user's access token as the credentials. */
+export function productUrl(stack) {
   return lfsUrl(stack.product.url, stack.project, {
     username: stack.user.username,
     password: stack.user.token,
   });
 }
 
-async function pushTo(repo, url) {
+/** Times `git lfs push origin main` of `repo`'s objects to `url`. */
+export async function pushTo(repo, url) {
   return timed(() => git(repo.work, repo.env, '-c', `lfs.url=${url}`, 'lfs', 'push', 'origin', 'main'));
 }
 
 /** Times `git lfs fetch --all` from `url` in a new clone (pointers only) of `repo`'s remote. */
-async function fetchFrom(ctx, repo, url, label) {
+export async function fetchFrom(ctx, repo, url, label) {
   const clone = path.join(repo.home, `clone-${label}-${randomBytes(3).toString('hex')}`);
   await git(repo.home, { ...repo.env, GIT_LFS_SKIP_SMUDGE: '1' }, 'clone', '-q', repo.bare, clone);
   const ms = await timed(() =>
