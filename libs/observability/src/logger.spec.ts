@@ -1,28 +1,11 @@
-import { Writable } from 'node:stream';
-
 import { describe, expect, it } from '@jest/globals';
+import { logCapture } from '@lfs-depot/testing';
 
 import { createLogger, pinoLevel, resolveLogFormat } from './logger.js';
 
-/** A destination that keeps what is written, optionally posing as a terminal. */
-function capture(isTTY = false): Writable & { text(): string; isTTY?: boolean } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  }) as Writable & { text(): string; isTTY?: boolean };
-  stream.text = () => chunks.join('');
-  if (isTTY) {
-    stream.isTTY = true;
-  }
-  return stream;
-}
-
 describe('createLogger', () => {
   it('writes JSON lines with time, level and app when the destination is no terminal', () => {
-    const out = capture();
+    const out = logCapture();
     createLogger({ app: 'api', level: 'log', destination: out }).info({ route: 'lfs_batch' }, 'hello');
     const line = JSON.parse(out.text().trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ level: 'info', app: 'api', route: 'lfs_batch', msg: 'hello' });
@@ -30,7 +13,7 @@ describe('createLogger', () => {
   });
 
   it('writes one readable line without colours on a terminal, and JSON there when told to', () => {
-    const terminal = capture(true);
+    const terminal = logCapture({ isTTY: true });
     createLogger({ app: 'proxy', level: 'log', destination: terminal }).info(
       { status: 200 },
       'GET lfs_download 200',
@@ -43,7 +26,7 @@ describe('createLogger', () => {
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/\u001b\[/);
 
-    const forced = capture(true);
+    const forced = logCapture({ isTTY: true });
     createLogger({ app: 'proxy', level: 'log', format: 'json', destination: forced }).info('x');
     expect(JSON.parse(forced.text())).toMatchObject({ msg: 'x', app: 'proxy' });
   });
@@ -55,20 +38,20 @@ describe('createLogger', () => {
   });
 
   it('honours the level: warn drops info lines, debug keeps debug ones', () => {
-    const out = capture();
+    const out = logCapture();
     const logger = createLogger({ app: 'api', level: 'warn', destination: out });
     logger.info('dropped');
     logger.warn('kept');
     expect(out.text()).not.toContain('dropped');
     expect(out.text()).toContain('kept');
     expect(pinoLevel('log')).toBe('info');
-    expect(createLogger({ app: 'api', level: 'debug', destination: capture() }).isLevelEnabled('debug')).toBe(
-      true,
-    );
+    expect(
+      createLogger({ app: 'api', level: 'debug', destination: logCapture() }).isLevelEnabled('debug'),
+    ).toBe(true);
   });
 
   it('redacts credentials by field name and keeps only what explains an error', () => {
-    const out = capture();
+    const out = logCapture();
     const error = Object.assign(new Error('boom'), { code: 'E_X', parameters: ['hash-of-something'] });
     createLogger({ app: 'api', level: 'log', destination: out }).error(
       {

@@ -2,37 +2,19 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 
 import { describe, expect, it } from '@jest/globals';
+import { logCapture } from '@lfs-depot/testing';
 
 import { createLogger } from './logger.js';
 import { RequestLog, requestRecordOf } from './request-log.js';
 import type { RequestRecord } from './request-log.js';
 
-/** A destination that keeps the lines written to it. */
-function lines(): Writable & { parsed(): Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  }) as Writable & { parsed(): Record<string, unknown>[] };
-  stream.parsed = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return stream;
-}
-
 describe(RequestLog.name, () => {
   describe('begin', () => {
     it('returns the record the request then carries, and whose user the access line names', async () => {
       expect.assertions(3);
-      const out = lines();
+      const out = logCapture();
       const log = new RequestLog({
         logger: createLogger({ app: 'api', level: 'log', destination: out }),
         clientOf: () => '192.0.2.1',

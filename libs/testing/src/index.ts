@@ -6,3 +6,4 @@ export * from './oids.js';
 export * from './basic-authorizations.js';
 export * from './hostile-json.js';
 export * from './failed-uploads.js';
+export * from './log-capture.js';

@@ -5,35 +5,16 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Writable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLogger } from '@lfs-depot/observability';
 import { type ByteRange, LocalStorage, objectKey, type ObjectStorage } from '@lfs-depot/storage';
-import { oidOf } from '@lfs-depot/testing';
+import { logCapture, oidOf } from '@lfs-depot/testing';
 
 import type { ApiClient } from '../api-client/api.client.js';
 import { ProxyMetrics } from '../metrics.js';
 import { InFlightLimiter } from '../http/in-flight-limiter.js';
 import { handleDownload } from './download.handler.js';
-
-/** A destination that keeps the log lines written to it. */
-function lines(): Writable & { parsed(): Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  }) as Writable & { parsed(): Record<string, unknown>[] };
-  stream.parsed = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return stream;
-}
 
 /** Local storage that counts how downloads reach the bytes. */
 class CountingStorage extends LocalStorage {
@@ -66,7 +47,7 @@ describe(handleDownload.name, () => {
   let served: ObjectStorage;
   let server: http.Server;
   let port: number;
-  let out: ReturnType<typeof lines>;
+  let out: ReturnType<typeof logCapture>;
   let metrics: ProxyMetrics;
   let handlers: Promise<void>[];
   /** The size the API has recorded for the object being downloaded. */
@@ -75,7 +56,7 @@ describe(handleDownload.name, () => {
 
   beforeEach(async () => {
     handlers = [];
-    out = lines();
+    out = logCapture();
     metrics = new ProxyMetrics();
     root = await mkdtemp(path.join(os.tmpdir(), 'download-handler-'));
     storage = new CountingStorage(root);
