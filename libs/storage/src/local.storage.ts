@@ -269,12 +269,7 @@ export class LocalStorage implements ObjectStorage {
     }
     // A numeric descriptor, not a FileHandle: the stream then reads with plain fs.read, measurably faster than
     // the promise-based FileHandle reads on large downloads.
-    let fd: number;
-    try {
-      fd = await openDescriptor(filePath, 'r');
-    } catch (error) {
-      throw isMissing(error) ? new ObjectMissingError(key) : error;
-    }
+    const fd = await openForReading(filePath, key);
     try {
       const info = await statDescriptor(fd);
       if (!info.isFile()) {
@@ -315,12 +310,7 @@ export class LocalStorage implements ObjectStorage {
       throw new RangeError(`readSmall reads objects of 0 to ${SMALL_READ_MAX} bytes, not ${size}`);
     }
     const filePath = this.pathOf(key);
-    let fd: number;
-    try {
-      fd = await openDescriptor(filePath, 'r');
-    } catch (error) {
-      throw isMissing(error) ? new ObjectMissingError(key) : error;
-    }
+    const fd = await openForReading(filePath, key);
     try {
       const content = Buffer.allocUnsafe(size + 1);
       const { bytesRead } = await readDescriptor(fd, content, 0, content.length, 0);
@@ -399,6 +389,15 @@ const closeDescriptor = promisify(close);
 const readDescriptor = promisify(read);
 const syncDescriptor = promisify(fsync);
 const writeDescriptor = promisify(write);
+
+/** A numeric descriptor to read `filePath` with; ObjectMissingError when nothing is stored under `key`. */
+async function openForReading(filePath: string, key: string): Promise<number> {
+  try {
+    return await openDescriptor(filePath, 'r');
+  } catch (error) {
+    throw isMissing(error) ? new ObjectMissingError(key) : error;
+  }
+}
 
 /** Writes all of `content` at the descriptor's position (a write may take fewer bytes than it was given). */
 async function writeAll(fd: number, content: Buffer): Promise<void> {
