@@ -10,43 +10,19 @@
 // benchmark's own code (bench/lib) is taken from each checkout, so each build is started as its benchmark would.
 import os from 'node:os';
 import path from 'node:path';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(args.splice(at, 2)[1]);
-};
-const rounds = option('rounds', 7);
-const durationMs = option('seconds', 5) * 1000;
-const variants = args.map((arg) => {
-  const [name, rest = ''] = arg.split(/=(.*)/s);
-  const [root, ...vars] = rest.split(',');
-  if (!name || !root) {
-    throw new Error(`expected name=path[,VAR=value…], got '${arg}'`);
-  }
-  return { name, root: path.resolve(root), env: Object.fromEntries(vars.map((v) => v.split(/=(.*)/s))) };
-});
-if (variants.length === 0) {
-  console.error(
-    'usage: node bench/compare-batch.mjs [--rounds N] [--seconds S] name=checkout[,VAR=value…] …',
-  );
-  process.exit(2);
-}
+import { comparisonCommandLine, comparisonWorkspace, median } from './lib/compare.mjs';
 
-const workDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-compare-'));
-// As root the embedded PostgreSQL runs as `postgres`, which must be able to traverse into DATA_DIR.
-await chmod(workDir, 0o755);
-const stacks = [];
-const cleanUp = async () => {
-  for (const stack of stacks) {
-    await stack.product.stop().catch(() => undefined);
-  }
-  await rm(workDir, { recursive: true, force: true });
-};
-process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+const { options, variants } = comparisonCommandLine(
+  process.argv.slice(2),
+  { rounds: 7, seconds: 5 },
+  'node bench/compare-batch.mjs [--rounds N] [--seconds S] name=checkout[,VAR=value…] …',
+);
+const { rounds } = options;
+const durationMs = options.seconds * 1000;
+const { workDir, stacks, cleanUp } = await comparisonWorkspace('lfs-depot-compare-');
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 try {
   for (const variant of variants) {
     const lib = await import(path.join(variant.root, 'bench/lib/product.mjs'));

@@ -11,8 +11,9 @@
 // git side (repository, clones, meters) is this checkout's small-fetch code, the same for every build.
 import os from 'node:os';
 import path from 'node:path';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 
+import { comparisonCommandLine, comparisonWorkspace, median } from './lib/compare.mjs';
 import {
   fetchFrom,
   productMeter,
@@ -22,38 +23,14 @@ import {
   smallRepository,
 } from './scenarios/small-objects.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(args.splice(at, 2)[1]);
-};
-const rounds = option('rounds', 5);
-const count = option('objects', 1000);
-const variants = args.map((arg) => {
-  const [name, root] = arg.split(/=(.*)/s);
-  if (!name || !root) {
-    throw new Error(`expected name=path, got '${arg}'`);
-  }
-  return { name, root: path.resolve(root) };
-});
-if (variants.length === 0) {
-  console.error('usage: node bench/compare-fetch.mjs [--rounds N] [--objects N] name=checkout …');
-  process.exit(2);
-}
+const { options, variants } = comparisonCommandLine(
+  process.argv.slice(2),
+  { rounds: 5, objects: 1000 },
+  'node bench/compare-fetch.mjs [--rounds N] [--objects N] name=checkout[,VAR=value…] …',
+);
+const { rounds, objects: count } = options;
+const { workDir, stacks, cleanUp } = await comparisonWorkspace('lfs-depot-compare-fetch-');
 
-const workDir = await mkdtemp(path.join(os.tmpdir(), 'lfs-depot-compare-fetch-'));
-// As root the embedded PostgreSQL runs as `postgres`, which must be able to traverse into DATA_DIR.
-await chmod(workDir, 0o755);
-const stacks = [];
-const cleanUp = async () => {
-  for (const stack of stacks) {
-    await stack.product.stop().catch(() => undefined);
-  }
-  await rm(workDir, { recursive: true, force: true });
-};
-process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 const perObject = (ms) => (ms / count).toFixed(3);
 try {
   const ctx = { workDir };
@@ -62,7 +39,12 @@ try {
     const lib = await import(path.join(variant.root, 'bench/lib/product.mjs'));
     const dataDir = path.join(workDir, variant.name);
     await mkdir(dataDir, { recursive: true });
-    const product = await lib.startProduct({ name: variant.name, dataDir, logDir: workDir });
+    const product = await lib.startProduct({
+      name: variant.name,
+      dataDir,
+      env: variant.env,
+      logDir: workDir,
+    });
     const user = await lib.adminClient(product.url, product.adminToken).setUp('bench/fetch', 'bench');
     const stack = { variant, product, user, project: 'bench/fetch', rows: [] };
     stacks.push(stack);
