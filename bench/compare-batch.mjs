@@ -10,9 +10,8 @@
 // benchmark's own code (bench/lib) is taken from each checkout, so each build is started as its benchmark would.
 import os from 'node:os';
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
 
-import { comparisonCommandLine, comparisonWorkspace, median } from './lib/compare.mjs';
+import { comparisonCommandLine, comparisonWorkspace, median, startVariant } from './lib/compare.mjs';
 
 const { options, variants } = comparisonCommandLine(
   process.argv.slice(2),
@@ -25,16 +24,8 @@ const { workDir, stacks, cleanUp } = await comparisonWorkspace('lfs-depot-compar
 
 try {
   for (const variant of variants) {
-    const lib = await import(path.join(variant.root, 'bench/lib/product.mjs'));
     const scenarios = await import(path.join(variant.root, 'bench/scenarios/api.mjs'));
-    const dataDir = path.join(workDir, variant.name);
-    await mkdir(dataDir, { recursive: true });
-    const product = await lib.startProduct({
-      name: variant.name,
-      dataDir,
-      env: variant.env,
-      logDir: workDir,
-    });
+    const { lib, product } = await startVariant(variant, workDir);
     const stack = { variant, lib, product, rows: [] };
     stacks.push(stack);
     const user = await lib.adminClient(product.url, product.adminToken).setUp('bench/batch', 'bench');

@@ -10,10 +10,8 @@
 // Each path is a checkout whose `npm run build` is done; each build is started by its own bench/lib/product.mjs. The
 // git side (repository, clones, meters) is this checkout's small-fetch code, the same for every build.
 import os from 'node:os';
-import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
 
-import { comparisonCommandLine, comparisonWorkspace, median } from './lib/compare.mjs';
+import { comparisonCommandLine, comparisonWorkspace, median, startVariant } from './lib/compare.mjs';
 import {
   fetchFrom,
   productMeter,
@@ -36,15 +34,7 @@ try {
   const ctx = { workDir };
   const repo = await smallRepository(ctx, 'compare', count);
   for (const variant of variants) {
-    const lib = await import(path.join(variant.root, 'bench/lib/product.mjs'));
-    const dataDir = path.join(workDir, variant.name);
-    await mkdir(dataDir, { recursive: true });
-    const product = await lib.startProduct({
-      name: variant.name,
-      dataDir,
-      env: variant.env,
-      logDir: workDir,
-    });
+    const { lib, product } = await startVariant(variant, workDir);
     const user = await lib.adminClient(product.url, product.adminToken).setUp('bench/fetch', 'bench');
     const stack = { variant, product, user, project: 'bench/fetch', rows: [] };
     stacks.push(stack);

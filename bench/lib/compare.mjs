@@ -2,7 +2,7 @@
 // clean-up of the builds they started.
 import os from 'node:os';
 import path from 'node:path';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 
 /**
  * Reads `--name value` numeric options out of the command line, then takes the rest as builds to compare:
@@ -51,3 +51,12 @@ export async function comparisonWorkspace(prefix) {
 }
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+/** Starts one build as its own benchmark would (its bench/lib/product.mjs), with a data folder of its own. */
+export async function startVariant(variant, workDir) {
+  const lib = await import(path.join(variant.root, 'bench/lib/product.mjs'));
+  const dataDir = path.join(workDir, variant.name);
+  await mkdir(dataDir, { recursive: true });
+  const product = await lib.startProduct({ name: variant.name, dataDir, env: variant.env, logDir: workDir });
+  return { lib, product };
+}
