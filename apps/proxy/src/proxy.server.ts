@@ -78,6 +78,10 @@ export class ProxyServer {
       transferIdleMs: limits.transferIdleTimeoutMs,
       // Counted per user; the total is bounded by the part buffers and the sockets, not here.
       uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: limits.maxUploadsPerUser }),
+      downloads: new InFlightLimiter({
+        total: Number.MAX_SAFE_INTEGER,
+        perClient: limits.maxDownloadsPerUser,
+      }),
       tokens,
       refusals: new UploadRefusals(),
       grants: new DownloadGrantVerifier(tokens, (request) =>

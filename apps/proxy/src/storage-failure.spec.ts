@@ -89,6 +89,7 @@ describe('storage failures on transfers', () => {
         trustedProxyHops: 0,
         transferIdleMs: 60_000,
         uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 16 }),
+        downloads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 16 }),
       };
       const route = { project: 'g/p', oid: OID };
       handlers.push(

@@ -19,6 +19,8 @@ export interface TransferDeps {
   transferIdleMs: number;
   /** Uploads in progress per user (keyed by the authorization's uploader; MAX_UPLOADS_PER_USER). */
   uploads: InFlightLimiter;
+  /** Downloads whose bytes are being sent, per user (per client address when anonymous; MAX_DOWNLOADS_PER_USER). */
+  downloads: InFlightLimiter;
   /** Checks transfer tokens locally, so that their uploads need no authorize call; without it, every upload asks. */
   tokens?: TransferTokenVerifier;
   /** Finalize refusals of token uploads, whose next uploads are authorized first; without it, none are remembered. */

@@ -31,6 +31,11 @@ export interface ProxyConfig {
   /** Uploads one user may have in progress at once on one proxy (MAX_UPLOADS_PER_USER). */
   maxUploadsPerUser: number;
   /**
+   * Downloads one user, or one client address when anonymous, may have in progress at once on one proxy
+   * (MAX_DOWNLOADS_PER_USER).
+   */
+  maxDownloadsPerUser: number;
+  /**
    * Most time one of the proxy's own calls to the API (authorize, finalize, download check) may take to be answered
    * whole (API_CALL_TIMEOUT_SECONDS); then the client gets 503 with Retry-After.
    */

@@ -60,6 +60,7 @@ describe(loadConfig.name, () => {
       maxRequestsInFlight: 256,
       maxRequestsInFlightPerClient: 64,
       maxUploadsPerUser: 32,
+      maxDownloadsPerUser: 64,
       apiCallTimeoutMs: 30_000,
       forwardAnswerTimeoutMs: 600_000,
     });
@@ -72,6 +73,7 @@ describe(loadConfig.name, () => {
         MAX_REQUESTS_IN_FLIGHT: '8',
         MAX_REQUESTS_IN_FLIGHT_PER_CLIENT: '4',
         MAX_UPLOADS_PER_USER: '1',
+        MAX_DOWNLOADS_PER_USER: '2',
         API_CALL_TIMEOUT_SECONDS: '5',
         FORWARD_ANSWER_TIMEOUT_SECONDS: '7',
       }).proxy,
@@ -83,6 +85,7 @@ describe(loadConfig.name, () => {
       maxRequestsInFlight: 8,
       maxRequestsInFlightPerClient: 4,
       maxUploadsPerUser: 1,
+      maxDownloadsPerUser: 2,
       apiCallTimeoutMs: 5000,
       forwardAnswerTimeoutMs: 7000,
     });

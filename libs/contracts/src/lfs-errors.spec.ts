@@ -32,6 +32,7 @@ describe('error catalogue', () => {
       [ErrorCode.VALIDATION_FAILED, 422],
       [ErrorCode.RATE_LIMITED, 429],
       [ErrorCode.TOO_MANY_UPLOADS, 429],
+      [ErrorCode.TOO_MANY_DOWNLOADS, 429],
       [ErrorCode.INTERNAL, 500],
       [ErrorCode.SERVICE_UNAVAILABLE, 503],
       [ErrorCode.QUOTA_EXCEEDED, 507],

@@ -37,6 +37,8 @@ const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429 },
   /** The user already has MAX_UPLOADS_PER_USER uploads in progress on this proxy. */
   TOO_MANY_UPLOADS: { status: 429 },
+  /** The user (or, when anonymous, the client address) already has MAX_DOWNLOADS_PER_USER downloads in progress. */
+  TOO_MANY_DOWNLOADS: { status: 429 },
   /** The request line and headers together are larger than the server reads (Node's maxHeaderSize). */
   HEADERS_TOO_LARGE: { status: 431 },
   INTERNAL: { status: 500 },

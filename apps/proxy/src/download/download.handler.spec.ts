@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLogger } from '@lfs-depot/observability';
@@ -52,6 +52,8 @@ describe(handleDownload.name, () => {
   let handlers: Promise<void>[];
   /** The size the API has recorded for the object being downloaded. */
   let recordedSize: number;
+  /** Downloads in progress per user; a test may set a tighter limit before its requests. */
+  let downloads: InFlightLimiter;
   const oid = oidOf('download-handler');
 
   beforeEach(async () => {
@@ -61,9 +63,15 @@ describe(handleDownload.name, () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'download-handler-'));
     storage = new CountingStorage(root);
     served = storage;
+    downloads = new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 16 });
+    // The user is the Authorization header's value; without one the download is anonymous.
     const api = {
-      authorizeDownload: () =>
-        Promise.resolve({ storageKey: objectKey(oid), size: recordedSize, user: 'alice' }),
+      authorizeDownload: ({ authorization }: { authorization?: string }) =>
+        Promise.resolve({
+          storageKey: objectKey(oid),
+          size: recordedSize,
+          user: authorization === undefined ? undefined : authorization,
+        }),
     } as unknown as ApiClient;
     server = http.createServer((req, res) => {
       handlers.push(
@@ -75,6 +83,7 @@ describe(handleDownload.name, () => {
           trustedProxyHops: 0,
           transferIdleMs: 60_000,
           uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 16 }),
+          downloads,
         }),
       );
     });
@@ -122,6 +131,40 @@ describe(handleDownload.name, () => {
     });
     await Promise.allSettled(handlers);
     return seen;
+  }
+
+  /** A GET whose answer has begun and whose body is left unread until `close` cuts the connection. */
+  function begin(
+    headers: http.OutgoingHttpHeaders = {},
+    method = 'GET',
+  ): Promise<{
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: () => Promise<string>;
+    close: () => void;
+  }> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        { port, host: '127.0.0.1', path: `/g/p.git/info/lfs/objects/${oid}`, method, headers, agent: false },
+        (res) => {
+          res.pause();
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: async () => {
+              const chunks: Buffer[] = [];
+              for await (const chunk of res) {
+                chunks.push(chunk as Buffer);
+              }
+              return Buffer.concat(chunks).toString();
+            },
+            close: () => request.destroy(),
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
   }
 
   /** The transfer lines written, as their fields that do not change between runs. */
@@ -337,6 +380,83 @@ describe(handleDownload.name, () => {
       expect(seen.headers['content-range']).toBe('bytes 10-19/4096');
       expect(seen.data.equals(content.subarray(10, 20))).toBe(true);
       expect(storage).toMatchObject({ readWhole: 0, opened: 1 });
+    });
+  });
+
+  describe('downloads in progress (MAX_DOWNLOADS_PER_USER)', () => {
+    /** Storage whose streams send a first chunk and then nothing more, so that each download stays in progress. */
+    function stallingStorage(): ObjectStorage {
+      return {
+        open: () => {
+          const stalled = new PassThrough();
+          stalled.write(Buffer.alloc(1024));
+          return Promise.resolve(stalled);
+        },
+      } as unknown as ObjectStorage;
+    }
+
+    beforeEach(() => {
+      downloads = new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 1 });
+      recordedSize = 1_000_000;
+      served = stallingStorage();
+    });
+
+    it('answers 429 TOO_MANY_DOWNLOADS with Retry-After to a user at the limit, and lets them in again after', async () => {
+      const first = await begin({ authorization: 'alice' });
+      expect(first.status).toBe(200);
+
+      const refused = await begin({ authorization: 'alice' });
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(JSON.parse(await refused.body())).toMatchObject({
+        code: 'TOO_MANY_DOWNLOADS',
+        message: expect.stringMatching(/^You have 1 downloads in progress already/),
+        retry_after_seconds: 1,
+        request_id: 'req-1',
+      });
+      expect(transferLines()).toContainEqual(
+        expect.objectContaining({
+          outcome: 'denied',
+          reason: 'the user has MAX_DOWNLOADS_PER_USER downloads in progress',
+        }),
+      );
+
+      first.close();
+      await Promise.allSettled(handlers);
+      expect(downloads.inFlight).toBe(0);
+      const again = await begin({ authorization: 'alice' });
+      expect(again.status).toBe(200);
+      again.close();
+    });
+
+    it('counts each user apart, and anonymous downloads by client address', async () => {
+      const alice = await begin({ authorization: 'alice' });
+      const bob = await begin({ authorization: 'bob' });
+      const anonymous = await begin();
+      const secondAnonymous = await begin();
+
+      expect([alice.status, bob.status, anonymous.status, secondAnonymous.status]).toEqual([
+        200, 200, 200, 429,
+      ]);
+      expect(downloads.inFlightFor('address 127.0.0.1')).toBe(1);
+      for (const download of [alice, bob, anonymous]) {
+        download.close();
+      }
+      await Promise.allSettled(handlers);
+      expect(downloads.inFlight).toBe(0);
+    });
+
+    it('does not count HEAD requests, which send no bytes', async () => {
+      const held = await begin({ authorization: 'alice' });
+
+      const head = await begin({ authorization: 'alice' }, 'HEAD');
+
+      expect(head.status).toBe(200);
+      expect(head.headers['content-length']).toBe('1000000');
+      expect(downloads.inFlightFor('user alice')).toBe(1);
+      held.close();
+      await Promise.allSettled(handlers);
+      expect(downloads.inFlight).toBe(0);
     });
   });
 });

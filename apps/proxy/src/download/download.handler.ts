@@ -178,6 +178,7 @@ export async function handleDownload(
   const report =
     req.method === 'GET' ? new TransferReport(deps, 'download', route, requestId, record) : undefined;
   const progress = { sent: 0 };
+  let releaseDownload: (() => void) | undefined;
   try {
     const authorized = await authorizeDownload(route, req, res, requestId, deps, report);
     if (!authorized) {
@@ -219,6 +220,23 @@ export async function handleDownload(
       res.writeHead(range ? 206 : 200, headers);
       res.end();
       report?.finish('ok', 0);
+      return;
+    }
+    // Counted from here, so that what is refused has opened nothing; HEAD, 416 and empty objects send no bytes.
+    const downloader =
+      user === undefined ? `address ${clientAddress(req, deps.trustedProxyHops) ?? ''}` : `user ${user}`;
+    releaseDownload = deps.downloads.tryAcquire(downloader);
+    if (!releaseDownload) {
+      report?.finish('denied', 0, { reason: 'the user has MAX_DOWNLOADS_PER_USER downloads in progress' });
+      sendJsonError(
+        res,
+        ErrorCode.TOO_MANY_DOWNLOADS,
+        `You have ${deps.downloads.limits.perClient} downloads in progress already (the most at once); try again when one is done`,
+        requestId,
+        true,
+        undefined,
+        { retry_after_seconds: 1 },
+      );
       return;
     }
     const source = await fromStorage('read', undefined, () =>
@@ -273,6 +291,7 @@ export async function handleDownload(
       sendJsonError(res, ErrorCode.INTERNAL, 'The object could not be read; try again', requestId, true);
     }
   } finally {
+    releaseDownload?.();
     // Whatever escaped the cases above still ends the transfer, so the in-flight gauge never drifts.
     report?.finish('storage_error', progress.sent);
   }
