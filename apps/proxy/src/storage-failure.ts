@@ -1,5 +1,5 @@
 import { ErrorCode, STORAGE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '@lfs-depot/contracts';
-import { ObjectMissingError, StorageVerificationError } from '@lfs-depot/storage';
+import { ObjectMissingError, StorageVerificationError, StoredSizeMismatchError } from '@lfs-depot/storage';
 
 /** Error codes that say a disk or quota is full (Linux and macOS alike). */
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
@@ -39,7 +39,7 @@ export class StorageFailure extends Error {
 
 /**
  * Runs a storage call, turning what the backend threw into a StorageFailure, except its verdicts (mismatch, missing
- * object, a range past the end) and what an abort of `signal` (the client went away) caused, which callers answer
+ * object, stored bytes of another size than recorded, a range past the end) and what an abort of `signal` (the client went away) caused, which callers answer
  * themselves.
  */
 export async function fromStorage<T>(
@@ -54,6 +54,7 @@ export async function fromStorage<T>(
       signal?.aborted ||
       error instanceof StorageVerificationError ||
       error instanceof ObjectMissingError ||
+      error instanceof StoredSizeMismatchError ||
       error instanceof RangeError
     ) {
       throw error;

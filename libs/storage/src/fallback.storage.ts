@@ -60,9 +60,9 @@ export class FallbackStorage implements ObjectStorage {
     return (await this.primary.stat(key)) ?? (await this.fallback.stat(key));
   }
 
-  async open(key: string, range?: ByteRange): Promise<Readable> {
+  async open(key: string, range?: ByteRange, recorded?: { size: number }): Promise<Readable> {
     try {
-      return await this.primary.open(key, range);
+      return await this.primary.open(key, range, recorded);
     } catch (error) {
       // A RangeError means the primary has the object and the range is past its end: the fallback's copy is the
       // same bytes, so the answer would be the same.
@@ -70,7 +70,7 @@ export class FallbackStorage implements ObjectStorage {
         throw error;
       }
     }
-    return this.fallback.open(key, range);
+    return this.fallback.open(key, range, recorded);
   }
 
   /**

@@ -33,7 +33,7 @@ import {
   type StoredEntry,
 } from './object-storage.js';
 import { readSmallBody } from './small-body.js';
-import { ObjectMissingError } from './storage.errors.js';
+import { ObjectMissingError, StoredSizeMismatchError } from './storage.errors.js';
 import { verifyAgainstStored } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
 
@@ -262,7 +262,7 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 
-  async open(key: string, range?: ByteRange): Promise<Readable> {
+  async open(key: string, range?: ByteRange, recorded?: { size: number }): Promise<Readable> {
     const filePath = this.pathOf(key);
     if (range) {
       assertValidRange(range);
@@ -275,6 +275,9 @@ export class LocalStorage implements ObjectStorage {
       if (!info.isFile()) {
         throw new ObjectMissingError(key);
       }
+      if (recorded && recorded.size !== info.size) {
+        throw new StoredSizeMismatchError(key, recorded.size, info.size);
+      }
       if (range && range.start >= info.size) {
         throw new RangeError(
           `Range ${range.start}-${range.end} starts past the end of ${key} (${info.size} bytes)`,
@@ -286,7 +289,7 @@ export class LocalStorage implements ObjectStorage {
       const length = range ? range.end - range.start + 1 : info.size;
       // Without an end the stream reads once more to learn the file has ended: one more thread-pool round trip per
       // download, which small ones feel most (bench/README.md). Ending at the size fstat saw still sends every stored
-      // byte, so a file longer or shorter than its recorded size is still caught by the caller's length check.
+      // byte, so a file that changes length while it is read is still caught by the caller's length check.
       return createReadStream(filePath, {
         fd,
         autoClose: true,

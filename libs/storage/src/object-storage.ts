@@ -74,9 +74,11 @@ export interface ObjectStorage {
   stat(key: string): Promise<{ size: number } | undefined>;
   /**
    * Opens a read stream of the whole object or of an inclusive byte range (an end past the last byte is clamped);
-   * rejects with ObjectMissingError when absent and with RangeError when the range starts past the last byte.
+   * rejects with ObjectMissingError when absent and with RangeError when the range starts past the last byte. Given
+   * the object's recorded `size`, it rejects with StoredSizeMismatchError, before any byte is read, when the stored
+   * object has another: a download must not send a complete answer of the wrong bytes.
    */
-  open(key: string, range?: ByteRange): Promise<Readable>;
+  open(key: string, range?: ByteRange, recorded?: { size: number }): Promise<Readable>;
   /**
    * Reads a small object whole, for a caller that knows its recorded `size` (at most SMALL_READ_MAX, else a
    * RangeError): resolves to its first `size + 1` bytes, so that stored bytes longer than recorded come back one byte

@@ -33,7 +33,7 @@ import {
 import { type ChecksumVerdict, probeChecksumEnforcement } from './s3-checksum-probe.js';
 import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
 import { isS3NotFound } from './s3-not-found.js';
-import { ObjectMissingError } from './storage.errors.js';
+import { ObjectMissingError, StoredSizeMismatchError } from './storage.errors.js';
 import { withRetries } from './s3-retries.js';
 import { verifyAgainstStored } from './verify-without-storing.js';
 import { VerifyingStream } from './verifying-stream.js';
@@ -563,7 +563,7 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
-  async open(key: string, range?: ByteRange): Promise<Readable> {
+  async open(key: string, range?: ByteRange, recorded?: { size: number }): Promise<Readable> {
     const s3Key = this.keyOf(key);
     if (range) {
       assertValidRange(range);
@@ -578,6 +578,11 @@ export class S3Storage implements ObjectStorage {
       );
       if (!(response.Body instanceof Readable)) {
         throw new Error(`GetObject ${s3Key} returned no Node.js stream`);
+      }
+      const stored = storedSizeOf(response);
+      if (recorded && stored !== undefined && stored !== recorded.size) {
+        response.Body.destroy();
+        throw new StoredSizeMismatchError(key, recorded.size, stored);
       }
       return response.Body;
     } catch (error) {
@@ -627,4 +632,16 @@ export class S3Storage implements ObjectStorage {
     }
     return partSize;
   }
+}
+
+/**
+ * The whole stored object's size from a GetObject answer: its Content-Length, or for a ranged read the total after
+ * the slash of its Content-Range; undefined when the server said neither.
+ */
+function storedSizeOf(response: { ContentLength?: number; ContentRange?: string }): number | undefined {
+  if (response.ContentRange !== undefined) {
+    const total = /\/(\d+)$/.exec(response.ContentRange)?.[1];
+    return total === undefined ? undefined : Number(total);
+  }
+  return response.ContentLength;
 }

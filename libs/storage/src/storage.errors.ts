@@ -26,6 +26,18 @@ export class StorageVerificationError extends DomainError {
   }
 }
 
+/** The stored object's size is not the one recorded for it: its bytes are damaged (truncated, or written past). */
+export class StoredSizeMismatchError extends Error {
+  constructor(
+    readonly key: string,
+    readonly recordedSize: number,
+    readonly storedSize: number,
+  ) {
+    super(`Object ${key} is stored with ${storedSize} bytes, not the ${recordedSize} recorded for it`);
+    this.name = 'StoredSizeMismatchError';
+  }
+}
+
 /** The storage backend has no object under the key (a DomainError with OBJECT_NOT_FOUND, hence a 404). */
 export class ObjectMissingError extends DomainError {
   constructor(readonly key: string) {

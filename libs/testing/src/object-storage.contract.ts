@@ -6,6 +6,7 @@ import {
   checkStoredObject,
   objectKey,
   ObjectMissingError,
+  StoredSizeMismatchError,
   type ObjectStorage,
   StorageVerificationError,
 } from '@lfs-depot/storage';
@@ -398,6 +399,20 @@ export function describeObjectStorageContract(
         const key = await putContent(randomBytes(10));
 
         await expect(storage.open(key.slice(0, 5))).rejects.toThrow(ObjectMissingError);
+      });
+
+      it('checks the stored size against a recorded one, for the whole object and for a range', async () => {
+        const key = await putContent(Buffer.from('0123456789'));
+
+        expect(await text(await storage.open(key, undefined, { size: 10 }))).toBe('0123456789');
+        expect(await text(await storage.open(key, { start: 2, end: 5 }, { size: 10 }))).toBe('2345');
+        for (const range of [undefined, { start: 2, end: 5 }]) {
+          for (const size of [9, 11]) {
+            const error = await rejection(storage.open(key, range, { size }));
+            expect(error).toBeInstanceOf(StoredSizeMismatchError);
+            expect(error).toMatchObject({ key, recordedSize: size, storedSize: 10 });
+          }
+        }
       });
     });
 

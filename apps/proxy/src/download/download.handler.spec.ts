@@ -21,9 +21,9 @@ class CountingStorage extends LocalStorage {
   opened = 0;
   readWhole = 0;
 
-  override open(key: string, range?: ByteRange): Promise<Readable> {
+  override open(key: string, range?: ByteRange, recorded?: { size: number }): Promise<Readable> {
     this.opened++;
-    return super.open(key, range);
+    return super.open(key, range, recorded);
   }
 
   override readSmall(key: string, size: number): Promise<Buffer> {
@@ -284,6 +284,44 @@ describe(handleDownload.name, () => {
         }),
       ]);
       expect(await downloadMetrics()).toEqual({ bytes: 3999, outcomes: { storage_error: 1 }, inFlight: 0 });
+      expect(downloads.inFlight).toBe(0);
+    });
+
+    it('settles and gives its place back when the client leaves while the object is read', async () => {
+      const content = randomBytes(4096);
+      recordedSize = content.length;
+      await store(content);
+      let reading!: () => void;
+      const started = new Promise<void>((resolve) => (reading = resolve));
+      let clientGone!: () => void;
+      const gone = new Promise<void>((resolve) => (clientGone = resolve));
+      served = {
+        open: (key: string, range?: ByteRange) => storage.open(key, range),
+        readSmall: async (key: string, size: number) => {
+          reading();
+          await gone;
+          return storage.readSmall(key, size);
+        },
+      } as ObjectStorage;
+      server.once('connection', (socket) => socket.once('close', () => clientGone()));
+
+      const request = http.request({
+        port,
+        host: '127.0.0.1',
+        path: `/g/p.git/info/lfs/objects/${oid}`,
+        headers: { authorization: 'alice' },
+        agent: false,
+      });
+      const failed = new Promise((resolve) => request.on('error', resolve));
+      request.end();
+      await started;
+      request.destroy();
+      await Promise.all(handlers);
+
+      expect(await failed).toMatchObject({ code: 'ECONNRESET' });
+      expect(downloads.inFlight).toBe(0);
+      expect(transferLines()).toEqual([expect.objectContaining({ outcome: 'aborted', bytes: 0 })]);
+      expect(await downloadMetrics()).toMatchObject({ inFlight: 0 });
     });
 
     it('answers 404 JSON when the object has lost its bytes', async () => {
@@ -356,6 +394,34 @@ describe(handleDownload.name, () => {
   });
 
   describe('what is still streamed', () => {
+    it.each([
+      ['longer', 70_000],
+      ['shorter', 66_000],
+    ])(
+      'cuts the connection before any byte when the stored bytes are %s than recorded',
+      async (_, stored) => {
+        const content = randomBytes(stored);
+        recordedSize = 68_000;
+        await store(content);
+
+        const seen = await get();
+
+        // Not even the headers: a client must not take part of another object for this one.
+        expect(seen).toMatchObject({ status: 0, outcome: 'cut' });
+        expect(seen.data.length).toBe(0);
+        expect(storage).toMatchObject({ readWhole: 0, opened: 1 });
+        expect(transferLines()).toEqual([
+          expect.objectContaining({
+            level: 'error',
+            outcome: 'storage_error',
+            bytes: 0,
+            reason: `integrity: stored bytes of ${oid} do not match its recorded size (Object ${objectKey(oid)} is stored with ${stored} bytes, not the 68000 recorded for it)`,
+          }),
+        ]);
+        expect(downloads.inFlight).toBe(0);
+      },
+    );
+
     it('streams an object larger than the small size', async () => {
       const content = randomBytes(64 * 1024 + 1);
       recordedSize = content.length;

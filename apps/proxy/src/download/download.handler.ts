@@ -10,6 +10,7 @@ import {
   objectKey,
   type ObjectStorage,
   SMALL_READ_MAX,
+  StoredSizeMismatchError,
 } from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
@@ -106,7 +107,7 @@ function readObject(
   if (!range && size <= SMALL_READ_MAX && storage.readSmall) {
     return storage.readSmall(key, size);
   }
-  return storage.open(key, range);
+  return storage.open(key, range, { size });
 }
 
 /**
@@ -121,6 +122,10 @@ async function sendWhole(
   expected: number,
   progress: { sent: number },
 ): Promise<void> {
+  if (res.destroyed) {
+    // The client left while the bytes were read: the response has closed already and would never finish.
+    throw prematureClose();
+  }
   res.writeHead(200, headers);
   if (content.length !== expected) {
     const sent = content.subarray(0, Math.min(content.length, expected - 1));
@@ -139,6 +144,11 @@ async function sendWhole(
   await sent;
 }
 
+/** The error `pipeline` fails with when the connection closes before the response has finished. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
 /**
  * Resolves once the whole response is handed to the socket, rejects with a premature close (as `pipeline` does)
  * when the connection closes first: the download's outcome is known only then.
@@ -151,7 +161,7 @@ function responseSent(res: ServerResponse): Promise<void> {
     };
     const onClose = (): void => {
       res.off('finish', onFinish);
-      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      reject(prematureClose());
     };
     res.once('finish', onFinish);
     res.once('close', onClose);
@@ -270,7 +280,8 @@ export async function handleDownload(
         reason: `integrity: ${route.oid} is linked to ${route.project} but missing from storage`,
       });
       sendJsonError(res, ErrorCode.OBJECT_NOT_FOUND, 'Object does not exist', requestId, true);
-    } else if (error instanceof StoredLengthMismatch) {
+    } else if (error instanceof StoredLengthMismatch || error instanceof StoredSizeMismatchError) {
+      // Cut, never a complete answer: a client must not take the wrong bytes for the object.
       report?.finish('storage_error', progress.sent, {
         reason: `integrity: stored bytes of ${route.oid} do not match its recorded size (${error.message})`,
       });
@@ -279,12 +290,11 @@ export async function handleDownload(
       report?.finish('storage_error', 0, { reason: error.message, error: error.cause });
       const { code, message, details } = error.answer();
       sendJsonError(res, code, message, requestId, true, undefined, details);
+    } else if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      report?.finish('aborted', progress.sent, { reason: 'the client went away' });
+      res.destroy();
     } else if (res.headersSent) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
-        report?.finish('aborted', progress.sent, { reason: 'the client went away' });
-      } else {
-        report?.finish('storage_error', progress.sent, { error });
-      }
+      report?.finish('storage_error', progress.sent, { error });
       res.destroy();
     } else {
       report?.finish('storage_error', 0, { error });

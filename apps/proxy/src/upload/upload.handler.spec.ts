@@ -108,6 +108,7 @@ describe(handleUpload.name, () => {
           trustedProxyHops: 0,
           transferIdleMs,
           uploads,
+          downloads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: 16 }),
         }),
       );
     });
