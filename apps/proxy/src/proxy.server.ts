@@ -78,8 +78,9 @@ export class ProxyServer {
       transferIdleMs: limits.transferIdleTimeoutMs,
       // Counted per user; the total is bounded by the part buffers and the sockets, not here.
       uploads: new InFlightLimiter({ total: Number.MAX_SAFE_INTEGER, perClient: limits.maxUploadsPerUser }),
+      // Per user, and in all: a streamed download holds its read buffers for as long as its client takes to read them.
       downloads: new InFlightLimiter({
-        total: Number.MAX_SAFE_INTEGER,
+        total: limits.maxDownloadsInFlight,
         perClient: limits.maxDownloadsPerUser,
       }),
       tokens,

@@ -35,6 +35,8 @@ export interface ProxyConfig {
    * (MAX_DOWNLOADS_PER_USER).
    */
   maxDownloadsPerUser: number;
+  /** Downloads one proxy sends at once over all users (MAX_DOWNLOADS_IN_FLIGHT): what bounds their read buffers. */
+  maxDownloadsInFlight: number;
   /**
    * Most time one of the proxy's own calls to the API (authorize, finalize, download check) may take to be answered
    * whole (API_CALL_TIMEOUT_SECONDS); then the client gets 503 with Retry-After.

@@ -61,6 +61,7 @@ describe(loadConfig.name, () => {
       maxRequestsInFlightPerClient: 64,
       maxUploadsPerUser: 32,
       maxDownloadsPerUser: 64,
+      maxDownloadsInFlight: 256,
       apiCallTimeoutMs: 30_000,
       forwardAnswerTimeoutMs: 600_000,
     });
@@ -74,6 +75,7 @@ describe(loadConfig.name, () => {
         MAX_REQUESTS_IN_FLIGHT_PER_CLIENT: '4',
         MAX_UPLOADS_PER_USER: '1',
         MAX_DOWNLOADS_PER_USER: '2',
+        MAX_DOWNLOADS_IN_FLIGHT: '3',
         API_CALL_TIMEOUT_SECONDS: '5',
         FORWARD_ANSWER_TIMEOUT_SECONDS: '7',
       }).proxy,
@@ -86,6 +88,7 @@ describe(loadConfig.name, () => {
       maxRequestsInFlightPerClient: 4,
       maxUploadsPerUser: 1,
       maxDownloadsPerUser: 2,
+      maxDownloadsInFlight: 3,
       apiCallTimeoutMs: 5000,
       forwardAnswerTimeoutMs: 7000,
     });

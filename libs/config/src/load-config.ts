@@ -351,6 +351,7 @@ function readProxy(reader: Reader): ProxyConfig {
     maxRequestsInFlightPerClient: reader.integer('MAX_REQUESTS_IN_FLIGHT_PER_CLIENT', 64, 1, 100_000),
     maxUploadsPerUser: reader.integer('MAX_UPLOADS_PER_USER', 32, 1, 100_000),
     maxDownloadsPerUser: reader.integer('MAX_DOWNLOADS_PER_USER', 64, 1, 100_000),
+    maxDownloadsInFlight: reader.integer('MAX_DOWNLOADS_IN_FLIGHT', 256, 1, 100_000),
     apiCallTimeoutMs: seconds('API_CALL_TIMEOUT_SECONDS', 30, 3600),
     forwardAnswerTimeoutMs: seconds('FORWARD_ANSWER_TIMEOUT_SECONDS', 600, 24 * 3600),
   };

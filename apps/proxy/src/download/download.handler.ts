@@ -21,6 +21,7 @@ import { fromStorage, StorageFailure } from '../storage-failure.js';
 import type { TransferDeps } from '../transfer-deps.js';
 import { denialReason, TransferReport } from '../transfer-report.js';
 import { parseRange } from './byte-range.js';
+import { admitDownload, downloaderOf } from './download-admission.js';
 
 class StoredLengthMismatch extends Error {}
 
@@ -233,22 +234,17 @@ export async function handleDownload(
       return;
     }
     // Counted from here, so that what is refused has opened nothing; HEAD, 416 and empty objects send no bytes.
-    const downloader =
-      user === undefined ? `address ${clientAddress(req, deps.trustedProxyHops) ?? ''}` : `user ${user}`;
-    releaseDownload = deps.downloads.tryAcquire(downloader);
-    if (!releaseDownload) {
-      report?.finish('denied', 0, { reason: 'the user has MAX_DOWNLOADS_PER_USER downloads in progress' });
-      sendJsonError(
-        res,
-        ErrorCode.TOO_MANY_DOWNLOADS,
-        `You have ${deps.downloads.limits.perClient} downloads in progress already (the most at once); try again when one is done`,
-        requestId,
-        true,
-        undefined,
-        { retry_after_seconds: 1 },
-      );
+    const admission = admitDownload(
+      deps.downloads,
+      downloaderOf(user, user === undefined ? clientAddress(req, deps.trustedProxyHops) : undefined),
+    );
+    if ('refused' in admission) {
+      const { code, message, reason } = admission.refused;
+      report?.finish('denied', 0, { reason });
+      sendJsonError(res, code, message, requestId, true, undefined, { retry_after_seconds: 1 });
       return;
     }
+    releaseDownload = admission.release;
     const source = await fromStorage('read', undefined, () =>
       readObject(deps.storage, storageKey, size, range),
     );
