@@ -7,7 +7,9 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
+import { createLogger } from '@lfs-depot/observability';
 import { LocalStorage } from '@lfs-depot/storage';
+import { logCapture } from '@lfs-depot/testing';
 
 import { ProxyServer } from './proxy.server.js';
 
@@ -41,6 +43,7 @@ describe(ProxyServer.name, () => {
   let apiRequests = 0;
   let proxy: ProxyServer;
   let port: number;
+  const out = logCapture();
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'proxy-server-'));
@@ -55,6 +58,7 @@ describe(ProxyServer.name, () => {
       internalSecret: 'proxy-server-spec-secret-0123456789-abcdef',
       storage: new LocalStorage(root),
       limits: { headersTimeoutMs: 200 },
+      logger: createLogger({ app: 'proxy', level: 'info', format: 'json', destination: out }),
     });
     port = await proxy.listen(0, '127.0.0.1');
   });
@@ -95,6 +99,16 @@ describe(ProxyServer.name, () => {
         documentation_url: expect.any(String),
       });
       expect(apiRequests).toBe(before);
+      // The request id the client was given can be looked up.
+      expect(out.parsed()).toContainEqual(
+        expect.objectContaining({
+          request_id: body.request_id,
+          route: 'unparsed',
+          status: 400,
+          code: 'MALFORMED_REQUEST',
+          client: '127.0.0.1',
+        }),
+      );
     });
 
     it('answers headers larger than it reads with a JSON 431 HEADERS_TOO_LARGE', async () => {

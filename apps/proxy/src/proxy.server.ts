@@ -120,7 +120,7 @@ export class ProxyServer {
     this.server.requestTimeout = 0;
     this.server.headersTimeout = limits.headersTimeoutMs;
     this.server.on('clientError', (error: Error, socket) =>
-      answerClientError(error, socket, limits.headersTimeoutMs),
+      answerClientError(error, socket, limits.headersTimeoutMs, logger),
     );
     this.server.keepAliveTimeout = 65_000;
   }

@@ -238,6 +238,36 @@ describe(ApiForwarder.name, () => {
         expect(response.status).toBe(200);
         expect(await response.text()).toBe('first part, last part');
       });
+
+      it('lets an answer that began while the body was still being sent take longer than the answer timeout', async () => {
+        const api = http.createServer((req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('first part, ');
+          req.resume();
+          // Ends well after the body has gone out, which is when the answer timeout would have started.
+          req.once('end', () => setTimeout(() => res.end('last part'), 200));
+        });
+        const { url } = await proxyTo(api);
+
+        const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const request = http.request(
+            `${url}/api/v1/users`,
+            { method: 'POST', headers: { 'content-length': '20' } },
+            (res) => {
+              // The rest of the body only once the answer has begun.
+              request.end('y'.repeat(10));
+              let body = '';
+              res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+              res.on('error', reject);
+            },
+          );
+          request.on('error', reject);
+          request.write('x'.repeat(10));
+        });
+
+        expect(answer).toEqual({ status: 200, body: 'first part, last part' });
+      });
     });
   });
 });

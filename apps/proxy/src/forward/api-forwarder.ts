@@ -213,7 +213,12 @@ export class ApiForwarder {
     // hold the client and its place for ever. Timed from the request's end: a body's own pace is watchBody's, and
     // the answer, once begun, may stream as long as it takes (an export).
     let answerDeadline: NodeJS.Timeout | undefined;
+    let answerBegun = false;
     upstream.once('finish', () => {
+      // An answer that began while the body was still going out (a refusal, a streamed one) is never cut.
+      if (answerBegun) {
+        return;
+      }
       answerDeadline = setTimeout(() => {
         upstream.destroy(new Error(`no answer within ${this.limits.answerTimeoutMs / 1000} s`));
       }, this.limits.answerTimeoutMs);
@@ -269,6 +274,7 @@ export class ApiForwarder {
       withBody && !eager ? setTimeout(sendBody, CONTINUE_FALLBACK_MS).unref() : undefined;
     upstream.once('continue', sendBody);
     upstream.on('response', (answer) => {
+      answerBegun = true;
       clearTimeout(answerDeadline);
       const headers = forwardableHeaders(answer.headers);
       const refusedUnread = !bodySent;

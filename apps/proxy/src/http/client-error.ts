@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { ErrorCode, errorAnswer, isLfsPath, requestIdFrom } from '@lfs-depot/contracts';
+import type { Logger } from '@lfs-depot/observability';
 
 /** What Node's HTTP parser attaches to the errors it reports as `clientError`. */
 interface ParserError extends NodeJS.ErrnoException {
@@ -47,9 +48,15 @@ function refusal(
 /**
  * Answers a request Node's parser refused (two Content-Lengths, Content-Length with Transfer-Encoding, oversize
  * headers, headers that never end) with the JSON error every other refusal carries, instead of Node's bare status
- * line, then closes the connection: what follows the bad bytes cannot be told apart from a next request.
+ * line, then closes the connection: what follows the bad bytes cannot be told apart from a next request. Each answer
+ * gets an access line like any other request's, so that the request id in its body can be looked up.
  */
-export function answerClientError(error: ParserError, socket: Duplex, headersTimeoutMs: number): void {
+export function answerClientError(
+  error: ParserError,
+  socket: Duplex,
+  headersTimeoutMs: number,
+  logger: Logger,
+): void {
   const decided = refusal(error, headersTimeoutMs);
   // An answer already under way on this connection (a pipelined request's) must not be interleaved with this one.
   const answering =
@@ -71,4 +78,15 @@ export function answerClientError(error: ParserError, socket: Duplex, headersTim
     'Connection: close',
   ].join('\r\n');
   socket.end(`${head}\r\n\r\n${payload}`, () => socket.destroy());
+  logger.info(
+    {
+      request_id: requestId,
+      method: null,
+      route: 'unparsed',
+      status,
+      code: decided.code,
+      client: (socket as { remoteAddress?: string }).remoteAddress ?? null,
+    },
+    `request refused before it was parsed: ${status} ${decided.code} (${error.reason ?? error.code ?? 'unknown'})`,
+  );
 }
