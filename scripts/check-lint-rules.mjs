@@ -42,6 +42,22 @@ const ESLINT_CASES = [
     "import { LocalStorage } from '@lfs-depot/storage/src/local.storage.js';",
     'Import libs through @lfs-depot/<lib> only.',
   ],
+  [
+    'apps/api/src/locks/lint-fixture.controller.ts',
+    "import { ApiTags } from '@nestjs/swagger';",
+    '@nestjs/swagger is loaded only for the OpenAPI document.',
+  ],
+  [
+    'apps/api/src/admin/lint-fixture.dto.ts',
+    "import { ApiProperty } from '@nestjs/swagger';",
+    '@nestjs/swagger is loaded only for the OpenAPI document.',
+  ],
+  [
+    'libs/storage/src/lint-fixture.ts',
+    "import { SwaggerModule } from '@nestjs/swagger';",
+    '@nestjs/swagger is loaded only for the OpenAPI document.',
+  ],
+  ['apps/api/src/http/openapi.decorator.ts', "import { ApiTags } from '@nestjs/swagger';", ''],
   ['apps/proxy/src/lint-fixture.ts', "import { isValidOid } from '@lfs-depot/contracts';", ''],
   ['libs/storage/src/lint-fixture.ts', "import { isValidOid } from '@lfs-depot/contracts';", ''],
 ];

@@ -3,8 +3,6 @@ import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Config } from '@lfs-depot/config';
 import { closeHttpServer, SHUTDOWN_GRACE_MS } from '@lfs-depot/config';
 import { RequestLog, silentLogger } from '@lfs-depot/observability';
@@ -21,6 +19,7 @@ import { CONFIG } from './core/api-runtime.js';
 import { continueWhenBodyIsRead } from './http/expect-continue.js';
 import { applyServerTimeouts } from './http/server-timeouts.js';
 import { JsonBodyInterceptor } from './http/json-body.interceptor.js';
+import { lazyOpenApiDocs } from './http/lazy-openapi-docs.js';
 import { LfsExceptionFilter } from './http/lfs-exception.filter.js';
 import type { LfsRequest } from './http/request-context.js';
 import { requestIdMiddleware } from './http/request-id.middleware.js';
@@ -74,18 +73,8 @@ export async function createApiApp(
   );
   app.useGlobalPipes(createValidationPipe());
 
-  // Built on the first request for it, not at start: the document is a few MiB of heap an idle API need not hold.
-  const describe = (): OpenAPIObject =>
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('lfs-depot admin API')
-        .setDescription('Users, tokens, projects, members and statistics of a lfs-depot Git LFS server')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-  SwaggerModule.setup('api/docs', app, describe, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  // The OpenAPI document and its UI: @nestjs/swagger is loaded, and the document built, on their first request.
+  app.use(lazyOpenApiDocs(app));
   return app;
 }
 

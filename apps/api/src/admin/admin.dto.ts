@@ -1,4 +1,3 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -40,6 +39,8 @@ import type {
   UserListQuery,
   Visibility,
 } from '@lfs-depot/contracts';
+
+import { ApiProperty, ApiPropertyOptional } from '../http/openapi.decorator.js';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

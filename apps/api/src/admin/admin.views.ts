@@ -1,4 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
 import {
   AUDIT_ACTIONS,
   AUDIT_ACTOR_TYPES,
@@ -39,6 +38,8 @@ import type {
   UserView,
   Visibility,
 } from '@lfs-depot/contracts';
+
+import { ApiProperty } from '../http/openapi.decorator.js';
 
 // The OpenAPI schemas of the admin API's answers. Each class implements its contracts wire type, so a field added
 // there and missing here does not compile; test/integration/openapi.int-spec.ts validates real answers against them.

@@ -1,9 +1,9 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuditPageView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '../http/openapi.decorator.js';
 import { AuditQueryDto } from './admin.dto.js';
 import { AuditAdminService } from './audit-admin.service.js';
 import { AuditPageSchema } from './admin.views.js';

@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { JobsPageView, JobView } from '@lfs-depot/contracts';
 
 import type { AuditContext } from '../audit/audit-context.js';
 import { Audited } from '../audit/audit-context.decorator.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '../http/openapi.decorator.js';
 import { JobSchema, JobsPageSchema } from '../jobs/jobs.views.js';
 import { ListJobsQueryDto } from './admin.dto.js';
 import { JobsAdminService } from './jobs-admin.service.js';

@@ -1,11 +1,11 @@
 import { Controller, Delete, HttpCode, Param, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { ObjectDeletionView } from '@lfs-depot/contracts';
 
 import type { AuditContext } from '../audit/audit-context.js';
 import { Audited } from '../audit/audit-context.decorator.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '../http/openapi.decorator.js';
 import { ObjectDeletionSchema } from './admin.views.js';
 import { ObjectDeletionService } from './object-deletion.service.js';
 

@@ -1,11 +1,4 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
 import type { CreatedPlatformTokenView, PlatformTokenPageView } from '@lfs-depot/contracts';
 
 import { Audited } from '../audit/audit-context.decorator.js';
@@ -14,6 +7,13 @@ import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '../http/openapi.decorator.js';
 import { CreatePlatformTokenDto, PageQueryDto } from './admin.dto.js';
 import { CreatedPlatformTokenSchema, PlatformTokenPageSchema } from './admin.views.js';
 import { PlatformTokensAdminService } from './platform-tokens-admin.service.js';

@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AdminLockPageView, AdminUnlockView } from '@lfs-depot/contracts';
 
 import { Audited } from '../audit/audit-context.decorator.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '../http/openapi.decorator.js';
 import { ListLocksQueryDto } from './admin.dto.js';
 import { AdminLockPageSchema, AdminUnlockSchema } from './admin.views.js';
 import { ProjectLocksAdminService } from './project-locks-admin.service.js';

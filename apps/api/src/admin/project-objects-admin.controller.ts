@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { ObjectDeletionView, ProjectObjectsPageView } from '@lfs-depot/contracts';
 
 import { Audited } from '../audit/audit-context.decorator.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '../http/openapi.decorator.js';
 import { ListProjectObjectsQueryDto } from './admin.dto.js';
 import { ObjectDeletionSchema, ProjectObjectsPageSchema } from './admin.views.js';
 import { ObjectDeletionService } from './object-deletion.service.js';

@@ -11,14 +11,6 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
 import type {
   MemberPageView,
   MembershipView,
@@ -34,6 +26,14 @@ import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '../http/openapi.decorator.js';
 import {
   CreateProjectDto,
   ListMembersQueryDto,

@@ -1,5 +1,4 @@
 import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { LfsAuthGuard } from '../auth/lfs-auth.guard.js';
@@ -7,6 +6,7 @@ import type { Principal } from '../core/principal.js';
 import { batchBodyLimit } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
+import { ApiExcludeController } from '../http/openapi.decorator.js';
 import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
 import { CurrentProjectAccess, NeedsProjectAccess } from '../projects/project-access.guard.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';

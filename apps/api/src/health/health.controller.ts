@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { DataSource } from 'typeorm';
 
 import { SharedCache } from '../cache/shared-cache.js';
 import { OBJECT_STORAGE } from '../core/api-runtime.js';
+import { ApiTags } from '../http/openapi.decorator.js';
 import { Public } from '../http/public.decorator.js';
 
 type CheckResult = 'ok' | 'degraded' | 'failed';

@@ -1,9 +1,9 @@
 import { Controller, Get, Headers, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { METRICS_CONTENT_TYPE } from '@lfs-depot/observability';
 
 import { MetricsGuard } from '../auth/metrics.guard.js';
+import { ApiExcludeController } from '../http/openapi.decorator.js';
 import { ApiMetrics } from '../metrics/api-metrics.js';
 
 /**

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import { ERROR_CODES, statusForErrorCode } from '@lfs-depot/contracts';
 import type { ErrorBody, ErrorCode } from '@lfs-depot/contracts';
+
+import { ApiProperty, ApiPropertyOptional, ApiResponse } from './openapi.decorator.js';
 
 /** The error body every route answers with (contracts' ErrorBody), as the OpenAPI document describes it. */
 export class ErrorBodySchema implements ErrorBody {

@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { JobKind, JobProgress, JobsPageView, JobState, JobView } from '@lfs-depot/contracts';
 import { JOB_KINDS, JOB_STATES } from '@lfs-depot/contracts';
+
+import { ApiProperty } from '../http/openapi.decorator.js';
 
 // OpenAPI schemas of the jobs answers (GET /api/v1/jobs…, POST /api/v1/gc), implementing the contracts wire types.
 

@@ -1,5 +1,4 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { LockListResponse, LockResponse, LockVerifyResponse } from '@lfs-depot/contracts';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
@@ -11,6 +10,7 @@ import { JsonBodyGuard } from '../http/json-body.guard.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
+import { ApiExcludeController } from '../http/openapi.decorator.js';
 import { CurrentPrincipal, ProjectPath } from '../http/project-path.decorator.js';
 import { NeedsProjectAccess } from '../projects/project-access.guard.js';
 

@@ -1,5 +1,4 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { LfsAuthenticateView } from '@lfs-depot/contracts';
 
 import { AdminGuard, PlatformRoute } from '../auth/admin.guard.js';
@@ -7,6 +6,7 @@ import type { Principal } from '../core/principal.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '../http/openapi.decorator.js';
 import { CurrentPrincipal } from '../http/project-path.decorator.js';
 import { LfsAuthenticateDto } from './lfs-authenticate.dto.js';
 import { LfsAuthenticateService } from './lfs-authenticate.service.js';

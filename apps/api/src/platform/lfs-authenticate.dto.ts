@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Length } from 'class-validator';
+
+import { ApiProperty } from '../http/openapi.decorator.js';
 
 export const LFS_OPERATIONS = ['upload', 'download'] as const;
 export type LfsOperation = (typeof LFS_OPERATIONS)[number];

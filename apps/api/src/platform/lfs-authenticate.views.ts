@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { LfsAuthenticateView } from '@lfs-depot/contracts';
+
+import { ApiProperty } from '../http/openapi.decorator.js';
 
 export class LfsAuthenticateHeaderSchema {
   @ApiProperty({ example: 'Basic …' }) Authorization!: string;

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 
 import { Controller, Get, HttpCode, Param, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { ProjectImportReport } from '@lfs-depot/contracts';
 import { PROJECT_ARCHIVE_MEDIA_TYPE } from '@lfs-depot/contracts';
 
@@ -10,6 +9,7 @@ import type { AuditContext } from '../audit/audit-context.js';
 import { Audited } from '../audit/audit-context.decorator.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiParam, ApiTags } from '../http/openapi.decorator.js';
 import { ImportProjectQueryDto } from './project-archive.dto.js';
 import { ProjectImportSchema } from './project-archive.views.js';
 import { ProjectExportService } from './project-export.service.js';

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { ImportFailureView, ProjectImportReport } from '@lfs-depot/contracts';
+
+import { ApiProperty } from '../http/openapi.decorator.js';
 
 // OpenAPI schemas of the import answer (PUT /api/v1/projects/{path}/import), implementing the contracts wire types.
 

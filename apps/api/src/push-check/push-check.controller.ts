@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { PushCheckResponse } from '@lfs-depot/contracts';
 
 import { AdminGuard, PlatformRoute } from '../auth/admin.guard.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '../http/openapi.decorator.js';
 import { PushCheckService } from './push-check.service.js';
 import { PushCheckResponseSchema } from './push-check.views.js';
 

@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { LockedPathView, PushCheckPointer, PushCheckResponse } from '@lfs-depot/contracts';
+
+import { ApiProperty, ApiPropertyOptional } from '../http/openapi.decorator.js';
 
 // OpenAPI schemas of the push check's answer, each implementing its contracts wire type.
 

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 
 import { Controller, Get, HttpCode, Param, Put, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { ReferencesView } from '@lfs-depot/contracts';
 
 import { AdminGuard, PlatformRoute } from '../auth/admin.guard.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
+import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiParam, ApiTags } from '../http/openapi.decorator.js';
 import { ReferencesService } from './references.service.js';
 import { ReferencesSchema } from './references.views.js';
 

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { ReferencesView } from '@lfs-depot/contracts';
+
+import { ApiProperty } from '../http/openapi.decorator.js';
 
 /** The OpenAPI schema of a project's reference snapshot, implementing the contracts wire type. */
 export class ReferencesSchema implements ReferencesView {

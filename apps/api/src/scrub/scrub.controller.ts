@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { JobView } from '@lfs-depot/contracts';
 
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '../http/openapi.decorator.js';
 import { JobSchema } from '../jobs/jobs.views.js';
 import { ScrubService } from './scrub.service.js';
 

@@ -1,5 +1,4 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { JobView } from '@lfs-depot/contracts';
 
 import type { AuditContext } from '../audit/audit-context.js';
@@ -8,6 +7,7 @@ import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors.decorator.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '../http/openapi.decorator.js';
 import { JobSchema } from '../jobs/jobs.views.js';
 import { StorageMigrationService } from './storage-migration.service.js';
 

@@ -1,5 +1,4 @@
 import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type {
   DownloadAuthorization,
   DownloadCheckAnswer,
@@ -13,6 +12,7 @@ import { INTERNAL_AUTHORIZE_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import { InternalSignatureGuard } from '../auth/internal-signature.guard.js';
 import type { UserNote } from '../core/principal.js';
+import { ApiExcludeController } from '../http/openapi.decorator.js';
 import { RequestUserNote } from '../http/request-log.js';
 import { TransfersService } from './transfers.service.js';
 

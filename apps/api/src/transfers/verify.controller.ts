@@ -1,11 +1,11 @@
 import { Body, Controller, Header, Headers, HttpCode, Ip, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 
 import type { UserNote } from '../core/principal.js';
 import { BODY_LIMITS } from '../http/json-body.js';
 import { JsonBody } from '../http/json-body.interceptor.js';
 import { LfsMediaTypeGuard } from '../http/lfs-media-type.guard.js';
+import { ApiExcludeController } from '../http/openapi.decorator.js';
 import { ProjectPath } from '../http/project-path.decorator.js';
 import { Public } from '../http/public.decorator.js';
 import { RequestUserNote } from '../http/request-log.js';
