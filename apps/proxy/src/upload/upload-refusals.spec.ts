@@ -40,8 +40,8 @@ describe(UploadRefusals.name, () => {
       expect(refusalScopes(refusal(403, 'FORBIDDEN'))).toEqual(['token']);
     });
 
-    it('returns the token and the project when the project is gone (or hidden from a former member)', () => {
-      expect(refusalScopes(refusal(404, 'PROJECT_NOT_FOUND'))).toEqual(['token', 'project']);
+    it('returns only the token when the project is gone or hidden from a former member, which look alike', () => {
+      expect(refusalScopes(refusal(404, 'PROJECT_NOT_FOUND'))).toEqual(['token']);
     });
 
     it('returns the project for its quota, and the object for bytes being purged', () => {
@@ -82,14 +82,15 @@ describe(UploadRefusals.name, () => {
       expect(refusals.mustAuthorize(next)).toBe(false);
     });
 
-    it('returns true for the token and the project of a project that is gone', () => {
+    it("returns true for the token of a project that is gone, and false for other members' tokens", () => {
       const refusals = new UploadRefusals(manualClock().now);
       refusals.learn(upload, refusal(404, 'PROJECT_NOT_FOUND'));
       expect(refusals.mustAuthorize({ project: 'team/other', oid: upload.oid, token: upload.token })).toBe(
         true,
       );
+      // A removed member's refusal must not send every other member's uploads the long way.
       expect(refusals.mustAuthorize({ project: upload.project, oid: upload.oid, token: 'lfsx_two' })).toBe(
-        true,
+        false,
       );
     });
 

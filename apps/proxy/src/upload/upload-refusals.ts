@@ -4,8 +4,7 @@ import { ErrorCode } from '@lfs-depot/contracts';
 import type { ApiAnswer } from '../api-client/api.client.js';
 
 /**
- * How long a project whose finalize was refused for its quota, or because it is gone, has its token uploads
- * authorized first: a quota is raised, or space freed, by people, so a shorter wait would mostly buy more refused
+ * How long a project whose finalize was refused for its quota has its token uploads authorized first: a quota is raised, or space freed, by people, so a shorter wait would mostly buy more refused
  * writes; a longer one costs nothing but the authorize call each upload makes meanwhile.
  */
 export const PROJECT_REFUSAL_MS = 10 * 60_000;
@@ -41,8 +40,9 @@ export function refusalScopes(answer: ApiAnswer): RefusalScope[] {
     return ['token'];
   }
   if (answer.status === 404) {
-    // Not a member any more and a deleted project answer alike (the API does not tell a stranger which it is).
-    return code === ErrorCode.PROJECT_NOT_FOUND ? ['token', 'project'] : ['token'];
+    // Not a member any more and a deleted project answer alike (the API does not tell a stranger which it is), so
+    // only the token is remembered: a removed member must not send everyone's uploads to that project the long way.
+    return ['token'];
   }
   if (code === ErrorCode.QUOTA_EXCEEDED) {
     return ['project'];
@@ -68,7 +68,7 @@ function answerCode(answer: ApiAnswer): string | undefined {
  * the API has checked anything, so a token revoked since, a project over its quota or deleted, or an object being
  * purged would have every upload written (and fsynced) whole before finalize refused it, again and again. Once
  * finalize refused one, the next uploads of that token, project or object take the authorize path, where the API
- * answers before a byte is read: at most one refused write per token, project or object per window.
+ * answers before a byte is read. Uploads let in before the first refusal came back are still written whole.
  */
 export class UploadRefusals {
   /** Scope and key to the time (ms) until which uploads under it are authorized first; oldest refusals first. */
