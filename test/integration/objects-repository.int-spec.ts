@@ -232,6 +232,27 @@ describe(ObjectsRepository.name, () => {
       expect(candidates.map((candidate) => candidate.oid)).toContain(object.oid);
     });
 
+    it('forgets a leftover whose bytes are gone without a row, when told which bytes are stored', async () => {
+      const [kept, lost] = [await purgingObject(), await purgingObject()];
+      for (const { object, id } of [kept, lost]) {
+        await objects.recordObject(object);
+        await objects.removePurgedObject(id);
+      }
+      const asked: string[] = [];
+
+      const settled = await objects.recordLeftovers((key) => {
+        asked.push(key);
+        return Promise.resolve(key === kept.object.storageKey);
+      });
+
+      expect(settled).toBe(2);
+      expect(asked.sort()).toEqual([kept.object.storageKey, lost.object.storageKey].sort());
+      expect(await leftovers(kept.object.oid)).toBe(0);
+      expect(await leftovers(lost.object.oid)).toBe(0);
+      expect(await rows(kept.object.oid)).toEqual([{ state: 'present', unlinked: true }]);
+      expect(await rows(lost.object.oid)).toEqual([]);
+    });
+
     it('forgets a leftover whose object an upload linked after the purge, leaving that link alone', async () => {
       const { object, id } = await purgingObject();
       await objects.recordObject(object);

@@ -176,7 +176,7 @@ export class GcService {
       return report;
     }
     await this.objects.stampUnlinkedObjects();
-    const leftovers = await this.objects.recordLeftovers();
+    const leftovers = await this.purger.recordLeftovers();
     if (leftovers > 0) {
       this.logger.log(
         `gc: recorded ${leftovers} refused upload(s) written while their object was being purged`,

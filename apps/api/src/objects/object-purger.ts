@@ -23,6 +23,14 @@ export class ObjectPurger {
   ) {}
 
   /**
+   * Turns the leftovers of purge races into unlinked rows, those whose bytes are still stored (recordLeftovers);
+   * returns how many were settled.
+   */
+  recordLeftovers(): Promise<number> {
+    return this.objects.recordLeftovers(async (key) => (await this.storage.stat(key)) !== undefined);
+  }
+
+  /**
    * Purges the object when nothing links it and it was unlinked at or before `unlinkedBefore`, by the unlink of
    * `unlinkedFrom` when given (or an earlier purge of it was interrupted); returns the purged object, or undefined
    * when it was left alone.

@@ -303,9 +303,40 @@ export class ObjectsRepository {
   /**
    * Records a row, unlinked from now, for each leftover (recordObject) whose oid and size no purge holds any more,
    * and forgets those leftovers: their bytes then wait their grace and are purged as any unlinked row's are, or
-   * belong to the row an upload made meanwhile. Returns how many leftovers were forgotten.
+   * belong to the row an upload made meanwhile. Given `hasBytes`, a leftover whose bytes are gone (the purge deleted
+   * them after the refused upload wrote them) is forgotten without a row: a `present` row without bytes would be
+   * reported missing by scrub until it was purged. Returns how many leftovers were forgotten.
    */
-  async recordLeftovers(): Promise<number> {
+  async recordLeftovers(hasBytes?: (storageKey: string) => Promise<boolean>): Promise<number> {
+    let gone = 0;
+    if (hasBytes) {
+      const free = await this.dataSource.query<{ storage_key: string }[]>(
+        `SELECT l.storage_key FROM lfs_object_leftovers l
+          WHERE NOT EXISTS (
+                  SELECT 1 FROM lfs_objects o WHERE o.oid = l.oid AND o.size = l.size AND o.state = 'purging')`,
+      );
+      const absent: string[] = [];
+      for (const { storage_key: key } of free) {
+        if (!(await hasBytes(key))) {
+          absent.push(key);
+        }
+      }
+      if (absent.length > 0) {
+        // Still only those no purge holds: a purge begun since may have a refused upload's bytes to record.
+        const forgotten = await this.dataSource.query<{ n: number }[]>(
+          `WITH forgotten AS (
+             DELETE FROM lfs_object_leftovers l
+              WHERE l.storage_key = ANY($1)
+                AND NOT EXISTS (
+                      SELECT 1 FROM lfs_objects o WHERE o.oid = l.oid AND o.size = l.size AND o.state = 'purging')
+             RETURNING 1
+           )
+           SELECT count(*)::int AS n FROM forgotten`,
+          [absent],
+        );
+        gone = forgotten[0]?.n ?? 0;
+      }
+    }
     const rows = await this.dataSource.query<{ n: number }[]>(
       `WITH done AS (
          DELETE FROM lfs_object_leftovers l
@@ -319,7 +350,7 @@ export class ObjectsRepository {
        )
        SELECT count(*)::int AS n FROM done`,
     );
-    return rows[0]?.n ?? 0;
+    return gone + (rows[0]?.n ?? 0);
   }
 
   /**

@@ -227,16 +227,10 @@ export class TransfersService {
     } catch (error) {
       // Refused now (a revoked token, a lost membership): the verified bytes are linked nowhere, but recorded like
       // those of any refused link, so that garbage collection finds them.
-      await this.recordUnlinked(object);
+      await this.linker.recordUnlinked(object);
       throw error;
     }
     return this.linker.linkVerifiedUpload(projectId, object, true);
-  }
-
-  private async recordUnlinked(object: { oid: string; size: number; storageKey: string }): Promise<void> {
-    await this.objects.recordObject(object).catch((recordError: unknown) => {
-      this.logger.warn(`Could not record the verified object ${object.oid}: ${String(recordError)}`);
-    });
   }
 
   async authorizeDownload(

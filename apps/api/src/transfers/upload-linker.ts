@@ -36,10 +36,25 @@ export class UploadLinker {
     } catch (error) {
       // Verified bytes that end up linked nowhere (quota refused, project deleted) are still recorded, so garbage
       // collection can find them. Only when the link failed: a link records the object in its own transaction.
-      await this.objects.recordObject(object).catch((recordError: unknown) => {
-        this.logger.warn(`Could not record the verified object ${object.oid}: ${String(recordError)}`);
-      });
+      await this.recordUnlinked(object);
       throw error;
+    }
+  }
+
+  /**
+   * Records verified bytes that no project links (recordObject), if storage still holds them: a purge may have
+   * deleted them after they were written, and a `present` row without its bytes is what scrub reports missing. No
+   * purge can delete them between the check and the record: a purge deletes only the bytes of a row it holds, and
+   * then recordObject records a leftover instead. A failure is logged: the bytes are then scrub's to report.
+   */
+  async recordUnlinked(object: StoredObject): Promise<void> {
+    try {
+      if ((await this.storage.stat(object.storageKey))?.size !== object.size) {
+        return;
+      }
+      await this.objects.recordObject(object);
+    } catch (recordError) {
+      this.logger.warn(`Could not record the verified object ${object.oid}: ${String(recordError)}`);
     }
   }
 }
