@@ -137,7 +137,7 @@ export interface ProjectSpec {
   quota?: number;
 }
 
-/** Both apps on local disk, with alice, bob and the given projects, and the raw-HTTP steps of a transfer. */
+/** Spies on the API's transfer calls and the storage's writes (TransferStack.spyOnTransfers). */
 export interface TransferSpies {
   authorize: jest.SpiedFunction<TransfersService['authorizeUpload']>;
   finalize: jest.SpiedFunction<TransfersService['finalizeUpload']>;
@@ -146,6 +146,7 @@ export interface TransferSpies {
   restore: () => void;
 }
 
+/** Both apps on local disk, with alice, bob and the given projects, and the raw-HTTP steps of a transfer. */
 export class TransferStack {
   readonly projectIds = new Map<string, string>();
 
