@@ -15,4 +15,5 @@ COPY --from=build /app /app
 # write its generated secrets there and no one else can read them.
 RUN install -d -o node -g node -m 0700 /var/lib/lfs-depot
 USER node
-CMD ["node", "dist/apps/proxy/src/main.js"]
+# The proxy with the Node flags npm start gives it (scripts/proxy-process.mjs prints that command line).
+CMD ["/bin/sh", "-c", "exec $(node scripts/proxy-process.mjs)"]

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { API_NODE_FLAGS, apiEnvDefaults } from './api-process.mjs';
+import { PROXY_NODE_FLAGS } from './proxy-process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const apiMain = path.join(root, 'dist/apps/api/src/main.js');
@@ -148,7 +149,7 @@ try {
   if (publicListener) {
     proxyEnv.LFS_DEPOT_INHERIT_LISTENER = '1';
   }
-  await launch(proxyMain, 'proxy', proxyEnv, publicListener?.server, API_ONLY_VARIABLES);
+  await launch(proxyMain, 'proxy', proxyEnv, publicListener?.server, API_ONLY_VARIABLES, PROXY_NODE_FLAGS);
   // The proxy has its own copy of the socket now.
   publicListener?.server.close();
 } catch {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { API_NODE_FLAGS, apiEnvDefaults } from '../../scripts/api-process.mjs';
+import { PROXY_NODE_FLAGS } from '../../scripts/proxy-process.mjs';
 import { adminClient as sandboxAdminClient, withoutProductVariables } from '../../test/helpers/sandbox.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -93,7 +94,8 @@ export async function startProduct({
       ...apiEnvDefaults(productEnv),
       ...productEnv,
     });
-    const proxy = await launch(PROXY_MAIN, 'proxy', proxyExecArgv);
+    // With the flags npm start gives the proxy (scripts/proxy-process.mjs).
+    const proxy = await launch(PROXY_MAIN, 'proxy', [...PROXY_NODE_FLAGS, ...proxyExecArgv]);
     return { url, adminToken, apiPid: api.pid, proxyPid: proxy.pid, logFile, stop, dataDir };
   } catch (error) {
     await stop();

@@ -69,6 +69,30 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
+  it('starts the proxy, in compose and as the image default, with the Node flags npm start gives it (scripts/proxy-process.mjs)', async () => {
+    const { proxy } = await composeServices();
+    const printed = execFileSync(process.execPath, [path.join(process.cwd(), 'scripts/proxy-process.mjs')], {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    })
+      .trim()
+      .split(' ');
+    // What npm start and the benchmark give the proxy (both import the same list).
+    const { PROXY_NODE_FLAGS } = (await import(
+      pathToFileURL(path.join(process.cwd(), 'scripts/proxy-process.mjs')).href
+    )) as { PROXY_NODE_FLAGS: string[] };
+    const dockerfile = await readFile(path.join(process.cwd(), 'Dockerfile'), 'utf8');
+
+    expect(PROXY_NODE_FLAGS).toEqual(expect.arrayContaining(['--initial-old-space-size=64']));
+    expect(proxy?.command?.join(' ')).toMatch(/; exec \$\$\(node scripts\/proxy-process\.mjs\)$/);
+    expect(dockerfile).toMatch(/^CMD \["\/bin\/sh", "-c", "exec \$\(node scripts\/proxy-process\.mjs\)"\]$/m);
+    expect(printed).toEqual([
+      process.execPath,
+      ...PROXY_NODE_FLAGS,
+      path.join(process.cwd(), 'dist/apps/proxy/src/main.js'),
+    ]);
+  });
+
   it('ships no secret value: every password, secret and token is generated on first start', async () => {
     const literals = Object.entries(await composeServices()).flatMap(([service, { environment }]) =>
       Object.keys(environment ?? {})
