@@ -8,6 +8,7 @@ import { AddObjectDamage1765240000000 } from './1765240000000-AddObjectDamage.js
 import { AddObjectUnlinkedFrom1765244000000 } from './1765244000000-AddObjectUnlinkedFrom.js';
 import { CreateLinkObjectFunction1765000200000 } from './1765000200000-CreateLinkObjectFunction.js';
 import { CreateObjectLeftovers1768000000000 } from './1768000000000-CreateObjectLeftovers.js';
+import { CreateStorageIdentity1768100000000 } from './1768100000000-CreateStorageIdentity.js';
 
 /** Every migration, in order. Listed explicitly because ESM builds can't be globbed by TypeORM's loader. */
 export const MIGRATIONS = [
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   AddObjectDamage1765240000000,
   AddObjectUnlinkedFrom1765244000000,
   CreateObjectLeftovers1768000000000,
+  CreateStorageIdentity1768100000000,
 ];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { internalKeys, signClientAddress, signInternalRequest } from '@lfs-depot/auth';
 import type { Config } from '@lfs-depot/config';
-import { loadConfig } from '@lfs-depot/config';
+import { describeStorage, loadConfig } from '@lfs-depot/config';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_SIGNATURE_HEADER } from '@lfs-depot/contracts';
 import { LocalStorage } from '@lfs-depot/storage';
 import type { Logger as AppLogger } from '@lfs-depot/observability';
@@ -15,6 +15,7 @@ import type { DirectTransfers, ObjectStorage } from '@lfs-depot/storage';
 import type { DataSource, Logger } from 'typeorm';
 
 import { closeApiApp, createApiApp } from '../../apps/api/src/api.app.js';
+import { ensureStorageIdentity } from '../../apps/api/src/bootstrap/storage-identity.js';
 import { teardown } from './teardown-watch.js';
 import { MemoryCache } from '../../apps/api/src/cache/memory.cache.js';
 import { RedisCache } from '../../apps/api/src/cache/redis.cache.js';
@@ -61,6 +62,8 @@ export interface ApiHarness {
   config: Config;
   dataSource: DataSource;
   storage: ObjectStorage;
+  /** The storage id that the storage's marker and the database share, as the API tells the proxy. */
+  storageId: string;
   cache: SharedCache;
   dataDir: string;
   /** Counts the SQL statements the API sends. */
@@ -74,7 +77,8 @@ export interface ApiHarness {
 /**
  * Starts the real API on a fresh database, a temp folder for objects, and Redis when the suite has one. With
  * `shareWith`, it is a second instance of the same deployment instead: the other's database and Redis prefix, which
- * the first one's close() drops.
+ * the first one's close() drops. As at a real start, the storage id is settled first (ensureStorageIdentity): a
+ * `storage` that another harness's database owns needs `STORAGE_ID` (that harness's `storageId`) in `env`.
  */
 export async function startApiHarness(
   env: Record<string, string> = {},
@@ -122,6 +126,10 @@ export async function startApiHarness(
     cache = redis;
   }
   const storage = options.storage ?? new LocalStorage(path.join(dataDir, 'objects'));
+  const storageId = await ensureStorageIdentity(dataSource, storage, {
+    where: describeStorage(config.storage),
+    adopt: config.storageId,
+  });
   const app = await createApiApp(
     {
       config,
@@ -129,6 +137,7 @@ export async function startApiHarness(
       cache,
       secrets: new ApiSecrets(TEST_ADMIN_TOKEN, TEST_INTERNAL_SECRET, TEST_API_SECRET, TEST_METRICS_TOKEN),
       storage,
+      storageId,
       direct: options.direct,
     },
     { logger: options.logger },
@@ -141,6 +150,7 @@ export async function startApiHarness(
     config,
     dataSource,
     storage,
+    storageId,
     cache,
     dataDir,
     queries,

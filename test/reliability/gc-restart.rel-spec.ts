@@ -153,7 +153,12 @@ describe('kill -9 of an API while garbage collection runs', () => {
   async function storedOids(): Promise<string[]> {
     const entries = await readdir(storageRoot, { recursive: true, withFileTypes: true });
     return entries
-      .filter((entry) => entry.isFile() && !path.relative(storageRoot, entry.parentPath).startsWith('tmp'))
+      .filter(
+        (entry) =>
+          entry.isFile() &&
+          !path.relative(storageRoot, entry.parentPath).startsWith('tmp') &&
+          entry.name !== 'lfs-depot-storage.json',
+      )
       .map((entry) => entry.name)
       .sort();
   }

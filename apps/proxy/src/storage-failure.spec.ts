@@ -63,6 +63,8 @@ function failingDisk(code: 'ENOSPC' | 'EIO' | 'EDQUOT'): ObjectStorage {
     open: () => Promise.reject(failure('open')),
     delete: () => Promise.resolve(),
     check: () => Promise.resolve(),
+    readMarker: () => Promise.reject(failure('read')),
+    createMarker: () => Promise.reject(failure('write')),
   };
 }
 

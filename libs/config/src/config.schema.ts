@@ -179,6 +179,12 @@ export interface Config {
   storage: StorageConfig;
   /** STORAGE_FALLBACK: where reads that miss `storage` look, while objects are migrated from there; null: none. */
   storageFallback: StorageConfig | null;
+  /**
+   * STORAGE_ID: the storage id this deployment adopts (records in its database, and writes into a STORAGE without a
+   * marker), for a database restored or copied from the one that owns STORAGE; null: none (README "One storage, one
+   * database").
+   */
+  storageId: string | null;
   limits: LimitsConfig;
   gc: GcConfig;
   jobs: JobsConfig;

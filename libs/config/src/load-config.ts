@@ -1,5 +1,7 @@
 import path from 'node:path';
 
+import { isValidStorageId } from '@lfs-depot/contracts';
+
 import type {
   ApiConfig,
   Config,
@@ -446,6 +448,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   const storage = readStorage(reader, env, dataDir, proxy);
   const storageFallback = readStorageFallback(reader, env, storage, proxy);
+  const storageId = reader.string('STORAGE_ID') ?? null;
+  if (storageId !== null && !isValidStorageId(storageId)) {
+    reader.problems.push(
+      'STORAGE_ID must be 32 lowercase hex digits, as the storage_id of the lfs-depot-storage.json marker it adopts',
+    );
+  }
   const config: Config = {
     dataDir,
     http: {
@@ -468,6 +476,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     redis: readRedis(reader),
     storage,
     storageFallback,
+    storageId,
     limits: {
       maxObjectsPerBatch: reader.integer('MAX_OBJECTS_PER_BATCH', 1000, 1, 100_000),
       // 50 GiB by default; at most what S3 storage can take (10,000 parts of 64 MiB, S3Storage's largest part).

@@ -15,3 +15,4 @@ export * from './project-archive.types.js';
 export * from './push-check.types.js';
 export * from './quota.js';
 export * from './request-id.js';
+export * from './storage-id.js';

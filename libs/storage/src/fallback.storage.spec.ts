@@ -48,7 +48,17 @@ describeObjectStorageContract(
 /** A backend that is unreachable: every call rejects. */
 function unreachableStorage(): ObjectStorage {
   const down = (): Promise<never> => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9000'));
-  return { kind: 's3', put: down, verify: down, stat: down, open: down, delete: down, check: down };
+  return {
+    kind: 's3',
+    put: down,
+    verify: down,
+    stat: down,
+    open: down,
+    delete: down,
+    check: down,
+    readMarker: down,
+    createMarker: down,
+  };
 }
 
 describe(FallbackStorage.name, () => {

@@ -110,6 +110,15 @@ export class FallbackStorage implements ObjectStorage {
     return primary ?? fallback;
   }
 
+  /** The primary's: the marker names where this configuration writes (the fallback's is read apart, at start). */
+  readMarker(): Promise<string | undefined> {
+    return this.primary.readMarker();
+  }
+
+  createMarker(content: string): Promise<string> {
+    return this.primary.createMarker(content);
+  }
+
   /** Both must answer: an object not yet migrated can only be read from the fallback. */
   async check(): Promise<void> {
     await this.primary.check();

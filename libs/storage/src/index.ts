@@ -14,3 +14,4 @@ export * from './part-buffer-pool.js';
 export * from './fallback.storage.js';
 export * from './byte-rate-limiter.js';
 export * from './stored-object-check.js';
+export * from './storage-marker.js';

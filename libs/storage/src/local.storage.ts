@@ -11,7 +11,18 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir, opendir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  opendir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +33,7 @@ import {
   isValidKey,
   QUARANTINE_DIRECTORY,
   quarantineKey,
+  STORAGE_MARKER_KEY,
   TEMP_DIRECTORY,
 } from './object-key.js';
 import {
@@ -332,6 +344,49 @@ export class LocalStorage implements ObjectStorage {
       if (!isMissing(error)) {
         throw error;
       }
+    }
+  }
+
+  async readMarker(): Promise<string | undefined> {
+    try {
+      return await readFile(path.join(this.root, STORAGE_MARKER_KEY), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Written whole to a temp file and fsynced, then hard-linked to the marker's name: link() fails when the name
+   * exists, so of two writers exactly one wins, and a reader never sees a partly written marker.
+   */
+  async createMarker(content: string): Promise<string> {
+    const temp = await this.createTempFile();
+    try {
+      try {
+        await writeAll(temp.fd, Buffer.from(content));
+        await syncDescriptor(temp.fd);
+      } finally {
+        await closeDescriptor(temp.fd);
+      }
+      await link(temp.path, path.join(this.root, STORAGE_MARKER_KEY));
+      await syncDirectory(this.root);
+      return content;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw error;
+      }
+      const found = await this.readMarker();
+      if (found === undefined) {
+        throw new Error(`${STORAGE_MARKER_KEY} vanished while it was being created in ${this.root}`, {
+          cause: error,
+        });
+      }
+      return found;
+    } finally {
+      await rm(temp.path, { force: true });
     }
   }
 

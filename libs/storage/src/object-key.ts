@@ -8,6 +8,13 @@ export const STAGING_DIRECTORY = 'staging';
 /** Top-level folder (local) or key segment (S3) where scrub moves corrupt bytes aside: never an object's key. */
 export const QUARANTINE_DIRECTORY = 'quarantine';
 
+/**
+ * The storage marker, at the root of the folder or prefix beside the fan-out folders: it names the storage id that
+ * ties this storage to one lfs-depot database (README "One storage, one database"). Never an object's key, so no
+ * listing of objects, purge or migration ever meets it.
+ */
+export const STORAGE_MARKER_KEY = 'lfs-depot-storage.json';
+
 /** The key, under QUARANTINE_DIRECTORY, that corrupt bytes found under `key` are moved to at `at` (ms since epoch). */
 export function quarantineKey(key: string, at: number): string {
   return `${QUARANTINE_DIRECTORY}/${key.replaceAll('/', '_')}.${at}`;
@@ -40,10 +47,15 @@ export function objectKey(oid: string): string {
 
 /**
  * Returns whether `key` is a relative path of plain segments that stays inside storage and outside `tmp/`,
- * `staging/` and `quarantine/`.
+ * `staging/` and `quarantine/`, and is not the storage marker.
  */
 export function isValidKey(key: unknown): key is string {
-  if (typeof key !== 'string' || key.length > MAX_KEY_LENGTH || !KEY_PATTERN.test(key)) {
+  if (
+    typeof key !== 'string' ||
+    key.length > MAX_KEY_LENGTH ||
+    !KEY_PATTERN.test(key) ||
+    key === STORAGE_MARKER_KEY
+  ) {
     return false;
   }
   const top = key.split('/', 1)[0];

@@ -104,6 +104,14 @@ export interface ObjectStorage {
   quarantine?(key: string): Promise<string | undefined>;
   /** Deletes; no error when absent. */
   delete(key: string): Promise<void>;
+  /** The storage marker's content (STORAGE_MARKER_KEY), or undefined when this storage has none. */
+  readMarker(): Promise<string | undefined>;
+  /**
+   * Writes the storage marker unless one is there already, and resolves to the marker's content afterwards: `content`
+   * when this call wrote it, else the one found (never replaced). S3 servers that ignore `If-None-Match` leave a
+   * window in which two writers both write; the content read back then names the one that stayed.
+   */
+  createMarker(content: string): Promise<string>;
   /** Throws when the backend is not reachable/writable (used by readiness). */
   check(): Promise<void>;
 }

@@ -19,7 +19,13 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 
-import { assertValidKey, isValidKey, quarantineKey, TEMP_DIRECTORY } from './object-key.js';
+import {
+  assertValidKey,
+  isValidKey,
+  quarantineKey,
+  STORAGE_MARKER_KEY,
+  TEMP_DIRECTORY,
+} from './object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
 import { type PartTarget, S3PartWriter } from './s3-part-writer.js';
 import { S3StreamingPut, type StreamingPutTarget } from './s3-streaming-put.js';
@@ -609,6 +615,53 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
+  async readMarker(): Promise<string | undefined> {
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.markerKey() }),
+      );
+      return (await response.Body?.transformToString('utf8')) ?? '';
+    } catch (error) {
+      if (isS3NotFound(error)) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Reads first, then a PutObject with `If-None-Match: *`, which S3 (since 2024), MinIO and Ceph refuse with 412 when
+   * the key exists; then, or after writing, the marker is read back. A server that ignores the condition (s3rver)
+   * thus keeps an existing marker too, and only two writers at the same moment can both write there: the read back
+   * tells each which one stayed.
+   */
+  async createMarker(content: string): Promise<string> {
+    const existing = await this.readMarker();
+    if (existing !== undefined) {
+      return existing;
+    }
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.markerKey(),
+          Body: content,
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412)) {
+        throw error;
+      }
+    }
+    const stored = await this.readMarker();
+    if (stored === undefined) {
+      throw new Error(`${this.markerKey()} is not readable right after it was written to ${this.bucket}`);
+    }
+    return stored;
+  }
+
   async check(): Promise<void> {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }
@@ -616,6 +669,10 @@ export class S3Storage implements ObjectStorage {
   /** Closes the client's idle connections; call it when the storage is no longer used (shutdown, tests). */
   destroy(): void {
     this.client.destroy();
+  }
+
+  private markerKey(): string {
+    return this.prefix ? `${this.prefix}/${STORAGE_MARKER_KEY}` : STORAGE_MARKER_KEY;
   }
 
   private keyOf(key: string): string {

@@ -4,10 +4,12 @@ import { buffer, text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   checkStoredObject,
+  isValidKey,
   objectKey,
   ObjectMissingError,
   StoredSizeMismatchError,
   type ObjectStorage,
+  STORAGE_MARKER_KEY,
   StorageVerificationError,
 } from '@lfs-depot/storage';
 
@@ -468,6 +470,29 @@ export function describeObjectStorageContract(
         expect(await storage.stat(key)).toBeUndefined();
         await expect(storage.open(movedTo as string)).rejects.toThrow(TypeError);
         expect(await storage.quarantine?.(key)).toBeUndefined();
+      });
+    });
+
+    describe('storage marker', () => {
+      it('reads undefined, then what the first createMarker wrote, which a second one never replaces', async () => {
+        expect(await storage.readMarker()).toBeUndefined();
+        expect(await storage.createMarker('{"storage_id":"first"}')).toBe('{"storage_id":"first"}');
+        expect(await storage.createMarker('{"storage_id":"second"}')).toBe('{"storage_id":"first"}');
+        expect(await storage.readMarker()).toBe('{"storage_id":"first"}');
+        expect(await subject.leftovers()).toEqual([]);
+      });
+
+      it('is no object: listObjects leaves it out and no object key can name it', async () => {
+        const key = await putContent(randomBytes(10));
+        await storage.createMarker('{}');
+        const listed: string[] = [];
+        for await (const entry of storage.listObjects?.() ?? []) {
+          listed.push(entry.key);
+        }
+        expect(listed).toEqual([key]);
+        expect(isValidKey(STORAGE_MARKER_KEY)).toBe(false);
+        await expect(storage.stat(STORAGE_MARKER_KEY)).rejects.toThrow(/Invalid storage key/);
+        await expect(storage.delete(STORAGE_MARKER_KEY)).rejects.toThrow(/Invalid storage key/);
       });
     });
 

@@ -163,7 +163,7 @@ export async function storedObjectFiles(instance: Instance): Promise<string[]> {
   return entries
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
-    .filter((file) => !file.startsWith(`tmp${path.sep}`))
+    .filter((file) => !file.startsWith(`tmp${path.sep}`) && file !== 'lfs-depot-storage.json')
     .sort();
 }
 

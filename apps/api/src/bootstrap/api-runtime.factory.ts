@@ -1,5 +1,6 @@
 import type { Config } from '@lfs-depot/config';
 import {
+  describeStorage,
   redactUrl,
   resolveAdminToken,
   resolveApiSecret,
@@ -18,6 +19,7 @@ import { createDataSource, runMigrationsLocked } from '../database/data-source.j
 import type { EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { shutdownState } from './shutdown-state.js';
+import { ensureStorageIdentity } from './storage-identity.js';
 
 export interface StartedRuntime {
   runtime: ApiRuntime;
@@ -30,7 +32,8 @@ export interface StartedRuntime {
 
 /**
  * Brings up what the API depends on, in order: the database (embedded when DATABASE_URL is unset) with migrations
- * applied, the shared cache, the secrets and the object storage. On failure, what already started is stopped.
+ * applied, the shared cache, the secrets and the object storage, whose storage id must be this database's
+ * (ensureStorageIdentity). On failure, what already started is stopped.
  */
 export async function startApiRuntime(config: Config, logger: Logger): Promise<StartedRuntime> {
   const cleanups: (() => Promise<void>)[] = [];
@@ -114,13 +117,19 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<S
       metricsToken.value,
     );
     const storage = await createStorage(config.storage, config.storageFallback);
+    // Before anything is served: an API on another deployment's storage could purge bytes that one still links.
+    const storageId = await ensureStorageIdentity(dataSource, storage, {
+      where: describeStorage(config.storage),
+      adopt: config.storageId,
+      log: (level, message) => logger[level](message),
+    });
     const direct = await createDirectTransfers(config.storage, config.directTransfers);
     if (direct) {
       cleanups.push(() => Promise.resolve(direct.destroy()));
     }
 
     return {
-      runtime: { config, dataSource, cache, secrets, storage, direct },
+      runtime: { config, dataSource, cache, secrets, storage, storageId, direct },
       adminTokenFile: adminToken.file,
       metricsTokenFile: metricsToken.file,
       close,

@@ -12,6 +12,11 @@ export interface ApiRuntime {
   cache: SharedCache;
   secrets: ApiSecrets;
   storage: ObjectStorage;
+  /**
+   * The storage id that STORAGE's marker and this database share (ensureStorageIdentity), told to the proxy so that it
+   * can check it writes to the same storage; undefined only for test runtimes that skip the check.
+   */
+  storageId?: string;
   /** Presigned transfers on the S3 bucket (DIRECT_TRANSFERS other than off); absent otherwise. */
   direct?: DirectTransfers;
 }

@@ -30,13 +30,23 @@ export function createDataSource(
 
 /** Runs pending migrations while holding a Postgres advisory lock, so several instances can start at once. */
 export async function runMigrationsLocked(dataSource: DataSource): Promise<string[]> {
+  return withStartupLock(dataSource, async () => {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  });
+}
+
+/**
+ * Runs `work` while holding the advisory lock that migrations take: what every instance does once at start (migrate,
+ * then settle the storage id) happens in one instance at a time, and the others find it done.
+ */
+export async function withStartupLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     try {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
-      return applied.map((migration) => migration.name);
+      return await work();
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
     }
