@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { ErrorCode } from '@lfs-depot/contracts';
 import type { RequestRecord } from '@lfs-depot/observability';
 
 import { handleDownload } from './download/download.handler.js';
+import { sendJsonError } from './http/json-error.js';
 import type { ObjectRoute } from './routes.js';
 import type { TransferDeps } from './transfer-deps.js';
 import { handleUpload } from './upload/upload.handler.js';
@@ -21,10 +23,21 @@ export class ObjectRouteHandlers {
     onAuthorized?: () => void,
     record?: RequestRecord,
   ): void {
-    const done =
+    const transfer = (): Promise<void> =>
       route.kind === 'upload'
         ? handleUpload(route, req, res, requestId, this.deps, onAuthorized, record)
         : handleDownload(route, req, res, requestId, this.deps, record);
+    const guard = this.deps.storageIdentity;
+    const done =
+      !guard || guard.matched
+        ? transfer()
+        : guard.problem().then((problem) => {
+            if (problem === undefined) {
+              return transfer();
+            }
+            sendJsonError(res, ErrorCode.STORAGE_MISMATCH, problem, requestId, true, req);
+            return undefined;
+          });
     const settled = done
       .catch((error: unknown) => {
         this.deps.logger.error({ request_id: requestId, err: error }, `unhandled ${route.kind} failure`);

@@ -20,6 +20,7 @@ import { sendJsonError } from './http/json-error.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
 import { ProxyMetrics } from './metrics.js';
 import { ObjectRouteHandlers } from './object-route-handlers.js';
+import { StorageIdentityGuard } from './storage-identity-guard.js';
 import { isInternalApiPath, matchObjectRoute } from './routes.js';
 import { UploadRefusals } from './upload/upload-refusals.js';
 import { answerVerifyLocally, localVerifyProject, RecentUploads } from './verify/local-verify.js';
@@ -89,6 +90,11 @@ export class ProxyServer {
         this.api.checkDownloads(request, requestIdFrom(undefined)),
       ),
       onFinalized: (upload) => recent.record(upload),
+      storageIdentity: new StorageIdentityGuard(
+        options.storage,
+        () => this.api.transferKey(requestIdFrom(undefined)),
+        logger,
+      ),
     });
     this.metricsEndpoint = new MetricsEndpoint(
       options.apiUrl,

@@ -5,6 +5,7 @@ import type { ApiClient } from './api-client/api.client.js';
 import type { DownloadGrantVerifier } from './auth/download-grant-verifier.js';
 import type { TransferTokenVerifier } from './auth/transfer-token-verifier.js';
 import type { InFlightLimiter } from './http/in-flight-limiter.js';
+import type { StorageIdentityGuard } from './storage-identity-guard.js';
 import type { UploadRefusals } from './upload/upload-refusals.js';
 
 /** What the object transfer handlers need from the proxy around them. */
@@ -27,6 +28,8 @@ export interface TransferDeps {
   refusals?: UploadRefusals;
   /** Lets downloads in on the batch's grants, with no authorize call each; without it, every download asks. */
   grants?: DownloadGrantVerifier;
+  /** Refuses transfers while the proxy's STORAGE is not the API's; without it, none are refused for that. */
+  storageIdentity?: StorageIdentityGuard;
   /** Told of every upload this process finalized on a transfer token (what answers the verify action locally). */
   onFinalized?: (upload: { project: string; oid: string; size: number; token: string }) => void;
 }

@@ -72,6 +72,11 @@ export interface TransferKeyAnswer {
   public_key: string;
   /** MAX_OBJECT_SIZE: larger uploads still go through authorize, which refuses them with the API's message. */
   max_object_size: number;
+  /**
+   * The storage id STORAGE's marker and the API's database share: the proxy refuses transfers when its own STORAGE's
+   * marker names another. Absent from older APIs (and test runtimes that skip the check).
+   */
+  storage_id?: string;
 }
 
 export interface DownloadAuthorization {

@@ -45,6 +45,8 @@ const ERROR_CATALOGUE = {
   SERVICE_UNAVAILABLE: { status: 503 },
   /** Object storage failed, timed out (S3_REQUEST_TIMEOUT_SECONDS) or refused the connection; nothing was stored. */
   STORAGE_UNAVAILABLE: { status: 503 },
+  /** The proxy's STORAGE is not the API's: its marker names another storage id (README "One storage, one database"). */
+  STORAGE_MISMATCH: { status: 503 },
   QUOTA_EXCEEDED: { status: 507 },
   /** Object storage is full (ENOSPC, EDQUOT): the Git LFS API's 507 for insufficient server storage. */
   INSUFFICIENT_STORAGE: { status: 507 },

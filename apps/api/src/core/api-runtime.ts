@@ -25,5 +25,7 @@ export interface ApiRuntime {
 export const OBJECT_STORAGE = 'ObjectStorage';
 /** DI token of the DirectTransfers, or null when DIRECT_TRANSFERS is off. */
 export const DIRECT_TRANSFERS = 'DirectTransfers';
+/** DI token of the runtime's storage id (ApiRuntime.storageId), or null when it was not checked. */
+export const STORAGE_ID = 'StorageId';
 /** DI token of the validated Config. */
 export const CONFIG = 'Config';

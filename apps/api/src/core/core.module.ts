@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AccessCache } from '../cache/access-cache.js';
 import { LinkCache } from '../cache/link-cache.js';
 import { SharedCache } from '../cache/shared-cache.js';
-import { CONFIG, DIRECT_TRANSFERS, OBJECT_STORAGE } from './api-runtime.js';
+import { CONFIG, DIRECT_TRANSFERS, OBJECT_STORAGE, STORAGE_ID } from './api-runtime.js';
 import type { ApiRuntime } from './api-runtime.js';
 import { ApiSecrets } from './api-secrets.js';
 
@@ -24,6 +24,7 @@ export class CoreModule {
       { provide: ApiSecrets, useValue: runtime.secrets },
       { provide: OBJECT_STORAGE, useValue: runtime.storage },
       { provide: DIRECT_TRANSFERS, useValue: runtime.direct ?? null },
+      { provide: STORAGE_ID, useValue: runtime.storageId ?? null },
       { provide: AccessCache, useValue: new AccessCache(runtime.cache) },
       { provide: LinkCache, useValue: new LinkCache(runtime.cache) },
     ];

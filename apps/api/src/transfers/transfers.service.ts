@@ -21,7 +21,7 @@ import {
 import type { ObjectStorage } from '@lfs-depot/storage';
 import { objectKey } from '@lfs-depot/storage';
 
-import { CONFIG, OBJECT_STORAGE } from '../core/api-runtime.js';
+import { CONFIG, OBJECT_STORAGE, STORAGE_ID } from '../core/api-runtime.js';
 import { ApiSecrets } from '../core/api-secrets.js';
 import type { UserNote } from '../core/principal.js';
 import { ObjectsRepository } from '../objects/objects.repository.js';
@@ -59,6 +59,7 @@ export class TransfersService {
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(STORAGE_ID) private readonly storageId: string | null,
     private readonly secrets: ApiSecrets,
     private readonly authorizer: TransferAuthorizer,
     private readonly projects: ProjectsRepository,
@@ -178,6 +179,7 @@ export class TransfersService {
     return {
       public_key: this.secrets.transferPublicKey.toString('base64url'),
       max_object_size: this.config.limits.maxObjectSize,
+      ...(this.storageId !== null && { storage_id: this.storageId }),
     };
   }
 
