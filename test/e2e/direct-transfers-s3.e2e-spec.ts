@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { objectKey } from '@lfs-depot/storage';
 import { S3Storage } from '@lfs-depot/storage/s3';
@@ -12,6 +12,7 @@ import type { S3TestServer } from '@lfs-depot/testing';
 import { eventually, s3ConnectionOf, startS3Server } from '@lfs-depot/testing';
 
 import { StagedUploadSweeper } from '../../apps/api/src/transfers/staged-upload-sweeper.js';
+import { bucketObjectKeys } from '../helpers/s3-test-storage.js';
 import { adminClient } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl } from '../helpers/git.js';
 import type { Stack } from '../helpers/stack.js';
@@ -31,10 +32,7 @@ describe('direct transfers on S3', () => {
   let home: string;
   let env: NodeJS.ProcessEnv;
 
-  async function bucketKeys(): Promise<string[]> {
-    const listed = await bucket.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
-    return (listed.Contents ?? []).map((entry) => entry.Key ?? '').sort();
-  }
+  const bucketKeys = (): Promise<string[]> => bucketObjectKeys(bucket, s3.bucket);
 
   const canonical = (oid: string): string => `${PREFIX}/${objectKey(oid)}`;
 
@@ -43,16 +41,25 @@ describe('direct transfers on S3', () => {
     return Buffer.from(await answer.Body!.transformToByteArray());
   }
 
-  /** A stack whose API hands out presigned URLs on the test bucket. */
+  /** The storage id the first stack gave the bucket's prefix, which each later one adopts. */
+  let storageId: string | undefined;
+
+  /**
+   * A stack whose API hands out presigned URLs on the test bucket. Each has a fresh database on the same prefix, one
+   * after the other: a later one adopts the storage (STORAGE_ID), as a restored deployment would.
+   */
   async function directStack(mode: 'download' | 'all', extra: Record<string, string> = {}): Promise<Stack> {
-    return startStack(
+    const stack = await startStack(
       {
         STORAGE: `s3://${s3.bucket}/${PREFIX}?region=${s3.region}&endpoint=${s3.endpoint}&forcePathStyle=true`,
         DIRECT_TRANSFERS: mode,
+        ...(storageId !== undefined && { STORAGE_ID: storageId }),
         ...extra,
       },
       { storage, direct },
     );
+    storageId ??= stack.api.storageId;
+    return stack;
   }
 
   async function batch(

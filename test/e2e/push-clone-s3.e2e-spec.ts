@@ -7,17 +7,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  DeleteObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { S3Storage } from '@lfs-depot/storage/s3';
 import type { S3TestServer } from '@lfs-depot/testing';
 import { s3ConnectionOf, startS3Server } from '@lfs-depot/testing';
 
+import { bucketObjectKeys } from '../helpers/s3-test-storage.js';
 import { adminClient } from '../helpers/api-harness.js';
 import { createGitEnvironment, git, lfsUrl } from '../helpers/git.js';
 import type { Stack } from '../helpers/stack.js';
@@ -78,10 +74,7 @@ describe('git-lfs push, clone, pull and fetch (S3 storage)', () => {
     return bare;
   }
 
-  async function bucketKeys(): Promise<string[]> {
-    const listed = await bucket.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
-    return (listed.Contents ?? []).map((entry) => entry.Key ?? '').sort();
-  }
+  const bucketKeys = (): Promise<string[]> => bucketObjectKeys(bucket, s3.bucket);
 
   beforeAll(async () => {
     s3 = await startS3Server();

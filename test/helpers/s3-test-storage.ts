@@ -1,3 +1,5 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { STORAGE_MARKER_KEY } from '@lfs-depot/storage';
 import { S3Storage } from '@lfs-depot/storage/s3';
 import type { S3TestServer } from '@lfs-depot/testing';
 import { s3ConnectionOf, startS3Server } from '@lfs-depot/testing';
@@ -23,4 +25,16 @@ export function s3TestStorage(): { start: () => Promise<S3Storage>; stop: () => 
       server = undefined;
     },
   };
+}
+
+/**
+ * The keys in `bucket`, sorted, without the storage markers the API writes at each prefix's root (README "One
+ * storage, one database"): what specs compare against the objects they stored.
+ */
+export async function bucketObjectKeys(client: S3Client, bucket: string): Promise<string[]> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (listed.Contents ?? [])
+    .map((entry) => entry.Key ?? '')
+    .filter((key) => key !== STORAGE_MARKER_KEY && !key.endsWith(`/${STORAGE_MARKER_KEY}`))
+    .sort();
 }
