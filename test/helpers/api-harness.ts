@@ -76,8 +76,8 @@ export interface ApiHarness {
 
 /**
  * Starts the real API on a fresh database, a temp folder for objects, and Redis when the suite has one. With
- * `shareWith`, it is a second instance of the same deployment instead: the other's database and Redis prefix, which
- * the first one's close() drops. As at a real start, the storage id is settled first (ensureStorageIdentity): a
+ * `shareWith`, it is a second instance of the same deployment instead: the other's database, storage and Redis
+ * prefix, which the first one's close() drops. As at a real start, the storage id is settled first (ensureStorageIdentity): a
  * `storage` that another harness's database owns needs `STORAGE_ID` (that harness's `storageId`) in `env`.
  */
 export async function startApiHarness(
@@ -125,7 +125,8 @@ export async function startApiHarness(
     }
     cache = redis;
   }
-  const storage = options.storage ?? new LocalStorage(path.join(dataDir, 'objects'));
+  // A second instance of one deployment shares its storage, as it shares its database.
+  const storage = options.storage ?? shareWith?.storage ?? new LocalStorage(path.join(dataDir, 'objects'));
   const storageId = await ensureStorageIdentity(dataSource, storage, {
     where: describeStorage(config.storage),
     adopt: config.storageId,
