@@ -3,10 +3,12 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { signDownloadGrants } from '@lfs-depot/auth';
 import { DOWNLOAD_GRANT_HEADER } from '@lfs-depot/contracts';
 import { objectKey } from '@lfs-depot/storage';
 
-import { DOWNLOAD_RECHECK_MS } from '../../apps/proxy/src/auth/download-grant-verifier.js';
+import { ApiSecrets } from '../../apps/api/src/core/api-secrets.js';
+import { DOWNLOAD_RECHECK_MS, GRANT_BELIEVED_MS } from '../../apps/proxy/src/auth/download-grant-verifier.js';
 import { TransfersService } from '../../apps/api/src/transfers/transfers.service.js';
 import { createGitEnvironment, git, lfsUrl } from '../helpers/git.js';
 import { runCli } from '../helpers/in-process-cli.js';
@@ -35,8 +37,8 @@ describe('downloads on download grants (local disk storage)', () => {
   ]);
 
   function spyOnTransfers(): {
-    authorize: ReturnType<typeof jest.spyOn>;
-    check: ReturnType<typeof jest.spyOn>;
+    authorize: jest.SpiedFunction<TransfersService['authorizeDownload']>;
+    check: jest.SpiedFunction<TransfersService['checkDownloads']>;
     restore: () => void;
   } {
     const service = t().stack.api.app.get(TransfersService);
@@ -52,8 +54,12 @@ describe('downloads on download grants (local disk storage)', () => {
     };
   }
 
-  async function downloadActions(project: string, objects: TestObject[]): Promise<BatchAction[]> {
-    const answer = await t().batch(project, 'download', objects, basic(alice.username, alice.password));
+  async function downloadActions(
+    project: string,
+    objects: TestObject[],
+    credentials = basic(alice.username, alice.password),
+  ): Promise<BatchAction[]> {
+    const answer = await t().batch(project, 'download', objects, credentials);
     expect(answer.status).toBe(200);
     return (json(answer).objects as BatchObject[]).map((object) => {
       const action = object.actions?.download;
@@ -85,6 +91,11 @@ describe('downloads on download grants (local disk storage)', () => {
       await t().upload('team/main', object);
     }
     const actions = await downloadActions('team/main', objects);
+    // The grant is the credential: no transfer token beside it (git-lfs sends no other, the objects being
+    // `authenticated`).
+    for (const action of actions) {
+      expect(Object.keys(action.header ?? {})).toEqual([DOWNLOAD_GRANT_HEADER]);
+    }
     const spies = spyOnTransfers();
     try {
       for (const [index, object] of objects.entries()) {
@@ -151,7 +162,7 @@ describe('downloads on download grants (local disk storage)', () => {
     await refused(get({ href: t().lfs('team/main', `objects/${elsewhere.oid}`), header: first.header }));
     // Another size, and a path of the wrong shape.
     const parts = grant(first).split('.');
-    parts[6] = '301';
+    parts[7] = '301';
     await refused(get(first, { [DOWNLOAD_GRANT_HEADER]: parts.join('.') }));
     await refused(get(first, { [DOWNLOAD_GRANT_HEADER]: `${grant(first)}AAAA` }));
     await refused(get(first, { [DOWNLOAD_GRANT_HEADER]: 'not a grant' }));
@@ -225,6 +236,67 @@ describe('downloads on download grants (local disk storage)', () => {
     const answer = await get(action);
     expect(answer.status).toBe(404);
     expect(answer.data.equals(object.data)).toBe(false);
+  });
+
+  it('refuses the grant downloads of a revoked access token, once the proxy has re-checked', async () => {
+    const object = testObject(1100);
+    await t().upload('team/main', object);
+    const created = await t().admin.createToken(alice.username, 'reader');
+    expect(created.status).toBe(201);
+    const [action] = (await downloadActions(
+      'team/main',
+      [object],
+      basic(alice.username, created.body?.token as string),
+    )) as [BatchAction];
+    expect((await get(action)).status).toBe(200);
+    const revoked = await t().admin.call(
+      'DELETE',
+      `/users/${alice.username}/tokens/${String(created.body?.id)}`,
+    );
+    expect(revoked.status).toBe(204);
+    await pastRecheck();
+    const answer = await get(action);
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.data.toString('utf8'))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(answer.data.equals(object.data)).toBe(false);
+  });
+
+  it('has the API authorize a grant too old for the proxy to believe, on the grant alone', async () => {
+    const object = testObject(1200);
+    await t().upload('team/main', object);
+    const [action] = (await downloadActions('team/main', [object])) as [BatchAction];
+    const parts = (action.header?.[DOWNLOAD_GRANT_HEADER] ?? '').split('.');
+    // Made GRANT_BELIEVED_MS and more ago, signed as the API signs: the proxy sends it to the API's authorize.
+    const claims = {
+      projectPath: 'team/main',
+      credential: parts[4] ?? '',
+      issuedAt: Date.now() - GRANT_BELIEVED_MS - 1000,
+      expiresAt: Number(parts[2]),
+    };
+    const secrets = t().stack.api.app.get(ApiSecrets);
+    const [old] = signDownloadGrants(claims, [object], secrets.transferSigningKey) as [string];
+    const spies = spyOnTransfers();
+    try {
+      const answer = await get({ href: action.href, header: { [DOWNLOAD_GRANT_HEADER]: old } });
+      expect(answer.status).toBe(200);
+      expect(answer.data.equals(object.data)).toBe(true);
+      expect(spies.authorize).toHaveBeenCalledTimes(1);
+      // Without Authorization, the API took the grant as the credential.
+      expect(spies.authorize.mock.calls[0]?.[0]).toMatchObject({ grant: old });
+      expect(spies.authorize.mock.calls[0]?.[0]).not.toHaveProperty('authorization');
+      // An expired one proves nothing there either: with no other credential, the project is not found.
+      const expired = signDownloadGrants(
+        { ...claims, expiresAt: Math.floor(Date.now() / 1000) - 1 },
+        [object],
+        secrets.transferSigningKey,
+      );
+      const refused = await get({ href: action.href, header: { [DOWNLOAD_GRANT_HEADER]: expired[0] ?? '' } });
+      expect(refused.status).toBeGreaterThanOrEqual(401);
+      expect(refused.status).toBeLessThan(500);
+      expect(refused.data.equals(object.data)).toBe(false);
+    } finally {
+      spies.restore();
+    }
   });
 
   describe('with git and git-lfs', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DOWNLOAD_GRANT_HEADER } from '@lfs-depot/contracts';
 import { createLogger } from '@lfs-depot/observability';
 
 import {
@@ -155,6 +156,24 @@ describe('logs and metrics of a push, clone, lock and failed sign-ins through gi
       body: 'abcd',
     });
     expect(mismatch.status).toBe(422);
+
+    // A download grant handed out in a batch action (the download's credential), used for a download.
+    const downloadBatch = await fetch(`${stack.url}/team/art.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${alice.username}:${alice.password}`).toString('base64')}`,
+        accept: LFS_TYPE,
+        'content-type': LFS_TYPE,
+      },
+      body: JSON.stringify({ operation: 'download', objects: [{ oid: big.oid, size: big.data.length }] }),
+    });
+    const download = (
+      (await downloadBatch.json()) as { objects: { actions: Record<string, Record<string, unknown>> }[] }
+    ).objects[0]?.actions.download as { href: string; header: Record<string, string> };
+    handedOut.push(download.header[DOWNLOAD_GRANT_HEADER] ?? 'no grant handed out');
+    const downloaded = await fetch(download.href, { headers: download.header });
+    expect(downloaded.status).toBe(200);
+    expect(Buffer.from(await downloaded.arrayBuffer()).equals(big.data)).toBe(true);
 
     const scrape = await fetch(`${stack.url}/metrics`, {
       headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },

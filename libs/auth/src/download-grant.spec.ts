@@ -18,10 +18,12 @@ const proxyKey = transferVerifyingKey(apiKeys.publicKey);
 const otherKeys = transferSigningKeys(randomBytes(32));
 const claims: DownloadGrantClaims = {
   projectPath: 'team/main',
-  userId: '42',
+  credential: 'BGlv4wACNDIuNy4xMw',
   issuedAt: Date.UTC(2026, 11, 1, 12, 0, 0),
   expiresAt: Date.UTC(2026, 11, 1, 13, 0, 0) / 1000,
 };
+
+const CREDENTIAL = claims.credential;
 
 function objects(count: number): GrantedObject[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -40,7 +42,7 @@ function checkedByProxy(value: string, oid: string, bound: Partial<DownloadGrant
     hasValidDownloadGrantSignature(
       {
         projectPath: claims.projectPath,
-        userId: claims.userId,
+        credential: parsed.credential,
         issuedAt: parsed.issuedAt,
         expiresAt: parsed.expiresAt,
         ...bound,
@@ -75,22 +77,26 @@ describe('download grants', () => {
     const outsider = createHash('sha256').update('not granted').digest('hex');
     expect(checkedByProxy(grants[3], outsider)).toBe(false);
     expect(checkedByProxy(grants[3], granted[4]?.oid)).toBe(false);
+    // Every byte of the oid is bound: one that differs only in its last byte proves nothing.
+    const own = granted[3]?.oid ?? '';
+    expect(checkedByProxy(grants[3], `${own.slice(0, 62)}${own.endsWith('00') ? '01' : '00'}`)).toBe(false);
+    expect(checkedByProxy(grants[3], own)).toBe(true);
   });
 
-  it('are refused with another size, index, project, user, issue time or expiry than were signed', () => {
+  it('are refused with another size, index, count, credential, project, issue time or expiry than were signed', () => {
     const granted = objects(5);
     const value = signDownloadGrants(claims, granted, apiKeys.privateKey)[2];
     const oid = granted[2]?.oid;
     const parts = value.split('.');
     const altered = (at: number, to: string): string =>
       parts.map((part, i) => (i === at ? to : part)).join('.');
-    expect(checkedByProxy(altered(6, String(granted[2]?.size ?? 0) + '0'), oid)).toBe(false);
-    expect(checkedByProxy(altered(5, '3'), oid)).toBe(false);
+    expect(checkedByProxy(altered(7, String(granted[2]?.size ?? 0) + '0'), oid)).toBe(false);
+    expect(checkedByProxy(altered(6, '3'), oid)).toBe(false);
+    expect(checkedByProxy(altered(4, 'BGlv4wACNDMuNy4xMw'), oid)).toBe(false);
     expect(checkedByProxy(altered(3, '6'), oid)).toBe(false);
     expect(checkedByProxy(altered(1, String(claims.issuedAt + 1)), oid)).toBe(false);
     expect(checkedByProxy(altered(2, String(claims.expiresAt + 60)), oid)).toBe(false);
     expect(checkedByProxy(value, oid, { projectPath: 'team/other' })).toBe(false);
-    expect(checkedByProxy(value, oid, { userId: '43' })).toBe(false);
     expect(checkedByProxy(value, oid)).toBe(true);
   });
 
@@ -98,6 +104,15 @@ describe('download grants', () => {
     const granted = objects(4);
     const value = signDownloadGrants(claims, granted, otherKeys.privateKey)[1];
     expect(checkedByProxy(value, granted[1]?.oid)).toBe(false);
+  });
+
+  it('carry their credential, and a path of 16-byte nodes: a grant among 100 stays short', () => {
+    const granted = objects(100);
+    const grants = signDownloadGrants(claims, granted, apiKeys.privateKey);
+    expect(parseDownloadGrant(grants[37] ?? '')?.credential).toBe(claims.credential);
+    // A sibling leaf (40 bytes) and six nodes: 136 bytes of path.
+    expect(parseDownloadGrant(grants[37] ?? '')?.siblings).toHaveLength(40 + 6 * 16);
+    expect(Math.max(...grants.map((value) => value.length))).toBeLessThan(360);
   });
 
   it('have a path of exactly the shape their count and index fix', () => {
@@ -111,19 +126,20 @@ describe('download grants', () => {
     const oid = granted[0]?.oid;
     expect(downloadGrantRoot({ ...parsed, siblings: parsed.siblings.subarray(1) }, oid)).toBeUndefined();
     expect(
-      downloadGrantRoot({ ...parsed, siblings: Buffer.concat([parsed.siblings, Buffer.alloc(32)]) }, oid),
+      downloadGrantRoot({ ...parsed, siblings: Buffer.concat([parsed.siblings, Buffer.alloc(16)]) }, oid),
     ).toBeUndefined();
   });
 
   it.each([
     ['empty', ''],
-    ['another format', '2.1.2.1.x.0.1.'],
-    ['too few parts', '1.1.2.1'],
-    ['an index past the count', `1.1.2.1.${'A'.repeat(86)}.1.1.`],
-    ['a signature of the wrong length', '1.1.2.1.AAAA.0.1.'],
-    ['a leading zero', `1.01.2.1.${'A'.repeat(86)}.0.1.`],
-    ['a negative size', `1.1.2.1.${'A'.repeat(86)}.0.-1.`],
-    ['an oversized value', `1.1.2.1.${'A'.repeat(86)}.0.1.${'A'.repeat(3000)}`],
+    ['version 1', `1.1.2.1.${'A'.repeat(86)}.0.1.`],
+    ['too few parts', '2.1.2.1'],
+    ['an index past the count', `2.1.2.1.${CREDENTIAL}.${'A'.repeat(86)}.1.1.`],
+    ['a signature of the wrong length', `2.1.2.1.${CREDENTIAL}.AAAA.0.1.`],
+    ['a leading zero', `2.01.2.1.${CREDENTIAL}.${'A'.repeat(86)}.0.1.`],
+    ['a negative size', `2.1.2.1.${CREDENTIAL}.${'A'.repeat(86)}.0.-1.`],
+    ['a credential that is not base64url', `2.1.2.1.${CREDENTIAL}+.${'A'.repeat(86)}.0.1.`],
+    ['an oversized value', `2.1.2.1.${CREDENTIAL}.${'A'.repeat(86)}.0.1.${'A'.repeat(3000)}`],
   ])('do not parse when %s', (_case, value) => {
     expect(parseDownloadGrant(value)).toBeUndefined();
   });

@@ -1,36 +1,50 @@
 import { hash, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
+import { parseTransferPayload } from './transfer-token.js';
+import type { TransferClaims } from './transfer-token.js';
+
 /**
  * Download grants: the API's proof, made once per batch, that a project linked each object of the batch's download
- * actions when the batch was answered. The API builds a Merkle tree over the (oid, size) pairs, signs its root once
- * with the transfer tokens' Ed25519 key, and gives each action its own path to the root. The proxy, which holds only
- * the public key, checks the path and the signature (the latter once per batch) instead of asking the API per object,
- * and can make no grant of its own.
+ * actions when the batch was answered, and the credential the download is made with. The API builds a Merkle tree
+ * over the (oid, size) pairs, signs its root once with the transfer tokens' Ed25519 key together with the claims of
+ * the batch's transfer token, and gives each action its own path to the root. The proxy, which holds only the public
+ * key, checks the path and the signature (the latter once per batch) instead of asking the API per object, and can
+ * make no grant of its own. A download action carries its grant and nothing else: the signed claims say who the
+ * reader is, so no transfer token goes beside it (half the bytes of a download answer; bench/README.md).
  *
  * Tree: a leaf is an object's raw oid (32 bytes) and size (8 bytes, big-endian); the first level hashes pairs of
- * leaves (a lone leaf alone) under tag 1, every level above pairs of 32-byte nodes under tag 2, and a lone node is
- * carried up unchanged. Leaves are not hashed by themselves, which halves the hashing a batch costs; the tags and
- * the fixed lengths keep a leaf from passing for a node. The signed count fixes the tree's shape, so an index has
- * exactly one path.
+ * leaves (a lone leaf alone) under tag 1, every level above pairs of nodes under tag 2, and a lone node is carried up
+ * unchanged. A node is the first 16 bytes of its SHA-256: forging a path means a second preimage of one (2^128 work),
+ * and the leaves under a signed root are objects the API chose, not the reader. Leaves are not hashed by themselves,
+ * which halves the hashing a batch costs; the tags and the fixed lengths keep a leaf from passing for a node. The
+ * signed count fixes the tree's shape, so an index has exactly one path.
  */
 
-/** First part of every grant value: its format. */
-export const DOWNLOAD_GRANT_VERSION = '1';
-const SIGNATURE_CONTEXT = 'lfs-depot download grant v1\n';
-const LEAF_BYTES = 40;
-const NODE_BYTES = 32;
+/**
+ * First part of every grant value: its format. Version 1 (32-byte nodes, a transfer token beside it) is no longer
+ * made; the proxy sends a download with one to the API's authorize, on the token beside it.
+ */
+export const DOWNLOAD_GRANT_VERSION = '2';
+const SIGNATURE_CONTEXT = 'lfs-depot download grant v2\n';
+const OID_BYTES = 32;
+const LEAF_BYTES = OID_BYTES + 8;
+const NODE_BYTES = 16;
 const SIGNATURE_BYTES = 64;
 /** A batch holds at most MAX_OBJECTS_PER_BATCH objects; this bounds the work a hostile value can ask for. */
 const MAX_COUNT = 1 << 20;
 const MAX_GRANT_LENGTH = 2048;
+const CREDENTIAL = /^[A-Za-z0-9_-]{12,96}$/;
 
-/** What a grant's signature binds besides the tree: the proxy checks each from the request and its token. */
+/** What a grant's signature binds besides the tree: the project from the request, the rest carried in the grant. */
 export interface DownloadGrantClaims {
   /** The project path of the URLs it is used on. */
   projectPath: string;
-  /** The user of the transfer token beside it. */
-  userId: string;
+  /**
+   * The claims of the transfer token the batch's actions would otherwise carry (transferTokenPayload): who reads,
+   * through which parent credential, until when. The API checks them again as it checks the token's.
+   */
+  credential: string;
   /** When the API looked the links up (ms since the epoch, taken before the lookup). */
   issuedAt: number;
   /** Unix seconds; never past the transfer token's own expiry. */
@@ -47,6 +61,8 @@ export interface ParsedDownloadGrant {
   issuedAt: number;
   expiresAt: number;
   count: number;
+  /** As signed: parseTransferPayload reads it. */
+  credential: string;
   index: number;
   size: number;
   /** base64url, as sent: what remembered signatures are looked up by. */
@@ -54,10 +70,15 @@ export interface ParsedDownloadGrant {
   siblings: Buffer;
 }
 
+/** A node: the first NODE_BYTES of its input's SHA-256. */
+function nodeHash(input: Buffer): Buffer {
+  return hash('sha256', input, 'buffer').subarray(0, NODE_BYTES);
+}
+
 function writeLeaf(target: Buffer, offset: number, oid: string, size: number): void {
-  target.write(oid, offset, NODE_BYTES, 'hex');
-  target.writeUInt32BE(Math.floor(size / 0x1_0000_0000), offset + NODE_BYTES);
-  target.writeUInt32BE(size >>> 0, offset + NODE_BYTES + 4);
+  target.write(oid, offset, OID_BYTES, 'hex');
+  target.writeUInt32BE(Math.floor(size / 0x1_0000_0000), offset + OID_BYTES);
+  target.writeUInt32BE(size >>> 0, offset + OID_BYTES + 4);
 }
 
 /** Node counts per level, leaves first, root (1) last. */
@@ -74,10 +95,10 @@ function levelCounts(count: number): number[] {
 }
 
 function signedMessage(claims: DownloadGrantClaims, count: number, root: Buffer): Buffer {
-  // Newlines separate the parts: neither a project path nor a user id can hold one.
+  // Newlines separate the parts: neither a project path nor a credential (base64url) can hold one.
   return Buffer.concat([
     Buffer.from(
-      `${SIGNATURE_CONTEXT}${claims.projectPath}\n${claims.userId}\n${claims.issuedAt}\n${claims.expiresAt}\n${count}\n`,
+      `${SIGNATURE_CONTEXT}${claims.projectPath}\n${claims.credential}\n${claims.issuedAt}\n${claims.expiresAt}\n${count}\n`,
       'utf8',
     ),
     root,
@@ -110,7 +131,7 @@ export function signDownloadGrants(
   for (let i = 0; i < count; i += 2) {
     const pair = i + 1 < count ? 2 : 1;
     leaves.copy(first, 1, i * LEAF_BYTES, (i + pair) * LEAF_BYTES);
-    nodes.set(hash('sha256', first.subarray(0, 1 + pair * LEAF_BYTES), 'buffer'), (i >> 1) * NODE_BYTES);
+    nodes.set(nodeHash(first.subarray(0, 1 + pair * LEAF_BYTES)), (i >> 1) * NODE_BYTES);
   }
   const upper = Buffer.allocUnsafe(1 + 2 * NODE_BYTES);
   upper[0] = 2;
@@ -124,7 +145,7 @@ export function signDownloadGrants(
       const target = (next + (i >> 1)) * NODE_BYTES;
       if (i + 1 < n) {
         nodes.copy(upper, 1, (start + i) * NODE_BYTES, (start + i + 2) * NODE_BYTES);
-        nodes.set(hash('sha256', upper, 'buffer'), target);
+        nodes.set(nodeHash(upper), target);
       } else {
         nodes.copy(nodes, target, (start + i) * NODE_BYTES, (start + i + 1) * NODE_BYTES);
       }
@@ -133,7 +154,7 @@ export function signDownloadGrants(
   const rootStart = starts[counts.length - 2] * NODE_BYTES;
   const root = nodes.subarray(rootStart, rootStart + NODE_BYTES);
   const signature = sign(null, signedMessage(claims, count, root), signingKey).toString('base64url');
-  const shared = `${DOWNLOAD_GRANT_VERSION}.${claims.issuedAt}.${claims.expiresAt}.${count}.${signature}.`;
+  const shared = `${DOWNLOAD_GRANT_VERSION}.${claims.issuedAt}.${claims.expiresAt}.${count}.${claims.credential}.${signature}.`;
   const proof = Buffer.allocUnsafe(LEAF_BYTES + counts.length * NODE_BYTES);
   const grants = new Array<string>(count);
   for (let index = 0; index < count; index += 1) {
@@ -164,10 +185,11 @@ export function parseDownloadGrant(value: string): ParsedDownloadGrant | undefin
     return undefined;
   }
   const parts = value.split('.');
-  if (parts.length !== 8 || parts[0] !== DOWNLOAD_GRANT_VERSION) {
+  if (parts.length !== 9 || parts[0] !== DOWNLOAD_GRANT_VERSION) {
     return undefined;
   }
-  const [, issuedAt, expiresAt, count, signature, index, size, siblings] = parts as [
+  const [, issuedAt, expiresAt, count, credential, signature, index, size, siblings] = parts as [
+    string,
     string,
     string,
     string,
@@ -177,13 +199,17 @@ export function parseDownloadGrant(value: string): ParsedDownloadGrant | undefin
     string,
     string,
   ];
-  if (![issuedAt, expiresAt, count, index, size].every((part) => INTEGER.test(part))) {
+  if (
+    ![issuedAt, expiresAt, count, index, size].every((part) => INTEGER.test(part)) ||
+    !CREDENTIAL.test(credential)
+  ) {
     return undefined;
   }
   const parsed: ParsedDownloadGrant = {
     issuedAt: Number(issuedAt),
     expiresAt: Number(expiresAt),
     count: Number(count),
+    credential,
     index: Number(index),
     size: Number(size),
     signature,
@@ -221,7 +247,7 @@ export function downloadGrantRoot(parsed: ParsedDownloadGrant, oid: string): Buf
   } else {
     writeLeaf(first, 1, oid, parsed.size);
   }
-  let node = hash('sha256', first.subarray(0, length), 'buffer');
+  let node = nodeHash(first.subarray(0, length));
   const upper = Buffer.allocUnsafe(1 + 2 * NODE_BYTES);
   upper[0] = 2;
   let i = index >> 1;
@@ -235,7 +261,7 @@ export function downloadGrantRoot(parsed: ParsedDownloadGrant, oid: string): Buf
       upper.set(node, mine);
       siblings.copy(upper, mine === 1 ? 1 + NODE_BYTES : 1, offset, offset + NODE_BYTES);
       offset += NODE_BYTES;
-      node = hash('sha256', upper, 'buffer');
+      node = nodeHash(upper);
     }
     i >>= 1;
   }
@@ -259,5 +285,65 @@ export function hasValidDownloadGrantSignature(
     );
   } catch {
     return false;
+  }
+}
+
+/** What checking a grant for one object found. */
+export type DownloadGrantCheck =
+  | { valid: true; grant: ParsedDownloadGrant; claims: TransferClaims }
+  | {
+      valid: false;
+      /** `malformed`: not a grant of this format; `expired`: it or its credential; the others: it proves nothing. */
+      reason: 'malformed' | 'expired' | 'path' | 'signature';
+    };
+
+/** Signatures found valid, remembered: a few short strings each; the oldest go first. */
+const VERIFIED_SIGNATURE_ENTRIES = 4096;
+
+/**
+ * Checks grant values for one object each, as the proxy does before serving on one and the API when it is asked:
+ * the value's form, its expiry and its credential's, the path from the object, and the API's signature over the
+ * root, the project and the credential. Signatures found valid are remembered with what they were valid for, so a
+ * batch's one signature is verified once rather than per object.
+ */
+export class DownloadGrantChecker {
+  private readonly verified = new Map<string, string>();
+
+  constructor(private readonly maxEntries = VERIFIED_SIGNATURE_ENTRIES) {}
+
+  check(value: string, oid: string, projectPath: string, key: KeyObject, now: number): DownloadGrantCheck {
+    const grant = parseDownloadGrant(value);
+    if (!grant) {
+      return { valid: false, reason: 'malformed' };
+    }
+    // Read as of the epoch: whether it is a credential at all; its expiry is judged next, with the grant's.
+    const claims = parseTransferPayload(grant.credential, 0);
+    if (!claims) {
+      return { valid: false, reason: 'malformed' };
+    }
+    if (grant.expiresAt * 1000 <= now || claims.expiresAt * 1000 <= now) {
+      return { valid: false, reason: 'expired' };
+    }
+    const root = downloadGrantRoot(grant, oid);
+    if (!root) {
+      return { valid: false, reason: 'path' };
+    }
+    const { credential, issuedAt, expiresAt, count, signature } = grant;
+    const signed = `${projectPath}\n${credential}\n${issuedAt}\n${expiresAt}\n${count}\n${root.toString('hex')}`;
+    if (this.verified.get(signature) !== signed) {
+      const bound = { projectPath, credential, issuedAt, expiresAt };
+      if (!hasValidDownloadGrantSignature(bound, count, root, signature, key)) {
+        return { valid: false, reason: 'signature' };
+      }
+      this.verified.delete(signature);
+      this.verified.set(signature, signed);
+      if (this.verified.size > this.maxEntries) {
+        const oldest = this.verified.keys().next().value;
+        if (oldest !== undefined) {
+          this.verified.delete(oldest);
+        }
+      }
+    }
+    return { valid: true, grant, claims };
   }
 }

@@ -7,8 +7,10 @@ import {
   encodeTransferToken,
   hasValidTransferMac,
   hasValidTransferSignature,
+  parseTransferPayload,
   parseTransferToken,
   transferSigningKeys,
+  transferTokenPayload,
   transferVerifyingKey,
 } from './transfer-token.js';
 import type { TransferClaims } from './transfer-token.js';
@@ -113,5 +115,17 @@ describe('transfer tokens', () => {
       parseTransferToken(`lfsx_${bytes.toString('base64url')}.${mac}.${signature}`, now),
     ).toBeUndefined();
     expect(parseTransferToken(`lfsx_${payload}.${mac}`, now)).toBeUndefined();
+  });
+
+  it('give their claims part alone, which reads back to the same claims (what a download grant carries)', () => {
+    const payload = transferTokenPayload(token);
+    expect(payload).toBe(token.slice('lfsx_'.length).split('.')[0]);
+    expect(parseTransferPayload(payload ?? '', now)).toEqual(claims);
+    expect(parseTransferPayload(payload ?? '', claims.expiresAt * 1000)).toBeUndefined();
+    for (const candidate of ['', 'not+base64url', 'A'.repeat(97), 'AAAA']) {
+      expect(parseTransferPayload(candidate, now)).toBeUndefined();
+    }
+    expect(transferTokenPayload('lfsd_abc.def')).toBeUndefined();
+    expect(transferTokenPayload('lfsx_.def')).toBeUndefined();
   });
 });

@@ -43,6 +43,9 @@ const MAC_CONTEXT = 'lfs-depot transfer token v1\n';
 const SIGNATURE_CONTEXT = 'lfs-depot transfer token signature v1\n';
 /** Longest token we look at: payload (ids of up to 19 digits), MAC and signature, with room to spare. */
 const MAX_TOKEN_LENGTH = 300;
+/** Longest payload: six bytes and three ids of up to 19 digits with their dots, in base64url. */
+const MAX_PAYLOAD_CHARS = 96;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** DER prefixes that turn a raw 32-byte Ed25519 seed or public key into PKCS#8 or SPKI. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -134,7 +137,38 @@ export function parseTransferToken(token: string, now = Date.now()): ParsedTrans
   const payload = Buffer.from(encodedPayload, 'base64url');
   const mac = Buffer.from(encodedMac, 'base64url');
   const signature = Buffer.from(encodedSignature, 'base64url');
-  if (payload.length < 9 || mac.length !== MAC_BYTES || signature.length !== SIGNATURE_BYTES) {
+  if (mac.length !== MAC_BYTES || signature.length !== SIGNATURE_BYTES) {
+    return undefined;
+  }
+  const claims = claimsOfPayload(payload, now);
+  return claims && { payload, mac, signature, claims };
+}
+
+/**
+ * The claims part of a token (base64url, as the token carries it), which a download grant carries instead of the whole
+ * token: the grant's own signature vouches for it there. Undefined for anything but a well-formed transfer token.
+ */
+export function transferTokenPayload(token: string): string | undefined {
+  if (!token.startsWith(TRANSFER_TOKEN_PREFIX)) {
+    return undefined;
+  }
+  const end = token.indexOf('.', TRANSFER_TOKEN_PREFIX.length);
+  return end > TRANSFER_TOKEN_PREFIX.length ? token.slice(TRANSFER_TOKEN_PREFIX.length, end) : undefined;
+}
+
+/**
+ * Reads the claims of a payload as transferTokenPayload gives it; undefined when malformed, of another version, or
+ * expired at `now`. Nothing about it is believed until whatever carries it has been verified.
+ */
+export function parseTransferPayload(encoded: string, now = Date.now()): TransferClaims | undefined {
+  if (encoded.length > MAX_PAYLOAD_CHARS || !BASE64URL.test(encoded)) {
+    return undefined;
+  }
+  return claimsOfPayload(Buffer.from(encoded, 'base64url'), now);
+}
+
+function claimsOfPayload(payload: Buffer, now: number): TransferClaims | undefined {
+  if (payload.length < 9) {
     return undefined;
   }
   const expiresAt = payload.readUInt32BE(1);
@@ -155,7 +189,7 @@ export function parseTransferToken(token: string, now = Date.now()): ParsedTrans
   } else if (match[4]) {
     claims.parentTokenId = match[4];
   }
-  return { payload, mac, signature, claims };
+  return claims;
 }
 
 /** Whether the token's HMAC is the API's (what the API checks; only the API holds the key). */

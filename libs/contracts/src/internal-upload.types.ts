@@ -25,6 +25,11 @@ export interface TransferAuthorizeRequest {
   size: number;
   /** The Authorization header the client sent on the transfer request, relayed verbatim. */
   authorization?: string;
+  /**
+   * Downloads only: the DOWNLOAD_GRANT_HEADER value of the GET, relayed verbatim. A grant that proves the object is
+   * the credential the download is made with, whatever Authorization says.
+   */
+  grant?: string;
   /** The client's address as the proxy determined it (throttles password guessing on transfer routes). */
   client?: string;
 }
@@ -86,19 +91,22 @@ export interface DownloadAuthorization {
 
 /**
  * Header of a batch download action carrying its download grant (see @lfs-depot/auth download-grant): the proof,
- * signed by the API, that the project linked the object when the batch was answered.
+ * signed by the API, that the project linked the object when the batch was answered, and the reader's credential
+ * (the action carries no Authorization beside it).
  */
 export const DOWNLOAD_GRANT_HEADER = 'X-Lfs-Depot-Grant';
 
 /**
- * The proxy's periodic re-check of a transfer token it serves downloads on with grants (INTERNAL_PATHS.checkDownloads):
- * the API checks the credentials in full for read access, as it would for one download.
+ * The proxy's periodic re-check of the credential it serves downloads on with grants (INTERNAL_PATHS.checkDownloads):
+ * the API checks the grant and the credential it carries in full for read access, as it would for one download.
  */
 export interface DownloadCheckRequest {
   /** Project path as it appears in the URL. */
   project: string;
-  /** The Authorization header of the GET, relayed verbatim. */
-  authorization?: string;
+  /** The oid of the GET whose grant is sent: the grant's path starts from it. */
+  oid: string;
+  /** The DOWNLOAD_GRANT_HEADER value of the GET, relayed verbatim. */
+  grant: string;
   client?: string;
 }
 

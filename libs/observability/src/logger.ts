@@ -44,13 +44,17 @@ export const REDACTED_PATHS = [
   'password',
   'token',
   'secret',
+  'grant',
   'headers.authorization',
+  'headers["x-lfs-depot-grant"]',
+  'req.headers["x-lfs-depot-grant"]',
   'req.headers.authorization',
   'req.headers.cookie',
   '*.authorization',
   '*.password',
   '*.token',
   '*.secret',
+  '*.grant',
 ];
 
 /**

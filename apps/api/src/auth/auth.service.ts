@@ -18,6 +18,7 @@ import {
 import { hashPassword, needsRehash, verifyPassword } from './password-hasher.js';
 import { hashToken, PLATFORM_TOKEN_PREFIX, TOKEN_PREFIX } from './token-hash.js';
 import { TRANSFER_TOKEN_PREFIX, TransferTokenService } from './transfer-token.service.js';
+import type { TransferClaims } from './transfer-token.service.js';
 
 let dummyHash: Promise<string> | undefined;
 
@@ -127,11 +128,21 @@ export class AuthService {
     startedAt = Date.now(),
   ): Promise<Principal | undefined> {
     const claims = this.transferTokens.verify(token, startedAt);
-    if (!claims) {
-      return undefined;
-    }
+    return claims && this.principalOfTransferClaims(claims, username, startedAt);
+  }
+
+  /**
+   * Who verified transfer-token claims (a token's, or a download grant's credential, whose signature the caller has
+   * checked) stand for now: undefined when the user is gone or renamed (`username`, when the client named one), or the
+   * parent credential was revoked or expired as of `startedAt`.
+   */
+  async principalOfTransferClaims(
+    claims: TransferClaims,
+    username: string | undefined,
+    startedAt = Date.now(),
+  ): Promise<Principal | undefined> {
     const user = await this.accessCache.load(`user:${claims.userId}`, () => this.userById(claims.userId));
-    if (!user || user.username !== username) {
+    if (!user || (username !== undefined && user.username !== username)) {
       return undefined;
     }
     // The parent token's revocation empties the AccessCache on every instance, so this stops the transfer token too.

@@ -1,6 +1,14 @@
+import type { KeyObject } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import type { TransferClaims } from '@lfs-depot/auth';
-import { encodeTransferToken, hasValidTransferMac, parseTransferToken } from '@lfs-depot/auth';
+import {
+  DownloadGrantChecker,
+  encodeTransferToken,
+  hasValidTransferMac,
+  parseTransferToken,
+  transferVerifyingKey,
+} from '@lfs-depot/auth';
 import type { Role } from '@lfs-depot/contracts';
 
 import { ApiSecrets } from '../core/api-secrets.js';
@@ -29,8 +37,12 @@ const MINTED_CACHE_ENTRIES = 10_000;
 @Injectable()
 export class TransferTokenService {
   private readonly minted = new Map<string, { token: string; expiresAt: number }>();
+  private readonly grants = new DownloadGrantChecker();
+  private readonly verifyingKey: KeyObject;
 
-  constructor(private readonly secrets: ApiSecrets) {}
+  constructor(private readonly secrets: ApiSecrets) {
+    this.verifyingKey = transferVerifyingKey(secrets.transferPublicKey);
+  }
 
   issue(
     principal: Principal,
@@ -85,6 +97,21 @@ export class TransferTokenService {
   verify(token: string, now = Date.now()): TransferClaims | undefined {
     const parsed = parseTransferToken(token, now);
     return parsed && hasValidTransferMac(parsed, this.secrets.transferTokenKey) ? parsed.claims : undefined;
+  }
+
+  /**
+   * The credential of a download grant (@lfs-depot/auth download-grant) whose path leads from `oid` to a root this API
+   * signed for `projectPath`, unexpired at `now`: the claims of the transfer token it stands for. Undefined otherwise
+   * (malformed, expired, another object, project or key, or an older format).
+   */
+  verifyDownloadGrant(
+    grant: string,
+    oid: string,
+    projectPath: string,
+    now = Date.now(),
+  ): TransferClaims | undefined {
+    const check = this.grants.check(grant, oid, projectPath, this.verifyingKey, now);
+    return check.valid ? check.claims : undefined;
   }
 
   private expiryFor(principal: Principal, ttlSeconds: number, now: number): number {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { signDownloadGrants } from '@lfs-depot/auth';
+import { signDownloadGrants, transferTokenPayload } from '@lfs-depot/auth';
 import type { Config } from '@lfs-depot/config';
 import type { BatchAction, BatchObjectResult, BatchResponse } from '@lfs-depot/contracts';
 import {
@@ -31,7 +31,7 @@ import { parseBatchRequest } from './batch-request.parser.js';
  * Well within the 10 s for which the proxy believes grants without REDIS_URL.
  */
 const GRANT_REUSE_MS = 5_000;
-/** Characters of remembered grants (about 455 per object); past it everything is forgotten. */
+/** Characters of remembered grants (about 330 per object); past it everything is forgotten. */
 const MAX_REMEMBERED_GRANT_CHARS = 4_000_000;
 
 const NONE_UNAVAILABLE: UnavailableOids = { removed: new Set(), damaged: new Set() };
@@ -171,10 +171,11 @@ export class BatchService {
         },
       };
     });
-    if (principal && credential && request.operation === 'download' && !linkedObjects) {
+    const grantCredential = credential && transferTokenPayload(credential.token);
+    if (grantCredential && request.operation === 'download' && !linkedObjects) {
       this.grantDownloads(objects, {
         projectPath: project.path,
-        userId: principal.userId,
+        credential: grantCredential,
         issuedAt: lookedUpAt,
         expiresAt: credential.expiresAt,
       });
@@ -193,14 +194,15 @@ export class BatchService {
 
   /**
    * Gives each download action its grant (@lfs-depot/auth download-grant), with which the proxy serves it without
-   * asking the API: one signature for the batch, a path to its root per object.
+   * asking the API: one signature for the batch, a path to its root per object. The grant carries the transfer
+   * token's claims under its own signature, so it replaces the action's Authorization header: half the answer's bytes.
    */
   private grantDownloads(
     objects: BatchObjectResult[],
     claims: Parameters<typeof signDownloadGrants>[0],
   ): void {
     const granted = objects.filter((object) => object.actions?.download?.header !== undefined);
-    let key = `${claims.projectPath}\n${claims.userId}\n${claims.expiresAt}`;
+    let key = `${claims.projectPath}\n${claims.credential}\n${claims.expiresAt}`;
     for (const object of granted) {
       key += ` ${object.oid}:${object.size}`;
     }
@@ -218,7 +220,7 @@ export class BatchService {
     }
     granted.forEach((object, i) => {
       const action = object.actions?.download as BatchAction;
-      action.header = { ...action.header, [DOWNLOAD_GRANT_HEADER]: grants[i] };
+      action.header = { [DOWNLOAD_GRANT_HEADER]: grants[i] };
     });
   }
 
@@ -347,7 +349,7 @@ export class BatchService {
     principal: Principal | undefined,
     project: Project,
     role: 'read' | 'write',
-  ): { header: Record<string, string>; expiresAt: number } | undefined {
+  ): { header: Record<string, string>; token: string; expiresAt: number } | undefined {
     if (!principal) {
       return undefined;
     }
@@ -359,6 +361,7 @@ export class BatchService {
     );
     return {
       header: { Authorization: `Basic ${Buffer.from(`${principal.username}:${token}`).toString('base64')}` },
+      token,
       expiresAt,
     };
   }

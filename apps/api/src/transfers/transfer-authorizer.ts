@@ -5,6 +5,7 @@ import { DomainError, ErrorCode } from '@lfs-depot/contracts';
 
 import { AuthService } from '../auth/auth.service.js';
 import { BasicAuthStrategy } from '../auth/basic-auth.strategy.js';
+import { TransferTokenService } from '../auth/transfer-token.service.js';
 import type { Principal, UserNote } from '../core/principal.js';
 import { ProjectAccessService } from '../projects/project-access.service.js';
 import type { ProjectAccess } from '../projects/project-access.service.js';
@@ -16,7 +17,36 @@ export class TransferAuthorizer {
     private readonly basic: BasicAuthStrategy,
     private readonly auth: AuthService,
     private readonly access: ProjectAccessService,
+    private readonly transferTokens: TransferTokenService,
   ) {}
+
+  /**
+   * For a download made with a download grant: the grant is checked as the proxy checks it (its path from this object,
+   * this API's signature over the project and the credential it carries), its credential as a transfer token's claims
+   * are (the user, the parent credential's revocation), and the user's read access to the project as of now. Undefined
+   * when the grant proves nothing for this object (malformed, expired, an older format): the caller then goes by the
+   * request's Authorization, as for a download without a grant.
+   */
+  async authorizeGrant(
+    grant: string,
+    oid: string,
+    projectPath: string,
+    noteUser?: UserNote,
+  ): Promise<(ProjectAccess & { principal?: Principal }) | undefined> {
+    const claims = this.transferTokens.verifyDownloadGrant(grant, oid, projectPath);
+    if (!claims) {
+      return undefined;
+    }
+    const principal = await this.auth.principalOfTransferClaims(claims, undefined);
+    if (!principal) {
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'The credentials of this download grant are no longer valid (revoked, or its user changed): fetch again',
+      );
+    }
+    noteUser?.(principal.username);
+    return { ...(await this.access.requireAccess(principal, projectPath, 'read')), principal };
+  }
 
   /**
    * `client` is the requester's address (and keys the password throttle); undefined when unknown. `noteUser` learns

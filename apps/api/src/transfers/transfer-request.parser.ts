@@ -12,7 +12,7 @@ export function assertTransferAuthorizeRequest(
   if (!isRecord(body) || typeof body.project !== 'string') {
     throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid project: expected a project path');
   }
-  for (const field of ['authorization', 'client'] as const) {
+  for (const field of ['authorization', 'grant', 'client'] as const) {
     if (body[field] !== undefined && typeof body[field] !== 'string') {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, `Invalid ${field}: expected a string`);
     }

@@ -243,13 +243,19 @@ export class TransfersService {
     if (!isValidOid(request.oid)) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid oid');
     }
-    const { project } = await this.authorizer.authorize(
-      request.authorization,
-      request.client,
-      request.project,
-      'read',
-      noteUser,
-    );
+    const granted =
+      request.grant === undefined
+        ? undefined
+        : await this.authorizer.authorizeGrant(request.grant, request.oid, request.project, noteUser);
+    const { project } =
+      granted ??
+      (await this.authorizer.authorize(
+        request.authorization,
+        request.client,
+        request.project,
+        'read',
+        noteUser,
+      ));
     // A damaged object's bytes are never served: missing or corrupt, until an upload repairs it.
     const object = (await this.objects.findLinkedObjects(project.id, [request.oid], { healthy: true })).get(
       request.oid,
@@ -261,12 +267,26 @@ export class TransfersService {
   }
 
   /**
-   * The proxy's re-check of the credentials it serves grant downloads on: read access to the project, checked in
-   * full as for one download, and since when grants prove nothing any more.
+   * The proxy's re-check of the credential it serves grant downloads on: the grant and its credential's read access
+   * to the project, checked in full as for one download, and since when grants prove nothing any more.
    */
   async checkDownloads(request: DownloadCheckRequest, noteUser?: UserNote): Promise<DownloadCheckAnswer> {
     assertTransferAuthorizeRequest(request);
-    await this.authorizer.authorize(request.authorization, request.client, request.project, 'read', noteUser);
+    if (typeof request.grant !== 'string' || typeof request.oid !== 'string' || !isValidOid(request.oid)) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Invalid grant or oid: expected strings');
+    }
+    const granted = await this.authorizer.authorizeGrant(
+      request.grant,
+      request.oid,
+      request.project,
+      noteUser,
+    );
+    if (!granted) {
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'This download grant is not valid for this object (expired, or not made by this server): fetch again',
+      );
+    }
     const changed = this.objects.linksChangedSince();
     return {
       links_changed_at:

@@ -4,9 +4,9 @@ import { describe, expect, it } from '@jest/globals';
 import {
   deriveKey,
   encodeTransferToken,
-  formatBasicAuthorization,
   signDownloadGrants,
   transferSigningKeys,
+  transferTokenPayload,
 } from '@lfs-depot/auth';
 import type { DownloadCheckAnswer, DownloadCheckRequest } from '@lfs-depot/contracts';
 
@@ -17,26 +17,30 @@ const macKey = deriveKey('api-secret-0123456789-0123456789-abcdef', 'transfer-to
 const api = transferSigningKeys(deriveKey('api-secret-0123456789-0123456789-abcdef', 'transfer-signing'));
 const start = Date.UTC(2026, 11, 1, 12, 0, 0);
 const expiresAt = start / 1000 + 3600;
-const authorization = formatBasicAuthorization(
-  'alice',
-  encodeTransferToken(
-    { userId: '42', projectId: '7', role: 'read', expiresAt },
-    { username: 'alice', projectPath: 'team/main' },
-    { macKey, signingKey: api.privateKey },
-  ),
-);
+const credential =
+  transferTokenPayload(
+    encodeTransferToken(
+      { userId: '42', projectId: '7', role: 'read', expiresAt },
+      { username: 'alice', projectPath: 'team/main' },
+      { macKey, signingKey: api.privateKey },
+    ),
+  ) ?? '';
 const objects = [0, 1, 2].map((i) => ({
   oid: createHash('sha256').update(`object ${i}`).digest('hex'),
   size: 100 + i,
 }));
 const grants = signDownloadGrants(
-  { projectPath: 'team/main', userId: '42', issuedAt: start, expiresAt },
+  { projectPath: 'team/main', credential, issuedAt: start, expiresAt },
   objects,
   api.privateKey,
 );
 
 /** A verifier whose API answers `answer` (or throws it) to every re-check, and counts them; the clock is `now`. */
-function setup(answer: DownloadCheckAnswer | Error = { links_changed_at: start - 1 }): {
+function setup(
+  answer: (DownloadCheckAnswer & { user?: string }) | Error = { links_changed_at: start - 1, user: 'alice' },
+  /** null: the API cannot give its key. */
+  publicKey: Buffer | null = api.publicKey,
+): {
   grants: DownloadGrantVerifier;
   checks: DownloadCheckRequest[];
   clock: { now: number };
@@ -44,7 +48,9 @@ function setup(answer: DownloadCheckAnswer | Error = { links_changed_at: start -
   const checks: DownloadCheckRequest[] = [];
   const clock = { now: start + 10 };
   const tokens = new TransferTokenVerifier(() =>
-    Promise.resolve({ public_key: api.publicKey.toString('base64url'), max_object_size: 1000 }),
+    Promise.resolve(
+      publicKey === null ? undefined : { public_key: publicKey.toString('base64url'), max_object_size: 1000 },
+    ),
   );
   const verifier = new DownloadGrantVerifier(
     tokens,
@@ -62,7 +68,6 @@ function download(index: number, overrides: Partial<Parameters<DownloadGrantVeri
     project: 'team/main',
     oid: objects[index]?.oid ?? '',
     grant: grants[index],
-    authorization,
     client: '192.0.2.1',
     ...overrides,
   };
@@ -70,7 +75,7 @@ function download(index: number, overrides: Partial<Parameters<DownloadGrantVeri
 
 describe(DownloadGrantVerifier.name, () => {
   describe('decide', () => {
-    it('grants each object of the batch its size, re-checking the token once per interval', async () => {
+    it('grants each object of the batch its size, re-checking the credential once per interval', async () => {
       const { grants: verifier, checks, clock } = setup();
       for (const index of [0, 1, 2]) {
         expect(await verifier.decide(download(index))).toEqual({
@@ -79,21 +84,34 @@ describe(DownloadGrantVerifier.name, () => {
           user: 'alice',
         });
       }
-      expect(checks).toEqual([{ project: 'team/main', authorization, client: '192.0.2.1' }]);
+      // The API is sent the grant and the object it was used for, from which it checks both again.
+      expect(checks).toEqual([
+        { project: 'team/main', oid: objects[0]?.oid, grant: grants[0], client: '192.0.2.1' },
+      ]);
       clock.now += 1000;
       await verifier.decide(download(0));
       expect(checks).toHaveLength(2);
     });
 
-    it('asks the API when there is no grant, no transfer token, or the token is for another project', async () => {
+    it('asks the API when there is no grant, a grant of the older format, or no key to check it with', async () => {
       const { grants: verifier, checks } = setup();
       expect(await verifier.decide(download(0, { grant: undefined }))).toEqual({ kind: 'ask' });
+      // What an API of before this proxy made: a version 1 grant beside a transfer token, which the API checks.
       expect(
-        await verifier.decide(
-          download(0, { authorization: formatBasicAuthorization('alice', 'a password') }),
-        ),
-      ).toEqual({ kind: 'ask' });
-      expect(await verifier.decide(download(0, { project: 'team/other' }))).toEqual({ kind: 'ask' });
+        await verifier.decide(download(0, { grant: `1.${start}.${expiresAt}.3.${'A'.repeat(86)}.0.100.` })),
+      ).toEqual({
+        kind: 'ask',
+      });
+      expect(checks).toHaveLength(0);
+      const keyless = setup(undefined, null);
+      expect(await keyless.grants.decide(download(0))).toEqual({ kind: 'ask' });
+      expect(keyless.checks).toHaveLength(0);
+    });
+
+    it('asks the API for an expired grant', async () => {
+      const { grants: verifier, clock, checks } = setup();
+      clock.now = expiresAt * 1000;
+      expect(await verifier.decide(download(0))).toEqual({ kind: 'ask' });
       expect(checks).toHaveLength(0);
     });
 
@@ -111,19 +129,34 @@ describe(DownloadGrantVerifier.name, () => {
       expect(await verifier.decide(download(1))).toEqual({ kind: 'ask' });
     });
 
-    it('refuses a proof of another object, a forged size, or a malformed grant, before asking the API', async () => {
+    it('refuses a proof of another object or project, a forged size or credential, or a malformed grant, before asking the API', async () => {
       const { grants: verifier, checks } = setup();
       expect(await verifier.decide(download(0, { grant: grants[1] }))).toMatchObject({ kind: 'refused' });
+      expect(await verifier.decide(download(0, { project: 'team/other' }))).toMatchObject({
+        kind: 'refused',
+      });
       const forged = (grants[0] ?? '').split('.');
-      forged[6] = '999';
+      forged[7] = '999';
       expect(await verifier.decide(download(0, { grant: forged.join('.') }))).toMatchObject({
+        kind: 'refused',
+      });
+      const otherCredential = (grants[0] ?? '').split('.');
+      otherCredential[4] =
+        transferTokenPayload(
+          encodeTransferToken(
+            { userId: '43', projectId: '7', role: 'read', expiresAt },
+            { username: 'mallory', projectPath: 'team/main' },
+            { macKey, signingKey: api.privateKey },
+          ),
+        ) ?? '';
+      expect(await verifier.decide(download(0, { grant: otherCredential.join('.') }))).toMatchObject({
         kind: 'refused',
       });
       expect(await verifier.decide(download(0, { grant: 'nonsense' }))).toMatchObject({ kind: 'refused' });
       expect(checks).toHaveLength(0);
     });
 
-    it("passes on the API's refusal of the token and asks again next time", async () => {
+    it("passes on the API's refusal of the credential and asks again next time", async () => {
       const refusal = new Error('API answered 401');
       const { grants: verifier, checks } = setup(refusal);
       await expect(verifier.decide(download(0))).rejects.toBe(refusal);

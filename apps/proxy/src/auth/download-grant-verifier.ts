@@ -1,4 +1,4 @@
-import { downloadGrantRoot, hasValidDownloadGrantSignature, parseDownloadGrant } from '@lfs-depot/auth';
+import { DownloadGrantChecker } from '@lfs-depot/auth';
 import type { DownloadCheckAnswer, DownloadCheckRequest } from '@lfs-depot/contracts';
 
 import type { TransferTokenVerifier } from './transfer-token-verifier.js';
@@ -17,6 +17,8 @@ export const DOWNLOAD_RECHECK_MS = 1_000;
 export const GRANT_BELIEVED_MS = 10_000;
 /** Signatures and re-checks remembered: a few short strings each; the oldest go first. */
 const DEFAULT_MAX_ENTRIES = 4096;
+/** Version 1 grants, which came with a transfer token in Authorization. */
+const OLDER_GRANT_PREFIX = '1.';
 
 /** What to do with a download: serve it on its grant, authorize it with the API as before, or refuse it. */
 export type GrantDecision =
@@ -27,96 +29,89 @@ export interface GrantedDownload {
   oid: string;
   /** The DOWNLOAD_GRANT_HEADER value of the GET (undefined: none). */
   grant: string | undefined;
-  authorization: string | undefined;
   client: string | undefined;
 }
 
 interface Check {
   checkedAt: number;
   linksChangedAt: number;
+  /** Who the API says the credential is, for the access line. */
+  user: string;
 }
 
 const ASK: GrantDecision = { kind: 'ask' };
 
+const REFUSALS = {
+  path: 'download grant path of the wrong shape',
+  signature: 'download grant not signed for this object and project',
+  malformed: 'malformed download grant',
+} as const;
+
 /**
- * Lets a download GET in on its grant (see @lfs-depot/auth download-grant) with no call to the API: the transfer token
- * beside it verifies here (TransferTokenVerifier), the grant's path leads from the object to a root the API signed for
- * this project, this token's user and the token's lifetime, and the API, asked at most every DOWNLOAD_RECHECK_MS per
- * token, still accepts the token and has seen no link removed since the grant was made. A download without a grant,
- * or whose grant is stale or cannot be checked here, is authorized by the API as before; a grant that does not prove
- * the object is refused.
+ * Lets a download GET in on its grant (see @lfs-depot/auth download-grant) with no call to the API: the grant's path
+ * leads from the object to a root the API signed for this project and the credential the grant carries, neither has
+ * expired, and the API, asked at most every DOWNLOAD_RECHECK_MS per credential, still accepts the credential and has
+ * seen no link removed since the grant was made. A download without a grant, or whose grant is stale, of an older
+ * format or cannot be checked here, is authorized by the API (which also takes the grant as the credential); a
+ * grant that does not prove the object is refused.
  */
 export class DownloadGrantVerifier {
-  /** Signature → what it was verified for, so that a batch's signature is checked once. */
-  private readonly signatures = new Map<string, string>();
+  private readonly grants: DownloadGrantChecker;
   private readonly checks = new Map<string, Check>();
   private readonly checking = new Map<string, Promise<Check>>();
 
   constructor(
     private readonly tokens: TransferTokenVerifier,
-    /** The API's re-check; throws (ApiDenial) when the API refuses the credentials. */
-    private readonly check: (request: DownloadCheckRequest) => Promise<DownloadCheckAnswer>,
+    /** The API's re-check; throws (ApiDenial) when the API refuses the credential. */
+    private readonly check: (
+      request: DownloadCheckRequest,
+    ) => Promise<DownloadCheckAnswer & { user?: string }>,
     private readonly options: { recheckMs?: number; maxEntries?: number; now?: () => number } = {},
-  ) {}
+  ) {
+    this.grants = new DownloadGrantChecker(options.maxEntries ?? DEFAULT_MAX_ENTRIES);
+  }
 
   async decide(download: GrantedDownload): Promise<GrantDecision> {
-    if (download.grant === undefined) {
+    const { grant } = download;
+    if (grant === undefined) {
+      return ASK;
+    }
+    // Made by an API older than this proxy, with the transfer token beside it: the API authorizes it by the token.
+    if (grant.startsWith(OLDER_GRANT_PREFIX)) {
       return ASK;
     }
     const now = (this.options.now ?? Date.now)();
-    const token = await this.tokens.grant(download.authorization, download.project, 'read', now);
-    const key = this.tokens.verifyingKey;
-    if (!token || !key) {
+    const key = await this.tokens.verifyingKey(now);
+    if (!key) {
       return ASK;
     }
-    const parsed = parseDownloadGrant(download.grant);
-    if (!parsed) {
-      return { kind: 'refused', reason: 'malformed download grant' };
+    const checked = this.grants.check(grant, download.oid, download.project, key, now);
+    if (!checked.valid) {
+      return checked.reason === 'expired' ? ASK : { kind: 'refused', reason: REFUSALS[checked.reason] };
     }
-    if (parsed.expiresAt * 1000 <= now || now - parsed.issuedAt >= GRANT_BELIEVED_MS) {
+    if (now - checked.grant.issuedAt >= GRANT_BELIEVED_MS) {
       return ASK;
     }
-    const root = downloadGrantRoot(parsed, download.oid);
-    if (!root) {
-      return { kind: 'refused', reason: 'download grant path of the wrong shape' };
-    }
-    const claims = {
-      projectPath: download.project,
-      userId: token.userId,
-      issuedAt: parsed.issuedAt,
-      expiresAt: parsed.expiresAt,
-    };
-    const signed = `${claims.projectPath}\n${claims.userId}\n${claims.issuedAt}\n${claims.expiresAt}\n${parsed.count}\n${root.toString('hex')}`;
-    if (this.signatures.get(parsed.signature) !== signed) {
-      if (!hasValidDownloadGrantSignature(claims, parsed.count, root, parsed.signature, key)) {
-        return { kind: 'refused', reason: 'download grant not signed for this object, project and user' };
-      }
-      this.remember(this.signatures, parsed.signature, signed);
-    }
-    const { linksChangedAt } = await this.recheck(download, now);
+    const { linksChangedAt, user } = await this.recheck(download, grant, checked.grant.credential, now);
     // A link removed (or an object marked damaged) since the grant was made may be this one: the API decides.
-    return parsed.issuedAt > linksChangedAt
-      ? { kind: 'granted', size: parsed.size, user: token.username }
+    return checked.grant.issuedAt > linksChangedAt
+      ? { kind: 'granted', size: checked.grant.size, user }
       : ASK;
   }
 
-  private recheck(download: GrantedDownload, now: number): Promise<Check> {
-    const key = `${download.project}\n${download.authorization ?? ''}`;
+  private recheck(download: GrantedDownload, grant: string, credential: string, now: number): Promise<Check> {
+    const key = `${download.project}\n${credential}`;
     const known = this.checks.get(key);
     if (known && now - known.checkedAt < (this.options.recheckMs ?? DOWNLOAD_RECHECK_MS)) {
       return Promise.resolve(known);
     }
     let pending = this.checking.get(key);
     if (!pending) {
-      // Every download of the token waiting for the answer shares one call; a refusal is not remembered.
-      pending = this.check({
-        project: download.project,
-        authorization: download.authorization,
-        client: download.client,
-      })
+      // Every download of the credential waiting for the answer shares one call; a refusal is not remembered.
+      pending = this.check({ project: download.project, oid: download.oid, grant, client: download.client })
         .then((answer) => {
-          const check = { checkedAt: now, linksChangedAt: answer.links_changed_at };
-          this.remember(this.checks, key, check);
+          const check = { checkedAt: now, linksChangedAt: answer.links_changed_at, user: answer.user ?? '' };
+          this.remember(key, check);
           return check;
         })
         .finally(() => this.checking.delete(key));
@@ -125,13 +120,14 @@ export class DownloadGrantVerifier {
     return pending;
   }
 
-  private remember<T>(map: Map<string, T>, key: string, value: T): void {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > (this.options.maxEntries ?? DEFAULT_MAX_ENTRIES)) {
-      const oldest = map.keys().next().value;
+  private remember(key: string, value: Check): void {
+    const { checks } = this;
+    checks.delete(key);
+    checks.set(key, value);
+    if (checks.size > (this.options.maxEntries ?? DEFAULT_MAX_ENTRIES)) {
+      const oldest = checks.keys().next().value;
       if (oldest !== undefined) {
-        map.delete(oldest);
+        checks.delete(oldest);
       }
     }
   }

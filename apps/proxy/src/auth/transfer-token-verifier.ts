@@ -57,9 +57,12 @@ export class TransferTokenVerifier {
     return this.key?.maxObjectSize;
   }
 
-  /** The API's public key once it has been asked (what also verifies its download grants); undefined before. */
-  get verifyingKey(): KeyObject | undefined {
-    return this.key?.verifying;
+  /**
+   * The API's public key (what also verifies its download grants), asked for when not known yet; undefined while the
+   * API cannot give it.
+   */
+  async verifyingKey(now = Date.now()): Promise<KeyObject | undefined> {
+    return (await this.currentKey(now))?.verifying;
   }
 
   /**

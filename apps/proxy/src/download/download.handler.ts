@@ -39,16 +39,15 @@ async function authorizeDownload(
   deps: TransferDeps,
   report: TransferReport | undefined,
 ): Promise<{ storageKey: string; size: number; user?: string } | undefined> {
+  const grant = req.headers[GRANT_HEADER];
   const request = {
     project: route.project,
     oid: route.oid,
     authorization: req.headers.authorization,
+    grant: typeof grant === 'string' ? grant : undefined,
     client: clientAddress(req, deps.trustedProxyHops),
   };
-  const grant = req.headers[GRANT_HEADER];
-  const decision = deps.grants
-    ? await deps.grants.decide({ ...request, grant: typeof grant === 'string' ? grant : undefined })
-    : undefined;
+  const decision = deps.grants ? await deps.grants.decide(request) : undefined;
   if (decision?.kind === 'granted') {
     return { storageKey: objectKey(route.oid), size: decision.size, user: decision.user };
   }
