@@ -24,6 +24,8 @@ const claims: DownloadGrantClaims = {
 };
 
 const CREDENTIAL = claims.credential;
+const SALT = 'A'.repeat(22);
+const SIGNATURE = 'A'.repeat(86);
 
 function objects(count: number): GrantedObject[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -81,17 +83,21 @@ describe('download grants', () => {
     const own = granted[3]?.oid ?? '';
     expect(checkedByProxy(grants[3], `${own.slice(0, 62)}${own.endsWith('00') ? '01' : '00'}`)).toBe(false);
     expect(checkedByProxy(grants[3], own)).toBe(true);
+    // Nor does the same oid in capitals, or a value that is not an oid.
+    expect(checkedByProxy(grants[3], own.toUpperCase())).toBe(false);
+    expect(checkedByProxy(grants[3], `${own.slice(0, 63)}z`)).toBe(false);
   });
 
-  it('are refused with another size, index, count, credential, project, issue time or expiry than were signed', () => {
+  it('are refused with another size, index, salt, count, credential, project, issue time or expiry than were signed', () => {
     const granted = objects(5);
     const value = signDownloadGrants(claims, granted, apiKeys.privateKey)[2];
     const oid = granted[2]?.oid;
     const parts = value.split('.');
     const altered = (at: number, to: string): string =>
       parts.map((part, i) => (i === at ? to : part)).join('.');
-    expect(checkedByProxy(altered(7, String(granted[2]?.size ?? 0) + '0'), oid)).toBe(false);
-    expect(checkedByProxy(altered(6, '3'), oid)).toBe(false);
+    expect(checkedByProxy(altered(8, String(granted[2]?.size ?? 0) + '0'), oid)).toBe(false);
+    expect(checkedByProxy(altered(7, '3'), oid)).toBe(false);
+    expect(checkedByProxy(altered(5, 'A'.repeat(22)), oid)).toBe(false);
     expect(checkedByProxy(altered(4, 'BGlv4wACNDMuNy4xMw'), oid)).toBe(false);
     expect(checkedByProxy(altered(3, '6'), oid)).toBe(false);
     expect(checkedByProxy(altered(1, String(claims.issuedAt + 1)), oid)).toBe(false);
@@ -106,13 +112,29 @@ describe('download grants', () => {
     expect(checkedByProxy(value, granted[1]?.oid)).toBe(false);
   });
 
+  it('hash every node under a salt of their own tree, drawn anew for each signing', () => {
+    const granted = objects(8);
+    const once = signDownloadGrants(claims, granted, apiKeys.privateKey);
+    const again = signDownloadGrants(claims, granted, apiKeys.privateKey);
+    const salt = (value: string | undefined): string => (value ?? '').split('.')[5] ?? '';
+    expect(salt(once[0])).not.toBe(salt(again[0]));
+    expect(new Set(once.map(salt)).size).toBe(1);
+    // Same objects, other salt: other nodes, so no part of one path fits the other tree.
+    expect(parseDownloadGrant(once[0] ?? '')?.siblings.subarray(40)).not.toEqual(
+      parseDownloadGrant(again[0] ?? '')?.siblings.subarray(40),
+    );
+    const swapped = (once[0] ?? '').split('.');
+    swapped[5] = salt(again[0]);
+    expect(checkedByProxy(swapped.join('.'), granted[0]?.oid ?? '')).toBe(false);
+  });
+
   it('carry their credential, and a path of 16-byte nodes: a grant among 100 stays short', () => {
     const granted = objects(100);
     const grants = signDownloadGrants(claims, granted, apiKeys.privateKey);
     expect(parseDownloadGrant(grants[37] ?? '')?.credential).toBe(claims.credential);
     // A sibling leaf (40 bytes) and six nodes: 136 bytes of path.
     expect(parseDownloadGrant(grants[37] ?? '')?.siblings).toHaveLength(40 + 6 * 16);
-    expect(Math.max(...grants.map((value) => value.length))).toBeLessThan(360);
+    expect(Math.max(...grants.map((value) => value.length))).toBeLessThan(380);
   });
 
   it('have a path of exactly the shape their count and index fix', () => {
@@ -132,14 +154,15 @@ describe('download grants', () => {
 
   it.each([
     ['empty', ''],
-    ['version 1', `1.1.2.1.${'A'.repeat(86)}.0.1.`],
+    ['version 1', `1.1.2.1.${SIGNATURE}.0.1.`],
     ['too few parts', '2.1.2.1'],
-    ['an index past the count', `2.1.2.1.${CREDENTIAL}.${'A'.repeat(86)}.1.1.`],
-    ['a signature of the wrong length', `2.1.2.1.${CREDENTIAL}.AAAA.0.1.`],
-    ['a leading zero', `2.01.2.1.${CREDENTIAL}.${'A'.repeat(86)}.0.1.`],
-    ['a negative size', `2.1.2.1.${CREDENTIAL}.${'A'.repeat(86)}.0.-1.`],
-    ['a credential that is not base64url', `2.1.2.1.${CREDENTIAL}+.${'A'.repeat(86)}.0.1.`],
-    ['an oversized value', `2.1.2.1.${CREDENTIAL}.${'A'.repeat(86)}.0.1.${'A'.repeat(3000)}`],
+    ['an index past the count', `2.1.2.1.${CREDENTIAL}.${SALT}.${SIGNATURE}.1.1.`],
+    ['a signature of the wrong length', `2.1.2.1.${CREDENTIAL}.${SALT}.AAAA.0.1.`],
+    ['a salt of the wrong length', `2.1.2.1.${CREDENTIAL}.AAAA.${SIGNATURE}.0.1.`],
+    ['a leading zero', `2.01.2.1.${CREDENTIAL}.${SALT}.${SIGNATURE}.0.1.`],
+    ['a negative size', `2.1.2.1.${CREDENTIAL}.${SALT}.${SIGNATURE}.0.-1.`],
+    ['a credential that is not base64url', `2.1.2.1.${CREDENTIAL}+.${SALT}.${SIGNATURE}.0.1.`],
+    ['an oversized value', `2.1.2.1.${CREDENTIAL}.${SALT}.${SIGNATURE}.0.1.${'A'.repeat(3000)}`],
   ])('do not parse when %s', (_case, value) => {
     expect(parseDownloadGrant(value)).toBeUndefined();
   });

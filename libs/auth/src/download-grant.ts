@@ -1,4 +1,4 @@
-import { hash, sign, verify } from 'node:crypto';
+import { hash, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 import { parseTransferPayload } from './transfer-token.js';
@@ -15,8 +15,11 @@ import type { TransferClaims } from './transfer-token.js';
  *
  * Tree: a leaf is an object's raw oid (32 bytes) and size (8 bytes, big-endian); the first level hashes pairs of
  * leaves (a lone leaf alone) under tag 1, every level above pairs of nodes under tag 2, and a lone node is carried up
- * unchanged. A node is the first 16 bytes of its SHA-256: forging a path means a second preimage of one (2^128 work),
- * and the leaves under a signed root are objects the API chose, not the reader. Leaves are not hashed by themselves,
+ * unchanged. Every hash input starts with a random 16-byte salt the API draws for the tree, and a node is the first 16
+ * bytes of its SHA-256. A reader chooses the objects of a batch (and, with write access, their contents) and a path's
+ * sibling bytes, so without the salt a collision between two nodes (2^64 work) would let a path prove an object of
+ * another project; with it, every node of a signed tree was fixed before the salt was known, and forging a path takes
+ * a second preimage of one (2^128). Leaves are not hashed by themselves,
  * which halves the hashing a batch costs; the tags and the fixed lengths keep a leaf from passing for a node. The
  * signed count fixes the tree's shape, so an index has exactly one path.
  */
@@ -30,11 +33,16 @@ const SIGNATURE_CONTEXT = 'lfs-depot download grant v2\n';
 const OID_BYTES = 32;
 const LEAF_BYTES = OID_BYTES + 8;
 const NODE_BYTES = 16;
+const SALT_BYTES = 16;
+/** Where a node's hash input starts after its salt: the tag byte. */
+const TAG = SALT_BYTES;
 const SIGNATURE_BYTES = 64;
 /** A batch holds at most MAX_OBJECTS_PER_BATCH objects; this bounds the work a hostile value can ask for. */
 const MAX_COUNT = 1 << 20;
 const MAX_GRANT_LENGTH = 2048;
 const CREDENTIAL = /^[A-Za-z0-9_-]{12,96}$/;
+const SALT = /^[A-Za-z0-9_-]{22}$/;
+const OID = /^[0-9a-f]{64}$/;
 
 /** What a grant's signature binds besides the tree: the project from the request, the rest carried in the grant. */
 export interface DownloadGrantClaims {
@@ -63,6 +71,8 @@ export interface ParsedDownloadGrant {
   count: number;
   /** As signed: parseTransferPayload reads it. */
   credential: string;
+  /** The tree's salt, SALT_BYTES. */
+  salt: Buffer;
   index: number;
   size: number;
   /** base64url, as sent: what remembered signatures are looked up by. */
@@ -95,6 +105,7 @@ function levelCounts(count: number): number[] {
 }
 
 function signedMessage(claims: DownloadGrantClaims, count: number, root: Buffer): Buffer {
+  // The root is the salt's: a grant with another salt leads elsewhere, so the salt needs no place of its own here.
   // Newlines separate the parts: neither a project path nor a credential (base64url) can hold one.
   return Buffer.concat([
     Buffer.from(
@@ -126,15 +137,18 @@ export function signDownloadGrants(
   }
   // Every node above the leaves, level after level, in one buffer.
   const nodes = Buffer.allocUnsafe((counts.slice(1).reduce((sum, n) => sum + n, 0) || 1) * NODE_BYTES);
-  const first = Buffer.allocUnsafe(1 + 2 * LEAF_BYTES);
-  first[0] = 1;
+  const salt = randomBytes(SALT_BYTES);
+  const first = Buffer.allocUnsafe(TAG + 1 + 2 * LEAF_BYTES);
+  salt.copy(first);
+  first[TAG] = 1;
   for (let i = 0; i < count; i += 2) {
     const pair = i + 1 < count ? 2 : 1;
-    leaves.copy(first, 1, i * LEAF_BYTES, (i + pair) * LEAF_BYTES);
-    nodes.set(nodeHash(first.subarray(0, 1 + pair * LEAF_BYTES)), (i >> 1) * NODE_BYTES);
+    leaves.copy(first, TAG + 1, i * LEAF_BYTES, (i + pair) * LEAF_BYTES);
+    nodes.set(nodeHash(first.subarray(0, TAG + 1 + pair * LEAF_BYTES)), (i >> 1) * NODE_BYTES);
   }
-  const upper = Buffer.allocUnsafe(1 + 2 * NODE_BYTES);
-  upper[0] = 2;
+  const upper = Buffer.allocUnsafe(TAG + 1 + 2 * NODE_BYTES);
+  salt.copy(upper);
+  upper[TAG] = 2;
   const starts = [0];
   for (let level = 1; level < counts.length - 1; level += 1) {
     const n = counts[level];
@@ -144,7 +158,7 @@ export function signDownloadGrants(
     for (let i = 0; i < n; i += 2) {
       const target = (next + (i >> 1)) * NODE_BYTES;
       if (i + 1 < n) {
-        nodes.copy(upper, 1, (start + i) * NODE_BYTES, (start + i + 2) * NODE_BYTES);
+        nodes.copy(upper, TAG + 1, (start + i) * NODE_BYTES, (start + i + 2) * NODE_BYTES);
         nodes.set(nodeHash(upper), target);
       } else {
         nodes.copy(nodes, target, (start + i) * NODE_BYTES, (start + i + 1) * NODE_BYTES);
@@ -154,7 +168,7 @@ export function signDownloadGrants(
   const rootStart = starts[counts.length - 2] * NODE_BYTES;
   const root = nodes.subarray(rootStart, rootStart + NODE_BYTES);
   const signature = sign(null, signedMessage(claims, count, root), signingKey).toString('base64url');
-  const shared = `${DOWNLOAD_GRANT_VERSION}.${claims.issuedAt}.${claims.expiresAt}.${count}.${claims.credential}.${signature}.`;
+  const shared = `${DOWNLOAD_GRANT_VERSION}.${claims.issuedAt}.${claims.expiresAt}.${count}.${claims.credential}.${salt.toString('base64url')}.${signature}.`;
   const proof = Buffer.allocUnsafe(LEAF_BYTES + counts.length * NODE_BYTES);
   const grants = new Array<string>(count);
   for (let index = 0; index < count; index += 1) {
@@ -185,10 +199,11 @@ export function parseDownloadGrant(value: string): ParsedDownloadGrant | undefin
     return undefined;
   }
   const parts = value.split('.');
-  if (parts.length !== 9 || parts[0] !== DOWNLOAD_GRANT_VERSION) {
+  if (parts.length !== 10 || parts[0] !== DOWNLOAD_GRANT_VERSION) {
     return undefined;
   }
-  const [, issuedAt, expiresAt, count, credential, signature, index, size, siblings] = parts as [
+  const [, issuedAt, expiresAt, count, credential, salt, signature, index, size, siblings] = parts as [
+    string,
     string,
     string,
     string,
@@ -201,7 +216,8 @@ export function parseDownloadGrant(value: string): ParsedDownloadGrant | undefin
   ];
   if (
     ![issuedAt, expiresAt, count, index, size].every((part) => INTEGER.test(part)) ||
-    !CREDENTIAL.test(credential)
+    !CREDENTIAL.test(credential) ||
+    !SALT.test(salt)
   ) {
     return undefined;
   }
@@ -210,6 +226,7 @@ export function parseDownloadGrant(value: string): ParsedDownloadGrant | undefin
     expiresAt: Number(expiresAt),
     count: Number(count),
     credential,
+    salt: Buffer.from(salt, 'base64url'),
     index: Number(index),
     size: Number(size),
     signature,
@@ -227,29 +244,37 @@ export function parseDownloadGrant(value: string): ParsedDownloadGrant | undefin
   return parsed;
 }
 
-/** The root that `parsed`'s path leads to from the leaf (`oid`, its size); undefined when the path has the wrong shape. */
+/**
+ * The root that `parsed`'s path leads to from the leaf (`oid`, its size); undefined when the path has the wrong shape
+ * or `oid` is not a sha256 in lowercase hex (every one of its bytes is in the leaf).
+ */
 export function downloadGrantRoot(parsed: ParsedDownloadGrant, oid: string): Buffer | undefined {
-  const { count, index, siblings } = parsed;
+  const { count, index, siblings, salt } = parsed;
+  if (!OID.test(oid) || salt.length !== SALT_BYTES) {
+    return undefined;
+  }
   const counts = levelCounts(count);
   let offset = 0;
-  const first = Buffer.allocUnsafe(1 + 2 * LEAF_BYTES);
-  first[0] = 1;
-  let length = 1 + LEAF_BYTES;
+  const first = Buffer.allocUnsafe(TAG + 1 + 2 * LEAF_BYTES);
+  salt.copy(first);
+  first[TAG] = 1;
+  let length = TAG + 1 + LEAF_BYTES;
   if ((index ^ 1) < count) {
     if (siblings.length < LEAF_BYTES) {
       return undefined;
     }
-    const own = index % 2 === 0 ? 1 : 1 + LEAF_BYTES;
+    const own = index % 2 === 0 ? TAG + 1 : TAG + 1 + LEAF_BYTES;
     writeLeaf(first, own, oid, parsed.size);
-    siblings.copy(first, own === 1 ? 1 + LEAF_BYTES : 1, 0, LEAF_BYTES);
+    siblings.copy(first, own === TAG + 1 ? TAG + 1 + LEAF_BYTES : TAG + 1, 0, LEAF_BYTES);
     offset = LEAF_BYTES;
     length += LEAF_BYTES;
   } else {
-    writeLeaf(first, 1, oid, parsed.size);
+    writeLeaf(first, TAG + 1, oid, parsed.size);
   }
   let node = nodeHash(first.subarray(0, length));
-  const upper = Buffer.allocUnsafe(1 + 2 * NODE_BYTES);
-  upper[0] = 2;
+  const upper = Buffer.allocUnsafe(TAG + 1 + 2 * NODE_BYTES);
+  salt.copy(upper);
+  upper[TAG] = 2;
   let i = index >> 1;
   for (let level = 1; level < counts.length - 1; level += 1) {
     const other = i ^ 1;
@@ -257,9 +282,9 @@ export function downloadGrantRoot(parsed: ParsedDownloadGrant, oid: string): Buf
       if (siblings.length < offset + NODE_BYTES) {
         return undefined;
       }
-      const mine = i % 2 === 0 ? 1 : 1 + NODE_BYTES;
+      const mine = i % 2 === 0 ? TAG + 1 : TAG + 1 + NODE_BYTES;
       upper.set(node, mine);
-      siblings.copy(upper, mine === 1 ? 1 + NODE_BYTES : 1, offset, offset + NODE_BYTES);
+      siblings.copy(upper, mine === TAG + 1 ? TAG + 1 + NODE_BYTES : TAG + 1, offset, offset + NODE_BYTES);
       offset += NODE_BYTES;
       node = nodeHash(upper);
     }

@@ -31,7 +31,7 @@ import { parseBatchRequest } from './batch-request.parser.js';
  * Well within the 10 s for which the proxy believes grants without REDIS_URL.
  */
 const GRANT_REUSE_MS = 5_000;
-/** Characters of remembered grants (about 330 per object); past it everything is forgotten. */
+/** Characters of remembered grants (about 345 per object); past it everything is forgotten. */
 const MAX_REMEMBERED_GRANT_CHARS = 4_000_000;
 
 const NONE_UNAVAILABLE: UnavailableOids = { removed: new Set(), damaged: new Set() };

@@ -136,7 +136,7 @@ describe(DownloadGrantVerifier.name, () => {
         kind: 'refused',
       });
       const forged = (grants[0] ?? '').split('.');
-      forged[7] = '999';
+      forged[8] = '999';
       expect(await verifier.decide(download(0, { grant: forged.join('.') }))).toMatchObject({
         kind: 'refused',
       });
@@ -154,6 +154,42 @@ describe(DownloadGrantVerifier.name, () => {
       });
       expect(await verifier.decide(download(0, { grant: 'nonsense' }))).toMatchObject({ kind: 'refused' });
       expect(checks).toHaveLength(0);
+    });
+
+    it('asks the API, and learns the key again, when a key older than 30 s does not verify a grant', async () => {
+      const other = transferSigningKeys(
+        deriveKey('another-api-secret-0123456789-0123456789', 'transfer-signing'),
+      );
+      const keys = [other.publicKey, api.publicKey];
+      let fetched = 0;
+      const clock = { now: start + 10 };
+      const tokens = new TransferTokenVerifier(() => {
+        const key = keys[Math.min(fetched, keys.length - 1)] ?? api.publicKey;
+        fetched += 1;
+        return Promise.resolve({ public_key: key.toString('base64url'), max_object_size: 1000 });
+      });
+      const verifier = new DownloadGrantVerifier(
+        tokens,
+        () => Promise.resolve({ links_changed_at: 0, user: 'alice' }),
+        { now: () => clock.now },
+      );
+      // A key learnt moments ago that does not verify: the grant proves nothing.
+      expect(await verifier.decide(download(0))).toMatchObject({ kind: 'refused' });
+      clock.now = start + 31_000;
+      const [fresh] = signDownloadGrants(
+        { projectPath: 'team/main', credential, issuedAt: clock.now - 5, expiresAt },
+        objects,
+        api.privateKey,
+      );
+      // API_SECRET may have changed since the key was learnt: the API decides this one, the key is asked for again.
+      expect(await verifier.decide(download(0, { grant: fresh }))).toEqual({ kind: 'ask' });
+      expect(await verifier.decide(download(0, { grant: fresh }))).toMatchObject({ kind: 'granted' });
+      expect(fetched).toBe(2);
+    });
+
+    it("counts a download against the credential's user id when the API names no user", async () => {
+      const { grants: verifier } = setup({ links_changed_at: start - 1 });
+      expect(await verifier.decide(download(0))).toEqual({ kind: 'granted', size: 100, user: '42' });
     });
 
     it("passes on the API's refusal of the credential and asks again next time", async () => {

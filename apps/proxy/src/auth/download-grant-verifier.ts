@@ -87,20 +87,34 @@ export class DownloadGrantVerifier {
     }
     const checked = this.grants.check(grant, download.oid, download.project, key, now);
     if (!checked.valid) {
-      return checked.reason === 'expired' ? ASK : { kind: 'refused', reason: REFUSALS[checked.reason] };
+      // A signature that an old key does not verify may be a new key's (API_SECRET changed): the API decides, and the
+      // key is asked for again.
+      if (
+        checked.reason === 'expired' ||
+        (checked.reason === 'signature' && this.tokens.signatureFailed(now))
+      ) {
+        return ASK;
+      }
+      return { kind: 'refused', reason: REFUSALS[checked.reason] };
     }
     if (now - checked.grant.issuedAt >= GRANT_BELIEVED_MS) {
       return ASK;
     }
-    const { linksChangedAt, user } = await this.recheck(download, grant, checked.grant.credential, now);
+    const { linksChangedAt, user } = await this.recheck(download, grant, checked, now);
     // A link removed (or an object marked damaged) since the grant was made may be this one: the API decides.
     return checked.grant.issuedAt > linksChangedAt
       ? { kind: 'granted', size: checked.grant.size, user }
       : ASK;
   }
 
-  private recheck(download: GrantedDownload, grant: string, credential: string, now: number): Promise<Check> {
-    const key = `${download.project}\n${credential}`;
+  private recheck(
+    download: GrantedDownload,
+    grant: string,
+    checked: { grant: { credential: string }; claims: { userId: string } },
+    now: number,
+  ): Promise<Check> {
+    const key = `${download.project}\n${checked.grant.credential}`;
+    const { userId } = checked.claims;
     const known = this.checks.get(key);
     if (known && now - known.checkedAt < (this.options.recheckMs ?? DOWNLOAD_RECHECK_MS)) {
       return Promise.resolve(known);
@@ -110,7 +124,12 @@ export class DownloadGrantVerifier {
       // Every download of the credential waiting for the answer shares one call; a refusal is not remembered.
       pending = this.check({ project: download.project, oid: download.oid, grant, client: download.client })
         .then((answer) => {
-          const check = { checkedAt: now, linksChangedAt: answer.links_changed_at, user: answer.user ?? '' };
+          // The API names the user; should it not, the credential's user id keeps each reader's downloads apart.
+          const check = {
+            checkedAt: now,
+            linksChangedAt: answer.links_changed_at,
+            user: answer.user ?? userId,
+          };
           this.remember(key, check);
           return check;
         })

@@ -102,9 +102,7 @@ export class TransferTokenVerifier {
     }
     const binding = { username: credentials.username, projectPath };
     if (!hasValidTransferSignature(parsed, binding, key.verifying)) {
-      if (now - this.fetchedAt > KEY_REFRESH_MS) {
-        this.key = undefined;
-      }
+      this.signatureFailed(now);
       return undefined;
     }
     const grant: LocalGrant = {
@@ -122,6 +120,18 @@ export class TransferTokenVerifier {
       }
     }
     return allows(grant.role, needed) ? grant : undefined;
+  }
+
+  /**
+   * Told of a signature the key did not verify (a token's, or a download grant's): API_SECRET may have changed, so a
+   * key learnt more than KEY_REFRESH_MS ago is forgotten and asked for again. True when it was.
+   */
+  signatureFailed(now = Date.now()): boolean {
+    if (this.key && now - this.fetchedAt > KEY_REFRESH_MS) {
+      this.key = undefined;
+      return true;
+    }
+    return false;
   }
 
   private currentKey(now: number): Promise<TransferKey | undefined> {
