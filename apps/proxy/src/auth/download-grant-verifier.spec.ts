@@ -17,14 +17,19 @@ const macKey = deriveKey('api-secret-0123456789-0123456789-abcdef', 'transfer-to
 const api = transferSigningKeys(deriveKey('api-secret-0123456789-0123456789-abcdef', 'transfer-signing'));
 const start = Date.UTC(2026, 11, 1, 12, 0, 0);
 const expiresAt = start / 1000 + 3600;
-const credential =
-  transferTokenPayload(
-    encodeTransferToken(
-      { userId: '42', projectId: '7', role: 'read', expiresAt },
-      { username: 'alice', projectPath: 'team/main' },
-      { macKey, signingKey: api.privateKey },
-    ),
-  ) ?? '';
+/** The claims part of a read token of team/main for this user, as a grant carries it. */
+function credentialOf(userId: string, username: string): string {
+  return (
+    transferTokenPayload(
+      encodeTransferToken(
+        { userId, projectId: '7', role: 'read', expiresAt },
+        { username, projectPath: 'team/main' },
+        { macKey, signingKey: api.privateKey },
+      ),
+    ) ?? ''
+  );
+}
+const credential = credentialOf('42', 'alice');
 const objects = [0, 1, 2].map((i) => ({
   oid: createHash('sha256').update(`object ${i}`).digest('hex'),
   size: 100 + i,
@@ -141,14 +146,7 @@ describe(DownloadGrantVerifier.name, () => {
         kind: 'refused',
       });
       const otherCredential = (grants[0] ?? '').split('.');
-      otherCredential[4] =
-        transferTokenPayload(
-          encodeTransferToken(
-            { userId: '43', projectId: '7', role: 'read', expiresAt },
-            { username: 'mallory', projectPath: 'team/main' },
-            { macKey, signingKey: api.privateKey },
-          ),
-        ) ?? '';
+      otherCredential[4] = credentialOf('43', 'mallory');
       expect(await verifier.decide(download(0, { grant: otherCredential.join('.') }))).toMatchObject({
         kind: 'refused',
       });
