@@ -225,16 +225,25 @@ export function cpuSampler(pid) {
       // Fields after the command name, which sits in parentheses and may contain spaces: utime and stime are the
       // 14th and 15th fields of the line, in clock ticks (100 a second on Linux).
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
+      return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
     } catch {
       return null;
     }
   };
   const start = read();
+  /** Seconds of user and of system (kernel) CPU since the start; null where /proc was unreadable. */
+  const parts = () => {
+    const end = read();
+    return start === null || end === null
+      ? null
+      : { user: end.user - start.user, system: end.system - start.system };
+  };
   return {
+    /** Seconds of CPU (user + system) since the start; null where /proc was unreadable. */
     stop() {
-      const end = read();
-      return start === null || end === null ? null : end - start;
+      const spent = parts();
+      return spent === null ? null : spent.user + spent.system;
     },
+    parts,
   };
 }
