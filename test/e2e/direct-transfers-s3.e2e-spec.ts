@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import { objectKey } from '@lfs-depot/storage';
@@ -330,6 +330,27 @@ describe('direct transfers on S3', () => {
         lfs_objects_size: 0,
         quota_bytes: null,
       });
+    });
+
+    it('answers a verify whose bucket fails 503 STORAGE_UNAVAILABLE with Retry-After, linking nothing', async () => {
+      const object = testObject(1600);
+      const [planned] = await batch(stack, 'up/wrong', 'upload', [object]);
+      const { upload, verify: verifyAction } = planned?.actions ?? {};
+      expect((await put(upload!, object.data)).status).toBe(200);
+      // What S3 timing out looks like to the SDK: an error that is no verdict on the bytes.
+      const timeout = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      const commit = jest.spyOn(direct, 'commitStaged').mockRejectedValueOnce(timeout);
+      try {
+        const answer = await verify(verifyAction!, object);
+        expect(answer.status).toBe(503);
+        expect(answer.headers['retry-after']).toBe('5');
+        expect(json(answer)).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+        expect(json(answer).message).toContain('ECONNRESET');
+      } finally {
+        commit.mockRestore();
+      }
+      expect(await rowCount(stack, object.oid)).toBe(0);
+      expect(await stagingKeys()).toEqual([]);
     });
 
     it("cannot replace a stored object through another oid's staging URL, nor link it without its bytes", async () => {

@@ -9,6 +9,7 @@ export * from './object-storage.js';
 export type { S3Storage } from './s3.storage.js';
 export type { S3DirectTransfers } from './s3-direct-transfers.js';
 export * from './storage.errors.js';
+export * from './storage-failure.js';
 export * from './verifying-stream.js';
 export * from './part-buffer-pool.js';
 export * from './fallback.storage.js';

@@ -4,6 +4,7 @@ import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, HttpException, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode, errorCodeForStatus } from '@lfs-depot/contracts';
 import { routeFamily } from '@lfs-depot/observability';
+import { StorageFailure } from '@lfs-depot/storage';
 
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { writeErrorResponse } from './error-response.js';
@@ -49,6 +50,12 @@ export function writeExceptionResponse(
       );
     }
     writeErrorResponse(res, urlPath, requestId, { code, message, status });
+    return;
+  }
+  if (exception instanceof StorageFailure) {
+    // Not a bug either: the storage backend failed or timed out. The answer says so and when to come back.
+    logger.warn({ request_id: requestId, route: routeFamily(method, urlPath) }, exception.message);
+    writeErrorResponse(res, urlPath, requestId, exception.answer());
     return;
   }
   if (isDatabaseUnavailable(exception)) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, quotaExceededError } from '@lfs-depot/contracts';
 import type { DirectTransfers, ObjectStorage } from '@lfs-depot/storage';
-import { objectKey } from '@lfs-depot/storage';
+import { fromStorage, objectKey } from '@lfs-depot/storage';
 
 import { ApiSecrets } from '../core/api-secrets.js';
 import { DIRECT_TRANSFERS, OBJECT_STORAGE } from '../core/api-runtime.js';
@@ -31,7 +31,8 @@ export class DirectUploadsService {
   /**
    * Links the staged upload `staged` names to the project once its size and SHA-256 are proven, and removes it
    * whatever the outcome: 422 OBJECT_MISMATCH (nothing linked) for other bytes, 404 when nothing was uploaded, 507
-   * when the quota has no room left, 503 while the object's bytes are being purged. The caller has checked that the
+   * when the quota has no room left, 503 while the object's bytes are being purged or the bucket fails (StorageFailure,
+   * answered by the exception filter). The caller has checked that the
    * requester may write to `project`.
    */
   async verifyStagedUpload(project: Project, oid: string, size: number, staged: string): Promise<void> {
@@ -54,7 +55,9 @@ export class DirectUploadsService {
       // As the proxy's authorize decides it: bytes already stored are proven against, not copied over, unless scrub
       // marked them damaged (then they are written again, and the link clears the mark).
       const alreadyStored =
-        known !== undefined && !known.damaged && (await this.storage.stat(known.storageKey))?.size === size;
+        known !== undefined &&
+        !known.damaged &&
+        (await fromStorage('store', undefined, () => this.storage.stat(known.storageKey)))?.size === size;
       if (linked && alreadyStored) {
         // Linked meanwhile (the same object in two batches, or a retry whose first answer was lost): nothing to do.
         return;
@@ -71,14 +74,17 @@ export class DirectUploadsService {
         );
       }
       const object = { oid, size, storageKey: known?.storageKey ?? objectKey(oid) };
-      await direct.commitStaged(stagingKey, object.storageKey, { oid, size }, { replace: !alreadyStored });
+      // A bucket that fails or times out (not a verdict on the bytes) is a 503 to come back after, never a 500.
+      await fromStorage('store', undefined, () =>
+        direct.commitStaged(stagingKey, object.storageKey, { oid, size }, { replace: !alreadyStored }),
+      );
       // Recorded first, so that bytes a crash between the copy and the link leaves behind are known to GC.
       await this.objects.recordObject(object);
       // From here on exactly as the proxy's finalize.
       await this.linker.linkVerifiedUpload(project.id, object, !alreadyStored);
     } finally {
       // commitStaged removes it too; a refusal before it must not leave it for the sweep.
-      await direct.discardStaged(stagingKey);
+      await fromStorage('store', undefined, () => direct.discardStaged(stagingKey));
     }
   }
 

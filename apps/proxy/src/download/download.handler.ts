@@ -6,10 +6,12 @@ import { clientAddress, DOWNLOAD_GRANT_HEADER, ErrorCode } from '@lfs-depot/cont
 import type { RequestRecord } from '@lfs-depot/observability';
 import {
   type ByteRange,
+  fromStorage,
   ObjectMissingError,
   objectKey,
   type ObjectStorage,
   SMALL_READ_MAX,
+  StorageFailure,
   StoredSizeMismatchError,
 } from '@lfs-depot/storage';
 
@@ -17,7 +19,7 @@ import { ApiDenial } from '../api-client/api.client.js';
 import { watchResponse } from '../http/body-watch.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
-import { fromStorage, StorageFailure } from '../storage-failure.js';
+
 import type { TransferDeps } from '../transfer-deps.js';
 import { denialReason, TransferReport } from '../transfer-report.js';
 import { parseRange } from './byte-range.js';

@@ -3,14 +3,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UploadFinalizeRequest } from '@lfs-depot/contracts';
 import { clientAddress, ErrorCode, LFS_MEDIA_TYPE } from '@lfs-depot/contracts';
 import type { RequestRecord } from '@lfs-depot/observability';
-import { ObjectMissingError, objectKey, StorageVerificationError } from '@lfs-depot/storage';
+import {
+  fromStorage,
+  ObjectMissingError,
+  objectKey,
+  StorageFailure,
+  StorageVerificationError,
+} from '@lfs-depot/storage';
 
 import { ApiDenial } from '../api-client/api.client.js';
 import type { LocalGrant } from '../auth/transfer-token-verifier.js';
 import { watchBody } from '../http/body-watch.js';
 import { sendJsonError } from '../http/json-error.js';
 import { relayAnswer } from '../http/relay.js';
-import { fromStorage, StorageFailure } from '../storage-failure.js';
+
 import type { TransferDeps } from '../transfer-deps.js';
 import { denialReason, TransferReport } from '../transfer-report.js';
 

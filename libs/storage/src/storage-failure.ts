@@ -1,5 +1,5 @@
 import { ErrorCode, STORAGE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '@lfs-depot/contracts';
-import { ObjectMissingError, StorageVerificationError, StoredSizeMismatchError } from '@lfs-depot/storage';
+import { ObjectMissingError, StorageVerificationError, StoredSizeMismatchError } from './storage.errors.js';
 
 /** Error codes that say a disk or quota is full (Linux and macOS alike). */
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
