@@ -73,6 +73,13 @@ describe('download grants', () => {
     },
   );
 
+  it('are written in digits, dots and base64url only, which the batch serializer writes without escaping', () => {
+    const grants = signDownloadGrants(claims, objects(100), apiKeys.privateKey);
+    for (const value of grants) {
+      expect(value).toMatch(/^[0-9A-Za-z._-]+$/);
+    }
+  });
+
   it('prove nothing for an oid outside the batch, or for another object of it (a swapped proof)', () => {
     const granted = objects(9);
     const grants = signDownloadGrants(claims, granted, apiKeys.privateKey);

@@ -95,9 +95,8 @@ export class BatchHttpHandler {
       }
       const access = await this.access.requireAccess(principal, project, 'read');
       const body = await readJsonBody(req, this.bodyLimit);
-      const { json, ascii } = serializeBatchResponse(
-        await this.batches.batch(principal, project, body, access),
-      );
+      const { response, vouched } = await this.batches.batch(principal, project, body, access);
+      const { json, ascii } = serializeBatchResponse(response, vouched);
       res.writeHead(200, {
         'Content-Type': `${LFS_MEDIA_TYPE}; charset=utf-8`,
         'Content-Length': ascii ? json.length : Buffer.byteLength(json),

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { BatchResponse } from '@lfs-depot/contracts';
 import fc from 'fast-check';
 
-import { serializeBatchResponse } from './batch-response.serializer.js';
+import { isJsonSafeAscii, serializeBatchResponse } from './batch-response.serializer.js';
 
 const OID = 'ab'.repeat(32);
 const header = { Authorization: 'Basic dXNlcjpsZnN4X3Rva2Vu' };
@@ -136,6 +136,67 @@ describe(serializeBatchResponse.name, () => {
   it('writes an empty batch', () => {
     const response: BatchResponse = { transfer: 'basic', objects: [], hash_algo: 'sha256' };
     expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
+  });
+
+  describe('with the actions vouched for', () => {
+    const safe = fc.stringMatching(/^[!#-[\]-~ ]{0,12}$/);
+    const anything = fc.string({ unit: 'binary', maxLength: 6 });
+    const object = fc.record({
+      oid: safe,
+      href: safe,
+      header: fc.dictionary(fc.oneof(anything, fc.constant('Authorization')), safe, { maxKeys: 2 }),
+      error: fc.option(fc.record({ oid: anything, message: anything }), { nil: undefined }),
+    });
+
+    it('writes exactly what JSON.stringify writes when the vouched strings are JSON-safe ASCII', () => {
+      fc.assert(
+        fc.property(fc.array(object, { maxLength: 6 }), (objects) => {
+          const response: BatchResponse = {
+            transfer: 'basic',
+            objects: objects.map(({ oid, href, header, error }) =>
+              error
+                ? { oid: error.oid, size: 1, error: { code: 404, message: error.message } }
+                : {
+                    oid,
+                    size: 1,
+                    authenticated: true,
+                    actions: { download: { href, header, expires_in: 60 } },
+                  },
+            ),
+            hash_algo: 'sha256',
+          };
+          const result = serializeBatchResponse(response, 'actions');
+          expect(result.json).toBe(JSON.stringify(response));
+          expect(result.ascii).toBe(Buffer.byteLength(result.json) === result.json.length);
+        }),
+      );
+    });
+
+    it('writes vouched strings unchecked, so the vouch is what keeps the answer valid', () => {
+      const response: BatchResponse = {
+        transfer: 'basic',
+        objects: [
+          { oid: OID, size: 1, actions: { download: { href: 'a"b', header: { 'X-Grant': 'c\\d' } } } },
+        ],
+        hash_algo: 'sha256',
+      };
+      expect(serializeBatchResponse(response, 'actions').json).toContain(
+        '"href":"a"b","header":{"X-Grant":"c\\d"}',
+      );
+      expect(serializeBatchResponse(response).json).toBe(JSON.stringify(response));
+    });
+
+    it.each([
+      ['https://lfs.example/g/p.git/info/lfs/objects', true],
+      ['Basic dXNlcjpsZnN4X3Rva2Vu', true],
+      ['a "quoted" word', false],
+      ['back\\slash', false],
+      ['new\nline', false],
+      ['caf\u00e9', false],
+      ['DEL \u007f', false],
+    ])('isJsonSafeAscii(%j) is %s', (value, expected) => {
+      expect(isJsonSafeAscii(value)).toBe(expected);
+    });
   });
 
   describe('tells whether the text is all ASCII (sent as Latin-1 then)', () => {

@@ -32,6 +32,7 @@ export class BatchController {
     @Body() body: unknown,
   ): Promise<string> {
     // Serialized here rather than by Express's res.json: see serializeBatchResponse.
-    return serializeBatchResponse(await this.batchService.batch(principal, project, body, access)).json;
+    const { response, vouched } = await this.batchService.batch(principal, project, body, access);
+    return serializeBatchResponse(response, vouched).json;
   }
 }

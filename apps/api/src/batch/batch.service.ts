@@ -24,6 +24,14 @@ import type { ProjectAccess } from '../projects/project-access.service.js';
 import type { Project } from '../projects/project.entity.js';
 import { ProjectsRepository } from '../projects/projects.repository.js';
 import { parseBatchRequest } from './batch-request.parser.js';
+import type { VouchedStrings } from './batch-response.serializer.js';
+import { isJsonSafeAscii } from './batch-response.serializer.js';
+
+/** A batch answer, and which of its strings the service built from checked parts (see VouchedStrings). */
+export interface BatchAnswer {
+  response: BatchResponse;
+  vouched: VouchedStrings;
+}
 
 /**
  * A batch's grants are given again to the same batch (same project, user, token expiry and objects) for this long,
@@ -68,7 +76,7 @@ export class BatchService {
     projectPath: string,
     body: unknown,
     readAccess?: ProjectAccess,
-  ): Promise<BatchResponse> {
+  ): Promise<BatchAnswer> {
     const request = parseBatchRequest(body, this.config.limits.maxObjectsPerBatch);
     this.metrics.batchObjects.observe({ operation: request.operation }, request.objects.length);
     const needed = request.operation === 'upload' ? 'write' : 'read';
@@ -189,7 +197,33 @@ export class BatchService {
         linkedObjects,
       });
     }
-    return { transfer: 'basic', objects, hash_algo: 'sha256' };
+    return {
+      response: { transfer: 'basic', objects, hash_algo: 'sha256' },
+      vouched:
+        this.direct === null && this.vouchable(base, actionHeader, grantCredential) ? 'actions' : 'none',
+    };
+  }
+
+  /**
+   * Whether every href and header value of this answer is JSON-safe ASCII: each href is `base` and a validated oid
+   * (and size); a grant is digits, dots, base64url and the credential it carries (@lfs-depot/auth download-grant);
+   * `base`, that credential and the header are checked here, once per answer. Presigned URLs and their headers
+   * (DIRECT_TRANSFERS) are not vouched for.
+   */
+  private vouchable(
+    base: string,
+    header: Record<string, string> | undefined,
+    grantCredential: string | undefined,
+  ): boolean {
+    if (!isJsonSafeAscii(base) || (grantCredential !== undefined && !isJsonSafeAscii(grantCredential))) {
+      return false;
+    }
+    for (const name in header) {
+      if (!isJsonSafeAscii(header[name])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
