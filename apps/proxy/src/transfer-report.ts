@@ -1,4 +1,5 @@
 import type { RequestRecord, TransferDirection, TransferOutcome } from '@lfs-depot/observability';
+import { flatLineLogger } from '@lfs-depot/observability';
 
 import type { ApiAnswer } from './api-client/api.client.js';
 import type { TransferDeps } from './transfer-deps.js';
@@ -46,7 +47,8 @@ export class TransferReport {
     }
     this.finished = true;
     const { direction } = this;
-    const { transfers, logger } = this.deps;
+    const { transfers } = this.deps;
+    const logger = flatLineLogger(this.deps.logger);
     const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
     transfers.inFlight.dec({ direction });
     transfers.transfers.inc({ direction, outcome });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { logCapture } from '@lfs-depot/testing';
 
-import { createLogger, pinoLevel, resolveLogFormat } from './logger.js';
+import { createLogger, flatLineLogger, pinoLevel, resolveLogFormat } from './logger.js';
 
 describe('createLogger', () => {
   it('writes JSON lines with time, level and app when the destination is no terminal', () => {
@@ -67,5 +67,29 @@ describe('createLogger', () => {
       expect(text).not.toContain(secret);
     }
     expect(JSON.parse(text)).toMatchObject({ err: { type: 'Error', message: 'boom', code: 'E_X' } });
+  });
+  it('flat lines keep their top-level redaction, the app, the level and what explains an error', () => {
+    const out = logCapture();
+    const logger = createLogger({ app: 'proxy', level: 'warn', destination: out });
+    const flat = flatLineLogger(logger);
+    expect(flatLineLogger(logger)).toBe(flat);
+    expect(flat.isLevelEnabled('info')).toBe(false);
+    const error = Object.assign(new Error('boom'), { token: 'err-t0k', parameters: ['param-secret'] });
+    flat.warn(
+      {
+        authorization: 'Basic c2VjcmV0',
+        password: 'hunter2',
+        token: 't0k',
+        grant: 'g-r-a-n-t',
+        secret: 's3',
+        err: error,
+      },
+      'flat',
+    );
+    const text = out.text();
+    for (const secret of ['c2VjcmV0', 'hunter2', 't0k', 'g-r-a-n-t', 's3', 'param-secret']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(JSON.parse(text)).toMatchObject({ app: 'proxy', token: '[redacted]', err: { message: 'boom' } });
   });
 });

@@ -57,6 +57,26 @@ export const REDACTED_PATHS = [
   '*.grant',
 ];
 
+/** REDACTED_PATHS less the paths into nested objects: the names redacted at the top of a line. */
+const TOP_LEVEL_REDACTED_PATHS = REDACTED_PATHS.filter((path) => !/[.[]/.test(path));
+
+const flatLineLoggers = new WeakMap<Logger, Logger>();
+
+/**
+ * `logger` for lines whose fields are all numbers, strings or null, plus an `err` (the access and transfer lines,
+ * several per request): REDACTED_PATHS' paths into nested objects cannot match such a line, and checking their
+ * wildcards was about three quarters of its cost (bench/README.md), so only the top-level names are redacted. An
+ * `err` goes through serializeError, which keeps only what explains the error. One child per logger, made once.
+ */
+export function flatLineLogger(logger: Logger): Logger {
+  let flat = flatLineLoggers.get(logger);
+  if (flat === undefined) {
+    flat = logger.child({}, { redact: { paths: TOP_LEVEL_REDACTED_PATHS, censor: '[redacted]' } });
+    flatLineLoggers.set(logger, flat);
+  }
+  return flat;
+}
+
 /**
  * The one logger configuration of both apps: pino with ISO times, the app's name on every line, secrets redacted by
  * field name, JSON lines or (on a terminal, or with LOG_FORMAT=pretty) one colourless readable line per record.

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Logger } from 'pino';
 
+import { flatLineLogger } from './logger.js';
 import type { HttpMetrics } from './metrics.js';
 import type { RouteFamily } from './route-family.js';
 import { requestProject, routeFamily } from './route-family.js';
@@ -99,7 +100,7 @@ export class RequestLog {
       status: complete && status !== undefined ? String(status) : 'aborted',
     });
     this.options.metrics?.duration.observe({ route: record.route }, seconds);
-    const { logger } = this.options;
+    const logger = flatLineLogger(this.options.logger);
     if (!logger.isLevelEnabled('info')) {
       return;
     }
