@@ -42,10 +42,43 @@ async function directUpload(stack, object) {
     headers: { ...verify.header, accept: LFS, 'content-type': LFS },
     body: JSON.stringify({ oid: object.oid, size: object.size }),
   });
+  if (verified.status === 503 && verified.headers.get('retry-after') !== null) {
+    throw new StorageBusy(Number(verified.headers.get('retry-after')), await verified.text());
+  }
   if (verified.status !== 200) {
     throw new Error(`verify answered ${verified.status}: ${await verified.text()}`);
   }
   return performance.now() - started;
+}
+
+/** A verify answered 503 with Retry-After: the bucket failed, nothing was stored, and the object is to be sent again. */
+class StorageBusy extends Error {
+  constructor(retryAfterSeconds, body) {
+    super(`verify answered 503 (Retry-After ${retryAfterSeconds}): ${body}`);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Attempts of one object before the scenario fails: git-lfs retries an object (lfs.transfer.maxretries, 8) too. */
+const UPLOAD_ATTEMPTS = 3;
+
+/**
+ * directUpload as git-lfs goes about it: an object whose verify is answered 503 with Retry-After is uploaded again
+ * after that wait. Times the attempt that succeeded (the CPU rows count every attempt); `retried` collects the 503s,
+ * which the rows report.
+ */
+async function directUploadRetried(stack, object, retried) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await directUpload(stack, object);
+    } catch (error) {
+      if (!(error instanceof StorageBusy) || attempt === UPLOAD_ATTEMPTS) {
+        throw error;
+      }
+      retried.push(error.message);
+      await new Promise((resolve) => setTimeout(resolve, error.retryAfterSeconds * 1000));
+    }
+  }
 }
 
 async function directDownload(stack, object) {
@@ -77,6 +110,7 @@ export async function directTransfer(ctx, stack, { size, repeat, prefix = 'S3 di
   const ups = [];
   const downs = [];
   const cpu = { proxyUp: [], apiUp: [], serverUp: [], proxyDown: [], apiDown: [], serverDown: [] };
+  const retried = [];
   const counted = async (work, lists) => {
     const samplers = [stack.product.proxyPid, stack.product.apiPid, serverPid].map((pid) =>
       pid ? cpuSampler(pid) : undefined,
@@ -93,7 +127,10 @@ export async function directTransfer(ctx, stack, { size, repeat, prefix = 'S3 di
   for (let i = 0; i < repeat; i += 1) {
     const object = hashObject(syntheticObject(size, nextSeed++));
     const baseUp = (await putObject(ctx.baselines.uploadUrl(object.oid), object.chunks(), size)).ms;
-    const up = await counted(() => directUpload(stack, object), [cpu.proxyUp, cpu.apiUp, cpu.serverUp]);
+    const up = await counted(
+      () => directUploadRetried(stack, object, retried),
+      [cpu.proxyUp, cpu.apiUp, cpu.serverUp],
+    );
     const baseDown = (await getObject(ctx.baselines.downloadUrl(object.oid))).ms;
     const down = await counted(
       () => directDownload(stack, object),
@@ -132,7 +169,13 @@ export async function directTransfer(ctx, stack, { size, repeat, prefix = 'S3 di
     throughput(
       `${prefix}upload 1 × ${what} (batch, presigned PUT, verify)`,
       ups,
-      'verify re-hashes the staged object (DIRECT_UPLOAD_VERIFY=rehash) and copies it twice server-side',
+      [
+        'verify re-hashes the staged object (DIRECT_UPLOAD_VERIFY=rehash) and copies it twice server-side',
+        retried.length > 0 &&
+          `${retried.length} upload(s) sent again after a 503, the attempt that succeeded timed (${retried.join('; ')})`,
+      ]
+        .filter(Boolean)
+        .join('; '),
     ),
     throughput(`${prefix}download 1 × ${what} (batch, presigned GET)`, downs),
     cpuRow(`${prefix}upload 1 × ${what}: proxy CPU per GiB`, cpu.proxyUp),
