@@ -141,34 +141,43 @@ describe(serializeBatchResponse.name, () => {
   describe('with the actions vouched for', () => {
     const safe = fc.stringMatching(/^[!#-[\]-~ ]{0,12}$/);
     const anything = fc.string({ unit: 'binary', maxLength: 6 });
+    const action = fc.record(
+      {
+        href: safe,
+        header: fc.dictionary(fc.oneof(anything, fc.constant('Authorization')), safe, { maxKeys: 2 }),
+        expires_in: fc.oneof(fc.integer({ min: 0, max: 7200 }), fc.constant(Number.NaN)),
+        expires_at: safe,
+      },
+      { requiredKeys: ['href'] },
+    );
     const object = fc.record({
       oid: safe,
-      href: safe,
-      header: fc.dictionary(fc.oneof(anything, fc.constant('Authorization')), safe, { maxKeys: 2 }),
+      size: fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)),
+      authenticated: fc.constantFrom(true, true, true, false, undefined),
+      actions: fc.option(
+        fc.record({ download: action, upload: action, verify: action, other: action }, { requiredKeys: [] }),
+        { nil: undefined },
+      ),
       error: fc.option(fc.record({ oid: anything, message: anything }), { nil: undefined }),
     });
 
     it('writes exactly what JSON.stringify writes when the vouched strings are JSON-safe ASCII', () => {
       fc.assert(
         fc.property(fc.array(object, { maxLength: 6 }), (objects) => {
-          const response: BatchResponse = {
+          const response = {
             transfer: 'basic',
-            objects: objects.map(({ oid, href, header, error }) =>
+            objects: objects.map(({ oid, size, authenticated, actions, error }) =>
               error
-                ? { oid: error.oid, size: 1, error: { code: 404, message: error.message } }
-                : {
-                    oid,
-                    size: 1,
-                    authenticated: true,
-                    actions: { download: { href, header, expires_in: 60 } },
-                  },
+                ? { oid: error.oid, size, error: { code: 404, message: error.message } }
+                : { oid, size, authenticated, actions },
             ),
             hash_algo: 'sha256',
-          };
+          } as BatchResponse;
           const result = serializeBatchResponse(response, 'actions');
           expect(result.json).toBe(JSON.stringify(response));
           expect(result.ascii).toBe(Buffer.byteLength(result.json) === result.json.length);
         }),
+        { numRuns: 500 },
       );
     });
 

@@ -125,7 +125,7 @@ class JsonWriter {
   }
 
   /** `"name":"` (with a leading comma unless first), the name escaped as JSON.stringify would. */
-  private opening(first: boolean, name: string): string {
+  opening(first: boolean, name: string): string {
     const known = first ? this.firstOpenings : this.laterOpenings;
     let opening = known.get(name);
     if (opening === undefined) {
@@ -153,6 +153,13 @@ const ACTION_OPENINGS = new Map<string, string>([
 
 function writeObject(object: BatchObjectResult, open: string, out: JsonWriter): void {
   const { parts } = out;
+  if (out.vouched) {
+    const text = vouchedObjectText(object, open, out);
+    if (text !== undefined) {
+      parts.push(text);
+      return;
+    }
+  }
   if (object.error === undefined) {
     out.vouchedString(open, object.oid, '","size":');
   } else {
@@ -184,6 +191,41 @@ function writeObject(object: BatchObjectResult, open: string, out: JsonWriter): 
     out.string(',"message":"', object.error.message, '"}');
   }
   parts.push('}');
+}
+
+/**
+ * The text of an object whose strings are vouched for, in the shape nearly every object of an answer has (no error,
+ * authenticated, actions git-lfs knows with an expiry in seconds), as one piece made of template literals; undefined
+ * for any other shape, which the general walk writes. One piece per object instead of about twenty halves the cost of
+ * the join (bench/README.md).
+ */
+function vouchedObjectText(object: BatchObjectResult, open: string, out: JsonWriter): string | undefined {
+  const { actions } = object;
+  if (object.error !== undefined || object.authenticated !== true || actions === undefined) {
+    return undefined;
+  }
+  let text = '';
+  for (const name of Object.keys(actions) as (keyof typeof actions)[]) {
+    const action = actions[name];
+    if (action === undefined) {
+      continue;
+    }
+    const opening = ACTION_OPENINGS.get(name);
+    if (opening === undefined || action.expires_in === undefined || action.expires_at !== undefined) {
+      return undefined;
+    }
+    let header = '';
+    if (action.header !== undefined) {
+      let first = true;
+      for (const entry in action.header) {
+        header += `${out.opening(first, entry)}${action.header[entry]}"`;
+        first = false;
+      }
+      header = `,"header":{${header}}`;
+    }
+    text += `${text === '' ? '' : ','}${opening}${action.href}"${header},"expires_in":${jsonNumber(action.expires_in)}}`;
+  }
+  return `${open}${object.oid}","size":${jsonNumber(object.size)},"authenticated":true,"actions":{${text}}}`;
 }
 
 function writeAction(name: string, action: BatchAction, out: JsonWriter): void {
