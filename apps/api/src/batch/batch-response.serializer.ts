@@ -196,8 +196,8 @@ function writeObject(object: BatchObjectResult, open: string, out: JsonWriter): 
 /**
  * The text of an object whose strings are vouched for, in the shape nearly every object of an answer has (no error,
  * authenticated, actions git-lfs knows with an expiry in seconds), as one piece made of template literals; undefined
- * for any other shape, which the general walk writes. One piece per object instead of about twenty halves the cost of
- * the join (bench/README.md).
+ * for any other shape, which the general walk writes. One piece per object is cheaper to make and to join than the
+ * twenty or so the walk pushes (bench/README.md).
  */
 function vouchedObjectText(object: BatchObjectResult, open: string, out: JsonWriter): string | undefined {
   const { actions } = object;
