@@ -68,6 +68,7 @@ describe('createLogger', () => {
     }
     expect(JSON.parse(text)).toMatchObject({ err: { type: 'Error', message: 'boom', code: 'E_X' } });
   });
+
   it('flat lines keep their top-level redaction, the app, the level and what explains an error', () => {
     const out = logCapture();
     const logger = createLogger({ app: 'proxy', level: 'warn', destination: out });

@@ -57,6 +57,9 @@ export const REDACTED_PATHS = [
   '*.grant',
 ];
 
+/** What a redacted field reads as, on every line. */
+const REDACTION_CENSOR = '[redacted]';
+
 /** REDACTED_PATHS less the paths into nested objects: the names redacted at the top of a line. */
 const TOP_LEVEL_REDACTED_PATHS = REDACTED_PATHS.filter((path) => !/[.[]/.test(path));
 
@@ -71,7 +74,7 @@ const flatLineLoggers = new WeakMap<Logger, Logger>();
 export function flatLineLogger(logger: Logger): Logger {
   let flat = flatLineLoggers.get(logger);
   if (flat === undefined) {
-    flat = logger.child({}, { redact: { paths: TOP_LEVEL_REDACTED_PATHS, censor: '[redacted]' } });
+    flat = logger.child({}, { redact: { paths: TOP_LEVEL_REDACTED_PATHS, censor: REDACTION_CENSOR } });
     flatLineLoggers.set(logger, flat);
   }
   return flat;
@@ -103,7 +106,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: pinoLevel(options.level),
       base: { app: options.app, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: REDACTION_CENSOR },
       formatters: { level: (label) => ({ level: label }) },
       // Only what explains a failure: a driver's error may carry a query's parameters among its own fields.
       serializers: { err: serializeError },

@@ -56,7 +56,12 @@ function headerNumber(value: number | string | string[] | undefined): number | u
  * the app's HTTP metrics. The line names the route family, never the URL: a URL may carry anything a client put in.
  */
 export class RequestLog {
-  constructor(private readonly options: RequestLogOptions) {}
+  /** The access line's logger (flatLineLogger: its fields are all scalars), made once. */
+  private readonly lineLogger: Logger;
+
+  constructor(private readonly options: RequestLogOptions) {
+    this.lineLogger = flatLineLogger(options.logger);
+  }
 
   /** Starts the record of a request (see requestRecordOf); its line is written once the response closes. */
   begin(req: IncomingMessage, res: ServerResponse, requestId: string): RequestRecord {
@@ -100,7 +105,7 @@ export class RequestLog {
       status: complete && status !== undefined ? String(status) : 'aborted',
     });
     this.options.metrics?.duration.observe({ route: record.route }, seconds);
-    const logger = flatLineLogger(this.options.logger);
+    const logger = this.lineLogger;
     if (!logger.isLevelEnabled('info')) {
       return;
     }
